@@ -1,0 +1,146 @@
+"""The vocabulary every package shares: messages in, decisions out.
+
+These models are the wire format of `petition classify` (see docs/classify-contract.md) and of
+`POST /api/messages`, so field names and allowed values follow that contract exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# A report text larger than this is refused at the edge: a citizen's report is a few pages at most,
+# and a larger body is an attack or an attachment pasted as text.
+MAX_TEXT_CHARS = 100_000
+
+
+class Channel(StrEnum):
+    """Where a message came from; acknowledgements go back the same way."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    TELEGRAM = "telegram"
+    PHONE = "phone"
+    LETTER = "letter"
+    VISIT = "visit"
+    WEB = "web"
+
+
+class Scope(StrEnum):
+    IN_SCOPE = "in_scope"
+    OUT_OF_SCOPE = "out_of_scope"
+    NO_CONTENT = "no_content"
+
+
+class Category(StrEnum):
+    ACCUSATION = "accusation"
+    APPEAL = "appeal"
+    LITIGATION = "litigation"
+    SUGGESTION = "suggestion"
+    NO_CONTENT = "no_content"
+
+
+class Discipline(StrEnum):
+    POLITICAL = "political"
+    ORGANIZATIONAL = "organizational"
+    INTEGRITY = "integrity"
+    MASS = "mass"
+    WORK = "work"
+    LIFE = "life"
+    ILLEGAL = "illegal"
+
+
+class Tier(StrEnum):
+    LEADERSHIP = "leadership"
+    NEXT_PRINCIPAL = "next_principal"
+    KEY_POSTS = "key_posts"
+
+
+class InboundMessage(BaseModel):
+    """One message as it arrives, from any channel (the classify contract's input line)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    id: str = Field(min_length=1, max_length=200, description="provider message id; the idempotency key")
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    channel: Channel = Channel.SMS
+    received_at: datetime | None = None
+    sender: str | None = Field(default=None, max_length=320)
+    subject: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("id must not be blank")
+        return value
+
+
+class Subject(BaseModel):
+    """Who a report is about, as far as the text says."""
+
+    name: str | None = None
+    post: str | None = None
+    unit: str | None = None
+    tier: Tier | None = None
+
+
+TargetKind = str  # discipline | political_legal | petition | inspected_unit | department:<sector>
+
+SECTORS: tuple[str, ...] = (
+    "housing",
+    "human_resources",
+    "education",
+    "health",
+    "environment",
+    "transport",
+    "market",
+    "natural_resources",
+    "civil_affairs",
+    "agriculture",
+    "public_security",
+)
+
+
+class Target(BaseModel):
+    """The body an out-of-scope item is transferred to: a kind of body in a territory."""
+
+    kind: TargetKind
+    region: str = Field(pattern=r"^\d{6}$")
+    name: str
+
+
+class Decision(BaseModel):
+    """The classify contract's output line: what the service suggests for one message."""
+
+    id: str
+    scope: Scope
+    category: Category
+    disciplines: list[Discipline] = Field(default_factory=list)
+    subject: Subject | None = None
+    region: str | None = None
+    target: Target | None = None
+    reasons: list[str] = Field(default_factory=list)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class ErrorLine(BaseModel):
+    """What `petition classify` writes for an input line it could not read."""
+
+    id: str | None
+    error: str
+
+
+ReportState = Literal[
+    "received",
+    "decided",
+    "confirmed",
+    "transferred",
+    "feedback_received",
+    "closed",
+    "merged",
+    "archived",
+]

@@ -1,0 +1,184 @@
+"""The seams between the intake domain and the outside: storage, outbound channels, the clock.
+
+`intake` depends only on these Protocols; `storage/` and `bot/` implement them and `web/` (the
+composition root) wires the implementations in. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from intake.models import Channel, Decision, ReportState
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A raw inbound message as stored, before or after it became part of a report."""
+
+    pk: int
+    inspection_id: str
+    channel: Channel
+    provider_id: str
+    sender: str | None
+    text: str
+    subject: str | None
+    received_at: datetime
+    report_id: int | None
+    payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedRaw:
+    """What `save_raw` did: the stored row, and whether it had been delivered before."""
+
+    message: RawMessage
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewAck:
+    """An acknowledgement to queue in the outbox together with the report."""
+
+    channel: Channel
+    recipient: str
+    text: str
+    kind: str  # in_scope | out_of_scope | no_content_prompt | outside_period | status | reply
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A report: one or more messages from a citizen about one matter, with its current decision."""
+
+    pk: int
+    inspection_id: str
+    tracking_number: str
+    state: ReportState
+    channel: Channel
+    created_at: datetime
+    updated_at: datetime
+    decision: Decision
+    sender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One acknowledgement waiting to be sent (or sent, or failed for good)."""
+
+    pk: int
+    report_id: int | None
+    channel: Channel
+    recipient: str
+    text: str
+    kind: str
+    state: str  # pending | sending | sent | failed
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    provider_id: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    pk: int
+    at: datetime
+    actor: str
+    action: str
+    report_id: int | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class ReportStore(Protocol):
+    """Persistence of messages, reports, decisions, the outbox and the audit log."""
+
+    async def save_raw(
+        self,
+        *,
+        inspection_id: str,
+        channel: Channel,
+        provider_id: str,
+        sender: str | None,
+        text: str,
+        subject: str | None,
+        received_at: datetime,
+        payload: dict[str, Any] | None,
+    ) -> SavedRaw:
+        """Commit a raw inbound message; a second delivery of (channel, provider_id) returns the first."""
+        ...
+
+    async def create_report(
+        self,
+        *,
+        message_pk: int,
+        tracking_prefix: str,
+        decision: Decision,
+        state: ReportState,
+        ack: NewAck | None,
+        now: datetime,
+    ) -> Report:
+        """In one transaction: number and insert the report, link the message, store the suggested
+        decision, queue the acknowledgement and write the audit entry. Idempotent per message."""
+        ...
+
+    async def unprocessed_messages(self, limit: int = 100) -> Sequence[RawMessage]:
+        """Raw messages committed but not yet turned into a report (after a crash, say)."""
+        ...
+
+    async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
+        """Record that a raw message needs no new report (a status query, say)."""
+        ...
+
+    async def get_report(self, tracking_number: str) -> Report | None: ...
+
+    async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]: ...
+
+    async def report_messages(self, report_id: int) -> Sequence[RawMessage]: ...
+
+    async def report_acks(self, report_id: int) -> Sequence[OutboxItem]: ...
+
+    async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem: ...
+
+    async def sent_recently(
+        self, *, channel: Channel, recipient: str, kind: str, since: datetime
+    ) -> int:
+        """How many acknowledgements of this kind were queued to this recipient since `since`."""
+        ...
+
+    async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:
+        """Take due pending items for sending; a claimed item is not handed out again until released."""
+        ...
+
+    async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None: ...
+
+    async def mark_failed(
+        self, pk: int, error: str, retry_at: datetime | None, now: datetime
+    ) -> None:
+        """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
+        ...
+
+    async def audit(
+        self, *, actor: str, action: str, report_id: int | None, detail: dict[str, Any], now: datetime
+    ) -> None: ...
+
+    async def audit_entries(self, report_id: int | None = None, limit: int = 100) -> Sequence[AuditEntry]: ...
+
+    async def ping(self) -> bool:
+        """True when the database answers."""
+        ...
+
+
+class OutboundChannel(Protocol):
+    """Sends one text to one recipient on one channel; raises ChannelSendError on failure."""
+
+    channel: Channel
+
+    async def send_text(self, recipient: str, text: str) -> str | None:
+        """Send and return the provider's message id, if it gives one."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
