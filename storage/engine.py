@@ -1,0 +1,91 @@
+"""Creating the async engine for SQLite or PostgreSQL from a URL, with the settings each needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_FILENAME = "petition.sqlite3"
+
+# Execution option that makes the next transaction on SQLite start with BEGIN IMMEDIATE.
+IMMEDIATE = "petition_sqlite_immediate"
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The URL of the SQLite file in the data directory."""
+    return f"sqlite+aiosqlite:///{(data_dir / SQLITE_FILENAME).as_posix()}"
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL and pick the async driver: asyncpg for PostgreSQL, aiosqlite for SQLite."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite or postgresql")
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An AsyncEngine for `url`; a `search_path` query parameter on a PostgreSQL URL selects the schema."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed, kwargs)
+    return _sqlite_engine(parsed, kwargs)
+
+
+def _postgres_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
+    search_path = parsed.query.get("search_path")
+    if search_path is not None:
+        # asyncpg takes no such keyword; it has to travel as a server setting.
+        if not isinstance(search_path, str):
+            raise ValueError("search_path must be given once")
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        server_settings = dict(connect_args.get("server_settings", {}))
+        server_settings["search_path"] = search_path
+        connect_args["server_settings"] = server_settings
+        kwargs["connect_args"] = connect_args
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **kwargs)
+
+
+def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(parsed, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Python 3.11's sqlite3 would issue its own deferred BEGIN; SQLAlchemy emits BEGIN instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A write transaction that reads first must hold the write lock from the start, or SQLite
+        # refuses the later upgrade with "database is locked" instead of waiting.
+        if conn.get_execution_options().get(IMMEDIATE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
