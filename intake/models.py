@@ -144,3 +144,18 @@ ReportState = Literal[
     "merged",
     "archived",
 ]
+
+
+class SubmittedMessage(InboundMessage):
+    """A message submitted through the API or a batch file: the text must say something.
+
+    (A channel delivery with an empty body is still taken in and answered with a prompt; a client
+    that calls the API with nothing to say gets an error instead.)
+    """
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must not be empty")
+        return value

@@ -120,7 +120,10 @@ class ReportStore(Protocol):
         now: datetime,
     ) -> Report:
         """In one transaction: number and insert the report, link the message, store the suggested
-        decision, queue the acknowledgement and write the audit entry. Idempotent per message."""
+        decision, queue the acknowledgement and write the audit entry. Idempotent per message.
+
+        The acknowledgement's text may contain the placeholder `{tracking_number}`, replaced by the
+        number allocated in the same transaction. The report's sender is the message's sender."""
         ...
 
     async def unprocessed_messages(self, limit: int = 100) -> Sequence[RawMessage]:
@@ -144,7 +147,8 @@ class ReportStore(Protocol):
     async def sent_recently(
         self, *, channel: Channel, recipient: str, kind: str, since: datetime
     ) -> int:
-        """How many acknowledgements of this kind were queued to this recipient since `since`."""
+        """How many acknowledgements of this kind (any kind for "*") were queued to this recipient
+        since `since`."""
         ...
 
     async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:

@@ -1,0 +1,41 @@
+"""An app on a real SQLite file, driven through its ASGI interface with its lifespan running."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from intake.outbox import LogOnlySender
+from intake.models import Channel
+from web.app import create_app
+from web.settings import Settings
+
+AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def app_client(settings: Settings) -> AppClient:
+    """Start the app (lifespan and all) on the test's data dir; call again to 'restart' it."""
+
+    @asynccontextmanager
+    async def start(**overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+        s = settings.model_copy(update=overrides) if overrides else settings
+        senders = {ch: LogOnlySender(ch) for ch in (Channel.SMS, Channel.EMAIL, Channel.TELEGRAM)}
+        app = create_app(s, senders=senders)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                client.app = app  # type: ignore[attr-defined]
+                client.senders = senders  # type: ignore[attr-defined]
+                yield client
+
+    return start

@@ -1,0 +1,301 @@
+"""The composition root: builds the store, the intake service, the worker and the HTTP app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from urllib.parse import quote
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from intake.errors import InspectionError, StorageError
+from intake.inspection import Inspection, load_inspection
+from intake.models import Channel, SubmittedMessage
+from intake.outbox import LogOnlySender, OutboxWorker
+from intake.pipeline import decide, status_query
+from intake.ports import Clock, OutboundChannel, ReportStore
+from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
+from storage.store import SqlReportStore
+from web.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A request body larger than this is refused before it is parsed: the largest text we accept is
+# 100,000 characters (at most 400 KB of UTF-8), so 1 MiB leaves room for JSON escaping.
+MAX_BODY_BYTES = 1 << 20
+
+
+class ApiMessage(SubmittedMessage):
+    """`POST /api/messages`: a message as in the classify contract, for a chosen inspection."""
+
+    inspection: str | None = None
+
+
+@dataclass
+class Runtime:
+    """What the running app holds; built in the lifespan, read by the routes."""
+
+    settings: Settings
+    store: ReportStore
+    service: IntakeService
+    worker: OutboxWorker
+    inspections: dict[str, Inspection]
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+def load_inspections(settings: Settings) -> dict[str, Inspection]:
+    """Every configured inspection by id; a bad file stops start-up with its problems listed."""
+    inspections: dict[str, Inspection] = {}
+    for path in settings.inspection_paths():
+        ins = load_inspection(path)
+        if ins.id in inspections:
+            raise InspectionError(str(path), [f"id: {ins.id!r} is served twice"])
+        inspections[ins.id] = ins
+    return inspections
+
+
+def default_senders() -> dict[Channel, OutboundChannel]:
+    """Log-only senders for every answerable channel; real channels replace them when configured."""
+    return {ch: LogOnlySender(ch) for ch in (Channel.SMS, Channel.EMAIL, Channel.TELEGRAM)}
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    store: ReportStore | None = None,
+    senders: Mapping[Channel, OutboundChannel] | None = None,
+    clock: Clock | None = None,
+) -> Runtime:
+    """Open the database (migrating it) and wire the service and the worker."""
+    inspections = load_inspections(settings)
+    clock = clock or SystemClock()
+    if store is None:
+        store = await SqlReportStore.open(settings.resolved_database_url())
+    service = IntakeService(store, inspections, decide, status_query, clock)
+    worker = OutboxWorker(store, {**default_senders(), **(senders or {})}, clock)
+    return Runtime(settings, store, service, worker, inspections)
+
+
+async def run_worker(settings: Settings) -> None:
+    """`petition worker`: recover unprocessed messages, then drain the outbox until stopped."""
+    rt = await build_runtime(settings)
+    try:
+        recovered = await rt.service.recover()
+        log.info("recovered %d stored messages without a report", recovered)
+        await rt.worker.run_forever()
+    finally:
+        await _close(rt.store)
+
+
+async def _close(store: ReportStore) -> None:
+    close = getattr(store, "close", None)
+    if close is not None:
+        await close()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: ReportStore | None = None,
+    senders: Mapping[Channel, OutboundChannel] | None = None,
+    clock: Clock | None = None,
+    run_worker: bool = False,
+) -> FastAPI:
+    """The ASGI app. Tests inject the store, senders and clock; `serve` runs the worker inside."""
+    settings = settings or Settings()
+    templates = Jinja2Templates(directory=str(_templates_dir()))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
+        app.state.rt = rt
+        recovered = await rt.service.recover()
+        if recovered:
+            log.info("recovered %d stored messages without a report", recovered)
+        if run_worker:
+            rt.tasks.append(asyncio.create_task(rt.worker.run_forever(), name="outbox"))
+        try:
+            yield
+        finally:
+            for task in rt.tasks:
+                task.cancel()
+            for task in rt.tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if store is None:
+                await _close(rt.store)
+
+    app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+
+    def runtime(request: Request) -> Runtime:
+        rt: Runtime = request.app.state.rt
+        return rt
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        ok = await runtime(request).store.ping()
+        return JSONResponse({"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503)
+
+    @app.post("/api/messages")
+    async def post_message(request: Request) -> JSONResponse:
+        body = await _read_limited(request)
+        if isinstance(body, Response):
+            return body  # type: ignore[return-value]
+        try:
+            msg = ApiMessage.model_validate_json(body)
+        except ValidationError as exc:
+            return _unprocessable(exc)
+        rt = runtime(request)
+        try:
+            receipt = await rt.service.accept(
+                SubmittedMessage.model_validate(msg.model_dump(exclude={"inspection"})),
+                inspection_id=msg.inspection,
+            )
+        except UnknownInspection as exc:
+            return _error(422, f"inspection: unknown inspection {exc.args[0]!r}")
+        except StorageError:
+            log.exception("storing a message failed")
+            return _error(503, "the database is not available; nothing was stored, try again")
+        return JSONResponse(_receipt_json(receipt), status_code=200 if receipt.duplicate else 201)
+
+    @app.get("/api/reports/{tracking_number}")
+    async def get_report(tracking_number: str, request: Request) -> JSONResponse:
+        store = runtime(request).store
+        report = await store.get_report(tracking_number.upper())
+        if report is None:
+            return _error(404, f"no report {tracking_number}")
+        messages = await store.report_messages(report.pk)
+        acks = await store.report_acks(report.pk)
+        return JSONResponse(
+            {
+                "tracking_number": report.tracking_number,
+                "inspection": report.inspection_id,
+                "state": report.state,
+                "channel": report.channel.value,
+                "created_at": report.created_at.isoformat(),
+                "decision": report.decision.model_dump(mode="json"),
+                "messages": [
+                    {
+                        "channel": m.channel.value,
+                        "received_at": m.received_at.isoformat(),
+                        "subject": m.subject,
+                        "text": m.text,
+                    }
+                    for m in messages
+                ],
+                "acknowledgements": [
+                    {
+                        "channel": a.channel.value,
+                        "kind": a.kind,
+                        "text": a.text,
+                        "state": a.state,
+                        "attempts": a.attempts,
+                        "last_error": a.last_error,
+                        "sent_at": a.sent_at.isoformat() if a.sent_at else None,
+                    }
+                    for a in acks
+                ],
+            }
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request, submitted: str | None = None, error: str | None = None) -> Response:
+        rt = runtime(request)
+        reports = await rt.store.latest_reports(None, limit=50)
+        just_filed = await rt.store.get_report(submitted) if submitted else None
+        ack = None
+        if just_filed is not None:
+            acks = await rt.store.report_acks(just_filed.pk)
+            ack = acks[0].text if acks else None
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {
+                "reports": reports,
+                "inspections": list(rt.inspections.values()),
+                "just_filed": just_filed,
+                "ack": ack,
+                "error": error,
+                "channels": [c.value for c in Channel],
+            },
+        )
+
+    @app.post("/submit")
+    async def submit(
+        request: Request,
+        text: str = Form(""),
+        inspection: str | None = Form(None),
+        channel: str = Form("web"),
+        sender: str | None = Form(None),
+    ) -> Response:
+        rt = runtime(request)
+        try:
+            msg = SubmittedMessage(
+                id=f"web-{uuid.uuid4()}", text=text, channel=Channel(channel), sender=sender or None
+            )
+            receipt = await rt.service.accept(msg, inspection_id=inspection or None)
+        except (ValidationError, ValueError) as exc:
+            detail = _describe(exc) if isinstance(exc, ValidationError) else str(exc)
+            return RedirectResponse(f"/?error={quote(detail)}", status_code=303)
+        if receipt.tracking_number is None:
+            return RedirectResponse("/", status_code=303)
+        return RedirectResponse(f"/?submitted={receipt.tracking_number}", status_code=303)
+
+    return app
+
+
+def _templates_dir() -> Any:
+    from importlib import resources
+
+    return resources.files("web").joinpath("templates")
+
+
+async def _read_limited(request: Request) -> bytes | Response:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks.extend(chunk)
+        if len(chunks) > MAX_BODY_BYTES:
+            return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
+    return bytes(chunks)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def _unprocessable(exc: ValidationError) -> JSONResponse:
+    errors = [
+        {"loc": [str(p) for p in e["loc"]], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
+        for e in exc.errors()
+    ]
+    return JSONResponse({"error": _describe(exc), "detail": errors}, status_code=422)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _receipt_json(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "tracking_number": receipt.tracking_number,
+        "decision": receipt.decision.model_dump(mode="json") if receipt.decision else None,
+        "duplicate": receipt.duplicate,
+        "status_query": receipt.status_query,
+        "acknowledgement": receipt.ack_text,
+    }

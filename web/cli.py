@@ -1,0 +1,128 @@
+"""The `petition` command: serve, worker, classify, check-inspection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+import click
+
+from intake.errors import InspectionError
+from intake.inspection import Inspection, load_inspection
+
+
+def _load_or_exit(path: Path) -> Inspection:
+    try:
+        return load_inspection(path)
+    except InspectionError as exc:
+        click.echo(f"{exc.source}: invalid inspection file", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="petition-intake")
+def main() -> None:
+    """petition-intake: take in citizens' reports, decide scope and route, acknowledge."""
+
+
+@main.command("check-inspection")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def check_inspection(file: Path) -> None:
+    """Validate an inspection file and print a summary of it."""
+    from routing.divisions import load_divisions
+
+    ins = _load_or_exit(file)
+    divisions = load_divisions()
+    target_region = divisions.full_name(ins.target.region) or ins.target.region
+    click.echo(f"{ins.id}: {ins.team} ({ins.committee_level} committee, {ins.kind})")
+    click.echo(f"  target:   {ins.target.name} ({ins.target.type}, {ins.target.level}, {target_region} {ins.target.region})")
+    if ins.target.aliases:
+        click.echo(f"  aliases:  {', '.join(ins.target.aliases)}")
+    click.echo(f"  period:   {ins.period.start} to {ins.period.end}")
+    click.echo(f"  hours:    {ins.hours.days} {', '.join(ins.hours.ranges)} ({ins.timezone})")
+    channels = ins.channels
+    listed = [
+        f"{name}: {', '.join(values)}"
+        for name, values in (("phone", channels.phone), ("sms", channels.sms), ("email", channels.email))
+        if values
+    ]
+    if channels.post:
+        listed.append(f"post: {channels.post}")
+    if channels.telegram:
+        listed.append(f"telegram: {channels.telegram}")
+    click.echo(f"  channels: {'; '.join(listed) or 'none listed'}")
+    click.echo(f"  tiers:    {', '.join(t.value for t in ins.scope.tiers)}")
+    if ins.scope.people:
+        click.echo(f"  roster:   {', '.join(f'{p.name} ({p.post})' for p in ins.scope.people)}")
+    click.echo(f"  tracking numbers: {ins.prefix}-0001, {ins.prefix}-0002, ...")
+
+
+@main.command()
+@click.option("--inspection", "inspection_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--input", "input_path", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--output", "output_path", type=click.Path(path_type=Path, dir_okay=False), default=None)
+def classify(inspection_path: Path, input_path: Path | None, output_path: Path | None) -> None:
+    """Decide every message of a JSON Lines file (classify-contract.md)."""
+    from intake.batch import run_batch
+    from intake.pipeline import decide
+
+    inspection = _load_or_exit(inspection_path)
+    source: IO[bytes] = input_path.open("rb") if input_path else sys.stdin.buffer
+    sink: IO[str] = (
+        output_path.open("w", encoding="utf-8", newline="\n")
+        if output_path
+        else open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    )
+
+    def progress(lines: Iterable[bytes]) -> Iterable[bytes]:
+        from tqdm import tqdm
+
+        return tqdm(lines, desc="classify", unit=" msg", file=sys.stderr)
+
+    try:
+        result = run_batch(inspection, source, sink, decide, progress if sys.stderr.isatty() else None)
+    finally:
+        sink.close()
+        if input_path:
+            source.close()
+    if result.bad:
+        click.echo(f"{result.bad} of {result.read} lines were bad (see their \"error\" field)", err=True)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--telegram-polling", is_flag=True, help="fetch Telegram updates by long polling")
+def serve(host: str, port: int, telegram_polling: bool) -> None:
+    """Start the service (web page, API, webhooks, outbox worker)."""
+    import uvicorn
+
+    from web.app import create_app
+    from web.settings import Settings
+
+    _configure_logging()
+    settings = Settings()
+    app = create_app(settings, run_worker=True)
+    click.echo(f"petition-intake on http://{host}:{port}/  (data: {settings.resolved_database_url()})")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@main.command()
+def worker() -> None:
+    """Run the outbox and background jobs apart from `serve`."""
+    from web.app import run_worker
+    from web.settings import Settings
+
+    _configure_logging()
+    asyncio.run(run_worker(Settings()))
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

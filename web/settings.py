@@ -1,0 +1,48 @@
+"""Settings from the environment (PETITION_*) or a .env file, built once in the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting operators rely on; names follow docs/service-interface.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PETITION_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    inspection: str | None = Field(default=None, description="inspection TOML path(s), ':'-separated")
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+
+    telegram_token: str | None = None
+    telegram_secret: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+
+    smtp_url: str | None = None
+    imap_url: str | None = None
+    smtp_listen: str | None = None
+    mail_from: str | None = None
+
+    def inspection_paths(self) -> list[Path]:
+        """The configured inspection files, or the first bundled example."""
+        from intake.inspection import default_inspection_path
+
+        if not self.inspection:
+            return [default_inspection_path()]
+        return [Path(p) for p in self.inspection.split(":") if p]
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        from storage.engine import sqlite_url
+
+        return self.database_url or sqlite_url(self.data_dir)
