@@ -1,0 +1,563 @@
+"""`SqlReportStore`: `intake.ports.ReportStore` on SQLAlchemy Core, one code path for SQLite and PG."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol, cast, get_args
+
+from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import Insert
+
+from intake.errors import StorageError
+from intake.models import Channel, Decision, ReportState
+from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, SavedRaw
+from storage.engine import IMMEDIATE, make_engine
+from storage.migrate import migrate_engine
+from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, utcnow
+
+# A claimed outbox item whose worker has not reported back within this time is handed out again.
+DEFAULT_CLAIM_LEASE: Final = timedelta(seconds=60)
+MAX_ERROR_CHARS: Final = 2000
+PING_TIMEOUT_S: Final = 5.0
+TRACKING_PLACEHOLDER: Final = "{tracking_number}"
+ANY_KIND: Final = "*"
+
+_REPORT_STATES: Final = frozenset(get_args(ReportState))
+# Failures of the database or the connection to it; a bug in our own SQL or values is not among them.
+_DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
+
+
+class TextCodec(Protocol):
+    """Turns a personal text field into what is stored, and back (encryption at rest, later)."""
+
+    def seal(self, value: str) -> str:
+        """What to store for `value`."""
+        ...
+
+    def unseal(self, stored: str) -> str:
+        """The value behind a stored text."""
+        ...
+
+
+class PlainText:
+    """The codec that stores text as it is."""
+
+    def seal(self, value: str) -> str:
+        """Return `value` unchanged."""
+        return value
+
+    def unseal(self, stored: str) -> str:
+        """Return `stored` unchanged."""
+        return stored
+
+
+def _insert_ignoring_conflict(conn: AsyncConnection, table: Table, *index_elements: str) -> Insert:
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING in the connection's dialect."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    raise StorageError(f"unsupported database dialect {name!r}")
+
+
+class SqlReportStore:
+    """Messages, reports, decisions, the outbox and the audit log in a SQL database."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        codec: TextCodec | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+    ) -> None:
+        self._engine = engine
+        self._codec: TextCodec = codec or PlainText()
+        self._claim_lease = claim_lease
+
+    @classmethod
+    async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> SqlReportStore:
+        """Connect to `url`, migrate the schema to the newest revision and return the store."""
+        engine = make_engine(url, **engine_kwargs)
+        try:
+            await migrate_engine(engine)
+        except _DB_ERRORS as exc:
+            await engine.dispose()
+            raise StorageError(f"could not migrate the database: {exc.__class__.__name__}") from exc
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine, codec=codec)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine the store runs on."""
+        return self._engine
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    # --- transactions -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execution_options(**{IMMEDIATE: True})
+                async with conn.begin():
+                    yield conn
+        except _DB_ERRORS as exc:
+            raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except _DB_ERRORS as exc:
+            raise StorageError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    # --- personal fields: the one place they are written and read ----------------------------
+
+    def _seal(self, value: str | None) -> str | None:
+        return None if value is None else self._codec.seal(value)
+
+    def _unseal(self, stored: str | None) -> str | None:
+        return None if stored is None else self._codec.unseal(stored)
+
+    def _message(self, row: RowMapping) -> RawMessage:
+        return RawMessage(
+            pk=row["pk"],
+            inspection_id=row["inspection_id"],
+            channel=Channel(row["channel"]),
+            provider_id=row["provider_id"],
+            sender=self._unseal(row["sender"]),
+            text=self._codec.unseal(row["text"]),
+            subject=row["subject"],
+            received_at=row["received_at"],
+            report_id=row["report_id"],
+            payload=row["payload"],
+        )
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def save_raw(
+        self,
+        *,
+        inspection_id: str,
+        channel: Channel,
+        provider_id: str,
+        sender: str | None,
+        text: str,
+        subject: str | None,
+        received_at: datetime,
+        payload: dict[str, Any] | None,
+    ) -> SavedRaw:
+        """Commit a raw inbound message; a second delivery of (channel, provider_id) returns the first."""
+        values = {
+            "inspection_id": inspection_id,
+            "channel": channel.value,
+            "provider_id": provider_id,
+            "sender": self._seal(sender),
+            "text": self._codec.seal(text),
+            "subject": subject,
+            "received_at": received_at,
+            "payload": payload,
+            "handled": False,
+            "created_at": utcnow(),
+        }
+        async with self._write() as conn:
+            stmt = (
+                _insert_ignoring_conflict(conn, messages, "channel", "provider_id")
+                .values(values)
+                .returning(messages.c.pk)
+            )
+            inserted = (await conn.execute(stmt)).scalar_one_or_none()
+            row = (
+                (
+                    await conn.execute(
+                        select(messages).where(
+                            messages.c.channel == channel.value, messages.c.provider_id == provider_id
+                        )
+                    )
+                )
+                .mappings()
+                .one()
+            )
+        return SavedRaw(message=self._message(row), duplicate=inserted is None)
+
+    async def unprocessed_messages(self, limit: int = 100) -> Sequence[RawMessage]:
+        """Raw messages committed but not yet turned into a report (after a crash, say), oldest first."""
+        stmt = (
+            select(messages)
+            .where(messages.c.handled.is_(False), messages.c.report_id.is_(None))
+            .order_by(messages.c.pk)
+            .limit(limit)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [self._message(row) for row in rows]
+
+    async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
+        """Record that a raw message needs no new report; link it to `report_id` when one is given."""
+        values: dict[str, Any] = {"handled": True}
+        if report_id is not None:
+            values["report_id"] = report_id
+        async with self._write() as conn:
+            result = await conn.execute(update(messages).where(messages.c.pk == message_pk).values(values))
+            if result.rowcount == 0:
+                raise LookupError(f"no message with pk {message_pk}")
+
+    async def report_messages(self, report_id: int) -> Sequence[RawMessage]:
+        """The messages of a report, in arrival order."""
+        stmt = select(messages).where(messages.c.report_id == report_id).order_by(messages.c.pk)
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [self._message(row) for row in rows]
+
+    # --- reports ------------------------------------------------------------------------------
+
+    async def create_report(
+        self,
+        *,
+        message_pk: int,
+        tracking_prefix: str,
+        decision: Decision,
+        state: ReportState,
+        ack: NewAck | None,
+        now: datetime,
+    ) -> Report:
+        """In one transaction: number and insert the report, link the message, store the suggested
+        decision, queue the acknowledgement and write the audit entry. Idempotent per message.
+
+        `{tracking_number}` in the acknowledgement's text becomes the number allocated here."""
+        async with self._write() as conn:
+            # FOR UPDATE makes a concurrent call for the same message wait and then see the report.
+            msg = (
+                (await conn.execute(select(messages).where(messages.c.pk == message_pk).with_for_update()))
+                .mappings()
+                .one_or_none()
+            )
+            if msg is None:
+                raise LookupError(f"no message with pk {message_pk}")
+            if msg["report_id"] is not None:
+                return await self._one_report(conn, reports.c.pk == msg["report_id"])
+
+            inspection_id: str = msg["inspection_id"]
+            await conn.execute(
+                _insert_ignoring_conflict(conn, inspections, "id").values(
+                    id=inspection_id, next_number=1, created_at=now
+                )
+            )
+            # The row lock of this UPDATE serialises numbering per inspection on PostgreSQL; on SQLite
+            # the transaction already holds the database's write lock.
+            next_number = (
+                await conn.execute(
+                    update(inspections)
+                    .where(inspections.c.id == inspection_id)
+                    .values(next_number=inspections.c.next_number + 1)
+                    .returning(inspections.c.next_number)
+                )
+            ).scalar_one()
+            number = int(next_number) - 1
+            tracking_number = f"{tracking_prefix}-{number:04d}"
+
+            report_pk = (
+                await conn.execute(
+                    reports.insert()
+                    .values(
+                        inspection_id=inspection_id,
+                        tracking_number=tracking_number,
+                        number=number,
+                        state=state,
+                        channel=msg["channel"],
+                        sender=msg["sender"],  # already sealed: copied as stored
+                        scope=decision.scope.value,
+                        category=decision.category.value,
+                        confidence=decision.confidence,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(reports.c.pk)
+                )
+            ).scalar_one()
+            await conn.execute(
+                update(messages).where(messages.c.pk == message_pk).values(report_id=report_pk, handled=True)
+            )
+            await conn.execute(
+                decisions.insert().values(
+                    report_id=report_pk,
+                    kind="suggested",
+                    body=decision.model_dump(mode="json"),
+                    actor="system",
+                    created_at=now,
+                )
+            )
+            if ack is not None:
+                # Plain replace, not str.format: the text may hold other braces.
+                text = ack.text.replace(TRACKING_PLACEHOLDER, tracking_number)
+                await self._insert_ack(conn, report_pk, replace(ack, text=text), now)
+            await self._insert_audit(
+                conn,
+                actor="system",
+                action="report.created",
+                report_id=report_pk,
+                detail={
+                    "tracking_number": tracking_number,
+                    "scope": decision.scope.value,
+                    "category": decision.category.value,
+                },
+                now=now,
+            )
+            return await self._one_report(conn, reports.c.pk == report_pk)
+
+    async def get_report(self, tracking_number: str) -> Report | None:
+        """The report with this tracking number, or None."""
+        async with self._read() as conn:
+            found = await self._reports(conn, reports.c.tracking_number == tracking_number, limit=1)
+        return found[0] if found else None
+
+    async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]:
+        """The newest reports of one inspection (or of all when None), newest first."""
+        where = None if inspection_id is None else reports.c.inspection_id == inspection_id
+        async with self._read() as conn:
+            return await self._reports(conn, where, limit=limit)
+
+    async def _one_report(self, conn: AsyncConnection, where: Any) -> Report:
+        found = await self._reports(conn, where, limit=1)
+        if not found:
+            raise StorageError("report vanished inside its own transaction")
+        return found[0]
+
+    async def _reports(self, conn: AsyncConnection, where: Any, *, limit: int) -> list[Report]:
+        stmt = select(reports).order_by(reports.c.created_at.desc(), reports.c.pk.desc()).limit(limit)
+        if where is not None:
+            stmt = stmt.where(where)
+        rows = (await conn.execute(stmt)).mappings().all()
+        if not rows:
+            return []
+        current = await self._current_decisions(conn, [row["pk"] for row in rows])
+        return [self._report(row, current) for row in rows]
+
+    async def _current_decisions(self, conn: AsyncConnection, report_pks: list[int]) -> dict[int, Decision]:
+        # The newest row wins, whatever its kind: a later suggestion (after new evidence) replaces
+        # an older confirmation only if someone wrote it later.
+        stmt = (
+            select(decisions.c.report_id, decisions.c.body)
+            .where(decisions.c.report_id.in_(report_pks))
+            .order_by(decisions.c.report_id, decisions.c.created_at.desc(), decisions.c.pk.desc())
+        )
+        current: dict[int, Decision] = {}
+        for report_id, body in (await conn.execute(stmt)).all():
+            if report_id not in current:
+                current[report_id] = Decision.model_validate(body)
+        return current
+
+    def _report(self, row: RowMapping, current: Mapping[int, Decision]) -> Report:
+        state = row["state"]
+        if state not in _REPORT_STATES:
+            raise StorageError(f"report {row['pk']} has unknown state {state!r}")
+        decision = current.get(row["pk"])
+        if decision is None:
+            raise StorageError(f"report {row['pk']} has no decision")
+        return Report(
+            pk=row["pk"],
+            inspection_id=row["inspection_id"],
+            tracking_number=row["tracking_number"],
+            state=cast(ReportState, state),
+            channel=Channel(row["channel"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            decision=decision,
+            sender=self._unseal(row["sender"]),
+        )
+
+    # --- outbox -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _outbox_item(row: RowMapping) -> OutboxItem:
+        return OutboxItem(
+            pk=row["pk"],
+            report_id=row["report_id"],
+            channel=Channel(row["channel"]),
+            recipient=row["recipient"],
+            text=row["text"],
+            kind=row["kind"],
+            state=row["state"],
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            last_error=row["last_error"],
+            provider_id=row["provider_id"],
+            sent_at=row["sent_at"],
+        )
+
+    @staticmethod
+    async def _insert_ack(
+        conn: AsyncConnection, report_id: int | None, ack: NewAck, now: datetime
+    ) -> RowMapping:
+        stmt = (
+            outbox.insert()
+            .values(
+                report_id=report_id,
+                channel=ack.channel.value,
+                recipient=ack.recipient,
+                text=ack.text,
+                kind=ack.kind,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .returning(*outbox.c)
+        )
+        return (await conn.execute(stmt)).mappings().one()
+
+    async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem:
+        """Queue an acknowledgement, due at `now`."""
+        async with self._write() as conn:
+            row = await self._insert_ack(conn, report_id, ack, now)
+        return self._outbox_item(row)
+
+    async def report_acks(self, report_id: int) -> Sequence[OutboxItem]:
+        """The acknowledgements queued for a report, oldest first."""
+        stmt = select(outbox).where(outbox.c.report_id == report_id).order_by(outbox.c.pk)
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [self._outbox_item(row) for row in rows]
+
+    async def sent_recently(self, *, channel: Channel, recipient: str, kind: str, since: datetime) -> int:
+        """How many acknowledgements of this kind (any kind for "*") were queued to this recipient
+        since `since`."""
+        stmt = select(func.count()).where(
+            outbox.c.channel == channel.value,
+            outbox.c.recipient == recipient,
+            outbox.c.created_at >= since,
+        )
+        if kind != ANY_KIND:
+            stmt = stmt.where(outbox.c.kind == kind)
+        async with self._read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:
+        """Take due pending items (and items of a worker whose claim ran out) for sending."""
+        due = or_(
+            and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= now),
+            and_(outbox.c.state == "sending", outbox.c.claimed_until < now),
+        )
+        # SKIP LOCKED lets PostgreSQL workers take disjoint batches; SQLite ignores FOR UPDATE and
+        # relies on BEGIN IMMEDIATE, which lets one claimer at a time in.
+        pick = (
+            select(outbox.c.pk)
+            .where(due)
+            .order_by(outbox.c.next_attempt_at, outbox.c.pk)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._write() as conn:
+            pks = list((await conn.execute(pick)).scalars().all())
+            if not pks:
+                return []
+            claimed = (
+                (
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.pk.in_(pks))
+                        .values(
+                            state="sending",
+                            claimed_until=now + self._claim_lease,
+                            attempts=outbox.c.attempts + 1,
+                        )
+                        .returning(*outbox.c)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        items = [self._outbox_item(row) for row in claimed]
+        items.sort(key=lambda item: (item.next_attempt_at, item.pk))
+        return items
+
+    async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None:
+        """Record that an item was sent."""
+        await self._update_outbox(pk, state="sent", provider_id=provider_id, sent_at=now, claimed_until=None)
+
+    async def mark_failed(self, pk: int, error: str, retry_at: datetime | None, now: datetime) -> None:
+        """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
+        values: dict[str, Any] = {"last_error": error[:MAX_ERROR_CHARS], "claimed_until": None}
+        if retry_at is None:
+            values["state"] = "failed"
+        else:
+            values["state"] = "pending"
+            values["next_attempt_at"] = retry_at
+        await self._update_outbox(pk, **values)
+
+    async def _update_outbox(self, pk: int, **values: Any) -> None:
+        async with self._write() as conn:
+            result = await conn.execute(update(outbox).where(outbox.c.pk == pk).values(values))
+            if result.rowcount == 0:
+                raise LookupError(f"no outbox item with pk {pk}")
+
+    # --- audit --------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _insert_audit(
+        conn: AsyncConnection,
+        *,
+        actor: str,
+        action: str,
+        report_id: int | None,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            audit_log.insert().values(at=now, actor=actor, action=action, report_id=report_id, detail=detail)
+        )
+
+    async def audit(
+        self, *, actor: str, action: str, report_id: int | None, detail: dict[str, Any], now: datetime
+    ) -> None:
+        """Append an entry to the audit log."""
+        async with self._write() as conn:
+            await self._insert_audit(
+                conn, actor=actor, action=action, report_id=report_id, detail=detail, now=now
+            )
+
+    async def audit_entries(self, report_id: int | None = None, limit: int = 100) -> Sequence[AuditEntry]:
+        """Audit entries of one report (or all when None), newest first."""
+        stmt = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.pk.desc()).limit(limit)
+        if report_id is not None:
+            stmt = stmt.where(audit_log.c.report_id == report_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [
+            AuditEntry(
+                pk=row["pk"],
+                at=row["at"],
+                actor=row["actor"],
+                action=row["action"],
+                report_id=row["report_id"],
+                detail=dict(row["detail"] or {}),
+            )
+            for row in rows
+        ]
+
+    # --- health -------------------------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        """True when the database answers within a few seconds."""
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_S), self._engine.connect() as conn:
+                await conn.execute(select(1))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return True

@@ -1,0 +1,65 @@
+"""URL handling and SQLite connection settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.engine import make_engine, normalize_url, sqlite_url
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u@h:5432/db", "postgresql+asyncpg"),
+        ("postgres://u@h/db", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg"),
+        ("sqlite:////tmp/x.sqlite3", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:////tmp/x.sqlite3", "sqlite+aiosqlite"),
+    ],
+)
+def test_normalize_url_picks_the_async_driver(given: str, driver: str) -> None:
+    url = normalize_url(given)
+    assert url.drivername == driver
+    assert url.database == make_url(given).database
+
+
+def test_normalize_url_refuses_other_databases() -> None:
+    with pytest.raises(ValueError, match="unsupported"):
+        normalize_url("mysql://u@h/db")
+
+
+def test_sqlite_url_is_in_the_data_dir(tmp_path: Path) -> None:
+    assert sqlite_url(tmp_path) == f"sqlite+aiosqlite:///{tmp_path.as_posix()}/petition.sqlite3"
+
+
+async def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path) -> None:
+    data_dir = tmp_path / "nested" / "data"
+    engine = make_engine(sqlite_url(data_dir).replace("sqlite+aiosqlite", "sqlite", 1))
+    try:
+        async with engine.connect() as conn:
+            pragmas = {
+                name: (await conn.execute(text(f"PRAGMA {name}"))).scalar_one()
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+            }
+    finally:
+        await engine.dispose()
+    assert (data_dir / "petition.sqlite3").exists()
+    # synchronous=NORMAL is 1.
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "busy_timeout": 5000}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_postgres_search_path_selects_the_schema(db_url: str) -> None:
+    schema = make_url(db_url).query.get("search_path")
+    assert isinstance(schema, str) and schema.startswith("test_")
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT current_schema()"))).scalar_one() == schema
+    finally:
+        await engine.dispose()

@@ -1,0 +1,120 @@
+"""The outbox: claiming, sending, failing, retrying, crashed workers and concurrent claimers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from intake.models import Channel
+from intake.ports import NewAck
+from storage.store import SqlReportStore
+from tests.storage.helpers import NOW, SENDER, ack, new_report
+
+
+async def test_claim_send_and_fail(store: SqlReportStore) -> None:
+    report = await new_report(store, "m1")
+    [queued] = await store.report_acks(report.pk)
+
+    [claimed] = await store.claim_outbox(NOW)
+    assert claimed.pk == queued.pk
+    assert (claimed.state, claimed.attempts) == ("sending", 1)
+    assert claimed.recipient == SENDER and claimed.channel is Channel.SMS
+    assert await store.claim_outbox(NOW + timedelta(seconds=10)) == []
+
+    retry_at = NOW + timedelta(minutes=5)
+    await store.mark_failed(claimed.pk, "HTTP 503", retry_at, NOW + timedelta(seconds=1))
+    [after_fail] = await store.report_acks(report.pk)
+    assert (after_fail.state, after_fail.last_error, after_fail.next_attempt_at) == (
+        "pending",
+        "HTTP 503",
+        retry_at,
+    )
+    assert await store.claim_outbox(NOW + timedelta(minutes=4)) == []
+
+    [again] = await store.claim_outbox(retry_at)
+    assert (again.pk, again.attempts) == (claimed.pk, 2)
+    await store.mark_sent(again.pk, "SMabc", retry_at + timedelta(seconds=2))
+    [sent] = await store.report_acks(report.pk)
+    assert (sent.state, sent.provider_id, sent.sent_at) == ("sent", "SMabc", retry_at + timedelta(seconds=2))
+    assert await store.claim_outbox(NOW + timedelta(days=1)) == []
+
+
+async def test_failed_for_good_is_never_claimed_again(store: SqlReportStore) -> None:
+    report = await new_report(store, "m1")
+    [claimed] = await store.claim_outbox(NOW)
+    await store.mark_failed(claimed.pk, "x" * 5000, None, NOW)
+    [failed] = await store.report_acks(report.pk)
+    assert (failed.pk, failed.state, failed.attempts) == (claimed.pk, "failed", 1)
+    assert failed.last_error is not None and 0 < len(failed.last_error) <= 2000
+    assert await store.claim_outbox(NOW + timedelta(days=1)) == []
+    with pytest.raises(LookupError):
+        await store.mark_sent(999_999, None, NOW)
+
+
+async def test_future_items_wait_and_order_is_by_due_time(store: SqlReportStore) -> None:
+    later = await store.enqueue_ack(None, ack(text="later"), NOW + timedelta(minutes=10))
+    sooner = await store.enqueue_ack(None, ack(text="sooner"), NOW - timedelta(minutes=1))
+    now_item = await store.enqueue_ack(None, ack(text="now"), NOW)
+    claimed = await store.claim_outbox(NOW)
+    assert [i.pk for i in claimed] == [sooner.pk, now_item.pk]
+    for item in claimed:
+        await store.mark_sent(item.pk, None, NOW)
+    assert await store.claim_outbox(NOW + timedelta(minutes=9)) == []
+    assert [i.pk for i in await store.claim_outbox(NOW + timedelta(minutes=10))] == [later.pk]
+
+
+async def test_claim_respects_limit(store: SqlReportStore) -> None:
+    for i in range(5):
+        await store.enqueue_ack(None, ack(text=f"t{i}"), NOW)
+    assert len(await store.claim_outbox(NOW, limit=3)) == 3
+    assert len(await store.claim_outbox(NOW, limit=3)) == 2
+    assert await store.claim_outbox(NOW, limit=3) == []
+
+
+async def test_crashed_claim_is_recovered_after_the_lease(store: SqlReportStore) -> None:
+    item = await store.enqueue_ack(None, ack(), NOW)
+    [first] = await store.claim_outbox(NOW)
+    # The worker dies here without mark_sent or mark_failed.
+    assert await store.claim_outbox(NOW + timedelta(seconds=59)) == []
+    [recovered] = await store.claim_outbox(NOW + timedelta(seconds=61))
+    assert (recovered.pk, recovered.attempts, recovered.state) == (item.pk, 2, "sending")
+    assert first.attempts == 1
+
+
+async def test_concurrent_claimers_never_share_a_row(store: SqlReportStore, db_url: str) -> None:
+    expected = {(await store.enqueue_ack(None, ack(text=f"t{i}"), NOW)).pk for i in range(40)}
+    other = await SqlReportStore.open(db_url)
+    try:
+
+        async def drain(target: SqlReportStore) -> list[int]:
+            taken: list[int] = []
+            while batch := await target.claim_outbox(NOW, limit=3):
+                taken.extend(item.pk for item in batch)
+            return taken
+
+        results = await asyncio.gather(*(drain(s) for s in (store, other, store, other)))
+    finally:
+        await other.close()
+    everything = [pk for taken in results for pk in taken]
+    assert len(everything) == len(set(everything)), "an item was claimed twice"
+    assert set(everything) == expected
+
+
+async def test_sent_recently(store: SqlReportStore) -> None:
+    await store.enqueue_ack(None, ack(), NOW - timedelta(hours=2))
+    await store.enqueue_ack(None, ack(), NOW)
+    await store.enqueue_ack(None, NewAck(Channel.SMS, SENDER, "?", "no_content_prompt"), NOW)
+    await store.enqueue_ack(None, ack(recipient="+8613000000000"), NOW)
+    await store.enqueue_ack(None, NewAck(Channel.TELEGRAM, SENDER, "ok", "in_scope"), NOW)
+    since = NOW - timedelta(hours=1)
+    assert await store.sent_recently(channel=Channel.SMS, recipient=SENDER, kind="in_scope", since=since) == 1
+    assert await store.sent_recently(channel=Channel.SMS, recipient=SENDER, kind="*", since=since) == 2
+    assert (
+        await store.sent_recently(
+            channel=Channel.SMS, recipient=SENDER, kind="in_scope", since=NOW - timedelta(hours=3)
+        )
+        == 2
+    )
+    assert await store.sent_recently(channel=Channel.EMAIL, recipient=SENDER, kind="*", since=since) == 0
