@@ -1,0 +1,150 @@
+"""What kind of item a message is (policy.md section 3), from the conduct and signal vocabulary.
+
+An accusation needs conduct that is asserted (not denied: 没有收礼; not asked about: 是否收礼)
+and someone it is asserted of. Everything here is a pure function of the scanned hits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from intake.extraction.lexicons import load_lexicons
+from intake.extraction.scanner import Hit
+from intake.models import Category, Discipline
+
+_SENTENCE_END = frozenset("。！？!?；;\n")
+_NEGATION_REACH = 3  # a negation word ends at most this many characters before the cue (没有收礼, 从未收受过)
+_CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_DIGITS = re.compile(r"\d{7,}|[零一二三四五六七八九〇]{7,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Conduct:
+    cue: str
+    disciplines: tuple[Discipline, ...]
+    strength: int
+    start: int
+    denied: bool
+    asked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Counts of each signal kind, and the words behind them."""
+
+    counts: Counter[str]
+    words: dict[str, list[str]]
+
+    def has(self, kind: str) -> bool:
+        return self.counts[kind] > 0
+
+
+def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    i = pos
+    while i > 0 and text[i - 1] not in _SENTENCE_END:
+        i -= 1
+    j = pos
+    while j < len(text) and text[j] not in _SENTENCE_END:
+        j += 1
+    return i, j
+
+
+def signals(hits: dict[str, list[Hit]]) -> Signals:
+    """The category cues present in the text."""
+    lex = load_lexicons()
+    counts: Counter[str] = Counter()
+    words: dict[str, list[str]] = {}
+    for h in hits["signal"]:
+        for kind in lex.signals[h.word]:
+            counts[kind] += 1
+            words.setdefault(kind, []).append(h.word)
+    return Signals(counts, words)
+
+
+def conduct(text: str, hits: dict[str, list[Hit]]) -> list[Conduct]:
+    """Conduct cues, each marked denied (negated) or asked (inside a question)."""
+    lex = load_lexicons()
+    negations = [h for h in hits["signal"] if "negation" in lex.signals[h.word]]
+    questions = [h for h in hits["signal"] if "question" in lex.signals[h.word]]
+    out: list[Conduct] = []
+    for h in hits["conduct"]:
+        entries = lex.conduct[h.word]
+        s0, s1 = _sentence_bounds(text, h.start)
+        denied = any(
+            h.start - _NEGATION_REACH <= n.end <= h.start and n.start >= s0 and not _negation_is_part(n, h)
+            for n in negations
+        )
+        asked = (s1 < len(text) and text[s1] in "?？") or any(s0 <= q.start < s1 for q in questions)
+        out.append(
+            Conduct(
+                h.word,
+                tuple(e.discipline for e in entries),
+                max(e.strength for e in entries),
+                h.start,
+                denied,
+                asked,
+            )
+        )
+    return out
+
+
+def _negation_is_part(negation: Hit, cue: Hit) -> bool:
+    return negation.end > cue.start
+
+
+def disciplines_of(cues: list[Conduct]) -> list[Discipline]:
+    """The disciplines of the asserted conduct, in the policy table's order."""
+    found = {d for c in cues if not c.denied and not c.asked for d in c.disciplines}
+    return [d for d in Discipline if d in found]
+
+
+def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, str]:
+    """Empty, greeting, test, spam or gibberish, with the ground."""
+    han = len(_HAN.findall(text))
+    if not _CONTENT.search(text):
+        return True, "no words"
+    spam = sig.counts["spam"] + (1 if _DIGITS.search(text) else 0)
+    if spam >= 3 and not has_substance:
+        return True, "advertising: " + "、".join(sig.words.get("spam", []))
+    stripped = text
+    for kind in ("greeting", "test"):
+        for w in sig.words.get(kind, []):
+            stripped = stripped.replace(w, "")
+    rest = len(_HAN.findall(stripped))
+    if not has_substance and (sig.has("greeting") or sig.has("test")) and rest <= 4:
+        return True, "greeting or test: " + "、".join(
+            sig.words.get("greeting", []) + sig.words.get("test", [])
+        )
+    if not has_substance and han < 5 and not re.search(r"[A-Za-z]{3,}.*[A-Za-z]{3,}", text):
+        return True, "too short to state a matter"
+    return False, ""
+
+
+def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:
+    """Weighted evidence for each functional department's sector."""
+    lex = load_lexicons()
+    scores: Counter[str] = Counter()
+    for h in hits["sector"]:
+        for e in lex.sectors[h.word]:
+            scores[e.sector] += e.weight
+    return scores
+
+
+def choose_category(
+    *, accusation: bool, sig: Signals, sector_total: int, about_target: bool, vague_subject: bool
+) -> tuple[Category, str]:
+    """The category once conduct and subject are known (no_content is decided before)."""
+    if accusation:
+        return Category.ACCUSATION, "asserted conduct of an official"
+    if sig.has("litigation"):
+        return Category.LITIGATION, "court or police case: " + "、".join(
+            dict.fromkeys(sig.words["litigation"])
+        )
+    if sig.has("suggestion") and not sig.has("plea") and (sector_total < 3 or about_target):
+        return Category.SUGGESTION, "suggestion: " + "、".join(dict.fromkeys(sig.words["suggestion"]))
+    if vague_subject and not sig.has("plea") and sector_total < 3:
+        return Category.SUGGESTION, "opinion on an official without conduct"
+    return Category.APPEAL, "the sender's own matter, no accusation"

@@ -1,0 +1,77 @@
+"""The "who" test of policy.md section 2: is a subject in one of the inspection's tiers?"""
+
+from __future__ import annotations
+
+from intake.extraction.places import LEVEL_RANK
+from intake.extraction.subjects import LEADING_ROLES, REGION_ROLES, Body, Context
+from intake.models import Tier
+from routing.divisions import Divisions
+
+_NEXT_LEVEL = {"province": "city", "city": "county", "county": "township", "township": "village"}
+_LEADERSHIP_UNIT_ROLES = frozenset(
+    {"sec", "dsec", "standing", "head", "dhead", "org_head", "org_deputy", "chief", "disc", "leader"}
+)
+
+
+def in_territory(body: Body, ctx: Context, divisions: Divisions) -> bool:
+    """Whether the body lies inside the inspected region (a township: that township)."""
+    if ctx.level == "township":
+        if body.town is not None:
+            return body.town in ctx.target_names or any(body.town.startswith(n) for n in ctx.target_names)
+        # No township named: inside only when nothing placed it elsewhere.
+        return body.implicit or (body.code == ctx.territory and body.level in ("township", "village"))
+    where = body.where
+    if where is None:
+        return True
+    return divisions.contains(ctx.territory, where)
+
+
+def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None, str]:
+    """The tier of a subject for this inspection, with the ground for it."""
+    if ctx.unit:
+        if not body.in_unit:
+            return None, f"{body.post}: not of the inspected unit"
+        if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
+            return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
+        if body.kind == "division" and body.role == "org_head":
+            return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+        if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
+            return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
+        return None, f"{body.post}: staff of the inspected unit below leadership and key posts"
+    if not in_territory(body, ctx, divisions):
+        return None, f"{body.post}: outside the inspected region"
+    level = body.level
+    if level is None:
+        return None, f"{body.post}: body not identified"
+    nxt = _NEXT_LEVEL.get(ctx.level)
+    if body.kind == "region" and level == ctx.level and body.role in REGION_ROLES | {"leader"}:
+        return (
+            Tier.LEADERSHIP,
+            f"{body.post}: leadership of {ctx.target_names[0] if ctx.target_names else 'the target'}",
+        )
+    if (
+        body.kind == "dept"
+        and level == ctx.level
+        and ctx.level == "province"
+        and body.org is not None
+        and body.org.type in ("court", "procuratorate")
+        and body.role == "org_head"
+    ):
+        return Tier.LEADERSHIP, f"{body.post} of the provincial {body.org.word} (leadership)"
+    if body.kind in ("region", "village") and level == nxt and body.principal:
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: principal of a next-level body"
+    if ctx.level == "township" and body.kind == "station" and body.principal:
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a township station"
+    if body.kind == "dept" and level == ctx.level and body.principal:
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a department of the target"
+    if (
+        body.kind in ("dept", "station")
+        and level == ctx.level
+        and body.role == "org_deputy"
+        and body.org is not None
+        and body.org.key
+    ):
+        return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
+    if body.role in LEADING_ROLES and LEVEL_RANK.get(level, 9) < LEVEL_RANK[ctx.level]:
+        return None, f"{body.post}: of a higher body than the target"
+    return None, f"{body.post}: below the tiers in scope"

@@ -1,0 +1,154 @@
+"""Place names in a text resolved to GB/T 2260 codes, with ambiguity made explicit.
+
+A name may denote several divisions (朝阳区 in Beijing and Changchun, 铁西区 in three cities,
+城关镇 in dozens of counties). A candidate is chosen by, in order: agreement with another place
+in the same text (沈阳市铁西区), lying inside the inspection's territory, and for short names
+the higher level. Anything decided by the last two rules is flagged `ambiguous`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.extraction.scanner import Hit
+from routing.divisions import CENTRAL, Divisions
+
+LEVEL_RANK = {"central": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
+_GENERIC = re.compile(r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|县|区|镇|乡|街道|村|社区|小区)")
+_GENERIC_LEVEL = {
+    "省": "province",
+    "市": "city",
+    "州": "city",
+    "县": "county",
+    "区": "county",
+    "镇": "township",
+    "乡": "township",
+    "街道": "township",
+    "村": "village",
+    "社区": "village",
+}
+# A bare 省/市/县 right before an organisation or post means the one the team sits in (省交通运输厅).
+BARE_LEVEL = {
+    "省": "province",
+    "市": "city",
+    "县": "county",
+    "区": "county",
+    "镇": "township",
+    "乡": "township",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place mention: the division (county or above) it lies in, and a township when named."""
+
+    start: int
+    end: int
+    word: str
+    level: str  # province | city | county | township | village
+    code: str | None  # GB/T 2260 code of the division, or of the county for a township
+    parent: str | None  # nearest known enclosing code when `code` is unknown (某市 in 河北省)
+    town: str | None = None
+    ambiguous: bool = False
+    generic: bool = False
+    candidates: tuple[str, ...] = ()
+
+
+def _candidates(word: str, divisions: Divisions) -> list[tuple[str, str, str | None]]:
+    """(code, level, town) candidates for one place word."""
+    out: list[tuple[str, str, str | None]] = []
+    for d in divisions.by_name(word):
+        out.append((d.code, d.level, None))
+    if not out:
+        for code in divisions.towns.get(word, ()):
+            if divisions.get(code) is not None:
+                out.append((code, "township", word))
+    return out
+
+
+def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisions) -> list[Place]:
+    """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
+    raw = [(h, _candidates(h.word, divisions)) for h in hits]
+    raw = [(h, c) for h, c in raw if c]
+    unique = {c[0][0] for _, c in raw if len({x[0] for x in c}) == 1}
+    places: list[Place] = []
+    for h, cands in raw:
+        codes = list(dict.fromkeys(c[0] for c in cands))
+        ambiguous = False
+        chosen: list[tuple[str, str, str | None]] = cands
+        if len(codes) > 1:
+            agreeing = [
+                c
+                for c in cands
+                if any(
+                    u != c[0] and (divisions.contains(u, c[0]) or divisions.contains(c[0], u)) for u in unique
+                )
+            ]
+            inside = [c for c in cands if divisions.contains(territory, c[0])]
+            if agreeing:
+                chosen = agreeing
+            elif inside:
+                chosen = inside
+                ambiguous = len({c[0] for c in inside}) > 1
+            else:
+                ambiguous = True
+            chosen = sorted(chosen, key=lambda c: LEVEL_RANK[c[1]])
+        code, level, town = chosen[0]
+        places.append(
+            Place(
+                h.start,
+                h.end,
+                h.word,
+                level,
+                code,
+                None,
+                town,
+                ambiguous or len({c[0] for c in chosen}) > 1,
+                False,
+                tuple(codes),
+            )
+        )
+    return places
+
+
+def generic_places(text: str, places: list[Place], territory: str, divisions: Divisions) -> list[Place]:
+    """某市, 本县, 某村 and the like: a level without a name, inside the place named just before."""
+    out: list[Place] = []
+    for m in _GENERIC.finditer(text):
+        if any(p.start < m.end() and m.start() < p.end for p in places):
+            continue
+        level = _GENERIC_LEVEL.get(m.group(1), "village")
+        before = [p for p in places if p.end <= m.start() and m.start() - p.end <= 4]
+        parent = before[-1].code if before else None
+        if m.group(0).startswith(("本", "我", "该")) and not before:
+            parent = territory
+        if before and LEVEL_RANK[before[-1].level] >= LEVEL_RANK[level]:
+            continue
+        town = before[-1].town if before else None
+        code = (
+            parent
+            if level in ("township", "village") and parent and _is_county_or_below(parent, divisions)
+            else None
+        )
+        out.append(Place(m.start(), m.end(), m.group(0), level, code, parent, town, False, True))
+    return out
+
+
+def _is_county_or_below(code: str, divisions: Divisions) -> bool:
+    d = divisions.get(code)
+    return d is not None and d.level == "county"
+
+
+def ancestor_at(code: str, level: str, divisions: Divisions) -> str | None:
+    """The division at `level` containing `code` (itself when it is at that level)."""
+    if level == "central":
+        return CENTRAL
+    d = divisions.get(code)
+    while d is not None and d.level != "central":
+        if d.level == level:
+            return d.code
+        if LEVEL_RANK[d.level] < LEVEL_RANK[level]:
+            return None
+        d = divisions.get(d.parent) if d.parent else None
+    return None

@@ -1,0 +1,112 @@
+"""One Aho-Corasick pass over a normalised text finds every lexicon word and place name.
+
+The automaton holds all lexicons and all GB/T 2260 and township names; it is built once per
+process. Each layer (post, org, conduct, signal, sector, place) is then reduced to its
+leftmost-longest, non-overlapping hits, so 村民小组组长 is one post, not 组长 inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import ahocorasick
+
+from intake.extraction.lexicons import load_lexicons
+from routing.divisions import load_divisions
+
+LAYERS = ("post", "org", "conduct", "signal", "sector", "place")
+_TOWN_SUFFIXES = ("镇", "乡", "街道", "苏木")
+_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int
+    end: int
+    layer: str
+    word: str
+
+
+def _is_ascii_word(word: str) -> bool:
+    return word.isascii() and any(c.isalpha() for c in word)
+
+
+@cache
+def _automaton() -> Any:
+    """The process-wide automaton: word -> the layers it belongs to."""
+    lex = load_lexicons()
+    words: dict[str, set[str]] = {}
+
+    def add(word: str, layer: str) -> None:
+        if word:
+            words.setdefault(word, set()).add(layer)
+
+    for w in lex.posts:
+        add(w, "post")
+    for w in lex.orgs:
+        add(w, "org")
+    for w in lex.conduct:
+        add(w, "conduct")
+    for w in lex.signals:
+        add(w, "signal")
+    for w in lex.sectors:
+        add(w, "sector")
+    divisions = load_divisions()
+    for name in divisions.names():
+        if len(name) >= 2 and name not in lex.place_stop:
+            add(name, "place")
+    for town in divisions.towns:
+        if len(town) >= 3 and town.endswith(_TOWN_SUFFIXES):
+            add(town, "place")
+    automaton = ahocorasick.Automaton()
+    for word, layers in words.items():
+        automaton.add_word(word, (word, tuple(sorted(layers))))
+    automaton.make_automaton()
+    return automaton
+
+
+def _boundary_ok(text: str, start: int, end: int) -> bool:
+    """An English cue must be a whole word ("hi" is not inside "this")."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+
+
+def _leftmost_longest(hits: list[Hit]) -> list[Hit]:
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    out: list[Hit] = []
+    last_end = -1
+    for h in hits:
+        if h.start >= last_end:
+            out.append(h)
+            last_end = h.end
+    return out
+
+
+def scan(text: str) -> dict[str, list[Hit]]:
+    """Every lexicon and place hit in `text` (normalised), per layer, in text order."""
+    lowered = text.translate(_ASCII_LOWER)
+    raw: dict[str, list[Hit]] = {layer: [] for layer in LAYERS}
+    for end_index, (word, layers) in _automaton().iter(lowered):
+        start = end_index - len(word) + 1
+        if _is_ascii_word(word) and not _boundary_ok(lowered, start, end_index + 1):
+            continue
+        for layer in layers:
+            raw[layer].append(Hit(start, end_index + 1, layer, word))
+    out: dict[str, list[Hit]] = {}
+    for layer, hits in raw.items():
+        # Conduct and signal cues may overlap (收受 inside 收受红包 adds nothing, but negation cues
+        # such as 没 and 没有 both matter only by their end), so only nested duplicates go.
+        out[layer] = _leftmost_longest(hits)
+    # A place name inside a longer post or organisation word is part of that word (公安 in 公安局).
+    covering = [h for layer in ("post", "org") for h in out[layer]]
+    out["place"] = [
+        p
+        for p in out["place"]
+        if not any(
+            c.start <= p.start and p.end <= c.end and (c.end - c.start) > (p.end - p.start) for c in covering
+        )
+    ]
+    return out

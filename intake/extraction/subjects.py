@@ -1,0 +1,274 @@
+"""Who a report is about: each post in the text, read with the places and organisations before it.
+
+"孟州市化工镇某村的村支书" is the principal of a village in 化工镇 in 410883; "审计厅人事处处长" the
+head of an internal division of the inspected unit; "台安县一名副县长" a member of a county's
+leadership team. The result (`Body`) is what the tier test and the router reason about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
+from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
+from intake.extraction.scanner import Hit
+from routing.divisions import Divisions
+
+PRINCIPAL_ROLES = frozenset({"sec", "head", "org_head", "vsec", "vhead"})
+REGION_ROLES = frozenset({"sec", "dsec", "standing", "head", "dhead", "congress", "cppcc", "disc"})
+LEADING_ROLES = REGION_ROLES | {"org_head", "org_deputy", "chief", "vsec", "vhead", "leader"}
+_SENTENCE_END = frozenset("。！？!?；;\n")
+_MAX_GAP = 8  # characters of filler (某, 一名, 下属, 的) allowed between a context word and the next
+_ORG_LEVEL_BY_SUFFIX = {"厅": "province"}
+_COMMITTEE_LEVEL = {
+    "省委": "province",
+    "市委": "city",
+    "州委": "city",
+    "县委": "county",
+    "区委": "county",
+    "镇党委": "township",
+    "乡党委": "township",
+    "街道办事处": "township",
+    "街道办": "township",
+    "镇政府": "township",
+    "乡政府": "township",
+    "县政府": "county",
+    "区政府": "county",
+    "市政府": "city",
+    "省政府": "province",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The post a subject holds and the body it holds it in."""
+
+    post: str
+    role: str
+    kind: str  # region | dept | station | division | village | institution | enterprise | unit | unknown
+    level: str | None  # level of the region the body belongs to (province ... village)
+    code: str | None  # most precise known division code (county or above)
+    parent: str | None  # nearest known enclosing code when `code` is None
+    town: str | None
+    org: OrgEntry | None
+    in_unit: bool  # held in the inspected unit (unit inspections)
+    place: Place | None
+    start: int
+    end: int
+    implicit: bool  # nothing in the text placed it; the inspection's own territory was assumed
+
+    @property
+    def principal(self) -> bool:
+        return self.role in PRINCIPAL_ROLES
+
+    @property
+    def where(self) -> str | None:
+        return self.code or self.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the extraction needs to know about the inspection."""
+
+    unit: bool  # a unit inspection
+    unit_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    level: str  # target level
+    territory: str  # target region code (a township's county)
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] not in _SENTENCE_END:
+        i -= 1
+    return i + 1
+
+
+def _context_before(
+    post: Hit, tokens: list[tuple[int, int, str, object]], text: str
+) -> tuple[list[tuple[str, object]], int]:
+    """The chain of place/org/target words that ends right before `post`, and where it starts."""
+    start = _sentence_start(text, post.start)
+    chain: list[tuple[str, object]] = []
+    cursor = post.start
+    for s, e, kind, value in reversed(tokens):
+        if e > cursor or s < start:
+            # 沈阳市委书记: the place shares its last character with the post.
+            if e > cursor and s < post.start and kind == "place" and e - cursor <= 1 and s < cursor:
+                chain.append((kind, value))
+                cursor = s
+            continue
+        if cursor - e > _MAX_GAP:
+            break
+        chain.append((kind, value))
+        cursor = s
+    chain.reverse()
+    return chain, cursor
+
+
+def find_bodies(
+    text: str,
+    hits: dict[str, list[Hit]],
+    places: list[Place],
+    targets: list[Hit],
+    ctx: Context,
+    divisions: Divisions,
+) -> list[Body]:
+    """Every post in the text with the body it is held in."""
+    lex = load_lexicons()
+    tokens: list[tuple[int, int, str, object]] = []
+    for p in places:
+        tokens.append((p.start, p.end, "place", p))
+    target_spans = [(t.start, t.end) for t in targets]
+    for h in hits["org"]:
+        if any(s <= h.start and h.end <= e for s, e in target_spans):
+            continue
+        tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
+    for t in targets:
+        tokens.append((t.start, t.end, "target", t.word))
+    tokens.sort(key=lambda t: (t[0], t[1]))
+    bodies: list[Body] = []
+    for post_hit in hits["post"]:
+        if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):
+            continue
+        entry = lex.posts[post_hit.word]
+        chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
+        bare = text[chain_start - 1] if chain_start > 0 else ""
+        bodies.append(_body(post_hit, entry, chain, bare, ctx, divisions))
+    return bodies
+
+
+def _body(
+    hit: Hit, entry: PostEntry, chain: list[tuple[str, object]], bare: str, ctx: Context, divisions: Divisions
+) -> Body:
+    place: Place | None = None
+    org: OrgEntry | None = None
+    target_seen = False
+    org_after_target = False
+    for kind, value in chain:
+        if kind == "place":
+            assert isinstance(value, Place)
+            place = value
+            org = None
+        elif kind == "org":
+            assert isinstance(value, OrgEntry)
+            org = value
+            if target_seen:
+                org_after_target = True
+        elif kind == "target":
+            target_seen = True
+            org = None
+    level: str | None = None
+    code: str | None = None
+    parent: str | None = None
+    town: str | None = None
+    implicit = False
+    if place is not None:
+        level, code, parent, town = place.level, place.code, place.parent, place.town
+    elif bare in BARE_LEVEL and not target_seen:
+        level = BARE_LEVEL[bare]
+        code = ancestor_at(ctx.territory, level, divisions)
+        parent = None if code else ctx.territory
+        implicit = True
+
+    in_unit = ctx.unit and target_seen and place is None
+    # The unit inspection's own bare titles (厅长 in an inspection of a 厅) are its leadership.
+    if (
+        ctx.unit
+        and not chain
+        and place is None
+        and entry.level == ctx.level
+        and entry.role in ("org_head", "org_deputy")
+        and any(n.endswith(hit.word[-2]) for n in ctx.unit_names)
+    ):
+        in_unit = True
+        implicit = True
+    if in_unit:
+        kind = "division" if org_after_target and org is not None else "unit"
+        return Body(
+            hit.word,
+            entry.role,
+            kind,
+            ctx.level,
+            ctx.territory,
+            None,
+            None,
+            org,
+            True,
+            place,
+            hit.start,
+            hit.end,
+            implicit,
+        )
+
+    kind = "unknown"
+    if org is not None:
+        if org.type in ("committee", "gov", "congress", "cppcc"):
+            kind = "region"
+            level = _COMMITTEE_LEVEL.get(org.word, level)
+        elif org.type in ("dept", "police", "discipline", "court", "procuratorate"):
+            kind = "dept"
+            level = level or _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
+        elif org.type == "station":
+            kind = "station"
+            level = "township" if level is None or LEVEL_RANK[level] < LEVEL_RANK["township"] else level
+        else:
+            kind = org.type
+    elif entry.role in ("vsec", "vhead", "vstaff"):
+        kind = "village"
+    elif entry.role in REGION_ROLES or entry.role == "leader":
+        kind = "region"
+    elif entry.role == "chief":
+        kind = "unknown"
+    elif entry.word.endswith(("厅长", "局长")):
+        kind = "dept"
+        if entry.word.endswith("厅长") and level is None:
+            level = "province"
+    elif entry.word.endswith(("所长", "站长")):
+        kind = "station"
+    elif entry.word.endswith(("处长", "科长")):
+        kind = "division"
+    elif entry.word.endswith("主任") and level in ("township", "village"):
+        kind = "region"
+    # 孟州市副市长: the place's own level wins over the title's (a county-level city).
+    if (
+        kind == "region"
+        and entry.level
+        and (
+            level is None
+            or (place is not None and place.generic and LEVEL_RANK[place.level] < LEVEL_RANK[entry.level])
+        )
+    ):
+        level = entry.level
+    if kind == "village":
+        level = "village"
+    if level is None and kind in ("region", "dept", "station", "division", "village"):
+        level = ctx.level if kind != "village" else "village"
+        implicit = True
+    if code is None and parent is None and level is not None:
+        implicit = True
+        if LEVEL_RANK[level] <= LEVEL_RANK[_territory_level(ctx, divisions)]:
+            code = ancestor_at(ctx.territory, level, divisions)
+        if code is None:
+            parent = ctx.territory
+    if (
+        level is not None
+        and code is not None
+        and LEVEL_RANK[level] < LEVEL_RANK[_code_level(code, divisions)]
+    ):
+        # 县长 written after a township: the title is of a higher body than the place; go up.
+        code = ancestor_at(code, level, divisions)
+    if level in ("village",) and town is None and place is not None and place.town:
+        town = place.town
+    return Body(
+        hit.word, entry.role, kind, level, code, parent, town, org, False, place, hit.start, hit.end, implicit
+    )
+
+
+def _code_level(code: str, divisions: Divisions) -> str:
+    d = divisions.get(code)
+    return d.level if d is not None else "county"
+
+
+def _territory_level(ctx: Context, divisions: Divisions) -> str:
+    return _code_level(ctx.territory, divisions)

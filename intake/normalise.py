@@ -1,0 +1,69 @@
+"""Text normalisation before extraction: one canonical form for every channel's text.
+
+Full-width forms become ASCII (NFKC), traditional characters become simplified (OpenCC t2s),
+control characters and quoted e-mail history are dropped, and runs of whitespace collapse.
+Positions in the normalised text are what every later stage works on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+
+import opencc
+
+# Quoted history of an e-mail reply: the citizen's new words come before it.
+_QUOTE_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
+_REPLY_HEADER = re.compile(
+    r"^\s*(?:-{2,}\s*(?:Original Message|原始邮件|原始郵件)\s*-{2,}|On .{0,200} wrote:|在.{0,80}写道[:：]).*",
+    re.MULTILINE | re.DOTALL,
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\u3000\xa0]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+# A space between two Han characters is layout, not a word boundary (短信 splits lines).
+_HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+_STATUS = re.compile(
+    r"^\s*(?:/status(?:@\w+)?|查询|查詢|查|status)\s*[:：#]?\s*([A-Za-z][A-Za-z0-9]{0,5})\s*[-－—]\s*(\d{1,8})\s*[。.!！?？]?\s*$",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _converter() -> Any:
+    """OpenCC traditional-to-simplified converter, built once per process."""
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Canonical form of a message text: NFKC, simplified, no control chars or quotes, tidy spaces."""
+    if not text:
+        return ""
+    cut = _REPLY_HEADER.search(text)
+    if cut is not None and cut.start() > 0:
+        text = text[: cut.start()]
+    text = _QUOTE_LINE.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = str(_converter().convert(text))
+    text = _SPACES.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    text = _HAN_GAP.sub("", text)
+    return text.strip()
+
+
+def status_query(text: str) -> str | None:
+    """The tracking number asked about in "查询 MZ1-0042" or "/status MZ1-0042", upper-cased; else None."""
+    if not text or len(text) > 200:
+        return None
+    m = _STATUS.match(unicodedata.normalize("NFKC", text))
+    if m is None:
+        return None
+    prefix, number = m.group(1).upper(), m.group(2)
+    if not prefix[0].isalpha():
+        return None
+    return f"{prefix}-{number}"
