@@ -134,15 +134,22 @@ def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:
 
 
 def choose_category(
-    *, accusation: bool, sig: Signals, sector_total: int, about_target: bool, vague_subject: bool
+    *,
+    accusation: bool,
+    sig: Signals,
+    sector_total: int,
+    sector_top: int,
+    about_target: bool,
+    vague_subject: bool,
 ) -> tuple[Category, str]:
     """The category once conduct and subject are known (no_content is decided before)."""
     if accusation:
         return Category.ACCUSATION, "asserted conduct of an official"
-    if sig.has("litigation"):
-        return Category.LITIGATION, "court or police case: " + "、".join(
-            dict.fromkeys(sig.words["litigation"])
-        )
+    # 诉访分离 applies when the case itself is the matter, not when a wage claim mentions a court once.
+    legal = 2 * sig.counts["litigation"] + sig.counts["litigation_hint"]
+    if sig.has("litigation") and 2 * legal >= sector_top:
+        words = sig.words.get("litigation", []) + sig.words.get("litigation_hint", [])
+        return Category.LITIGATION, "court or police case: " + "、".join(dict.fromkeys(words))
     if sig.has("suggestion") and not sig.has("plea") and (sector_total < 3 or about_target):
         return Category.SUGGESTION, "suggestion: " + "、".join(dict.fromkeys(sig.words["suggestion"]))
     if vague_subject and not sig.has("plea") and sector_total < 3:

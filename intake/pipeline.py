@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from intake.classify import (
+    Conduct,
     choose_category,
     conduct,
     disciplines_of,
@@ -58,6 +59,8 @@ _OFFICIAL_STAFF = frozenset(
         "驾驶员",
     }
 )
+_NEAR = 40  # characters between an official and a conduct cue for the cue to be read as theirs
+_SENTENCE_END = frozenset("。！？!?；;\n")
 _SELF = re.compile(r"(?:我是|本人是|我作为|我们是)$")
 
 
@@ -153,7 +156,9 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
     roster_hits = _find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
-    bodies = [b for b in find_bodies(text, hits, places, targets, ctx, divisions) if not _is_team(b)]
+    bodies = [
+        b for b in find_bodies(text, hits, places, targets, ctx, divisions) if not _is_team(b) and not b.addressee
+    ]
     cues = conduct(text, hits)
     sig = signals(hits)
     sectors = sector_scores(hits)
@@ -196,7 +201,7 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
         subject = Subject(name=name, post=post or None, unit=inspection.target.name, tier=tier)
         tier_why = f"{name} ({post}) is on the inspection's roster ({rtier.value})"
     else:
-        scored: list[tuple[tuple[int, int, int], Body, Tier | None, str]] = []
+        scored: list[tuple[tuple[int, int, int, int], Body, Tier | None, str]] = []
         for b in bodies:
             bt, why = tier_of(b, ctx, divisions)
             if b.role == "leader" and b.implicit:
@@ -206,14 +211,18 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
                 bt = None
             near = min((abs(c.start - b.end) for c in asserted), default=10_000)
             sender = _SELF.search(text[max(0, b.start - 8) : b.start]) is not None
-            key = (0 if sender else 1, _TIER_RANK[bt] if near < 60 else 0, -near)
+            supports = any(_supports(b, c, text) for c in asserted)
+            key = (0 if sender else 1, int(supports), _TIER_RANK[bt] if near < 60 else 0, -near)
             scored.append((key, b, bt, why))
         if scored:
             scored.sort(key=lambda s: s[0], reverse=True)
             _, chosen, tier, tier_why = scored[0]
             subject = Subject(name=None, post=chosen.post, unit=_unit_label(chosen, inspection), tier=tier)
 
-    official = roster_hits or (chosen is not None and _is_official(chosen))
+    if roster_hits:
+        official = any(c.strength >= 2 or abs(c.start - roster_hits[0].end) <= _NEAR for c in asserted)
+    else:
+        official = chosen is not None and any(_supports(chosen, c, text) for c in asserted)
     strong_alone = [
         c
         for c in asserted
@@ -226,6 +235,7 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
         accusation=accusation,
         sig=sig,
         sector_total=sum(sectors.values()),
+        sector_top=max(sectors.values(), default=0),
         about_target=about_target,
         vague_subject=vague,
     )
@@ -300,6 +310,18 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
         reasons=reasons,
         confidence=round(max(0.05, min(0.99, confidence)), 2),
     )
+
+
+def _supports(b: Body, c: Conduct, text: str) -> bool:
+    """Whether conduct cue `c` is asserted of the official `b`: near it, and weak cues only of leaders."""
+    if not _is_official(b):
+        return False
+    if c.strength < 2 and b.role not in LEADING_ROLES and b.role != "vstaff" and not b.in_unit:
+        return False
+    if abs(c.start - b.end) <= _NEAR:
+        return True
+    lo, hi = min(c.start, b.end), max(c.start, b.end)
+    return not any(ch in _SENTENCE_END for ch in text[lo:hi])
 
 
 def _is_team(b: Body) -> bool:

@@ -69,8 +69,17 @@ def _candidates(word: str, divisions: Divisions) -> list[tuple[str, str, str | N
 
 def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisions) -> list[Place]:
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
-    raw = [(h, _candidates(h.word, divisions)) for h in hits]
-    raw = [(h, c) for h, c in raw if c]
+    home = divisions.province_of(territory)
+    home_code = home.code if home is not None else territory
+    raw = []
+    for h in hits:
+        cands = _candidates(h.word, divisions)
+        if cands and cands[0][2] is None and not any(_name_of(c[0], divisions) == h.word for c in cands):
+            # A short county name (栾川, 涧西) is too often a common word (大兴土木, 新建, 资源) to trust
+            # outside the inspection's own province; short province and city names are kept.
+            cands = [c for c in cands if c[1] != "county" or divisions.contains(home_code, c[0])]
+        if cands:
+            raw.append((h, cands))
     unique = {c[0][0] for _, c in raw if len({x[0] for x in c}) == 1}
     places: list[Place] = []
     for h, cands in raw:
@@ -133,6 +142,11 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
         )
         out.append(Place(m.start(), m.end(), m.group(0), level, code, parent, town, False, True))
     return out
+
+
+def _name_of(code: str, divisions: Divisions) -> str | None:
+    d = divisions.get(code)
+    return d.name if d is not None else None
 
 
 def _is_county_or_below(code: str, divisions: Divisions) -> bool:

@@ -7,7 +7,8 @@ leadership team. The result (`Body`) is what the tier test and the router reason
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
@@ -18,6 +19,9 @@ PRINCIPAL_ROLES = frozenset({"sec", "head", "org_head", "vsec", "vhead"})
 REGION_ROLES = frozenset({"sec", "dsec", "standing", "head", "dhead", "congress", "cppcc", "disc"})
 LEADING_ROLES = REGION_ROLES | {"org_head", "org_deputy", "chief", "vsec", "vhead", "leader"}
 _SENTENCE_END = frozenset("。！？!?；;\n")
+# 胡厅长您好, 区长：你好, 尊敬的卢局长, 致县委书记: a greeting names the reader, not the accused.
+_GREETING_AFTER = re.compile(r"(?:同志|先生|女士)?\s*[:：,，!！]?\s*(?:您好|你好|好[!！,，])|\s*[:：]")
+_GREETING_BEFORE = re.compile(r"(?:尊敬的|敬爱的|亲爱的|敬的|(?:^|\n)致)[^\s。！？!?，,]{0,6}$")
 _MAX_GAP = 8  # characters of filler (某, 一名, 下属, 的) allowed between a context word and the next
 _ORG_LEVEL_BY_SUFFIX = {"厅": "province"}
 _COMMITTEE_LEVEL = {
@@ -56,6 +60,7 @@ class Body:
     start: int
     end: int
     implicit: bool  # nothing in the text placed it; the inspection's own territory was assumed
+    addressee: bool = False  # the letter is addressed to this post (尊敬的王局长：您好), not about it
 
     @property
     def principal(self) -> bool:
@@ -134,7 +139,10 @@ def find_bodies(
         entry = lex.posts[post_hit.word]
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
-        bodies.append(_body(post_hit, entry, chain, bare, ctx, divisions))
+        body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if _GREETING_AFTER.match(text, post_hit.end) or _GREETING_BEFORE.search(text, 0, post_hit.start):
+            body = replace(body, addressee=True)
+        bodies.append(body)
     return bodies
 
 
