@@ -17,6 +17,7 @@ from intake.models import Category, Discipline
 _SENTENCE_END = frozenset("。！？!?；;\n")
 _NEGATION_REACH = 3  # a negation word ends at most this many characters before the cue (没有收礼, 从未收受过)
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]{2,}")
+_WORD = re.compile(r"[A-Za-z]{2,}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _DIGITS = re.compile(r"\d{7,}|[零一二三四五六七八九〇]{7,}")
 
@@ -118,7 +119,7 @@ def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, s
         return True, "greeting or test: " + "、".join(
             sig.words.get("greeting", []) + sig.words.get("test", [])
         )
-    if not has_substance and han < 5 and not re.search(r"[A-Za-z]{3,}.*[A-Za-z]{3,}", text):
+    if not has_substance and han < 5 and len(_WORD.findall(text)) < 3:
         return True, "too short to state a matter"
     return False, ""
 

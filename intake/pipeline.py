@@ -157,7 +157,9 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
     bodies = [
-        b for b in find_bodies(text, hits, places, targets, ctx, divisions) if not _is_team(b) and not b.addressee
+        b
+        for b in find_bodies(text, hits, places, targets, ctx, divisions)
+        if not _is_team(b) and not b.addressee
     ]
     cues = conduct(text, hits)
     sig = signals(hits)

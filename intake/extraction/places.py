@@ -140,7 +140,12 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
             if level in ("township", "village") and parent and _is_county_or_below(parent, divisions)
             else None
         )
-        out.append(Place(m.start(), m.end(), m.group(0), level, code, parent, town, False, True))
+        # 朝阳区某小区 is as ambiguous as 朝阳区.
+        ambiguous = bool(before) and before[-1].ambiguous
+        candidates = before[-1].candidates if before else ()
+        out.append(
+            Place(m.start(), m.end(), m.group(0), level, code, parent, town, ambiguous, True, candidates)
+        )
     return out
 
 
