@@ -1,0 +1,98 @@
+"""Speed of decide() beside segmentation of the same texts; start-up time and peak memory.
+
+usage: python bench/classify_bench.py [ROUNDS]
+Typical messages are the labelled cases (tests/data). decide() does not use a word segmenter (one
+Aho-Corasick pass over the lexicons replaces it); rjieba.cut is timed as the reference "segmenting
+only" cost the issue compares with, and the bare scan is shown too.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _texts() -> list[tuple[str, str]]:
+    files = [ROOT / "tests/data/public_cases.jsonl", *sorted((ROOT / "tests/data/cases").glob("*.jsonl"))]
+    rows = [json.loads(line) for f in files for line in f.read_text("utf-8").splitlines() if line.strip()]
+    return [(r["inspection"], r["text"]) for r in rows]
+
+
+def _startup() -> float:
+    code = (
+        "import time; t = time.perf_counter();"
+        "from intake.inspection import bundled_inspections, load_inspection;"
+        "from intake.models import InboundMessage; from intake.pipeline import decide;"
+        "i = load_inspection(bundled_inspections()[0]);"
+        "decide(InboundMessage(id='x', text='西虢镇镇长收受红包'), i);"
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return float(out.stdout.strip())
+
+
+def _time(fn: Callable[[int, str], object], items: list[tuple[int, str]], rounds: int) -> float:
+    for i, t in items[:20]:
+        fn(i, t)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for i, t in items:
+            fn(i, t)
+    return (time.perf_counter() - start) / (rounds * len(items))
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    startup = _startup()
+    import rjieba
+
+    from intake.extraction.scanner import scan
+    from intake.inspection import load_inspection
+    from intake.models import InboundMessage
+    from intake.normalise import normalise
+    from intake.pipeline import decide
+
+    inspections = {n: load_inspection(ROOT / "intake/examples" / f"{n}.toml") for n, _ in _texts()}
+    names = list(inspections)
+    items = [(names.index(n), t) for n, t in _texts()]
+    messages = [(i, InboundMessage(id=str(k), text=t)) for k, (i, t) in enumerate(items)]
+    by_text = {t: m for (_, t), (_, m) in zip(items, messages, strict=True)}
+
+    def seg(_: int, t: str) -> object:
+        return rjieba.cut(t)
+
+    def bare_scan(_: int, t: str) -> object:
+        return scan(normalise(t))
+
+    def full(i: int, t: str) -> object:
+        return decide(by_text[t], inspections[names[i]])
+
+    rows = [
+        ("rjieba.cut (segmenting only)", _time(seg, items, rounds)),
+        ("normalise + Aho-Corasick scan", _time(bare_scan, items, rounds)),
+        ("decide() (whole pipeline)", _time(full, items, rounds)),
+    ]
+    base = rows[0][1]
+    avg_chars = sum(len(t) for _, t in items) / len(items)
+    print(f"{len(items)} typical messages, {avg_chars:.0f} chars on average, {rounds} rounds, one core")
+    print(f"{'stage':34} {'us/msg':>9} {'msg/s':>9} {'x segmenting':>13}")
+    for name, per in rows:
+        print(f"{name:34} {per * 1e6:9.1f} {1 / per:9.0f} {per / base:13.2f}")
+    long = "举报西虢镇镇长收受红包。" * 8000
+    t0 = time.perf_counter()
+    decide(InboundMessage(id="long", text=long[:100_000]), inspections[names[0]])
+    print(f"100,000-char message: {(time.perf_counter() - t0) * 1e3:.1f} ms")
+    print(f"start-up (import, load lexicons and divisions, first decision): {startup:.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (this process, incl. rjieba): {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
