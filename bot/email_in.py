@@ -1,0 +1,302 @@
+"""Inbound e-mail: from an IMAP mailbox (polling, IDLE when offered) or as an SMTP server (aiosmtpd).
+
+No mail is lost: the IMAP poller flags a mail \\Seen only after its raw message is committed, and
+the SMTP server answers 250 only after the commit (a 451 makes the sending server retry later).
+The raw .eml and every attachment are kept in the data directory under their SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import unquote, urlsplit
+
+import aioimaplib
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from bot.joining import ChannelIntake
+from bot.mailparse import ParsedMail, parse_mail
+from intake.errors import InboundError, StorageError
+from intake.service import Receipt
+
+log = logging.getLogger(__name__)
+
+MAX_MAIL_BYTES: Final = 32 * 1024 * 1024
+
+
+class MailIntake:
+    """Takes one raw mail in: keep the bytes, parse, commit, then report, join or record it."""
+
+    def __init__(
+        self,
+        intake: ChannelIntake,
+        *,
+        store_dir: Path | None = None,
+        own_addresses: Sequence[str] = (),
+        inspection_id: str | None = None,
+    ) -> None:
+        self.intake = intake
+        self.store_dir = store_dir
+        self.own = frozenset(a.lower() for a in own_addresses)
+        self.inspection_id = inspection_id
+
+    async def take(self, raw: bytes) -> Receipt:
+        """Accept one mail; raises `InboundError` (unusable mail) or `StorageError` (retry later)."""
+        mail = parse_mail(raw, own_addresses=self.own)
+        payload = await asyncio.to_thread(self._keep, raw, mail)
+        receipt = await self.intake.accept(
+            mail.to_inbound(),
+            payload=payload,
+            inspection_id=self.inspection_id,
+            tracking_hints=mail.tracking_hints,
+            record_only=mail.auto is not None or mail.sender is None,
+        )
+        if mail.auto is not None:
+            log.info("mail %s recorded without acknowledgement (%s)", mail.message_id, mail.auto)
+        return receipt
+
+    def _keep(self, raw: bytes, mail: ParsedMail) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "size": len(raw),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "in_reply_to": mail.in_reply_to,
+            "references": list(mail.references),
+            "auto": mail.auto,
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "size": len(a.data),
+                    "sha256": a.sha256,
+                }
+                for a in mail.attachments
+            ],
+        }
+        if self.store_dir is not None:
+            _write_once(self.store_dir / "mail" / f"{payload['sha256']}.eml", raw)
+            for a in mail.attachments:
+                _write_once(self.store_dir / "attachments" / a.sha256, a.data)
+        return payload
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write content-addressed `data` durably (a second write of the same content is skipped)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+# --- IMAP ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImapConfig:
+    """The mailbox to read, from `PETITION_IMAP_URL` (imaps://user:pass@host:993/INBOX)."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    mailbox: str = "INBOX"
+    use_tls: bool = True
+
+    @classmethod
+    def from_url(cls, url: str) -> ImapConfig:
+        """Parse `imaps://user:pass@host:993/INBOX` (or imap:// for a local plain server)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+            raise ValueError("IMAP URL must look like imaps://user:pass@host:993/INBOX")
+        use_tls = parts.scheme == "imaps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (993 if use_tls else 143),
+            username=unquote(parts.username),
+            password=unquote(parts.password or ""),
+            mailbox=unquote(parts.path.lstrip("/")) or "INBOX",
+            use_tls=use_tls,
+        )
+
+
+class ImapError(Exception):
+    """The IMAP server refused a command."""
+
+
+def _literal(lines: Sequence[Any]) -> bytes | None:
+    # aioimaplib hands a FETCH literal over as a bytearray among the bytes status lines.
+    for line in lines:
+        if isinstance(line, bytearray):
+            return bytes(line)
+    return None
+
+
+class ImapPoller:
+    """Reads unseen mail from one mailbox into `MailIntake`, forever (reconnecting on errors)."""
+
+    def __init__(
+        self,
+        config: ImapConfig,
+        mail: MailIntake,
+        *,
+        poll_interval: float = 60.0,
+        idle_timeout: float = 25 * 60.0,
+        retry_delay: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.config = config
+        self.mail = mail
+        self.poll_interval = poll_interval
+        self.idle_timeout = idle_timeout
+        self.retry_delay = retry_delay
+        self.ssl_context = ssl_context
+
+    async def connect(self) -> aioimaplib.IMAP4:
+        """An IMAP client logged in with the mailbox selected."""
+        cfg = self.config
+        client: aioimaplib.IMAP4
+        if cfg.use_tls:
+            client = aioimaplib.IMAP4_SSL(host=cfg.host, port=cfg.port, ssl_context=self.ssl_context)
+        else:
+            client = aioimaplib.IMAP4(host=cfg.host, port=cfg.port)
+        await client.wait_hello_from_server()
+        _ok(await client.login(cfg.username, cfg.password), "LOGIN")
+        _ok(await client.select(cfg.mailbox), "SELECT")
+        return client
+
+    async def fetch_new(self, client: aioimaplib.IMAP4) -> int:
+        """Take in every unseen mail, flagging each \\Seen after it is committed; returns how many."""
+        found = _ok(await client.uid_search("UNSEEN"), "SEARCH")
+        uids = [u for line in found.lines[:1] for u in line.decode().split() if u.isdigit()]
+        taken = 0
+        for uid in uids:
+            fetched = _ok(await client.uid("fetch", uid, "(BODY.PEEK[])"), "FETCH")
+            raw = _literal(fetched.lines)
+            if raw is None:
+                continue
+            try:
+                await self.mail.take(raw)
+            except InboundError as exc:
+                # Unusable for good (an empty mail): flag it so it is not fetched forever.
+                log.warning("mail uid %s unusable: %s", uid, exc)
+            except StorageError:
+                log.exception("mail uid %s not stored; left unseen for the next round", uid)
+                continue
+            _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "STORE")
+            taken += 1
+        return taken
+
+    async def run_once(self) -> int:
+        """Connect, take in unseen mail, log out; for `channels check` and tests."""
+        client = await self.connect()
+        try:
+            return await self.fetch_new(client)
+        finally:
+            with contextlib.suppress(Exception):
+                await client.logout()
+
+    async def run(self) -> None:
+        """Poll (or IDLE) until cancelled."""
+        while True:
+            try:
+                client = await self.connect()
+            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:
+                log.warning("IMAP connect failed: %s; retrying", exc.__class__.__name__)
+                await asyncio.sleep(self.retry_delay)
+                continue
+            try:
+                await self._serve(client)
+            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:
+                log.warning("IMAP session ended: %s; reconnecting", exc.__class__.__name__)
+                await asyncio.sleep(self.retry_delay)
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.logout(), 5)
+
+    async def _serve(self, client: aioimaplib.IMAP4) -> None:
+        idle = client.has_capability("IDLE")
+        log.info("IMAP mailbox open (%s)", "IDLE" if idle else f"polling every {self.poll_interval:.0f} s")
+        while True:
+            taken = await self.fetch_new(client)
+            if taken:
+                log.info("IMAP: took in %d mails", taken)
+            if idle:
+                await self._idle(client)
+            else:
+                await asyncio.sleep(self.poll_interval)
+
+    async def _idle(self, client: aioimaplib.IMAP4) -> None:
+        waiter = await client.idle_start(timeout=self.idle_timeout)
+        try:
+            # Any push (EXISTS, or the stop at idle_timeout) ends the wait; the next round searches.
+            await client.wait_server_push(timeout=self.idle_timeout + 5)
+        except TimeoutError:
+            pass
+        finally:
+            client.idle_done()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter, 10)
+
+
+def _ok(response: Any, command: str) -> Any:
+    if response.result != "OK":
+        raise ImapError(f"{command} refused: {response.result}")
+    return response
+
+
+# --- SMTP server --------------------------------------------------------------------------------
+
+
+class SmtpHandler:
+    """aiosmtpd handler: accepts mail for our domains and answers 250 only once it is committed."""
+
+    def __init__(self, mail: MailIntake, *, accept_domains: Sequence[str] = ()) -> None:
+        self.mail = mail
+        self.domains = frozenset(d.lower().lstrip("@") for d in accept_domains if d)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        """Refuse recipients outside our domains: we are a mailbox, not a relay."""
+        domain = address.rsplit("@", 1)[-1].lower()
+        if self.domains and domain not in self.domains:
+            return "550 not relaying to that domain"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Commit the mail, then say 250; a storage failure says 451 so that the sender retries."""
+        content = envelope.original_content or envelope.content
+        raw = content if isinstance(content, bytes) else str(content or "").encode("utf-8")
+        try:
+            await self.mail.take(raw)
+        except InboundError as exc:
+            return f"554 unusable message: {exc}"
+        except StorageError:
+            log.exception("inbound SMTP mail not stored")
+            return "451 temporary failure, try again later"
+        return "250 OK"
+
+
+async def start_smtp_server(
+    handler: SmtpHandler, host: str, port: int, *, hostname: str | None = None
+) -> asyncio.Server:
+    """Listen for SMTP on host:port in the running loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: SMTP(handler, hostname=hostname, data_size_limit=MAX_MAIL_BYTES, enable_SMTPUTF8=True),
+        host,
+        port,
+    )

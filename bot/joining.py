@@ -1,0 +1,148 @@
+"""Channel intake on top of `IntakeService`: commit first, de-duplicate, join follow-ups to a report.
+
+A channel delivery is committed raw before anything else (so the provider's 200 means "stored"),
+a second delivery of the same provider id does nothing more, and a message that continues an
+open matter (the next part of a long SMS, a reply to an acknowledgement mail) is linked to that
+report instead of opening a new one, so the citizen gets one report and one acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from intake.models import InboundMessage
+from intake.ports import RawMessage, Report, SavedRaw
+from intake.service import IntakeService, Receipt
+
+log = logging.getLogger(__name__)
+
+# How far back `latest_reports` is searched for the sender's open report; joins are for follow-ups
+# within minutes, so the newest reports are enough.
+RECENT_SCAN = 200
+
+
+class ChannelIntake:
+    """The one entry point of every channel adapter into the intake service."""
+
+    def __init__(self, service: IntakeService) -> None:
+        self.service = service
+        self.store = service.store
+
+    async def commit(
+        self,
+        message: InboundMessage,
+        *,
+        payload: dict[str, Any] | None = None,
+        inspection_id: str | None = None,
+    ) -> SavedRaw:
+        """Commit the raw message (idempotent per channel and provider id)."""
+        inspection = self.service.inspection(inspection_id)
+        return await self.store.save_raw(
+            inspection_id=inspection.id,
+            channel=message.channel,
+            provider_id=message.id,
+            sender=message.sender,
+            text=message.text,
+            subject=message.subject,
+            received_at=message.received_at or self.service.clock.now(),
+            payload=payload,
+        )
+
+    async def accept(
+        self,
+        message: InboundMessage,
+        *,
+        payload: dict[str, Any] | None = None,
+        inspection_id: str | None = None,
+        join_window: timedelta | None = None,
+        tracking_hints: Sequence[str] = (),
+        record_only: bool = False,
+    ) -> Receipt:
+        """Commit, then open a report, join an open one, or (record_only) just keep the message.
+
+        A follow-up joins the report named by one of `tracking_hints`, or the sender's newest report
+        on this channel opened within `join_window`, but only a report the same sender filed.
+        """
+        saved = await self.commit(message, payload=payload, inspection_id=inspection_id)
+        raw = saved.message
+        if saved.duplicate:
+            # The first delivery did (or, after a crash, startup recovery does) the processing.
+            log.info("duplicate delivery of %s message %s", raw.channel.value, raw.provider_id)
+            return Receipt(None, None, duplicate=True)
+        target = await self.open_report_for(raw, tracking_hints=tracking_hints, join_window=join_window)
+        if target is not None and not self._is_status_query(raw):
+            return await self.attach(raw, target)
+        if record_only:
+            await self.store.mark_message_handled(raw.pk, None)
+            await self._audit("message.recorded", None, raw)
+            return Receipt(None, None)
+        return await self.service.process(raw)
+
+    async def open_report_for(
+        self, raw: RawMessage, *, tracking_hints: Sequence[str] = (), join_window: timedelta | None = None
+    ) -> Report | None:
+        """The report `raw` continues, if any: named by a hint or recent, and always the sender's own."""
+        if raw.sender is None:
+            return None
+        for number in tracking_hints:
+            report = await self.store.get_report(number)
+            if report is not None and self._own(report, raw):
+                return report
+        if join_window is None:
+            return None
+        since = self.service.clock.now() - join_window
+        for report in await self.store.latest_reports(raw.inspection_id, limit=RECENT_SCAN):
+            if report.created_at < since:
+                break
+            if self._own(report, raw):
+                return report
+        return None
+
+    async def attach(self, raw: RawMessage, report: Report) -> Receipt:
+        """Link `raw` to `report` without a new acknowledgement."""
+        await self.store.mark_message_handled(raw.pk, report.pk)
+        await self._audit("message.joined", report.pk, raw, tracking_number=report.tracking_number)
+        log.info("%s message %s joined report %s", raw.channel.value, raw.provider_id, report.tracking_number)
+        return Receipt(report.tracking_number, report.decision)
+
+    async def open_joined(self, first: RawMessage, rest: Sequence[RawMessage], text: str) -> Receipt:
+        """Open one report for several committed messages, decided on their joined `text`."""
+        receipt = await self.service.process(replace(first, text=text))
+        if receipt.tracking_number is not None:
+            report = await self.store.get_report(receipt.tracking_number)
+            if report is not None:
+                for raw in rest:
+                    await self.attach(raw, report)
+        return receipt
+
+    async def record(self, raw: RawMessage, action: str = "message.recorded") -> None:
+        """Keep a committed message without a report or an acknowledgement (STOP, a button press)."""
+        await self.store.mark_message_handled(raw.pk, None)
+        await self._audit(action, None, raw)
+
+    def _is_status_query(self, raw: RawMessage) -> bool:
+        return raw.text.strip().startswith(("查询", "/status"))
+
+    @staticmethod
+    def _own(report: Report, raw: RawMessage) -> bool:
+        return (
+            report.inspection_id == raw.inspection_id
+            and report.channel == raw.channel
+            and report.sender is not None
+            and report.sender == raw.sender
+        )
+
+    async def _audit(self, action: str, report_id: int | None, raw: RawMessage, **extra: str) -> None:
+        # Provider ids and tracking numbers only: never the sender or the text (policy.md section 6).
+        detail: dict[str, Any] = {"channel": raw.channel.value, "provider_id": raw.provider_id, **extra}
+        await self.store.audit(
+            actor=f"channel:{raw.channel.value}",
+            action=action,
+            report_id=report_id,
+            detail=detail,
+            now=self.service.clock.now(),
+        )

@@ -1,0 +1,305 @@
+"""Parsing inbound e-mail with the standard library: bytes in, a `ParsedMail` out, nothing else.
+
+Chinese mail arrives in every charset and every degree of brokenness, so the parser decodes
+headers and text parts itself instead of trusting `email.policy.default`: a part labelled GB2312
+often holds GBK-only characters (镕, 喆) which the stdlib silently turns into mojibake, so
+GB2312/GBK are decoded as their superset GB18030, Big5 as Big5-HKSCS. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from intake.errors import MalformedPayload
+from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
+
+# Charset labels mapped to the codec that decodes everything mail under that label really holds.
+_CHARSET_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
+
+# A tracking number as `Inspection.prefix` and the store format it: "MZ1-0001".
+TRACKING_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{0,5}-\d{4,})(?![0-9])")
+# Our acknowledgements carry the tracking number in their Message-ID (see email_out), so a reply's
+# In-Reply-To/References name the report even when the subject was rewritten.
+_ACK_ID_RE = re.compile(r"ack\.([A-Z][A-Z0-9]{0,5}-\d{4,})\.", re.IGNORECASE)
+
+_AUTO_SUBJECT_RE = re.compile(
+    r"^\s*(auto(matic)?[ _-]?(reply|response)|auto:|out of (the )?office|abwesenheit|"
+    r"自动回复|自动答复|休假|undeliver(able|ed)|delivery status notification|"
+    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|退信|系统退信|投递失败)",
+    re.IGNORECASE,
+)
+_DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon"})
+
+_QUOTE_MARKERS = re.compile(
+    r"^\s*(-{2,}\s*(original message|原始邮件|原邮件|forwarded message|转发邮件)\s*-{2,}"
+    r"|-{5,}\s*原始邮件\s*-{5,}"
+    r"|on .{1,200}wrote:\s*$"
+    r"|在\s?.{1,200}写道\s*[:：]\s*$"
+    r"|(from|发件人)\s*[:：].*\n\s*(sent|date|发送时间|时间|日期)\s*[:：])",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+TRUNCATED_NOTE = "\n[正文过长，已截断]"
+MAX_ID_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a mail, kept as it came."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the content: the file's name in the attachment store."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMail:
+    """What the service needs from one inbound mail."""
+
+    message_id: str
+    sender: str | None
+    subject: str | None
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    auto: str | None = None  # why it is an auto-reply or bounce, or None for a person's mail
+    tracking_hints: tuple[str, ...] = field(default=())
+
+    def to_inbound(self) -> InboundMessage:
+        """The mail as an `InboundMessage` (attachments are listed by name in the text)."""
+        text = self.text
+        if self.attachments:
+            names = "、".join(a.filename for a in self.attachments)
+            text = f"{text}\n[附件：{names}]" if text else f"[附件：{names}]"
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[: MAX_TEXT_CHARS - len(TRUNCATED_NOTE)] + TRUNCATED_NOTE
+        return InboundMessage(
+            id=self.message_id,
+            text=text,
+            channel=Channel.EMAIL,
+            sender=self.sender,
+            subject=self.subject[:2000] if self.subject else None,
+        )
+
+
+def codec_for(charset: str | None) -> str:
+    """The codec to decode text labelled `charset` with (GB2312/GBK as GB18030, Big5 as HKSCS)."""
+    label = (charset or "utf-8").strip().strip('"').lower()
+    return _CHARSET_SUPERSETS.get(label, label)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode `data` as labelled; an unknown label falls back to UTF-8, then GB18030."""
+    try:
+        return data.decode(codec_for(charset), errors="strict")
+    except LookupError:
+        pass
+    except UnicodeDecodeError:
+        # A wrong label is common (UTF-8 labelled GBK and the reverse): try the likely ones.
+        for fallback in ("utf-8", "gb18030"):
+            try:
+                return data.decode(fallback, errors="strict")
+            except UnicodeDecodeError:
+                continue
+        try:
+            return data.decode(codec_for(charset), errors="replace")
+        except LookupError:
+            pass
+    for fallback in ("utf-8", "gb18030"):
+        try:
+            return data.decode(fallback, errors="strict")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def decode_header_value(value: str | None) -> str | None:
+    """Decode an RFC 2047 header (and raw 8-bit UTF-8/GBK bytes) to text."""
+    if value is None:
+        return None
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        # Raw 8-bit header (RFC 6532 or a careless client): the parser kept the bytes as surrogates.
+        return decode_bytes(value.encode("ascii", "surrogateescape"), None).strip()
+    try:
+        chunks = decode_header(value)
+    except Exception:
+        return value.strip()
+    parts: list[str] = []
+    for chunk, charset in chunks:
+        parts.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+class _HtmlText(HTMLParser):
+    """HTML to plain text: block elements become line breaks, scripts, styles and quotes vanish."""
+
+    _BLOCKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"})
+    _SKIP = frozenset({"script", "style", "head", "title", "blockquote"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of an HTML body."""
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        return re.sub(r"<[^>]*>", " ", html)
+    text = "".join(parser.out).replace("\xa0", " ")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def strip_quoted(text: str) -> str:
+    """The new part of a reply: quoted lines and everything after a quote header are dropped."""
+    match = _QUOTE_MARKERS.search(text)
+    if match:
+        text = text[: match.start()]
+    kept = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(kept).strip()
+
+
+def _message_ids(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(re.findall(r"<([^<>\s]+)>", value))
+
+
+def _auto_reason(msg: Message, sender: str | None, subject: str | None, own: frozenset[str]) -> str | None:
+    auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return "auto-submitted"
+    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoresponse"):
+        return "x-autoreply"
+    if (msg.get("Precedence") or "").strip().lower() in {"bulk", "junk", "list", "auto_reply"}:
+        return "precedence"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery-report"
+    if (msg.get("Return-Path") or "").strip() == "<>":
+        return "null-sender"
+    if sender and (sender.split("@", 1)[0] in _DAEMON_LOCALPARTS or sender in own):
+        return "daemon" if sender not in own else "own-address"
+    if subject and _AUTO_SUBJECT_RE.search(subject):
+        return "auto-subject"
+    return None
+
+
+def _text_of(msg: Message) -> tuple[str, list[Attachment]]:
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[Attachment] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+        raw_name = part.get_filename()
+        filename = decode_header_value(raw_name) if raw_name else None
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if ctype in {"text/plain", "text/html"} and disposition != "attachment" and not filename:
+            text = decode_bytes(data, part.get_content_charset())
+            (plain if ctype == "text/plain" else html).append(text)
+            continue
+        if ctype == "message/rfc822" or ctype.startswith("multipart/"):
+            continue
+        attachments.append(Attachment(filename or f"attachment-{len(attachments) + 1}", ctype, data))
+    if plain:
+        body = "\n\n".join(strip_quoted(p) for p in plain)
+    else:
+        body = "\n\n".join(strip_quoted(html_to_text(h)) for h in html)
+    return body.strip(), attachments
+
+
+def parse_mail(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> ParsedMail:
+    """Parse one RFC 5322 message; raises only `MalformedPayload`."""
+    if not isinstance(raw, bytes | bytearray) or not raw.strip():
+        raise MalformedPayload("empty mail")
+    try:
+        msg = message_from_bytes(bytes(raw), policy=policy.compat32)
+        return _parse(msg, bytes(raw), own_addresses)
+    except MalformedPayload:
+        raise
+    except Exception as exc:
+        raise MalformedPayload(f"unreadable mail: {exc.__class__.__name__}") from exc
+
+
+def _parse(msg: Message, raw: bytes, own: frozenset[str]) -> ParsedMail:
+    ids = _message_ids(msg.get("Message-ID"))
+    message_id = ids[0] if ids else None
+    if message_id is None or len(message_id) > MAX_ID_CHARS:
+        # No usable Message-ID: the content's digest is stable across redeliveries of the same mail.
+        message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+    from_header = decode_header_value(msg.get("From"))
+    addresses = getaddresses([from_header]) if from_header else []
+    address = (addresses[0][1] if addresses else parseaddr(from_header or "")[1]).strip().lower()
+    sender = address if "@" in address and len(address) <= 320 else None
+    subject = decode_header_value(msg.get("Subject")) or None
+    text, attachments = _text_of(msg)
+    in_reply_to = _message_ids(msg.get("In-Reply-To"))
+    references = _message_ids(msg.get("References"))
+    hints: list[str] = []
+    for mid in (*in_reply_to, *references):
+        hints.extend(m.upper() for m in _ACK_ID_RE.findall(mid))
+    if subject:
+        hints.extend(TRACKING_RE.findall(subject))
+    return ParsedMail(
+        message_id=message_id,
+        sender=sender,
+        subject=subject,
+        text=text,
+        attachments=tuple(attachments),
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        references=references,
+        auto=_auto_reason(msg, sender, subject, own),
+        tracking_hints=tuple(dict.fromkeys(hints)),
+    )

@@ -1,0 +1,232 @@
+"""SMS through Twilio: signed inbound webhooks, status callbacks, and sending through the REST API.
+
+Inbound: `X-Twilio-Signature` is checked with the SDK's `RequestValidator` against the configured
+public URL before anything of the body is used. Outbound: a plain form POST with httpx (async,
+and the base URL points at a local fake in tests), mapped once onto `ChannelSendError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import parse_qsl
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from bot.base import WebhookRequest
+from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
+from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
+
+log = logging.getLogger(__name__)
+
+# Twilio's opt-out keywords (Advanced Opt-Out defaults) and the ones Chinese carriers use.
+OPT_OUT_WORDS: Final = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}
+)
+OPT_IN_WORDS: Final = frozenset({"START", "UNSTOP", "YES"})
+# Twilio error codes that no retry can fix: unsubscribed recipient, invalid or unreachable number.
+PERMANENT_CODES: Final = frozenset({21211, 21408, 21610, 21612, 21614, 30003, 30005, 30006})
+EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+DEFAULT_API_BASE: Final = "https://api.twilio.com"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """One inbound SMS as Twilio describes it."""
+
+    message: InboundMessage
+    opt_out: bool = False
+    opt_in: bool = False
+    segments: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SmsStatus:
+    """A delivery status callback for a message we sent."""
+
+    sid: str
+    status: str
+    error_code: str | None
+
+
+def form_of(body: bytes) -> dict[str, str]:
+    """The form fields of an urlencoded body (the last value of a repeated field wins)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload("form body is not UTF-8") from exc
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+class TwilioWebhook:
+    """Verifies and parses Twilio's inbound SMS and status-callback webhooks."""
+
+    channel = Channel.SMS
+
+    def __init__(self, auth_token: str) -> None:
+        self._validator = RequestValidator(auth_token)
+
+    def verify(self, req: WebhookRequest) -> None:
+        """Raise `WebhookAuthError` unless `X-Twilio-Signature` matches the public URL and form."""
+        signature = req.header("X-Twilio-Signature")
+        if not signature:
+            raise WebhookAuthError("missing X-Twilio-Signature")
+        try:
+            params = form_of(req.body)
+        except MalformedPayload as exc:
+            raise WebhookAuthError("unsigned body") from exc
+        # RequestValidator compares in constant time (twilio.compat.compare_digest).
+        if not self._validator.validate(req.url, params, signature):
+            raise WebhookAuthError("bad X-Twilio-Signature")
+
+    def parse(self, req: WebhookRequest) -> list[InboundMessage]:
+        """The message of a verified inbound-SMS webhook."""
+        return [parse_sms(req.body).message]
+
+    def parse_status(self, req: WebhookRequest) -> SmsStatus:
+        """The status callback of a verified request."""
+        return parse_status(req.body)
+
+
+def parse_sms(body: bytes) -> InboundSms:
+    """Parse Twilio's inbound-SMS form (pure); raises only `InboundError`s."""
+    form = form_of(body)
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
+    if not sid or len(sid) > 200 or not sid.strip():
+        raise MalformedPayload("MessageSid missing")
+    sender = form.get("From", "").strip()
+    if not sender:
+        raise MalformedPayload("From missing")
+    if len(sender) > 320:
+        raise MalformedPayload("From too long")
+    text = form.get("Body", "")[:MAX_TEXT_CHARS]
+    media = _media_count(form)
+    if media:
+        note = f"[彩信附件{media}个]"
+        text = f"{text}\n{note}" if text else note
+    word = text.strip().upper()
+    opt_out = form.get("OptOutType", "").upper() == "STOP" or word in OPT_OUT_WORDS
+    opt_in = form.get("OptOutType", "").upper() == "START" or word in OPT_IN_WORDS
+    segments = int(form["NumSegments"]) if form.get("NumSegments", "").isdigit() else 1
+    message = InboundMessage(id=sid.strip(), text=text, channel=Channel.SMS, sender=sender)
+    return InboundSms(message, opt_out=opt_out, opt_in=opt_in and not opt_out, segments=segments)
+
+
+def _media_count(form: Mapping[str, str]) -> int:
+    value = form.get("NumMedia", "0")
+    return int(value) if value.isdigit() else 0
+
+
+def parse_status(body: bytes) -> SmsStatus:
+    """Parse a status callback (pure); an inbound message posted here is unsupported."""
+    form = form_of(body)
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    status = form.get("MessageStatus") or form.get("SmsStatus")
+    if not sid or not status:
+        raise UnsupportedEvent("not a status callback")
+    return SmsStatus(sid[:200], status[:40], (form.get("ErrorCode") or None))
+
+
+class OptOuts:
+    """Numbers that sent STOP, so that nothing more is sent to them (Twilio also enforces it)."""
+
+    def __init__(self) -> None:
+        self._numbers: set[str] = set()
+
+    def add(self, number: str) -> None:
+        """Record an opt-out."""
+        self._numbers.add(number)
+
+    def discard(self, number: str) -> None:
+        """Record an opt-in (START) after an opt-out."""
+        self._numbers.discard(number)
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._numbers
+
+
+class TwilioSmsSender:
+    """`OutboundChannel` for SMS: `POST {api_base}/2010-04-01/Accounts/{sid}/Messages.json`."""
+
+    channel = Channel.SMS
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base: str = DEFAULT_API_BASE,
+        status_callback: str | None = None,
+        opt_outs: OptOuts | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self._sid = account_sid
+        self._auth = httpx.BasicAuth(account_sid, auth_token)
+        self._from = from_number
+        self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._status_callback = status_callback
+        self._opt_outs = opt_outs or OptOuts()
+        self._timeout = timeout
+
+    async def send_text(self, recipient: str, text: str) -> str | None:
+        """Send one SMS; returns Twilio's MessageSid."""
+        if recipient in self._opt_outs:
+            raise ChannelSendError("recipient opted out (STOP)", retryable=False)
+        form = {"To": recipient, "From": self._from, "Body": text}
+        if self._status_callback:
+            form["StatusCallback"] = self._status_callback
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout, auth=self._auth) as client:
+                response = await client.post(self._url, data=form)
+        except httpx.TimeoutException as exc:
+            raise ChannelSendError("twilio: timeout", retryable=True) from exc
+        except httpx.HTTPError as exc:
+            raise ChannelSendError(f"twilio: {exc.__class__.__name__}", retryable=True) from exc
+        return _sid_or_raise(response)
+
+    async def check(self) -> str:
+        """Fetch the account (`GET .../Accounts/{sid}.json`) to prove the credentials work."""
+        url = self._url.removesuffix("/Messages.json") + ".json"
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout, auth=self._auth) as client:
+                response = await client.get(url)
+        except httpx.HTTPError as exc:
+            raise ChannelSendError(f"twilio: {exc.__class__.__name__}", retryable=True) from exc
+        if response.status_code != 200:
+            raise ChannelSendError(f"twilio: HTTP {response.status_code}", retryable=False)
+        data = response.json()
+        return f"account {data.get('friendly_name') or self._sid} ({data.get('status', '?')})"
+
+
+def _sid_or_raise(response: httpx.Response) -> str | None:
+    status = response.status_code
+    if status in (200, 201):
+        try:
+            sid = response.json().get("sid")
+        except ValueError:
+            sid = None
+        return str(sid) if sid else None
+    code: int | None = None
+    try:
+        body = response.json()
+        code = int(body["code"]) if isinstance(body, dict) and body.get("code") is not None else None
+    except (ValueError, KeyError, TypeError):
+        pass
+    described = f"twilio: HTTP {status}" + (f" code {code}" if code else "")
+    if status == 429 or status >= 500:
+        raise ChannelSendError(described, retryable=True, retry_after=_retry_after(response))
+    if code in PERMANENT_CODES or status in (400, 401, 403, 404):
+        raise ChannelSendError(described, retryable=False)
+    raise ChannelSendError(described, retryable=False)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,274 @@
+"""Telegram: secret token, update parsing, sending against a fake Bot API over HTTP, the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.base import WebhookRequest
+from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation, welcome_text
+from bot.joining import ChannelIntake
+from bot.telegram import SECRET_HEADER, TelegramSender, TelegramWebhook, parse_update, update_json
+from intake.errors import ChannelSendError, InboundError, UnsupportedEvent, WebhookAuthError
+from intake.models import Channel
+from intake.outbox import OutboxWorker
+from intake.service import IntakeService
+from tests.fakes.http import serve
+from tests.fakes.intake import FakeClock, intake_service
+from tests.fakes.telegram_api import TOKEN, FakeBotApi, callback_update, message_update
+
+SECRET = "s3cret-token_x"
+CHAT = 777001
+
+
+def req(update: dict[str, Any], secret: str | None = SECRET) -> WebhookRequest:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    return WebhookRequest("https://x/hooks/telegram", headers, json.dumps(update).encode())
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x"])
+def test_wrong_secret_is_refused(secret: str | None) -> None:
+    with pytest.raises(WebhookAuthError):
+        TelegramWebhook(SECRET).verify(req(message_update(1, CHAT, "x"), secret))
+
+
+def test_message_parses() -> None:
+    hook = TelegramWebhook(SECRET)
+    r = req(message_update(10, CHAT, "镇长收礼"))
+    hook.verify(r)
+    [msg] = hook.parse(r)
+    assert (msg.id, msg.sender, msg.text, msg.channel) == ("10", str(CHAT), "镇长收礼", Channel.TELEGRAM)
+
+
+def test_commands_photos_documents_contacts() -> None:
+    assert parse_update(message_update(1, CHAT, "/start")).kind == "start"
+    status = parse_update(message_update(2, CHAT, "/status MZ1-0001"))
+    assert status.message is not None and status.message.text == "查询 MZ1-0001"
+    photo = parse_update(
+        message_update(
+            3,
+            CHAT,
+            caption="现场",
+            photo=[
+                {"file_id": "small", "file_unique_id": "a", "width": 1, "height": 1},
+                {"file_id": "big", "file_unique_id": "b", "width": 9, "height": 9},
+            ],
+        )
+    )
+    assert photo.message is not None and photo.message.text == "现场\n[图片]"
+    assert photo.attachments[0]["file_id"] == "big"
+    doc = parse_update(
+        message_update(4, CHAT, document={"file_id": "d", "file_unique_id": "d", "file_name": "账目.pdf"})
+    )
+    assert doc.message is not None and doc.message.text == "[文件：账目.pdf]"
+    contact = parse_update(
+        message_update(
+            5, CHAT, contact={"phone_number": "+8613912345678", "first_name": "张三", "user_id": CHAT}
+        )
+    )
+    assert contact.kind == "contact" and contact.message is not None
+    assert contact.message.text == "实名信息：张三 +8613912345678"
+
+
+def test_groups_and_edits_are_unsupported() -> None:
+    group = message_update(1, -100, "x")
+    group["message"]["chat"]["type"] = "group"
+    with pytest.raises(UnsupportedEvent):
+        parse_update(group)
+    with pytest.raises(UnsupportedEvent):
+        parse_update({"update_id": 2, "edited_message": message_update(2, CHAT, "x")["message"]})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bodies_raise_only_inbound_errors(body: bytes) -> None:
+    with contextlib.suppress(InboundError):
+        parse_update(update_json(body))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["update_id", "message", "callback_query", "x"]), _json))
+def test_arbitrary_json_raises_only_inbound_errors(data: dict[str, Any]) -> None:
+    with contextlib.suppress(InboundError):
+        parse_update(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300).filter(
+        lambda s: not s.startswith("/")
+    )
+)
+def test_text_round_trips(text: str) -> None:
+    event = parse_update(message_update(9, CHAT, text))
+    assert event.message is not None and event.message.text == text
+
+
+# --- sending through the fake Bot API ---------------------------------------------------------------
+
+
+async def test_send_text_reaches_the_bot_api() -> None:
+    api = FakeBotApi()
+    async with serve(api.app()) as base:
+        sender = TelegramSender(TOKEN, base)
+        message_id = await sender.send_text(str(CHAT), "您反映的问题已收到，编号MZ1-0001。")
+        assert await sender.check() == "bot @xuncha_test_bot"
+    assert message_id == "101"
+    assert api.sent() == [{"chat_id": str(CHAT), "text": "您反映的问题已收到，编号MZ1-0001。"}]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "retryable", "retry_after"),
+    [
+        (
+            403,
+            {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+            False,
+            None,
+        ),
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, False, None),
+        (
+            429,
+            {"ok": False, "error_code": 429, "description": "Too Many", "parameters": {"retry_after": 3}},
+            True,
+            3.0,
+        ),
+        (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}, True, None),
+        (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}, True, None),
+    ],
+)
+async def test_send_errors_are_mapped(
+    status: int, body: dict[str, Any], retryable: bool, retry_after: float | None
+) -> None:
+    api = FakeBotApi()
+    api.failures.add(status, json.dumps(body))
+    async with serve(api.app()) as base:
+        with pytest.raises(ChannelSendError) as err:
+            await TelegramSender(TOKEN, base).send_text(str(CHAT), "x")
+    assert err.value.retryable is retryable and err.value.retry_after == retry_after
+    assert str(CHAT) not in str(err.value)
+
+
+# --- the conversation ---------------------------------------------------------------------------------
+
+
+async def _pending_texts(service: IntakeService) -> list[str]:
+    items = await service.store.claim_outbox(
+        service.clock.now() + __import__("datetime").timedelta(days=1), 100
+    )
+    return [i.text for i in items]
+
+
+async def test_guided_conversation_files_one_report_and_one_ack(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    async with intake_service(tmp_path) as service, serve(api.app()) as base:
+        sender = TelegramSender(TOKEN, base)
+        talk = TelegramConversation(ChannelIntake(service), sender)
+        await talk.handle(message_update(1, CHAT, "/start"))
+        assert api.sent()[-1]["text"] == welcome_text(service.default_inspection)
+        await talk.handle(message_update(2, CHAT, "西虢镇某村支书"))
+        prompt = api.sent()[-1]
+        assert "实名" in json.dumps(prompt["reply_markup"], ensure_ascii=False)
+        await talk.handle(message_update(3, CHAT, "侵占低保款三万元"))
+        await talk.handle(message_update(3, CHAT, "侵占低保款三万元"))  # redelivered
+        await talk.handle(
+            message_update(4, CHAT, photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])
+        )
+        assert len(api.sent()) == 2  # no prompt per message
+        receipt = await talk.handle(callback_update(5, CHAT, ANONYMOUS))
+        assert receipt is not None and receipt.tracking_number == "MZ1-0001"
+        assert [c.method for c in api.calls].count("answerCallbackQuery") == 1
+        report = await service.store.get_report("MZ1-0001")
+        assert report is not None and report.sender == str(CHAT)
+        messages = await service.store.report_messages(report.pk)
+        assert [m.provider_id for m in messages] == ["2", "3", "4"]
+        # The acknowledgement (with the number) goes through the outbox, once.
+        worker = OutboxWorker(service.store, {Channel.TELEGRAM: sender}, service.clock)
+        await worker.run_once()
+        acks = [p["text"] for p in api.sent() if "MZ1-0001" in p["text"]]
+        assert len(acks) == 1
+        # A follow-up within the window joins the report instead of opening another.
+        joined = await talk.handle(message_update(6, CHAT, "补充：还有一张收据"))
+        assert joined is not None and joined.tracking_number == "MZ1-0001"
+        assert len(await service.store.report_messages(report.pk)) == 4
+        assert (await service.store.latest_reports(None))[0].tracking_number == "MZ1-0001"
+
+
+async def test_real_name_with_shared_contact(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    async with intake_service(tmp_path) as service, serve(api.app()) as base:
+        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        await talk.handle(message_update(1, CHAT, "村会计挪用公款"))
+        await talk.handle(callback_update(2, CHAT, REAL_NAME))
+        assert api.sent()[-1]["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+        receipt = await talk.handle(
+            message_update(
+                3, CHAT, contact={"phone_number": "+8613912345678", "first_name": "张三", "user_id": CHAT}
+            )
+        )
+        assert receipt is not None and receipt.tracking_number == "MZ1-0001"
+        report = await service.store.get_report("MZ1-0001")
+        assert report is not None
+        texts = [m.text for m in await service.store.report_messages(report.pk)]
+        assert texts == ["村会计挪用公款", "实名信息：张三 +8613912345678"]
+
+
+async def test_quiet_draft_is_filed_as_anonymous(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with intake_service(tmp_path, clock) as service:
+        api = FakeBotApi()
+        async with serve(api.app()) as base:
+            talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+            await talk.handle(message_update(1, CHAT, "乡镇干部吃拿卡要"))
+            assert await talk.sweep() == 0
+            clock.advance(minutes=6)
+            assert await talk.sweep() == 1
+        assert await service.store.get_report("MZ1-0001") is not None
+
+
+async def test_status_query_only_answers_the_chat_that_filed(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    async with intake_service(tmp_path) as service, serve(api.app()) as base:
+        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        await talk.handle(message_update(1, CHAT, "村支书违规发放补贴"))
+        await talk.handle(callback_update(2, CHAT, ANONYMOUS))
+        own = await talk.handle(message_update(3, CHAT, "/status MZ1-0001"))
+        other = await talk.handle(message_update(4, 999, "查询 MZ1-0001"))
+        assert own is not None and own.ack_text is not None and "审核" in own.ack_text
+        assert other is not None and other.tracking_number is None
+        assert other.ack_text is not None and "未查到" in other.ack_text
+
+
+async def test_long_polling_takes_each_update_once(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    api.updates = [message_update(41, CHAT, "镇长收礼"), callback_update(42, CHAT, ANONYMOUS)]
+    async with intake_service(tmp_path) as service, serve(api.app()) as base:
+        sender = TelegramSender(TOKEN, base)
+        talk = TelegramConversation(ChannelIntake(service), sender)
+        stop = asyncio.Event()
+        seen: list[int] = []
+
+        async def handle(update: dict[str, Any]) -> None:
+            seen.append(update["update_id"])
+            await talk.handle(update)
+            if len(seen) == 2:
+                stop.set()
+
+        await asyncio.wait_for(sender.poll(handle, poll_timeout=1, stop=stop), 10)
+        assert seen == [41, 42]
+        assert next(c.method for c in api.calls) == "deleteWebhook"
+        assert await service.store.get_report("MZ1-0001") is not None
