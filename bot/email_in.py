@@ -165,16 +165,7 @@ class ImapPoller:
 
     async def connect(self) -> aioimaplib.IMAP4:
         """An IMAP client logged in with the mailbox selected."""
-        cfg = self.config
-        client: aioimaplib.IMAP4
-        if cfg.use_tls:
-            client = aioimaplib.IMAP4_SSL(host=cfg.host, port=cfg.port, ssl_context=self.ssl_context)
-        else:
-            client = aioimaplib.IMAP4(host=cfg.host, port=cfg.port)
-        await client.wait_hello_from_server()
-        _ok(await client.login(cfg.username, cfg.password), "LOGIN")
-        _ok(await client.select(cfg.mailbox), "SELECT")
-        return client
+        return await open_mailbox(self.config, self.ssl_context)
 
     async def fetch_new(self, client: aioimaplib.IMAP4) -> int:
         """Take in every unseen mail, flagging each \\Seen after it is committed; returns how many."""
@@ -248,6 +239,19 @@ class ImapPoller:
             client.idle_done()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter, 10)
+
+
+async def open_mailbox(cfg: ImapConfig, ssl_context: ssl.SSLContext | None = None) -> aioimaplib.IMAP4:
+    """Connect, log in and select the mailbox; raises `ImapError`, `OSError` or `TimeoutError`."""
+    client: aioimaplib.IMAP4
+    if cfg.use_tls:
+        client = aioimaplib.IMAP4_SSL(host=cfg.host, port=cfg.port, ssl_context=ssl_context)
+    else:
+        client = aioimaplib.IMAP4(host=cfg.host, port=cfg.port)
+    await client.wait_hello_from_server()
+    _ok(await client.login(cfg.username, cfg.password), "LOGIN")
+    _ok(await client.select(cfg.mailbox), "SELECT")
+    return client
 
 
 def _ok(response: Any, command: str) -> Any:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from datetime import timedelta
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
+from bot.joining import ChannelIntake
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
+from intake.service import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ OPT_IN_WORDS: Final = frozenset({"START", "UNSTOP", "YES"})
 PERMANENT_CODES: Final = frozenset({21211, 21408, 21610, 21612, 21614, 30003, 30005, 30006})
 EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 DEFAULT_API_BASE: Final = "https://api.twilio.com"
+# Parts of one long SMS that the carrier delivers separately arrive within seconds of each other.
+SMS_JOIN_WINDOW: Final = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +235,26 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+class SmsIntake:
+    """What an inbound SMS does: STOP/START recorded, parts within `join_window` join one report."""
+
+    def __init__(self, intake: ChannelIntake, opt_outs: OptOuts, *, join_window: timedelta = SMS_JOIN_WINDOW):
+        self.intake = intake
+        self.opt_outs = opt_outs
+        self.join_window = join_window
+
+    async def take(self, body: bytes) -> Receipt:
+        """Accept the (verified) form of one inbound SMS."""
+        sms = parse_sms(body)
+        payload: dict[str, Any] = {"form": form_of(body)}
+        if sms.opt_out or sms.opt_in:
+            sender = sms.message.sender or ""
+            if sms.opt_out:
+                self.opt_outs.add(sender)
+            else:
+                self.opt_outs.discard(sender)
+            # Twilio answers STOP/START itself; we keep the message and never acknowledge it.
+            return await self.intake.accept(sms.message, payload=payload, record_only=True)
+        return await self.intake.accept(sms.message, payload=payload, join_window=self.join_window)

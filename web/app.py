@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
 from intake.inspection import Inspection, load_inspection
 from intake.models import Channel, SubmittedMessage
@@ -24,6 +25,7 @@ from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
 from storage.store import SqlReportStore
+from web.hooks import hooks_router, start_channels
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,8 @@ async def build_runtime(
     if store is None:
         store = await SqlReportStore.open(settings.resolved_database_url())
     service = IntakeService(store, inspections, decide, status_query, clock)
-    worker = OutboxWorker(store, {**default_senders(), **(senders or {})}, clock)
+    configured = build_senders(settings, store=store)
+    worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
     return Runtime(settings, store, service, worker, inspections)
 
 
@@ -117,6 +120,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
         app.state.rt = rt
+        channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
         if recovered:
             log.info("recovered %d stored messages without a report", recovered)
@@ -125,6 +129,7 @@ def create_app(
         try:
             yield
         finally:
+            await channels.aclose()
             for task in rt.tasks:
                 task.cancel()
             for task in rt.tasks:
@@ -134,6 +139,7 @@ def create_app(
                 await _close(rt.store)
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app.include_router(hooks_router(settings))
 
     def runtime(request: Request) -> Runtime:
         rt: Runtime = request.app.state.rt

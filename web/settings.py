@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     telegram_secret: str | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_polling: bool = False  # long polling instead of the webhook (`serve --telegram-polling`)
 
     smtp_url: str | None = None
     imap_url: str | None = None

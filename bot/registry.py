@@ -1,0 +1,223 @@
+"""Which channels are on, built from settings: senders for the outbox, inbound adapters and tasks.
+
+A channel is on only when its settings are complete; `channel_status` says which setting is
+missing for the others, so that `petition serve` can tell the operator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.conversation import TelegramConversation
+from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
+from bot.email_out import EmailSender, SmtpConfig
+from bot.joining import ChannelIntake
+from bot.sms import OptOuts, SmsIntake, TwilioSmsSender, TwilioWebhook
+from bot.telegram import TelegramSender, TelegramWebhook
+from intake.errors import ChannelSendError, InboundError
+from intake.models import Channel
+from intake.ports import OutboundChannel, ReportStore
+from intake.service import IntakeService
+
+log = logging.getLogger(__name__)
+
+SMS_STATUS_PATH = "/hooks/sms/status"
+TELEGRAM_PATH = "/hooks/telegram"
+
+
+class ChannelConfig(Protocol):
+    """The settings the channels read (web.settings.Settings has them all)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def twilio_account_sid(self) -> str | None: ...
+    @property
+    def twilio_auth_token(self) -> str | None: ...
+    @property
+    def twilio_from(self) -> str | None: ...
+    @property
+    def twilio_api_base(self) -> str: ...
+    @property
+    def telegram_token(self) -> str | None: ...
+    @property
+    def telegram_secret(self) -> str | None: ...
+    @property
+    def telegram_api_base(self) -> str: ...
+    @property
+    def telegram_polling(self) -> bool: ...
+    @property
+    def smtp_url(self) -> str | None: ...
+    @property
+    def imap_url(self) -> str | None: ...
+    @property
+    def smtp_listen(self) -> str | None: ...
+    @property
+    def mail_from(self) -> str | None: ...
+
+
+def channel_status(config: ChannelConfig) -> dict[str, str]:
+    """Each channel part and either "on" or why it is off (names of the missing settings)."""
+
+    def need(**values: object) -> str:
+        missing = [f"PETITION_{name.upper()}" for name, value in values.items() if not value]
+        return "on" if not missing else "off (missing " + ", ".join(missing) + ")"
+
+    telegram_mode = "polling" if config.telegram_polling else "webhook"
+    return {
+        "sms": need(
+            twilio_account_sid=config.twilio_account_sid,
+            twilio_auth_token=config.twilio_auth_token,
+            twilio_from=config.twilio_from,
+        ),
+        f"telegram ({telegram_mode})": need(
+            telegram_token=config.telegram_token,
+            telegram_secret=config.telegram_secret or config.telegram_polling,
+        ),
+        "e-mail out (SMTP)": need(smtp_url=config.smtp_url, mail_from=config.mail_from),
+        "e-mail in (IMAP)": need(imap_url=config.imap_url),
+        "e-mail in (SMTP server)": need(smtp_listen=config.smtp_listen),
+    }
+
+
+def _public(config: ChannelConfig, path: str) -> str:
+    return config.public_url.rstrip("/") + path
+
+
+def build_senders(
+    config: ChannelConfig, *, store: ReportStore | None = None, opt_outs: OptOuts | None = None
+) -> dict[Channel, OutboundChannel]:
+    """The real senders of every configured channel (the others keep the log-only default)."""
+    senders: dict[Channel, OutboundChannel] = {}
+    if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
+        senders[Channel.SMS] = TwilioSmsSender(
+            account_sid=config.twilio_account_sid,
+            auth_token=config.twilio_auth_token,
+            from_number=config.twilio_from,
+            api_base=config.twilio_api_base,
+            status_callback=_public(config, SMS_STATUS_PATH),
+            opt_outs=opt_outs,
+        )
+    if config.telegram_token:
+        senders[Channel.TELEGRAM] = TelegramSender(config.telegram_token, config.telegram_api_base)
+    if config.smtp_url and config.mail_from:
+        senders[Channel.EMAIL] = EmailSender(
+            SmtpConfig.from_url(config.smtp_url), config.mail_from, store=store
+        )
+    return senders
+
+
+@dataclass
+class Channels:
+    """The inbound side of the configured channels, as the webhooks and background tasks use it."""
+
+    intake: ChannelIntake
+    sms_webhook: TwilioWebhook | None = None
+    sms: SmsIntake | None = None
+    telegram_webhook: TelegramWebhook | None = None
+    telegram: TelegramConversation | None = None
+    telegram_sender: TelegramSender | None = None
+    mail: MailIntake | None = None
+    imap: ImapPoller | None = None
+    smtp_listen: tuple[str, int] | None = None
+    polling: bool = False
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _servers: list[asyncio.Server] = field(default_factory=list)
+
+    async def start(self, config: ChannelConfig) -> None:
+        """Start the background parts: IMAP, the SMTP server, Telegram polling or webhook, sweeps."""
+        if self.imap is not None:
+            self._spawn(self.imap.run(), "imap")
+        if self.mail is not None and self.smtp_listen is not None:
+            host, port = self.smtp_listen
+            domain = (config.mail_from or "").rsplit("@", 1)[-1]
+            handler = SmtpHandler(self.mail, accept_domains=[domain] if domain else [])
+            self._servers.append(await start_smtp_server(handler, host, port))
+            log.info("SMTP server listening on %s:%d", host, port)
+        if self.telegram is not None and self.telegram_sender is not None:
+            self._spawn(self.telegram.run_sweeper(), "telegram-sweeper")
+            if self.polling:
+                self._spawn(self.telegram_sender.poll(self._telegram_update), "telegram-polling")
+            elif config.telegram_secret:
+                try:
+                    await self.telegram_sender.set_webhook(
+                        _public(config, TELEGRAM_PATH), config.telegram_secret
+                    )
+                except ChannelSendError as exc:
+                    log.warning("setWebhook failed: %s", exc)
+
+    async def _telegram_update(self, update: dict[str, Any]) -> None:
+        assert self.telegram is not None
+        try:
+            await self.telegram.handle(update)
+        except InboundError as exc:
+            log.info("telegram update %s ignored: %s", update.get("update_id"), exc.__class__.__name__)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self.tasks.append(asyncio.create_task(coro, name=name))
+
+    async def aclose(self) -> None:
+        """Stop the background parts."""
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for server in self._servers:
+            server.close()
+            await server.wait_closed()
+
+
+def build_channels(
+    config: ChannelConfig, service: IntakeService, *, opt_outs: OptOuts | None = None
+) -> Channels:
+    """The inbound adapters of every configured channel, on top of `service`."""
+    intake = ChannelIntake(service)
+    channels = Channels(intake, polling=config.telegram_polling)
+    if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
+        channels.sms_webhook = TwilioWebhook(config.twilio_auth_token)
+        channels.sms = SmsIntake(intake, opt_outs or OptOuts())
+    if config.telegram_token and (config.telegram_secret or config.telegram_polling):
+        channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
+        channels.telegram = TelegramConversation(intake, channels.telegram_sender)
+        if config.telegram_secret:
+            channels.telegram_webhook = TelegramWebhook(config.telegram_secret)
+    if config.imap_url or config.smtp_listen:
+        own = [config.mail_from] if config.mail_from else []
+        channels.mail = MailIntake(intake, store_dir=Path(config.data_dir), own_addresses=own)
+        if config.imap_url:
+            channels.imap = ImapPoller(ImapConfig.from_url(config.imap_url), channels.mail)
+        if config.smtp_listen:
+            host, _, port = config.smtp_listen.rpartition(":")
+            channels.smtp_listen = (host or "127.0.0.1", int(port))
+    return channels
+
+
+async def check_channels(config: ChannelConfig) -> dict[str, str]:
+    """Prove each configured channel's credentials against the real service: name -> result."""
+    results: dict[str, str] = {}
+    senders = build_senders(config)
+    for channel, sender in senders.items():
+        check = getattr(sender, "check", None)
+        if check is None:
+            continue
+        try:
+            results[channel.value] = "ok: " + await check()
+        except ChannelSendError as exc:
+            results[channel.value] = f"FAILED: {exc}"
+    if config.imap_url:
+        try:
+            client = await open_mailbox(ImapConfig.from_url(config.imap_url))
+            await client.logout()
+            results["imap"] = "ok: mailbox opened"
+        except Exception as exc:  # any failure is reported; none is fatal here
+            results["imap"] = f"FAILED: {exc.__class__.__name__}"
+    return results

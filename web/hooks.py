@@ -1,0 +1,146 @@
+"""The providers' webhooks under /hooks/: authenticate first, commit, then answer quickly.
+
+Each route checks the provider's signature or secret before reading anything else (403 and
+nothing stored on failure), commits the raw delivery through the channel adapters in `bot/`,
+and only then answers 200, so a 200 always means "stored". A database failure answers 503 so
+that the provider delivers again (the delivery is de-duplicated by its provider id).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from bot.base import WebhookRequest
+from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
+from bot.sms import EMPTY_TWIML, parse_status
+from bot.telegram import update_json
+from intake.errors import InboundError, StorageError, UnsupportedEvent
+from web.settings import Settings
+
+if TYPE_CHECKING:
+    from web.app import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_HOOK_BYTES = 1 << 20
+
+
+async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, background: bool) -> Channels:
+    """Build the configured channels on the runtime's service; start their tasks when `background`."""
+    channels = build_channels(settings, rt.service)
+    app.state.channels = channels
+    if background:
+        await channels.start(settings)
+    return channels
+
+
+def _public_request(request: Request, settings: Settings, body: bytes) -> WebhookRequest:
+    # The provider signed the public URL it called, not the one behind our proxy.
+    url = settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return WebhookRequest(url, dict(request.headers), body)
+
+
+async def _body(request: Request) -> bytes | None:
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks.extend(chunk)
+        if len(chunks) > MAX_HOOK_BYTES:
+            return None
+    return bytes(chunks)
+
+
+def _twiml(status: int = 200) -> Response:
+    return Response(EMPTY_TWIML, status_code=status, media_type="text/xml")
+
+
+def _refused(exc: InboundError) -> Response:
+    log.info("webhook refused: %s (%s)", exc.__class__.__name__, exc)
+    return JSONResponse({"error": str(exc)}, status_code=exc.http_status)
+
+
+def hooks_router(settings: Settings) -> APIRouter:
+    """POST /hooks/sms, /hooks/sms/status and /hooks/telegram."""
+    router = APIRouter()
+
+    def channels(request: Request) -> Channels:
+        found: Channels = request.app.state.channels
+        return found
+
+    @router.post("/hooks/sms")
+    async def sms(request: Request) -> Response:
+        ch = channels(request)
+        if ch.sms_webhook is None or ch.sms is None:
+            return JSONResponse({"error": "SMS is not configured"}, status_code=404)
+        body = await _body(request)
+        if body is None:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        try:
+            ch.sms_webhook.verify(_public_request(request, settings, body))
+            receipt = await ch.sms.take(body)
+        except UnsupportedEvent:
+            return _twiml()
+        except InboundError as exc:
+            return _refused(exc)
+        except StorageError:
+            log.exception("inbound SMS not stored")
+            return _twiml(503)
+        if receipt.tracking_number:
+            log.info("sms webhook: report %s", receipt.tracking_number)
+        # The acknowledgement goes through the outbox and the REST API; the TwiML stays empty.
+        return _twiml()
+
+    @router.post(SMS_STATUS_PATH)
+    async def sms_status(request: Request) -> Response:
+        ch = channels(request)
+        if ch.sms_webhook is None:
+            return JSONResponse({"error": "SMS is not configured"}, status_code=404)
+        body = await _body(request)
+        if body is None:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        try:
+            ch.sms_webhook.verify(_public_request(request, settings, body))
+            status = parse_status(body)
+        except UnsupportedEvent:
+            return _twiml()
+        except InboundError as exc:
+            return _refused(exc)
+        service = ch.intake.service
+        try:
+            await service.store.audit(
+                actor="twilio",
+                action="sms.status",
+                report_id=None,
+                detail={"provider_id": status.sid, "status": status.status, "error_code": status.error_code},
+                now=service.clock.now(),
+            )
+        except StorageError:
+            return _twiml(503)
+        return _twiml()
+
+    @router.post(TELEGRAM_PATH)
+    async def telegram(request: Request) -> Response:
+        ch = channels(request)
+        if ch.telegram_webhook is None or ch.telegram is None:
+            return JSONResponse({"error": "Telegram webhook is not configured"}, status_code=404)
+        body = await _body(request)
+        if body is None:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        try:
+            ch.telegram_webhook.verify(_public_request(request, settings, body))
+            await ch.telegram.handle(update_json(body))
+        except UnsupportedEvent:
+            return JSONResponse({})
+        except InboundError as exc:
+            return _refused(exc)
+        except StorageError:
+            log.exception("telegram update not stored")
+            return JSONResponse({"error": "storage unavailable"}, status_code=503)
+        return JSONResponse({})
+
+    return router
