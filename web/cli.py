@@ -107,10 +107,16 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     from web.app import create_app
     from web.settings import Settings
 
+    from bot.registry import channel_status
+
     _configure_logging()
     settings = Settings()
+    if telegram_polling:
+        settings = settings.model_copy(update={"telegram_polling": True})
     app = create_app(settings, run_worker=True)
     click.echo(f"petition-intake on http://{host}:{port}/  (data: {settings.resolved_database_url()})")
+    for name, state in channel_status(settings).items():
+        click.echo(f"  channel {name}: {state}")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
@@ -122,6 +128,27 @@ def worker() -> None:
 
     _configure_logging()
     asyncio.run(run_worker(Settings()))
+
+
+@main.group()
+def channels() -> None:
+    """The citizen-facing channels (SMS, Telegram, e-mail)."""
+
+
+@channels.command("check")
+def channels_check() -> None:
+    """Say which channels are on and verify their credentials against the real services."""
+    from bot.registry import channel_status, check_channels
+    from web.settings import Settings
+
+    settings = Settings()
+    for name, state in channel_status(settings).items():
+        click.echo(f"{name}: {state}")
+    results = asyncio.run(check_channels(settings))
+    for name, result in results.items():
+        click.echo(f"check {name}: {result}")
+    if any(r.startswith("FAILED") for r in results.values()):
+        sys.exit(1)
 
 
 def _configure_logging() -> None:
