@@ -7,6 +7,7 @@ subject tier -> scope -> route. Pure, deterministic and total: any text gives a 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,16 +17,16 @@ from intake.classify import (
     conduct,
     disciplines_of,
     is_no_content,
-    sector_scores,
     signals,
 )
 from intake.classify_scope import tier_of
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import LEVEL_RANK, Place, generic_places, resolve_places
 from intake.extraction.scanner import Hit, scan
+from intake.extraction.sectors import sector_scores, top_sector
 from intake.extraction.subjects import LEADING_ROLES, REGION_ROLES, Body, Context, find_bodies
 from intake.inspection import Inspection
-from intake.models import SECTORS, Category, Decision, InboundMessage, Scope, Subject, Target, Tier
+from intake.models import Category, Decision, InboundMessage, Scope, Subject, Target, Tier
 from intake.normalise import normalise, status_query
 from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
@@ -163,11 +164,7 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
     ]
     cues = conduct(text, hits)
     sig = signals(hits)
-    sectors = sector_scores(hits)
-    for h in hits["org"]:
-        org = load_lexicons().orgs[h.word]
-        if org.sector in SECTORS:
-            sectors[org.sector] += 2
+    sectors = sector_scores(text, hits)
 
     has_substance = bool(
         cues
@@ -397,7 +394,7 @@ def _route(
     category: Category,
     body: Body | None,
     region: str,
-    sectors: dict[str, int],
+    sectors: Counter[str],
     targets: list[Hit],
     comp: Compiled,
     divisions: Divisions,
@@ -424,7 +421,9 @@ def _route(
         return route_litigation(region)
     if category == Category.SUGGESTION:
         return route_suggestion(comp.unit_region, region)
-    ranked = sorted(((v, k) for k, v in sectors.items() if k in SECTORS), reverse=True)
-    sector = ranked[0][1] if ranked and ranked[0][0] >= 2 else None
-    unit_matter = comp.unit_region is not None and (bool(targets) or (body is not None and body.in_unit))
+    sector = top_sector(sectors)
+    # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
+    unit_matter = comp.unit_region is not None and (
+        bool(targets) or (body is not None and body.in_unit and not body.implicit)
+    )
     return route_appeal(sector, region, unit_matter, comp.unit_region)
