@@ -109,4 +109,8 @@ def scan(text: str) -> dict[str, list[Hit]]:
             c.start <= p.start and p.end <= c.end and (c.end - c.start) > (p.end - p.start) for c in covering
         )
     ]
+    # 平江县长寿镇: a place that starts inside a post and runs past it unmakes the post (县长).
+    out["post"] = [
+        h for h in out["post"] if not any(h.start < p.start < h.end < p.end for p in out["place"])
+    ]
     return out
