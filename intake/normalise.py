@@ -26,6 +26,7 @@ _NEWLINES = re.compile(r"\s*\n\s*")
 # A space between two Han characters is layout, not a word boundary (短信 splits lines).
 _HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 
+_DIGIT = re.compile(r"\d")  # Unicode digits, full-width too: a query without one is no query
 _STATUS = re.compile(
     r"^\s*(?:/status(?:@\w+)?|查询|查詢|查|status)\s*[:：#]?\s*([A-Za-z][A-Za-z0-9]{0,5})\s*[-－—]\s*(\d{1,8})\s*[。.!！?？]?\s*$",
     re.IGNORECASE,
@@ -58,7 +59,7 @@ def normalise(text: str) -> str:
 
 def status_query(text: str) -> str | None:
     """The tracking number asked about in "查询 MZ1-0042" or "/status MZ1-0042", upper-cased; else None."""
-    if not text or len(text) > 200:
+    if not text or len(text) > 200 or _DIGIT.search(text) is None:
         return None
     m = _STATUS.match(unicodedata.normalize("NFKC", text))
     if m is None:

@@ -129,8 +129,23 @@ def decide(message: InboundMessage, inspection: Inspection) -> Decision:
         )
 
 
-def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
+# Hashing a pydantic Inspection costs more than a small decision: look it up by identity first.
+_BY_ID: dict[int, tuple[Inspection, Compiled]] = {}
+
+
+def _compiled(inspection: Inspection) -> Compiled:
+    hit = _BY_ID.get(id(inspection))
+    if hit is not None and hit[0] is inspection:
+        return hit[1]
     comp = compile_inspection(inspection)
+    if len(_BY_ID) >= 64:
+        _BY_ID.clear()
+    _BY_ID[id(inspection)] = (inspection, comp)  # holds the object, so its id is not reused meanwhile
+    return comp
+
+
+def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
+    comp = _compiled(inspection)
     ctx = comp.ctx
     divisions = load_divisions()
     reasons: list[str] = []
@@ -176,7 +191,8 @@ def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
         or sig.has("report")
         or targets
     )
-    empty, why_empty = is_no_content(text, sig, has_substance)
+    # With substance found, nothing can make the text empty: skip the character counts.
+    empty, why_empty = (False, "") if has_substance else is_no_content(text, sig, has_substance)
     if empty:
         return Decision(
             id=message.id,

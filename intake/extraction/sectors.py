@@ -11,6 +11,7 @@ Evidence per sector is the weight of each sector cue (sectors.tsv) and of each d
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from intake.extraction.lexicons import load_lexicons
@@ -18,7 +19,7 @@ from intake.extraction.scanner import Hit
 from intake.models import SECTORS
 
 OPENING = 24  # characters: the title or first clause of a message
-_OPENING_ENDS = frozenset("。！？!?\n")
+_OPENING_END = re.compile(r"[。！？!?\n]")
 _MAX_REPEAT = 5
 OPEN_FACTOR = 2
 _DEPT_TYPES = frozenset({"dept", "station", "police"})
@@ -26,10 +27,8 @@ _DEPT_TYPES = frozenset({"dept", "station", "police"})
 
 def _opening_end(text: str) -> int:
     """End of the opening: the first sentence end, but never beyond OPENING characters."""
-    for i, ch in enumerate(text[:OPENING]):
-        if ch in _OPENING_ENDS:
-            return i
-    return OPENING
+    m = _OPENING_END.search(text, 0, OPENING)
+    return m.start() if m is not None else OPENING
 
 
 def sector_scores(text: str, hits: dict[str, list[Hit]]) -> Counter[str]:
