@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import make_engine
+from storage.engine import IMMEDIATE, make_engine
 
 SCRIPT_LOCATION = "storage:migrations"
+# Arbitrary constant key of the PostgreSQL advisory lock held while migrating.
+_PG_MIGRATION_LOCK = 7_305_100_001
+
+# alembic keeps its running context in a module global, so two upgrades in one process must not
+# interleave; one lock per event loop, since an asyncio.Lock belongs to the loop it first waits on.
+_IN_PROCESS_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _in_process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _IN_PROCESS_LOCKS.get(loop)
+    if lock is None:
+        lock = _IN_PROCESS_LOCKS[loop] = asyncio.Lock()
+    return lock
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -22,12 +42,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    # `serve` and `worker` may start together: the second waits here, then finds the schema at head.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
     command.upgrade(alembic_config(connection), "head")
 
 
 async def migrate_engine(engine: AsyncEngine) -> None:
     """Upgrade the database behind `engine` to the newest revision."""
-    async with engine.connect() as connection:
+    async with _in_process_lock(), engine.connect() as connection:
+        # On SQLite the write lock is taken up front, which serialises concurrent migrations.
+        await connection.execution_options(**{IMMEDIATE: True})
         await connection.run_sync(_upgrade)
         await connection.commit()
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast, get_args
 
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import Insert
 
 from intake.errors import StorageError
 from intake.models import Channel, Decision, ReportState
-from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, SavedRaw
+from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, ReportStore, SavedRaw
 from storage.engine import IMMEDIATE, make_engine
 from storage.migrate import migrate_engine
 from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, utcnow
@@ -561,3 +561,10 @@ class SqlReportStore:
         except (SQLAlchemyError, OSError, TimeoutError):
             return False
         return True
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_port(store: SqlReportStore) -> ReportStore:
+        # mypy checks here that SqlReportStore matches the Protocol, signature by signature.
+        return store

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -14,6 +17,8 @@ from sqlalchemy.engine import Connection
 from storage.engine import make_engine
 from storage.migrate import alembic_config, migrate
 from storage.schema import metadata
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -42,6 +47,27 @@ async def test_migrated_schema_matches_metadata(db_url: str) -> None:
         await engine.dispose()
     assert revision == _head() == "0001"
     assert tables == sorted([*metadata.tables, "alembic_version"])
+
+
+async def test_concurrent_migrations_do_not_collide(db_url: str) -> None:
+    # As when `petition serve` and `petition worker` start together: separate processes...
+    code = "import asyncio, sys; from storage.migrate import migrate; asyncio.run(migrate(sys.argv[1]))"
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, db_url, stderr=asyncio.subprocess.PIPE, cwd=REPO_ROOT
+        )
+        for _ in range(3)
+    ]
+    outcomes = [((await p.communicate())[1].decode(), p.returncode) for p in procs]
+    assert outcomes == [("", 0)] * 3
+    # ...and tasks in one process.
+    await asyncio.gather(*(migrate(db_url) for _ in range(3)))
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diff) == []
+    finally:
+        await engine.dispose()
 
 
 async def test_empty_database_differs_from_metadata(db_url: str) -> None:
