@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 from collections.abc import Iterable
@@ -74,10 +75,11 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
 
     inspection = _load_or_exit(inspection_path)
     source: IO[bytes] = input_path.open("rb") if input_path else sys.stdin.buffer
+    # UTF-8 whatever the terminal's locale says: the contract's output is UTF-8 JSON Lines.
     sink: IO[str] = (
         output_path.open("w", encoding="utf-8", newline="\n")
         if output_path
-        else open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        else io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n", write_through=True)
     )
 
     def progress(lines: Iterable[bytes]) -> Iterable[bytes]:
@@ -88,7 +90,11 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
     try:
         result = run_batch(inspection, source, sink, decide, progress if sys.stderr.isatty() else None)
     finally:
-        sink.close()
+        if output_path:
+            sink.close()
+        else:
+            sink.flush()
+            sink.detach()  # type: ignore[attr-defined]
         if input_path:
             source.close()
     if result.bad:

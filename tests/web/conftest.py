@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from intake.inspection import bundled_inspections
 from intake.outbox import LogOnlySender
 from intake.models import Channel
 from web.app import create_app
@@ -19,7 +20,8 @@ AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    everything = ":".join(str(p) for p in bundled_inspections())
+    return Settings(data_dir=tmp_path / "data", inspection=everything, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -99,8 +99,8 @@ def test_check_inspection_names_every_bad_field(tmp_path: Path) -> None:
     code, _out, err = _run(["check-inspection", str(bad)])
     assert code == 2
     assert "target.region (line 12): unknown region code '419999'" in err
-    assert "period (line 16): end 2016-01-01 is before start 2016-02-29" in err
-    assert "hours.ranges (line 22): bad hour range '14:30-27:30'" in err
+    assert "period (line 15): end 2016-01-01 is before start 2016-02-29" in err
+    assert "hours.ranges (line 21): bad hour range '14:30-27:30'" in err
     assert "scope.people.0.tier (line 35)" in err and "'chief'" in err
 
 
