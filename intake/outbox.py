@@ -36,7 +36,9 @@ class LogOnlySender:
 
     async def send_text(self, recipient: str, text: str) -> str | None:
         self.sent.append((recipient, text))
-        log.info("log-only %s sender: acknowledgement of %d characters not sent", self.channel.value, len(text))
+        log.info(
+            "log-only %s sender: acknowledgement of %d characters not sent", self.channel.value, len(text)
+        )
         return None
 
 
@@ -44,7 +46,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     """Delay before the next try: the provider's Retry-After, else exponential, capped."""
     if retry_after is not None and retry_after > 0:
         return min(timedelta(seconds=retry_after), MAX_DELAY)
-    return min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    return min(BASE_DELAY * (1 << max(attempts - 1, 0)), MAX_DELAY)
 
 
 class OutboxWorker:
@@ -102,4 +104,3 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox worker iteration failed")
             await asyncio.sleep(interval)
-

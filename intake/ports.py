@@ -144,9 +144,7 @@ class ReportStore(Protocol):
 
     async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem: ...
 
-    async def sent_recently(
-        self, *, channel: Channel, recipient: str, kind: str, since: datetime
-    ) -> int:
+    async def sent_recently(self, *, channel: Channel, recipient: str, kind: str, since: datetime) -> int:
         """How many acknowledgements of this kind (any kind for "*") were queued to this recipient
         since `since`."""
         ...
@@ -157,9 +155,7 @@ class ReportStore(Protocol):
 
     async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None: ...
 
-    async def mark_failed(
-        self, pk: int, error: str, retry_at: datetime | None, now: datetime
-    ) -> None:
+    async def mark_failed(self, pk: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
         ...
 

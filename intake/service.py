@@ -182,9 +182,15 @@ class IntakeService:
             and report.sender == raw.sender
             and report.channel == raw.channel
         )
-        text = acks.status_text(queried, report.state) if own and report else acks.unknown_status_text(queried)
+        text = (
+            acks.status_text(queried, report.state) if own and report else acks.unknown_status_text(queried)
+        )
         await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
-        if raw.channel in REPLYABLE and raw.sender and not await self._over_loop_limit(raw.channel, raw.sender, now):
+        if (
+            raw.channel in REPLYABLE
+            and raw.sender
+            and not await self._over_loop_limit(raw.channel, raw.sender, now)
+        ):
             await self.store.enqueue_ack(
                 report.pk if own and report else None, NewAck(raw.channel, raw.sender, text, "status"), now
             )

@@ -136,6 +136,8 @@ def load_divisions() -> Divisions:
         Division(code, name, short or None, parent or None, level)  # type: ignore[arg-type]
         for code, name, short, parent, level in _rows("divisions.tsv")
     ]
-    changes = [(row[2], row[3], row[4] or None if len(row) > 4 else None) for row in _rows("division_changes.tsv")]
+    changes = [
+        (row[2], row[3], row[4] or None if len(row) > 4 else None) for row in _rows("division_changes.tsv")
+    ]
     towns = {row[0]: tuple(row[1].split(",")) for row in _rows("towns.tsv")}
     return Divisions(divisions, changes, towns)

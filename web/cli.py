@@ -85,7 +85,8 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
     def progress(lines: Iterable[bytes]) -> Iterable[bytes]:
         from tqdm import tqdm
 
-        return tqdm(lines, desc="classify", unit=" msg", file=sys.stderr)
+        bar: Iterable[bytes] = tqdm(lines, desc="classify", unit=" msg", file=sys.stderr)
+        return bar
 
     try:
         result = run_batch(inspection, source, sink, decide, progress if sys.stderr.isatty() else None)
@@ -110,10 +111,9 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     """Start the service (web page, API, webhooks, outbox worker)."""
     import uvicorn
 
+    from bot.registry import channel_status
     from web.app import create_app
     from web.settings import Settings
-
-    from bot.registry import channel_status
 
     _configure_logging()
     settings = Settings()

@@ -19,7 +19,9 @@ def _decision(scope: Scope, category: Category, target: Target | None) -> Decisi
 @pytest.mark.parametrize("inspection", INSPECTIONS, ids=lambda i: i.id)
 def test_every_acknowledgement_fits_one_sms_segment(inspection: Inspection) -> None:
     number = f"{inspection.prefix}-99999"
-    kinds = ["discipline", "political_legal", "petition", "inspected_unit"] + [f"department:{s}" for s in SECTORS]
+    kinds = ["discipline", "political_legal", "petition", "inspected_unit"] + [
+        f"department:{s}" for s in SECTORS
+    ]
     for division in load_divisions():
         for kind in kinds:
             for category in (Category.APPEAL, Category.ACCUSATION, Category.SUGGESTION):
@@ -27,7 +29,9 @@ def test_every_acknowledgement_fits_one_sms_segment(inspection: Inspection) -> N
                 text = ack_text(_decision(Scope.OUT_OF_SCOPE, category, target), inspection, number)
                 assert len(text) <= SMS_SEGMENT, text
     for in_period in (True, False):
-        text = ack_text(_decision(Scope.IN_SCOPE, Category.ACCUSATION, None), inspection, number, in_period=in_period)
+        text = ack_text(
+            _decision(Scope.IN_SCOPE, Category.ACCUSATION, None), inspection, number, in_period=in_period
+        )
         assert len(text) <= SMS_SEGMENT, text
     assert len(no_content_prompt(inspection)) <= SMS_SEGMENT
 

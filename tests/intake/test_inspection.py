@@ -40,7 +40,11 @@ def test_old_region_code_is_taken_as_the_current_one() -> None:
         ('tracking_prefix = "MZ1"', 'tracking_prefix = "mz-1"', "tracking_prefix"),
         ('days = "workdays"', 'days = "weekends"', "hours.days"),
         ('"08:30-12:00"', '"8.30-12"', "hours.ranges"),
-        ('tiers = ["leadership", "next_principal", "key_posts"]', 'tiers = ["leadership", "boss"]', "scope.tiers"),
+        (
+            'tiers = ["leadership", "next_principal", "key_posts"]',
+            'tiers = ["leadership", "boss"]',
+            "scope.tiers",
+        ),
         ('team = "孟州市委第一巡察组"', 'teem = "孟州市委第一巡察组"', "team"),
     ],
 )

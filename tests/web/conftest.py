@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from intake.inspection import bundled_inspections
-from intake.outbox import LogOnlySender
 from intake.models import Channel
+from intake.outbox import LogOnlySender
 from web.app import create_app
 from web.settings import Settings
 

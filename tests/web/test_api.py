@@ -65,9 +65,14 @@ async def test_out_of_scope_names_kind_of_body(app_client: AppClient) -> None:
     async with app_client() as client:
         r = await client.post(
             "/api/messages",
-            json={"id": "e-1", "text": "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。", "channel": "email",
-                  "sender": "worker@example.org", "received_at": "2021-04-01T10:00:00+08:00",
-                  "inspection": MENGZHOU},
+            json={
+                "id": "e-1",
+                "text": "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。",
+                "channel": "email",
+                "sender": "worker@example.org",
+                "received_at": "2021-04-01T10:00:00+08:00",
+                "inspection": MENGZHOU,
+            },
         )
     body = r.json()
     assert body["decision"]["scope"] == "out_of_scope"
@@ -80,9 +85,14 @@ async def test_outside_period_says_the_period(app_client: AppClient) -> None:
     async with app_client() as client:
         r = await client.post(
             "/api/messages",
-            json={"id": "late-1", "text": "西虢镇党委书记收受工程老板红包。", "channel": "sms",
-                  "sender": "+8613900002222", "received_at": "2021-08-01T10:00:00+08:00",
-                  "inspection": MENGZHOU},
+            json={
+                "id": "late-1",
+                "text": "西虢镇党委书记收受工程老板红包。",
+                "channel": "sms",
+                "sender": "+8613900002222",
+                "received_at": "2021-08-01T10:00:00+08:00",
+                "inspection": MENGZHOU,
+            },
         )
     ack = r.json()["acknowledgement"]
     assert "2021年3月15日至5月14日" in ack
@@ -90,7 +100,12 @@ async def test_outside_period_says_the_period(app_client: AppClient) -> None:
 
 
 async def test_duplicate_delivery_creates_nothing_new(app_client: AppClient, settings: object) -> None:
-    msg = {"id": "dup-1", "text": "举报审计厅财务处处长虚报差旅费。", "channel": "sms", "sender": "+8613800000000"}
+    msg = {
+        "id": "dup-1",
+        "text": "举报审计厅财务处处长虚报差旅费。",
+        "channel": "sms",
+        "sender": "+8613800000000",
+    }
     async with app_client() as client:
         first = await client.post("/api/messages", json=msg)
         second = await client.post("/api/messages", json=msg)
@@ -119,7 +134,9 @@ async def test_bad_input_is_refused_and_touches_nothing(app_client: AppClient, t
             assert r.status_code in (413, 422), (payload.get("id"), r.status_code)
             if expected:
                 assert expected in r.json()["error"]
-        r = await client.post("/api/messages", content=b"\xff\xfe not json", headers={"content-type": "application/json"})
+        r = await client.post(
+            "/api/messages", content=b"\xff\xfe not json", headers={"content-type": "application/json"}
+        )
         assert r.status_code == 422
         r = await client.post("/api/messages", json={"id": "y", "text": "举报", "inspection": "nope"})
         assert r.status_code == 422 and "unknown inspection" in r.json()["error"]
@@ -128,10 +145,14 @@ async def test_bad_input_is_refused_and_touches_nothing(app_client: AppClient, t
         assert (await client.get("/api/reports/HN1-0002")).status_code == 404
 
 
-async def test_restart_keeps_everything_and_numbers_keep_counting(app_client: AppClient, settings: object) -> None:
+async def test_restart_keeps_everything_and_numbers_keep_counting(
+    app_client: AppClient, settings: object
+) -> None:
     async with app_client() as client:
         for i in range(3):
-            r = await client.post("/api/messages", json={"id": f"r{i}", "text": f"审计厅人事处处长违规提拔老乡{i}人。"})
+            r = await client.post(
+                "/api/messages", json={"id": f"r{i}", "text": f"审计厅人事处处长违规提拔老乡{i}人。"}
+            )
             assert r.status_code == 201
     async with app_client() as client:
         r = await client.post("/api/messages", json={"id": "r3", "text": "审计厅一名副厅长收受购物卡。"})
@@ -139,7 +160,9 @@ async def test_restart_keeps_everything_and_numbers_keep_counting(app_client: Ap
         for n in range(1, 5):
             assert (await client.get(f"/api/reports/HN1-{n:04d}")).status_code == 200
         # and a redelivery of a message stored before the restart is still a duplicate
-        again = await client.post("/api/messages", json={"id": "r0", "text": "审计厅人事处处长违规提拔老乡0人。"})
+        again = await client.post(
+            "/api/messages", json={"id": "r0", "text": "审计厅人事处处长违规提拔老乡0人。"}
+        )
         assert again.json()["duplicate"] is True and again.json()["tracking_number"] == "HN1-0001"
 
 

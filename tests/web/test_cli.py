@@ -36,7 +36,17 @@ def test_classify_stdin_to_stdout_in_order() -> None:
     assert got[2]["category"] == "litigation"
     assert got[2]["target"]["kind"] == "political_legal"
     for d in got:
-        assert set(d) == {"id", "scope", "category", "disciplines", "subject", "region", "target", "reasons", "confidence"}
+        assert set(d) == {
+            "id",
+            "scope",
+            "category",
+            "disciplines",
+            "subject",
+            "region",
+            "target",
+            "reasons",
+            "confidence",
+        }
         assert 0 <= d["confidence"] <= 1
 
 
@@ -69,7 +79,9 @@ def test_classify_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
 
 def test_classify_invalid_inspection_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text(Path(MENGZHOU).read_text("utf-8").replace('region = "410883"', 'region = "999999"'), "utf-8")
+    bad.write_text(
+        Path(MENGZHOU).read_text("utf-8").replace('region = "410883"', 'region = "999999"'), "utf-8"
+    )
     code, out, err = _run(["classify", "--inspection", str(bad)], b'{"id":"a","text":"x"}\n')
     assert code == 2
     assert out == ""
