@@ -86,7 +86,8 @@ reports = Table(
     Column("number", Integer, nullable=False),
     Column("state", String(32), nullable=False),
     Column("channel", String(16), nullable=False),
-    Column("sender", Text, nullable=True),
+    Column("sender", Text, nullable=True),  # sealed (storage/crypto.py)
+    Column("sender_hash", String(64), nullable=True),  # keyed hash of the sender, for equality
     Column("scope", String(32), nullable=False),
     Column("category", String(32), nullable=False),
     Column("confidence", Float, nullable=False),
@@ -103,7 +104,8 @@ messages = Table(
     Column("inspection_id", String(100), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("provider_id", String(200), nullable=False),
-    Column("sender", Text, nullable=True),
+    Column("sender", Text, nullable=True),  # sealed, like text and payload
+    Column("sender_hash", String(64), nullable=True),
     Column("text", Text, nullable=False),
     Column("subject", Text, nullable=True),
     Column("received_at", UTCDateTime, nullable=False),
@@ -134,7 +136,8 @@ outbox = Table(
     Column("pk", PK, primary_key=True, autoincrement=True),
     Column("report_id", PK, ForeignKey("reports.pk"), nullable=True),
     Column("channel", String(16), nullable=False),
-    Column("recipient", Text, nullable=False),
+    Column("recipient", Text, nullable=False),  # sealed, like text and last_error
+    Column("recipient_hash", String(64), nullable=True),  # keyed hash: the loop guard's lookup
     Column("text", Text, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("state", String(16), nullable=False),  # pending | sending | sent | failed
@@ -148,7 +151,7 @@ outbox = Table(
 )
 Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
 Index("ix_outbox_report_id", outbox.c.report_id)
-Index("ix_outbox_recipient_created", outbox.c.recipient, outbox.c.created_at)
+Index("ix_outbox_recipient_hash_created", outbox.c.recipient_hash, outbox.c.created_at)
 
 audit_log = Table(
     "audit_log",
@@ -160,5 +163,91 @@ audit_log = Table(
     # No foreign key: the audit trail must outlive whatever it talks about.
     Column("report_id", PK, nullable=True),
     Column("detail", JSON, nullable=False),
+    # The hash chain (storage/audit.py): each entry's hash covers its content and the previous hash,
+    # so an edited or deleted entry breaks every later link. Triggers refuse UPDATE and DELETE.
+    Column("prev_hash", String(64), nullable=True),
+    Column("entry_hash", String(64), nullable=True),
 )
 Index("ix_audit_log_report_id", audit_log.c.report_id)
+
+# --- the duty officers' desk (migration 0002) --------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # officer | leader | admin
+    Column("password_hash", Text, nullable=False),
+    Column("failures", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_failure", UTCDateTime, nullable=True),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("user_id", PK, ForeignKey("users.pk"), nullable=False),
+    # Only a SHA-256 of the token is kept: a copy of the database grants no access.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+)
+
+# Desk columns of a report: who works it, what it was merged into, and its place in the default
+# queue (0 low confidence, 1 in scope, 2 the rest), stored so the queue is one index range scan.
+report_desk_columns = (
+    Column("assignee", String(100), nullable=True),
+    Column("merged_into", PK, nullable=True),
+    Column("priority", Integer, nullable=False, default=2, server_default="2"),
+)
+for _column in report_desk_columns:
+    reports.append_column(_column)
+Index("ix_reports_queue", reports.c.inspection_id, reports.c.priority, reports.c.created_at, reports.c.pk)
+Index("ix_reports_assignee", reports.c.assignee)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("report_id", PK, ForeignKey("reports.pk"), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_notes_report_id", notes.c.report_id)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("report_id", PK, ForeignKey("reports.pk"), nullable=False),
+    Column("inspection_id", String(100), nullable=False),
+    Column("number", String(120), nullable=False, unique=True),  # 转办单 number
+    Column("kind", String(64), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("body_name", String(200), nullable=False),
+    Column("body_email", String(320), nullable=True),
+    Column("matter", Text, nullable=False),  # what the form says of the matter
+    Column("identity_released", Boolean, nullable=False, default=False, server_default=false()),
+    Column("state", String(32), nullable=False),  # open | feedback_received | returned | closed
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_transfers_report_id", transfers.c.report_id)
+Index("ix_transfers_inspection_state", transfers.c.inspection_id, transfers.c.state)
+
+directory = Table(
+    "directory",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "region"),
+)

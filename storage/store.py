@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, cast, get_args
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -20,6 +22,7 @@ from sqlalchemy.sql.dml import Insert
 from intake.errors import StorageError
 from intake.models import Channel, Decision, ReportState
 from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, ReportStore, SavedRaw
+from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, make_engine
 from storage.migrate import migrate_engine
 from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, utcnow
@@ -30,6 +33,9 @@ MAX_ERROR_CHARS: Final = 2000
 PING_TIMEOUT_S: Final = 5.0
 TRACKING_PLACEHOLDER: Final = "{tracking_number}"
 ANY_KIND: Final = "*"
+# Arbitrary constant key of the PostgreSQL advisory lock that makes audit appends one at a time, so
+# that the hash chain stays a chain (SQLite's BEGIN IMMEDIATE already does that).
+_PG_AUDIT_LOCK: Final = 7_305_100_002
 
 _REPORT_STATES: Final = frozenset(get_args(ReportState))
 # Failures of the database or the connection to it; a bug in our own SQL or values is not among them.
@@ -37,7 +43,7 @@ _DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
 
 
 class TextCodec(Protocol):
-    """Turns a personal text field into what is stored, and back (encryption at rest, later)."""
+    """Turns a personal text field into what is stored, and back (`storage.crypto.SealingCodec`)."""
 
     def seal(self, value: str) -> str:
         """What to store for `value`."""
@@ -45,6 +51,10 @@ class TextCodec(Protocol):
 
     def unseal(self, stored: str) -> str:
         """The value behind a stored text."""
+        ...
+
+    def lookup(self, value: str) -> str:
+        """A hash of `value` to find equal values by (keyed, so a copy of the database cannot test guesses)."""
         ...
 
 
@@ -58,6 +68,26 @@ class PlainText:
     def unseal(self, stored: str) -> str:
         """Return `stored` unchanged."""
         return stored
+
+    def lookup(self, value: str) -> str:
+        """An unkeyed SHA-256: this codec protects nothing, it only keeps the columns filled."""
+        return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+# A message's raw payload (the provider's form or update) holds the sender and the text too, so it
+# is stored sealed as one JSON text under this key.
+SEALED_PAYLOAD_KEY: Final = "sealed"
+
+
+# Below this confidence a decision goes to the top of the officers' "check" list.
+LOW_CONFIDENCE = 0.6
+
+
+def queue_priority(decision: Decision) -> int:
+    """The report's place in the default queue: 0 low confidence, 1 in scope, 2 the rest."""
+    if decision.confidence < LOW_CONFIDENCE:
+        return 0
+    return 1 if decision.scope.value == "in_scope" else 2
 
 
 def _insert_ignoring_conflict(conn: AsyncConnection, table: Table, *index_elements: str) -> Insert:
@@ -135,6 +165,20 @@ class SqlReportStore:
     def _unseal(self, stored: str | None) -> str | None:
         return None if stored is None else self._codec.unseal(stored)
 
+    def _lookup(self, value: str | None) -> str | None:
+        return None if value is None else self._codec.lookup(value)
+
+    def _seal_payload(self, payload: dict[str, Any] | None) -> dict[str, Any] | None:
+        if payload is None:
+            return None
+        return {SEALED_PAYLOAD_KEY: self._codec.seal(json.dumps(payload, ensure_ascii=False))}
+
+    def _unseal_payload(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        if stored is None or set(stored) != {SEALED_PAYLOAD_KEY}:
+            return stored  # stored before payloads were sealed
+        loaded: dict[str, Any] = json.loads(self._codec.unseal(stored[SEALED_PAYLOAD_KEY]))
+        return loaded
+
     def _message(self, row: RowMapping) -> RawMessage:
         return RawMessage(
             pk=row["pk"],
@@ -146,7 +190,7 @@ class SqlReportStore:
             subject=row["subject"],
             received_at=row["received_at"],
             report_id=row["report_id"],
-            payload=row["payload"],
+            payload=self._unseal_payload(row["payload"]),
         )
 
     # --- messages -----------------------------------------------------------------------------
@@ -169,10 +213,11 @@ class SqlReportStore:
             "channel": channel.value,
             "provider_id": provider_id,
             "sender": self._seal(sender),
+            "sender_hash": self._lookup(sender),
             "text": self._codec.seal(text),
             "subject": subject,
             "received_at": received_at,
-            "payload": payload,
+            "payload": self._seal_payload(payload),
             "handled": False,
             "created_at": utcnow(),
         }
@@ -282,9 +327,11 @@ class SqlReportStore:
                         state=state,
                         channel=msg["channel"],
                         sender=msg["sender"],  # already sealed: copied as stored
+                        sender_hash=msg["sender_hash"],
                         scope=decision.scope.value,
                         category=decision.category.value,
                         confidence=decision.confidence,
+                        priority=queue_priority(decision),
                         created_at=now,
                         updated_at=now,
                     )
@@ -384,34 +431,33 @@ class SqlReportStore:
 
     # --- outbox -------------------------------------------------------------------------------
 
-    @staticmethod
-    def _outbox_item(row: RowMapping) -> OutboxItem:
+    def _outbox_item(self, row: RowMapping) -> OutboxItem:
         return OutboxItem(
             pk=row["pk"],
             report_id=row["report_id"],
             channel=Channel(row["channel"]),
-            recipient=row["recipient"],
-            text=row["text"],
+            recipient=self._codec.unseal(row["recipient"]),
+            text=self._codec.unseal(row["text"]),
             kind=row["kind"],
             state=row["state"],
             attempts=row["attempts"],
             next_attempt_at=row["next_attempt_at"],
-            last_error=row["last_error"],
+            last_error=self._unseal(row["last_error"]),
             provider_id=row["provider_id"],
             sent_at=row["sent_at"],
         )
 
-    @staticmethod
     async def _insert_ack(
-        conn: AsyncConnection, report_id: int | None, ack: NewAck, now: datetime
+        self, conn: AsyncConnection, report_id: int | None, ack: NewAck, now: datetime
     ) -> RowMapping:
         stmt = (
             outbox.insert()
             .values(
                 report_id=report_id,
                 channel=ack.channel.value,
-                recipient=ack.recipient,
-                text=ack.text,
+                recipient=self._codec.seal(ack.recipient),
+                recipient_hash=self._codec.lookup(ack.recipient),
+                text=self._codec.seal(ack.text),
                 kind=ack.kind,
                 state="pending",
                 attempts=0,
@@ -440,7 +486,7 @@ class SqlReportStore:
         since `since`."""
         stmt = select(func.count()).where(
             outbox.c.channel == channel.value,
-            outbox.c.recipient == recipient,
+            outbox.c.recipient_hash == self._codec.lookup(recipient),
             outbox.c.created_at >= since,
         )
         if kind != ANY_KIND:
@@ -493,7 +539,8 @@ class SqlReportStore:
 
     async def mark_failed(self, pk: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
-        values: dict[str, Any] = {"last_error": error[:MAX_ERROR_CHARS], "claimed_until": None}
+        # Sealed: a provider's error may quote the recipient ("The 'To' number +86... is invalid").
+        values: dict[str, Any] = {"last_error": self._seal(error[:MAX_ERROR_CHARS]), "claimed_until": None}
         if retry_at is None:
             values["state"] = "failed"
         else:
@@ -519,8 +566,25 @@ class SqlReportStore:
         detail: dict[str, Any],
         now: datetime,
     ) -> None:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+        last = (
+            await conn.execute(select(audit_log.c.entry_hash).order_by(audit_log.c.pk.desc()).limit(1))
+        ).scalar_one_or_none()
+        prev = last or GENESIS
+        # What is hashed must be what is read back: JSON round-trips the detail the same on both backends.
+        detail = json.loads(json.dumps(detail))
+        digest = entry_hash(prev, at=now, actor=actor, action=action, report_id=report_id, detail=detail)
         await conn.execute(
-            audit_log.insert().values(at=now, actor=actor, action=action, report_id=report_id, detail=detail)
+            audit_log.insert().values(
+                at=now,
+                actor=actor,
+                action=action,
+                report_id=report_id,
+                detail=detail,
+                prev_hash=prev,
+                entry_hash=digest,
+            )
         )
 
     async def audit(
@@ -550,6 +614,35 @@ class SqlReportStore:
             )
             for row in rows
         ]
+
+    async def verify_audit_chain(self, batch: int = 1000) -> ChainReport:
+        """Walk the whole audit log in insertion order and check its hash chain."""
+
+        async def rows() -> list[ChainRow]:
+            found: list[ChainRow] = []
+            after = 0
+            async with self._read() as conn:
+                while True:
+                    stmt = select(audit_log).where(audit_log.c.pk > after).order_by(audit_log.c.pk).limit(batch)
+                    chunk = (await conn.execute(stmt)).mappings().all()
+                    if not chunk:
+                        return found
+                    found.extend(
+                        ChainRow(
+                            pk=r["pk"],
+                            at=r["at"],
+                            actor=r["actor"],
+                            action=r["action"],
+                            report_id=r["report_id"],
+                            detail=dict(r["detail"] or {}),
+                            prev_hash=r["prev_hash"],
+                            entry_hash=r["entry_hash"],
+                        )
+                        for r in chunk
+                    )
+                    after = chunk[-1]["pk"]
+
+        return verify_chain(await rows())
 
     # --- health -------------------------------------------------------------------------------
 

@@ -1,0 +1,688 @@
+"""What the duty officers' desk reads and writes: accounts, the queue, actions, transfers, directory.
+
+`SqlDeskStore` extends the intake store on the same engine and the same transactions, so an
+officer's action and its audit entry always commit together.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.models import Decision
+from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
+from storage.schema import (
+    api_tokens,
+    audit_log,
+    decisions,
+    directory,
+    messages,
+    notes,
+    reports,
+    transfers,
+    users,
+)
+from storage.store import LOW_CONFIDENCE, SqlReportStore, queue_priority
+
+Sort = Literal["priority", "newest", "oldest", "confidence"]
+NEEDS_DECISION = ("received", "decided")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    pk: int
+    name: str
+    role: str
+    password_hash: str
+    failures: int
+    last_failure: datetime | None
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """The officer's filters; empty fields do not filter."""
+
+    inspection_ids: tuple[str, ...]
+    states: tuple[str, ...] = NEEDS_DECISION
+    scope: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    low_confidence: bool = False
+    assignee: str | None = None
+    overdue_before: datetime | None = None  # transfers whose deadline passed before this time
+    text: str | None = None
+    sort: Sort = "priority"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    rows: list[Report]
+    assignees: dict[int, str | None]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    pk: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    pk: int
+    report_id: int
+    inspection_id: str
+    number: str
+    kind: str
+    region: str
+    body_name: str
+    body_email: str | None
+    matter: str
+    identity_released: bool
+    state: str
+    deadline: datetime
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    kind: str
+    region: str
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDetail:
+    report: Report
+    assignee: str | None
+    merged_into: str | None
+    messages: Sequence[RawMessage]
+    acks: Sequence[OutboxItem]
+    notes: list[Note]
+    transfers: list[Transfer]
+    history: Sequence[AuditEntry]
+    decisions: list[tuple[str, str, datetime, Decision]] = field(default_factory=list)
+
+
+def _sort_columns(sort: Sort) -> tuple[list[Any], bool]:
+    """The keyset columns of a sort order, and whether it runs descending."""
+    if sort == "newest":
+        return [reports.c.created_at, reports.c.pk], True
+    if sort == "oldest":
+        return [reports.c.created_at, reports.c.pk], False
+    if sort == "confidence":
+        return [reports.c.confidence, reports.c.pk], False
+    return [reports.c.priority, reports.c.created_at, reports.c.pk], False
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
+    """The keyset values in a cursor, or None for a cursor that is not ours (treated as page 1)."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        columns, _ = _sort_columns(sort)
+        if not isinstance(values, list) or len(values) != len(columns):
+            return None
+        return [
+            datetime.fromisoformat(v) if col.name in ("created_at",) else v
+            for v, col in zip(values, columns, strict=True)
+        ]
+    except (ValueError, TypeError):
+        return None
+
+
+class SqlDeskStore(SqlReportStore):
+    """The intake store plus the desk's queries and actions."""
+
+    # --- accounts --------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(row: RowMapping) -> User:
+        return User(
+            pk=row["pk"],
+            name=row["name"],
+            role=row["role"],
+            password_hash=row["password_hash"],
+            failures=row["failures"],
+            last_failure=row["last_failure"],
+            disabled=row["disabled"],
+        )
+
+    async def add_user(self, name: str, role: str, password_hash: str, now: datetime) -> User:
+        """Create an account; ValueError when the name is taken."""
+        async with self._write() as conn:
+            taken = (await conn.execute(select(users.c.pk).where(users.c.name == name))).first()
+            if taken:
+                raise ValueError(f"user {name!r} exists")
+            await conn.execute(
+                users.insert().values(name=name, role=role, password_hash=password_hash, created_at=now)
+            )
+            await self._insert_audit(
+                conn,
+                actor="cli",
+                action="user.created",
+                report_id=None,
+                detail={"user": name, "role": role},
+                now=now,
+            )
+            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().one()
+        return self._user(row)
+
+    async def get_user(self, name: str) -> User | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().first()
+        return self._user(row) if row else None
+
+    async def get_user_by_pk(self, pk: int) -> User | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(users).where(users.c.pk == pk))).mappings().first()
+        return self._user(row) if row else None
+
+    async def list_users(self) -> list[User]:
+        async with self._read() as conn:
+            rows = (await conn.execute(select(users).order_by(users.c.name))).mappings().all()
+        return [self._user(r) for r in rows]
+
+    async def update_user(
+        self,
+        name: str,
+        *,
+        actor: str,
+        now: datetime,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> None:
+        """Change an account's role, disabled flag or password; audited."""
+        values: dict[str, Any] = {}
+        if role is not None:
+            values["role"] = role
+        if disabled is not None:
+            values["disabled"] = disabled
+        if password_hash is not None:
+            values.update(password_hash=password_hash, failures=0, last_failure=None)
+        if not values:
+            return
+        async with self._write() as conn:
+            result = await conn.execute(update(users).where(users.c.name == name).values(**values))
+            if result.rowcount == 0:
+                raise LookupError(f"no user {name!r}")
+            detail = {"user": name, **{k: v for k, v in values.items() if k in ("role", "disabled")}}
+            if password_hash is not None:
+                detail["password"] = "changed"
+            await self._insert_audit(
+                conn, actor=actor, action="user.updated", report_id=None, detail=detail, now=now
+            )
+
+    async def record_sign_in(
+        self, user: User | None, name: str, ok: bool, client: str, now: datetime
+    ) -> None:
+        """Count a failure (for lockout) or reset the count, and audit the attempt."""
+        async with self._write() as conn:
+            if user is not None:
+                if ok:
+                    values: dict[str, Any] = {"failures": 0, "last_failure": None}
+                else:
+                    values = {"failures": users.c.failures + 1, "last_failure": now}
+                await conn.execute(update(users).where(users.c.pk == user.pk).values(**values))
+            await self._insert_audit(
+                conn,
+                actor=name[:100],
+                action="sign_in.ok" if ok else "sign_in.failed",
+                report_id=None,
+                detail={"client": client},
+                now=now,
+            )
+
+    async def add_token(self, user_pk: int, token_hash: str, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                api_tokens.insert().values(user_id=user_pk, token_hash=token_hash, created_at=now)
+            )
+            await self._insert_audit(
+                conn,
+                actor="cli",
+                action="token.created",
+                report_id=None,
+                detail={"user_pk": user_pk},
+                now=now,
+            )
+
+    async def user_by_token(self, token_hash: str, now: datetime) -> User | None:
+        """The account an API token belongs to, or None."""
+        async with self._write() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(users)
+                        .join(api_tokens, api_tokens.c.user_id == users.c.pk)
+                        .where(api_tokens.c.token_hash == token_hash)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            await conn.execute(
+                update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
+            )
+        return self._user(row)
+
+    # --- the queue ---------------------------------------------------------------------------
+
+    def _queue_query(self, f: QueueFilter) -> Select[Any]:
+        stmt = select(reports).where(reports.c.inspection_id.in_(f.inspection_ids))
+        if f.states:
+            stmt = stmt.where(reports.c.state.in_(f.states))
+        if f.scope:
+            stmt = stmt.where(reports.c.scope == f.scope)
+        if f.category:
+            stmt = stmt.where(reports.c.category == f.category)
+        if f.channel:
+            stmt = stmt.where(reports.c.channel == f.channel)
+        if f.low_confidence:
+            stmt = stmt.where(reports.c.confidence < LOW_CONFIDENCE)
+        if f.assignee:
+            stmt = stmt.where(reports.c.assignee == f.assignee)
+        if f.overdue_before is not None:
+            stmt = stmt.where(
+                exists().where(
+                    transfers.c.report_id == reports.c.pk,
+                    transfers.c.state == "open",
+                    transfers.c.deadline < f.overdue_before,
+                )
+            )
+        if f.text:
+            # Substring search: Chinese has no spaces to split on, so words are not the unit.
+            pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(
+                or_(
+                    reports.c.tracking_number == f.text.strip().upper(),
+                    exists().where(
+                        messages.c.report_id == reports.c.pk, messages.c.text.like(pattern, escape="\\")
+                    ),
+                )
+            )
+        return stmt
+
+    async def queue(self, f: QueueFilter, *, cursor: str | None = None, limit: int = 50) -> QueuePage:
+        """One page of the queue in keyset order; `next_cursor` continues after its last row."""
+        columns, descending = _sort_columns(f.sort)
+        stmt = self._queue_query(f)
+        after = _decode_cursor(cursor, f.sort) if cursor else None
+        if after is not None:
+            key = tuple_(*columns)
+            stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
+        stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in columns]).limit(limit + 1)
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            current = await self._current_decisions(conn, [r["pk"] for r in rows]) if rows else {}
+        page = [self._report(r, current) for r in rows]
+        next_cursor = _encode_cursor([rows[-1][c.name] for c in columns]) if more and rows else None
+        return QueuePage(page, {r["pk"]: r["assignee"] for r in rows}, next_cursor)
+
+    async def queue_count(self, f: QueueFilter) -> int:
+        """How many reports match the filters (for the page's heading)."""
+        stmt = select(func.count()).select_from(self._queue_query(f).subquery())
+        async with self._read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    # --- one report --------------------------------------------------------------------------
+
+    async def report_pk(self, tracking_number: str, inspection_ids: Sequence[str]) -> int | None:
+        """The report's key if it belongs to one of these inspections (no peeking across teams)."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(reports.c.pk).where(
+                        reports.c.tracking_number == tracking_number,
+                        reports.c.inspection_id.in_(inspection_ids),
+                    )
+                )
+            ).first()
+        return int(row[0]) if row else None
+
+    async def detail(self, report_pk: int) -> ReportDetail:
+        """Everything the report page shows."""
+        async with self._read() as conn:
+            report = await self._one_report(conn, reports.c.pk == report_pk)
+            extra = (
+                await conn.execute(
+                    select(reports.c.assignee, reports.c.merged_into).where(reports.c.pk == report_pk)
+                )
+            ).one()
+            merged_into = None
+            if extra.merged_into is not None:
+                merged_into = (
+                    await conn.execute(
+                        select(reports.c.tracking_number).where(reports.c.pk == extra.merged_into)
+                    )
+                ).scalar_one_or_none()
+            note_rows = (
+                (await conn.execute(select(notes).where(notes.c.report_id == report_pk).order_by(notes.c.pk)))
+                .mappings()
+                .all()
+            )
+            transfer_rows = (
+                (
+                    await conn.execute(
+                        select(transfers).where(transfers.c.report_id == report_pk).order_by(transfers.c.pk)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            decision_rows = (
+                (
+                    await conn.execute(
+                        select(decisions).where(decisions.c.report_id == report_pk).order_by(decisions.c.pk)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return ReportDetail(
+            report=report,
+            assignee=extra.assignee,
+            merged_into=merged_into,
+            messages=await self.report_messages(report_pk),
+            acks=await self.report_acks(report_pk),
+            notes=[Note(r["pk"], r["author"], r["text"], r["created_at"]) for r in note_rows],
+            transfers=[self._transfer(r) for r in transfer_rows],
+            history=await self.audit_entries(report_pk, limit=200),
+            decisions=[
+                (r["kind"], r["actor"], r["created_at"], Decision.model_validate(r["body"]))
+                for r in decision_rows
+            ],
+        )
+
+    # --- actions -----------------------------------------------------------------------------
+
+    async def set_decision(
+        self, report_pk: int, decision: Decision, *, actor: str, state: str, now: datetime, action: str
+    ) -> None:
+        """Record an officer's decision (confirmed or changed) and move the report's state."""
+        async with self._write() as conn:
+            await conn.execute(
+                decisions.insert().values(
+                    report_id=report_pk,
+                    kind="confirmed",
+                    body=decision.model_dump(mode="json"),
+                    actor=actor,
+                    created_at=now,
+                )
+            )
+            await conn.execute(
+                update(reports)
+                .where(reports.c.pk == report_pk)
+                .values(
+                    scope=decision.scope.value,
+                    category=decision.category.value,
+                    confidence=decision.confidence,
+                    priority=queue_priority(decision),
+                    state=state,
+                    updated_at=now,
+                )
+            )
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action=action,
+                report_id=report_pk,
+                detail={
+                    "scope": decision.scope.value,
+                    "category": decision.category.value,
+                    "tier": decision.subject.tier.value
+                    if decision.subject and decision.subject.tier
+                    else None,
+                    "target": decision.target.model_dump() if decision.target else None,
+                    "state": state,
+                },
+                now=now,
+            )
+
+    async def assign(self, report_pk: int, assignee: str | None, *, actor: str, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(reports).where(reports.c.pk == report_pk).values(assignee=assignee, updated_at=now)
+            )
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action="report.assigned",
+                report_id=report_pk,
+                detail={"assignee": assignee},
+                now=now,
+            )
+
+    async def merge(self, report_pk: int, into_pk: int, *, actor: str, now: datetime) -> None:
+        """Merge a duplicate into another report: both stay visible, the duplicate's state is merged."""
+        if report_pk == into_pk:
+            raise ValueError("a report cannot be merged into itself")
+        async with self._write() as conn:
+            target = (
+                await conn.execute(
+                    select(reports.c.tracking_number, reports.c.merged_into).where(reports.c.pk == into_pk)
+                )
+            ).one()
+            if target.merged_into is not None:
+                raise ValueError(
+                    f"{target.tracking_number} is itself merged; merge into what it was merged into"
+                )
+            await conn.execute(
+                update(reports)
+                .where(reports.c.pk == report_pk)
+                .values(state="merged", merged_into=into_pk, updated_at=now)
+            )
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action="report.merged",
+                report_id=report_pk,
+                detail={"into": target.tracking_number},
+                now=now,
+            )
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action="report.merged_in",
+                report_id=into_pk,
+                detail={"from_pk": report_pk},
+                now=now,
+            )
+
+    async def add_note(self, report_pk: int, text: str, *, actor: str, now: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                notes.insert().values(report_id=report_pk, author=actor, text=text, created_at=now)
+            )
+            await self._insert_audit(
+                conn, actor=actor, action="note.added", report_id=report_pk, detail={}, now=now
+            )
+
+    async def audit_action(
+        self, report_pk: int | None, action: str, detail: dict[str, Any], *, actor: str, now: datetime
+    ) -> None:
+        """Record an action that changes nothing else (a view of the reporter's identity, say)."""
+        async with self._write() as conn:
+            await self._insert_audit(
+                conn, actor=actor, action=action, report_id=report_pk, detail=detail, now=now
+            )
+
+    # --- transfers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _transfer(row: RowMapping) -> Transfer:
+        return Transfer(
+            pk=row["pk"],
+            report_id=row["report_id"],
+            inspection_id=row["inspection_id"],
+            number=row["number"],
+            kind=row["kind"],
+            region=row["region"],
+            body_name=row["body_name"],
+            body_email=row["body_email"],
+            matter=row["matter"],
+            identity_released=row["identity_released"],
+            state=row["state"],
+            deadline=row["deadline"],
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+        )
+
+    async def create_transfer(
+        self,
+        report_pk: int,
+        *,
+        decision: Decision,
+        body_email: str | None,
+        matter: str,
+        identity_released: bool,
+        deadline: datetime,
+        actor: str,
+        now: datetime,
+    ) -> Transfer:
+        """Confirm an out-of-scope decision as a transfer (转办), all in one transaction."""
+        if decision.target is None:
+            raise ValueError("a transfer needs a target")
+        target = decision.target
+        async with self._write() as conn:
+            report_row = (
+                await conn.execute(
+                    select(reports.c.tracking_number, reports.c.inspection_id).where(
+                        reports.c.pk == report_pk
+                    )
+                )
+            ).one()
+            count = (
+                await conn.execute(select(func.count()).where(transfers.c.report_id == report_pk))
+            ).scalar_one()
+            number = f"ZB-{report_row.tracking_number}" + (f"-{count + 1}" if count else "")
+            await conn.execute(
+                transfers.insert().values(
+                    report_id=report_pk,
+                    inspection_id=report_row.inspection_id,
+                    number=number,
+                    kind=target.kind,
+                    region=target.region,
+                    body_name=target.name,
+                    body_email=body_email,
+                    matter=matter,
+                    identity_released=identity_released,
+                    state="open",
+                    deadline=deadline,
+                    created_by=actor,
+                    created_at=now,
+                )
+            )
+            row = (await conn.execute(select(transfers).where(transfers.c.number == number))).mappings().one()
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action="transfer.created",
+                report_id=report_pk,
+                detail={
+                    "number": number,
+                    "kind": target.kind,
+                    "region": target.region,
+                    "body": target.name,
+                    "identity_released": identity_released,
+                },
+                now=now,
+            )
+        return self._transfer(row)
+
+    async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
+        async with self._read() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(transfers).where(
+                            transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids)
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return self._transfer(row) if row else None
+
+    # --- the directory -------------------------------------------------------------------------
+
+    async def directory_entries(self, search: str | None = None, limit: int = 200) -> list[DirectoryEntry]:
+        stmt = select(directory).order_by(directory.c.region, directory.c.kind).limit(limit)
+        if search:
+            pattern = f"%{search}%"
+            stmt = stmt.where(or_(directory.c.name.like(pattern), directory.c.region.like(pattern)))
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return [DirectoryEntry(r["kind"], r["region"], r["name"], r["email"]) for r in rows]
+
+    async def directory_entry(self, kind: str, region: str) -> DirectoryEntry | None:
+        async with self._read() as conn:
+            r = (
+                (
+                    await conn.execute(
+                        select(directory).where(and_(directory.c.kind == kind, directory.c.region == region))
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return DirectoryEntry(r["kind"], r["region"], r["name"], r["email"]) if r else None
+
+    async def put_directory_entry(self, entry: DirectoryEntry, *, actor: str, now: datetime) -> None:
+        """Add or replace the body for (kind, region)."""
+        async with self._write() as conn:
+            found = (
+                await conn.execute(
+                    select(directory.c.pk).where(
+                        directory.c.kind == entry.kind, directory.c.region == entry.region
+                    )
+                )
+            ).first()
+            values = {"name": entry.name, "email": entry.email, "updated_at": now}
+            if found:
+                await conn.execute(update(directory).where(directory.c.pk == found[0]).values(**values))
+            else:
+                await conn.execute(directory.insert().values(kind=entry.kind, region=entry.region, **values))
+            await self._insert_audit(
+                conn,
+                actor=actor,
+                action="directory.updated",
+                report_id=None,
+                detail={"kind": entry.kind, "region": entry.region, "name": entry.name},
+                now=now,
+            )
+
+    async def recent_audit(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest audit entries of the whole service, newest first (for leaders)."""
+        async with self._read() as conn:
+            rows = (
+                (await conn.execute(select(audit_log).order_by(audit_log.c.pk.desc()).limit(limit)))
+                .mappings()
+                .all()
+            )
+        return [
+            AuditEntry(r["pk"], r["at"], r["actor"], r["action"], r["report_id"], r["detail"]) for r in rows
+        ]
