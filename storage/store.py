@@ -54,7 +54,7 @@ class TextCodec(Protocol):
         ...
 
     def lookup(self, value: str) -> str:
-        """A hash of `value` to find equal values by (keyed, so a copy of the database cannot test guesses)."""
+        """A hash of `value` to find equal values by (keyed: a database copy cannot test guesses)."""
         ...
 
 
@@ -623,7 +623,9 @@ class SqlReportStore:
             after = 0
             async with self._read() as conn:
                 while True:
-                    stmt = select(audit_log).where(audit_log.c.pk > after).order_by(audit_log.c.pk).limit(batch)
+                    stmt = (
+                        select(audit_log).where(audit_log.c.pk > after).order_by(audit_log.c.pk).limit(batch)
+                    )
                     chunk = (await conn.execute(stmt)).mappings().all()
                     if not chunk:
                         return found
