@@ -24,8 +24,10 @@ from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
+from storage.crypto import SealingCodec, load_keyring
 from storage.store import SqlReportStore
 from web.hooks import hooks_router, start_channels
+from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,11 @@ def load_inspections(settings: Settings) -> dict[str, Inspection]:
     return inspections
 
 
+def data_codec(settings: Settings) -> SealingCodec:
+    """The codec sealing reporters' data, with the key from the settings or the data directory."""
+    return SealingCodec(load_keyring(settings.data_dir, settings.data_key))
+
+
 def default_senders() -> dict[Channel, OutboundChannel]:
     """Log-only senders for every answerable channel; real channels replace them when configured."""
     return {ch: LogOnlySender(ch) for ch in (Channel.SMS, Channel.EMAIL, Channel.TELEGRAM)}
@@ -80,7 +87,7 @@ async def build_runtime(
     inspections = load_inspections(settings)
     clock = clock or SystemClock()
     if store is None:
-        store = await SqlReportStore.open(settings.resolved_database_url())
+        store = await SqlReportStore.open(settings.resolved_database_url(), codec=data_codec(settings))
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
@@ -140,6 +147,8 @@ def create_app(
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(hooks_router(settings))
+    app.add_middleware(HookRateLimit, per_minute=settings.hook_rate_per_minute, burst=settings.hook_burst)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
 
     def runtime(request: Request) -> Runtime:
         rt: Runtime = request.app.state.rt

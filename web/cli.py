@@ -157,5 +157,15 @@ def channels_check() -> None:
         sys.exit(1)
 
 
+def _add_trust_commands() -> None:
+    from web.trust_cli import audit, keys
+
+    main.add_command(keys)
+    main.add_command(audit)
+
+
+_add_trust_commands()
+
+
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

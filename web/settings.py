@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     inspection: str | None = Field(default=None, description="inspection TOML path(s), ':'-separated")
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = None
+    # The data key(s) sealing reporters' data (base64url, comma-separated, the first current); unset:
+    # `<data_dir>/data.key`, generated on first start (storage/crypto.py, docs/security.md).
+    data_key: str | None = None
+    # Per client address on /hooks/*: sustained requests a minute, and the burst allowed above it.
+    hook_rate_per_minute: int = 600
+    hook_burst: int = 120
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -25,8 +25,7 @@ def fake_apis() -> Iterator[tuple[str, str]]:
     async def run() -> None:
         async with serve(FakeBotApi().app()) as tg, serve(FakeTwilio().app()) as tw:
             ready.extend([tg, tw])
-            while not stop.is_set():
-                await asyncio.sleep(0.02)
+            await asyncio.to_thread(stop.wait)
 
     thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
     thread.start()
