@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 SMS_STATUS_PATH = "/hooks/sms/status"
 TELEGRAM_PATH = "/hooks/telegram"
+
+# `async with leader_lock(name) as held`: a deployment-wide lock (storage.locks.try_singleton_lock
+# bound to the database), so that a job that must run once runs in one of several processes.
+LeaderLock = Callable[[str], AbstractAsyncContextManager[bool]]
+TELEGRAM_POLLING_LOCK = "telegram-polling"
+# How often a process that does not poll checks whether the polling process has gone.
+LEADER_RETRY_S = 15.0
 
 
 class ChannelConfig(Protocol):
@@ -129,6 +137,8 @@ class Channels:
     imap: ImapPoller | None = None
     smtp_listen: tuple[str, int] | None = None
     polling: bool = False
+    leader_lock: LeaderLock | None = None
+    leader_retry_s: float = LEADER_RETRY_S
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _servers: list[asyncio.Server] = field(default_factory=list)
 
@@ -145,7 +155,7 @@ class Channels:
         if self.telegram is not None and self.telegram_sender is not None:
             self._spawn(self.telegram.run_sweeper(), "telegram-sweeper")
             if self.polling:
-                self._spawn(self.telegram_sender.poll(self._telegram_update), "telegram-polling")
+                self._spawn(self._poll_as_leader(), "telegram-polling")
             elif config.telegram_secret:
                 try:
                     await self.telegram_sender.set_webhook(
@@ -153,6 +163,21 @@ class Channels:
                     )
                 except ChannelSendError as exc:
                     log.warning("setWebhook failed: %s", exc)
+
+    async def _poll_as_leader(self) -> None:
+        """Long-poll Telegram in exactly one process; the others stand by and take over if it goes."""
+        assert self.telegram_sender is not None
+        if self.leader_lock is None:
+            await self.telegram_sender.poll(self._telegram_update)
+            return
+        # Two pollers would make Telegram answer one of them 409 Conflict on every getUpdates.
+        while True:
+            async with self.leader_lock(TELEGRAM_POLLING_LOCK) as held:
+                if held:
+                    log.info("telegram polling: this process polls")
+                    await self.telegram_sender.poll(self._telegram_update)
+                    return
+            await asyncio.sleep(self.leader_retry_s)
 
     async def _telegram_update(self, update: dict[str, Any]) -> None:
         assert self.telegram is not None

@@ -8,6 +8,7 @@ that the provider delivers again (the delivery is de-duplicated by its provider 
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channel
 from bot.sms import EMPTY_TWIML, parse_status
 from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent
+from storage.locks import try_singleton_lock
 from web.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +34,10 @@ MAX_HOOK_BYTES = 1 << 20
 async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, background: bool) -> Channels:
     """Build the configured channels on the runtime's service; start their tasks when `background`."""
     channels = build_channels(settings, rt.service)
+    engine = getattr(rt.store, "engine", None)
+    if engine is not None:
+        # Several `serve` processes share the database: only the lock holder polls Telegram.
+        channels.leader_lock = functools.partial(try_singleton_lock, engine)
     app.state.channels = channels
     if background:
         await channels.start(settings)
