@@ -1,4 +1,5 @@
-"""An app on a real SQLite file, driven through its ASGI interface with its lifespan running."""
+"""An app on a real database (SQLite file and PostgreSQL schema, via `db_url`), driven through its ASGI
+interface with its lifespan running."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    """Settings serving every bundled inspection on the test's database (each backend in turn)."""
     everything = ":".join(str(p) for p in bundled_inspections())
-    return Settings(data_dir=tmp_path / "data", inspection=everything, _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path / "data", database_url=db_url, inspection=everything, _env_file=None
+    )
 
 
 @pytest.fixture
