@@ -109,10 +109,9 @@ def write_key_file(path: Path, keyring: Keyring) -> None:
     os.replace(tmp, path)
 
 
-def load_keyring(data_dir: Path, env: Mapping[str, str] | None = None, *, create: bool = True) -> Keyring:
-    """The keyring from PETITION_DATA_KEY, else from the data dir's key file (made when `create`)."""
-    environ = os.environ if env is None else env
-    configured = environ.get(KEY_ENV)
+def load_keyring(data_dir: Path, configured: str | None = None, *, create: bool = True) -> Keyring:
+    """The keyring from `configured` (PETITION_DATA_KEY), else from the data dir's key file (made
+    when `create`)."""
     if configured:
         return Keyring.from_texts(configured.replace("\n", ",").split(","))
     path = key_file(data_dir)

@@ -1,0 +1,102 @@
+"""Re-sealing every personal field under the current data key (`petition keys rotate`).
+
+Also the upgrade path for rows written before sealing was on: they are read as plain text, then
+sealed and given their lookup hashes. Each batch is one transaction, so an interrupted run leaves
+every row readable (old key or new) and a second run finishes the job.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.crypto import SealingCodec
+from storage.schema import messages, outbox, reports
+from storage.store import SEALED_PAYLOAD_KEY
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """The sealed columns of one table, and the hash column computed from one of them."""
+
+    table: Table
+    texts: tuple[str, ...]
+    json_payloads: tuple[str, ...] = ()
+    hashed: tuple[str, str] | None = None  # (hash column, the sealed column it hashes)
+
+
+# Every sealed column in the database; a new one must be listed here to be rotated.
+SEALED_COLUMNS: Final = (
+    Sealed(messages, ("sender", "text"), ("payload",), ("sender_hash", "sender")),
+    Sealed(reports, ("sender",), (), ("sender_hash", "sender")),
+    Sealed(outbox, ("recipient", "text", "last_error"), (), ("recipient_hash", "recipient")),
+)
+
+
+@dataclass
+class RekeyResult:
+    """How many rows were read and rewritten, per table."""
+
+    scanned: dict[str, int]
+    rewritten: dict[str, int]
+
+
+def _reseal_row(codec: SealingCodec, spec: Sealed, row: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    plain: dict[str, str | None] = {}
+    for name in spec.texts:
+        stored: str | None = row[name]
+        plain[name] = None if stored is None else codec.unseal(stored)
+        if stored is not None and not codec.sealed_with_current(stored):
+            values[name] = codec.seal(plain[name] or "")
+    for name in spec.json_payloads:
+        stored_json: dict[str, Any] | None = row[name]
+        if stored_json is None:
+            continue
+        is_sealed = set(stored_json) == {SEALED_PAYLOAD_KEY}
+        sealed_text = stored_json[SEALED_PAYLOAD_KEY] if is_sealed else None
+        if sealed_text is not None and codec.sealed_with_current(sealed_text):
+            continue
+        document = stored_json if sealed_text is None else json.loads(codec.unseal(sealed_text))
+        values[name] = {SEALED_PAYLOAD_KEY: codec.seal(json.dumps(document, ensure_ascii=False))}
+    if spec.hashed is not None:
+        hash_column, source = spec.hashed
+        value = plain[source]
+        wanted = None if value is None else codec.lookup(value)
+        if row[hash_column] != wanted:
+            values[hash_column] = wanted
+    return values
+
+
+async def reseal_all(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 500) -> RekeyResult:
+    """Seal every personal field with the codec's current key and recompute every lookup hash."""
+    result = RekeyResult({}, {})
+    for spec in SEALED_COLUMNS:
+        name = spec.table.name
+        result.scanned[name] = result.rewritten[name] = 0
+        pk = spec.table.c.pk
+        columns = [pk, *(spec.table.c[c] for c in (*spec.texts, *spec.json_payloads))]
+        if spec.hashed is not None:
+            columns.append(spec.table.c[spec.hashed[0]])
+        after = 0
+        while True:
+            async with engine.begin() as conn:
+                rows = (
+                    (await conn.execute(select(*columns).where(pk > after).order_by(pk).limit(batch)))
+                    .mappings()
+                    .all()
+                )
+                if not rows:
+                    break
+                for row in rows:
+                    values = _reseal_row(codec, spec, row)
+                    if values:
+                        await conn.execute(update(spec.table).where(pk == row["pk"]).values(values))
+                        result.rewritten[name] += 1
+                result.scanned[name] += len(rows)
+                after = rows[-1]["pk"]
+    return result

@@ -1,0 +1,144 @@
+"""ASGI middleware: secure response headers everywhere, and a per-address rate limit on /hooks/*.
+
+Both are plain ASGI (not Starlette's BaseHTTPMiddleware), so streaming bodies and the lifespan pass
+through untouched and a refused webhook costs no body read, no signature check and no database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The pages load only their own scripts and styles (htmx is vendored under /static); the one inline
+# <style> block of the public page needs 'unsafe-inline' for styles, never for scripts.
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's interactive API docs load Swagger UI from its CDN.
+DOCS_CSP: Final = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS: Final = ("/api/docs", "/api/docs/oauth2-redirect")
+HSTS: Final = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeaders:
+    """Adds CSP (with frame-ancestors), anti-sniffing, referrer and, behind TLS, HSTS headers."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on and add the headers to its response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else CSP
+        fixed = [
+            (b"content-security-policy", csp.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        # Only over TLS (the public URL is https, or this hop is): HSTS over plain HTTP is ignored
+        # by browsers and would only confuse a local http:// set-up.
+        if self.hsts or scope.get("scheme") == "https":
+            fixed.append((b"strict-transport-security", HSTS.encode()))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                headers.extend(h for h in fixed if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBuckets:
+    """A token bucket per key: `rate` tokens a second, at most `burst` saved up; bounded in memory."""
+
+    def __init__(
+        self, rate: float, burst: int, *, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        self.max_keys = max_keys
+        self.clock = clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def take(self, key: str) -> float:
+        """Take a token for `key`: 0.0 when allowed, else the seconds until one is available."""
+        now = self.clock()
+        bucket = self._buckets.pop(key, None)
+        if bucket is None:
+            bucket = _Bucket(float(self.burst), now)
+        else:
+            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+        self._buckets[key] = bucket  # most recently used last
+        while len(self._buckets) > self.max_keys:
+            # A flood of addresses evicts the least recently seen, which start again with a full bucket.
+            self._buckets.popitem(last=False)
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / self.rate
+
+
+class HookRateLimit:
+    """Answers 429 with Retry-After to a client address that posts to /hooks/* too fast."""
+
+    def __init__(self, app: ASGIApp, *, per_minute: int, burst: int, prefix: str = "/hooks/") -> None:
+        self.app = app
+        self.prefix = prefix
+        self.buckets = TokenBuckets(per_minute / 60.0, burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request when its address's bucket is empty, else pass it on."""
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real address here.
+        key = client[0] if client else "unknown"
+        wait = self.buckets.take(key)
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({"error": "too many requests"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(max(1, math.ceil(wait))).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
