@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
@@ -45,6 +44,15 @@ class User:
     failures: int
     last_failure: datetime | None
     disabled: bool
+    inspections: str = "*"
+
+    def may_see(self, inspection_id: str) -> bool:
+        """Whether this account works the given inspection."""
+        return self.inspections.strip() == "*" or inspection_id in self.inspections.split()
+
+    def visible(self, all_ids: Sequence[str]) -> tuple[str, ...]:
+        """The inspections among `all_ids` this account may see."""
+        return tuple(i for i in all_ids if self.may_see(i))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,16 +171,21 @@ class SqlDeskStore(SqlReportStore):
             failures=row["failures"],
             last_failure=row["last_failure"],
             disabled=row["disabled"],
+            inspections=row["inspections"],
         )
 
-    async def add_user(self, name: str, role: str, password_hash: str, now: datetime) -> User:
+    async def add_user(
+        self, name: str, role: str, password_hash: str, now: datetime, inspections: str = "*"
+    ) -> User:
         """Create an account; ValueError when the name is taken."""
         async with self._write() as conn:
             taken = (await conn.execute(select(users.c.pk).where(users.c.name == name))).first()
             if taken:
                 raise ValueError(f"user {name!r} exists")
             await conn.execute(
-                users.insert().values(name=name, role=role, password_hash=password_hash, created_at=now)
+                users.insert().values(
+                    name=name, role=role, password_hash=password_hash, inspections=inspections, created_at=now
+                )
             )
             await self._insert_audit(
                 conn,

@@ -182,6 +182,8 @@ users = Table(
     Column("failures", Integer, nullable=False, default=0, server_default="0"),
     Column("last_failure", UTCDateTime, nullable=True),
     Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    # The inspections whose reports the account may see: ids separated by spaces, "*" for all.
+    Column("inspections", Text, nullable=False, default="*", server_default="*"),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast, get_args
 
 from sqlalchemy import Table, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -115,7 +115,7 @@ class SqlReportStore:
         self._claim_lease = claim_lease
 
     @classmethod
-    async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> SqlReportStore:
+    async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> Self:
         """Connect to `url`, migrate the schema to the newest revision and return the store."""
         engine = make_engine(url, **engine_kwargs)
         try:

@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from urllib.parse import quote
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
@@ -25,12 +28,19 @@ from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
 from storage.crypto import SealingCodec, load_keyring
-from storage.store import SqlReportStore
+from storage.desk import SqlDeskStore, User
+from web.admin import admin_router
+from web.auth import SESSION_MAX_AGE, secret_key
+from web.desk import desk_router
 from web.hooks import hooks_router, start_channels
+from web.identity import NotSignedIn, current_user, require
 from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
+from web.transfer_form import transfer_router
 
 log = logging.getLogger(__name__)
+
+Officer = Annotated[User, Depends(require("officer"))]
 
 # A request body larger than this is refused before it is parsed: the largest text we accept is
 # 100,000 characters (at most 400 KB of UTF-8), so 1 MiB leaves room for JSON escaping.
@@ -53,17 +63,32 @@ class Runtime:
     worker: OutboxWorker
     inspections: dict[str, Inspection]
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    inspection_files: dict[str, Path] = field(default_factory=dict)
+
+
+def inspection_dir(settings: Settings) -> Path:
+    """Where inspection files saved from the admin page live; they win over the configured ones."""
+    return settings.data_dir / "inspections"
+
+
+def load_inspection_files(settings: Settings) -> dict[str, Path]:
+    """The file of every inspection served, by id: the configured ones, then those saved by an admin."""
+    files: dict[str, Path] = {}
+    for path in settings.inspection_paths():
+        ins = load_inspection(path)
+        if ins.id in files:
+            raise InspectionError(str(path), [f"id: {ins.id!r} is served twice"])
+        files[ins.id] = path
+    saved = inspection_dir(settings)
+    if saved.is_dir():
+        for path in sorted(saved.glob("*.toml")):
+            files[load_inspection(path).id] = path
+    return files
 
 
 def load_inspections(settings: Settings) -> dict[str, Inspection]:
-    """Every configured inspection by id; a bad file stops start-up with its problems listed."""
-    inspections: dict[str, Inspection] = {}
-    for path in settings.inspection_paths():
-        ins = load_inspection(path)
-        if ins.id in inspections:
-            raise InspectionError(str(path), [f"id: {ins.id!r} is served twice"])
-        inspections[ins.id] = ins
-    return inspections
+    """Every served inspection by id; a bad file stops start-up with its problems listed."""
+    return {ins_id: load_inspection(path) for ins_id, path in load_inspection_files(settings).items()}
 
 
 def data_codec(settings: Settings) -> SealingCodec:
@@ -84,14 +109,15 @@ async def build_runtime(
     clock: Clock | None = None,
 ) -> Runtime:
     """Open the database (migrating it) and wire the service and the worker."""
-    inspections = load_inspections(settings)
+    files = load_inspection_files(settings)
+    inspections = {ins_id: load_inspection(path) for ins_id, path in files.items()}
     clock = clock or SystemClock()
     if store is None:
-        store = await SqlReportStore.open(settings.resolved_database_url(), codec=data_codec(settings))
+        store = await SqlDeskStore.open(settings.resolved_database_url(), codec=data_codec(settings))
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
-    return Runtime(settings, store, service, worker, inspections)
+    return Runtime(settings, store, service, worker, inspections, inspection_files=files)
 
 
 async def run_worker(settings: Settings) -> None:
@@ -147,6 +173,25 @@ def create_app(
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(hooks_router(settings))
+    app.include_router(desk_router())
+    app.include_router(transfer_router())
+    app.include_router(admin_router(inspection_dir(settings)))
+    app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings.data_dir, settings.secret_key),
+        session_cookie="petition_session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/"):
+            return _error(401, "sign in or send Authorization: Bearer <token>")
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
     app.add_middleware(HookRateLimit, per_minute=settings.hook_rate_per_minute, burst=settings.hook_burst)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
 
@@ -157,9 +202,11 @@ def create_app(
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
         ok = await runtime(request).store.ping()
-        return JSONResponse({"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503
+        )
 
-    @app.post("/api/messages")
+    @app.post("/api/messages", dependencies=[Depends(require("officer"))])
     async def post_message(request: Request) -> JSONResponse:
         body = await _read_limited(request)
         if isinstance(body, Response):
@@ -182,10 +229,10 @@ def create_app(
         return JSONResponse(_receipt_json(receipt), status_code=200 if receipt.duplicate else 201)
 
     @app.get("/api/reports/{tracking_number}")
-    async def get_report(tracking_number: str, request: Request) -> JSONResponse:
+    async def get_report(tracking_number: str, request: Request, user: Officer) -> JSONResponse:
         store = runtime(request).store
         report = await store.get_report(tracking_number.upper())
-        if report is None:
+        if report is None or not user.may_see(report.inspection_id):
             return _error(404, f"no report {tracking_number}")
         messages = await store.report_messages(report.pk)
         acks = await store.report_acks(report.pk)
@@ -224,7 +271,13 @@ def create_app(
     @app.get("/", response_class=HTMLResponse)
     async def index(request: Request, submitted: str | None = None, error: str | None = None) -> Response:
         rt = runtime(request)
-        reports = await rt.store.latest_reports(None, limit=50)
+        # The list of reports is for signed-in officers only; a citizen sees the form.
+        user = await current_user(request)
+        reports = []
+        if user is not None:
+            reports = [
+                r for r in await rt.store.latest_reports(None, limit=50) if user.may_see(r.inspection_id)
+            ]
         just_filed = await rt.store.get_report(submitted) if submitted else None
         ack = None
         if just_filed is not None:
@@ -239,7 +292,7 @@ def create_app(
                 "just_filed": just_filed,
                 "ack": ack,
                 "error": error,
-                "channels": [c.value for c in Channel],
+                "user": user,
             },
         )
 
@@ -248,14 +301,10 @@ def create_app(
         request: Request,
         text: str = Form(""),
         inspection: str | None = Form(None),
-        channel: str = Form("web"),
-        sender: str | None = Form(None),
     ) -> Response:
         rt = runtime(request)
         try:
-            msg = SubmittedMessage(
-                id=f"web-{uuid.uuid4()}", text=text, channel=Channel(channel), sender=sender or None
-            )
+            msg = SubmittedMessage(id=f"web-{uuid.uuid4()}", text=text, channel=Channel.WEB)
             receipt = await rt.service.accept(msg, inspection_id=inspection or None)
         except (ValidationError, ValueError) as exc:
             detail = _describe(exc) if isinstance(exc, ValidationError) else str(exc)
@@ -265,6 +314,12 @@ def create_app(
         return RedirectResponse(f"/?submitted={receipt.tracking_number}", status_code=303)
 
     return app
+
+
+def _static_dir() -> Any:
+    from importlib import resources
+
+    return resources.files("web").joinpath("static")
 
 
 def _templates_dir() -> Any:

@@ -42,7 +42,8 @@ def check_inspection(file: Path) -> None:
     divisions = load_divisions()
     target_region = divisions.full_name(ins.target.region) or ins.target.region
     click.echo(f"{ins.id}: {ins.team} ({ins.committee_level} committee, {ins.kind})")
-    click.echo(f"  target:   {ins.target.name} ({ins.target.type}, {ins.target.level}, {target_region} {ins.target.region})")
+    where = f"{target_region} {ins.target.region}"
+    click.echo(f"  target:   {ins.target.name} ({ins.target.type}, {ins.target.level}, {where})")
     if ins.target.aliases:
         click.echo(f"  aliases:  {', '.join(ins.target.aliases)}")
     click.echo(f"  period:   {ins.period.start} to {ins.period.end}")
@@ -65,7 +66,9 @@ def check_inspection(file: Path) -> None:
 
 
 @main.command()
-@click.option("--inspection", "inspection_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--inspection", "inspection_path", required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
 @click.option("--input", "input_path", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--output", "output_path", type=click.Path(path_type=Path, dir_okay=False), default=None)
 def classify(inspection_path: Path, input_path: Path | None, output_path: Path | None) -> None:
@@ -99,7 +102,7 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
         if input_path:
             source.close()
     if result.bad:
-        click.echo(f"{result.bad} of {result.read} lines were bad (see their \"error\" field)", err=True)
+        click.echo(f'{result.bad} of {result.read} lines were bad (see their "error" field)', err=True)
     sys.exit(result.exit_code)
 
 
@@ -169,3 +172,13 @@ _add_trust_commands()
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _add_account_commands() -> None:
+    from web.accounts_cli import token_group, user_group
+
+    main.add_command(user_group)
+    main.add_command(token_group)
+
+
+_add_account_commands()

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 import pytest
 
 from intake.inspection import bundled_inspections
 from intake.models import Channel
 from intake.outbox import LogOnlySender
+from storage.desk import SqlDeskStore
 from web.app import create_app
+from web.auth import hash_password
+from web.identity import new_token, token_hash
 from web.settings import Settings
 
 AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -33,15 +38,32 @@ def app_client(settings: Settings) -> AppClient:
     """Start the app (lifespan and all) on the test's data dir; call again to 'restart' it."""
 
     @asynccontextmanager
-    async def start(**overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+    async def start(*, token: bool = True, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+        """With `token`, the client sends an officer's API token (the API needs one since sign-in)."""
         s = settings.model_copy(update=overrides) if overrides else settings
         senders = {ch: LogOnlySender(ch) for ch in (Channel.SMS, Channel.EMAIL, Channel.TELEGRAM)}
         app = create_app(s, senders=senders)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {"Authorization": f"Bearer {await _officer_token(app)}"} if token else {}
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver", headers=headers
+            ) as client:
                 client.app = app  # type: ignore[attr-defined]
                 client.senders = senders  # type: ignore[attr-defined]
                 yield client
 
     return start
+
+
+async def _officer_token(app: FastAPI) -> str:
+    """An API token of the account `api-officer`, created on first use (the app may be restarted)."""
+    store: SqlDeskStore = app.state.rt.store
+    user = await store.get_user("api-officer")
+    if user is None:
+        user = await store.add_user(
+            "api-officer", "officer", hash_password("not used here"), datetime.now(UTC)
+        )
+    token = new_token()
+    await store.add_token(user.pk, token_hash(token), datetime.now(UTC))
+    return token

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_failure", _ts(), nullable=True),
         sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("inspections", sa.Text(), server_default="*", nullable=False),
         sa.Column("created_at", _ts(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_users")),
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),

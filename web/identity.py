@@ -1,0 +1,86 @@
+"""Who is asking: the signed-in officer (session cookie) or a script (API token), and their role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from fastapi import HTTPException, Request
+
+from storage.desk import SqlDeskStore, User
+from web.auth import Role, has_role
+
+
+class NotSignedIn(HTTPException):
+    """Raised by a guard when nobody is signed in: pages redirect to sign-in, the API answers 401."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=401, detail="sign in first")
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of an API token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh API token (shown once)."""
+    return "pit_" + secrets.token_urlsafe(32)
+
+
+def desk_store(request: Request) -> SqlDeskStore:
+    store = request.app.state.rt.store
+    if not isinstance(store, SqlDeskStore):
+        raise HTTPException(status_code=503, detail="the desk needs the SQL store")
+    return store
+
+
+async def current_user(request: Request) -> User | None:
+    """The account behind this request, or None; a disabled account counts as nobody."""
+    cached: User | None = getattr(request.state, "user", None)
+    if cached is not None:
+        return cached
+    store = desk_store(request)
+    user: User | None = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = await store.user_by_token(token_hash(header[7:].strip()), datetime.now(UTC))
+    else:
+        uid = request.session.get("uid")
+        if isinstance(uid, int):
+            user = await store.get_user_by_pk(uid)
+            # A password change or a role change ends older sessions: the session remembers both.
+            if user is not None and request.session.get("ver") != _session_version(user):
+                user = None
+    if user is not None and user.disabled:
+        user = None
+    request.state.user = user
+    return user
+
+
+def _session_version(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}|{user.role}".encode()).hexdigest()[:16]
+
+
+def start_session(request: Request, user: User) -> None:
+    """Sign `user` in: a new session (no fixation), a new CSRF token."""
+    request.session.clear()
+    request.session["uid"] = user.pk
+    request.session["ver"] = _session_version(user)
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def require(role: Role) -> Callable[[Request], Awaitable[User]]:
+    """A FastAPI dependency that lets through only accounts of at least `role`."""
+
+    async def guard(request: Request) -> User:
+        user = await current_user(request)
+        if user is None:
+            raise NotSignedIn()
+        if not has_role(user.role, role):
+            raise HTTPException(status_code=403, detail="your role may not do this")
+        return user
+
+    return guard

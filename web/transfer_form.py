@@ -1,0 +1,162 @@
+"""The transfer form (转办单): a printable page and a PDF, numbered, dated, with the deadline.
+
+For an accusation the form carries the reporter's identity only when a team leader released it;
+otherwise it says that the reporter's identity is withheld (检举控告规则 保密条款).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+from storage.desk import Transfer, User
+from web.identity import desk_store, require
+from web.pages import CATEGORY_WORDS, local_time, render
+
+# A CID font the PDF names but does not embed: every PDF reader with CJK support has it, so the
+# file stays small and needs no font file on the server.
+_FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+
+Officer = Annotated[User, Depends(require("officer"))]
+
+
+@dataclass(frozen=True, slots=True)
+class FormContent:
+    """What the form says, decided once for the page and the PDF alike."""
+
+    number: str
+    date: str
+    team: str
+    body: str
+    tracking_number: str
+    category: str
+    matter: str
+    reporter: str
+    deadline: str
+
+
+async def _content(request: Request, user: User, number: str) -> tuple[Transfer, FormContent]:
+    rt = request.app.state.rt
+    store = desk_store(request)
+    transfer = await store.get_transfer(number, user.visible(list(rt.inspections)))
+    if transfer is None:
+        raise HTTPException(status_code=404, detail="no such transfer")
+    detail = await store.detail(transfer.report_id)
+    decision = detail.report.decision
+    accusation = decision.category.value == "accusation"
+    if accusation and not transfer.identity_released:
+        reporter = "（检举控告件，反映人身份依规保密，不予提供）"
+    else:
+        first = detail.messages[0] if detail.messages else None
+        name = (first.payload or {}).get("real_name") if first else None
+        contact = first.sender if first else None
+        reporter = "、".join(str(x) for x in (name, contact) if x) or "匿名"
+        await store.audit_action(
+            transfer.report_id,
+            "identity.in_transfer_form",
+            {"number": number},
+            actor=user.name,
+            now=transfer.created_at,
+        )
+    inspection = rt.inspections.get(transfer.inspection_id)
+    content = FormContent(
+        number=transfer.number,
+        date=local_time(transfer.created_at, "%Y年%m月%d日"),
+        team=inspection.team if inspection else transfer.inspection_id,
+        body=transfer.body_name,
+        tracking_number=detail.report.tracking_number,
+        category=CATEGORY_WORDS.get(decision.category.value, decision.category.value),
+        matter=transfer.matter,
+        reporter=reporter,
+        deadline=local_time(transfer.deadline, "%Y年%m月%d日"),
+    )
+    return transfer, content
+
+
+def _pdf(c: FormContent) -> bytes:
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=A4, pageCompression=1)
+    canvas.setTitle(f"转办单 {c.number}")
+    width, height = A4
+    y = height - 30 * mm
+    canvas.setFont(_FONT, 20)
+    canvas.drawCentredString(width / 2, y, "转 办 单")
+    y -= 12 * mm
+    canvas.setFont(_FONT, 11)
+    canvas.drawString(25 * mm, y, f"编号：{c.number}")
+    canvas.drawRightString(width - 25 * mm, y, c.date)
+    y -= 10 * mm
+    rows = [
+        ("承办单位", c.body),
+        ("来信编号", c.tracking_number),
+        ("问题类别", c.category),
+        ("反映人", c.reporter),
+        ("办理期限", f"请于{c.deadline}前将办理情况反馈{c.team}"),
+    ]
+    for label, value in rows:
+        canvas.drawString(25 * mm, y, f"{label}：")
+        y = _wrapped(canvas, value, 50 * mm, y, width - 75 * mm)
+        y -= 3 * mm
+    canvas.drawString(25 * mm, y, "反映的主要问题：")
+    y -= 7 * mm
+    y = _wrapped(canvas, c.matter, 25 * mm, y, width - 50 * mm)
+    y -= 10 * mm
+    canvas.drawString(
+        25 * mm, y, "根据分级负责、属地管理，谁主管、谁负责的原则，现将上述事项转你单位依规办理。"
+    )
+    y -= 6 * mm
+    canvas.drawString(25 * mm, y, "如有异议，请于收到之日起5个工作日内提出。")
+    canvas.drawRightString(width - 25 * mm, 30 * mm, c.team)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float) -> float:
+    """Draw text wrapped by character (Chinese has no spaces); return the y below it."""
+    line = ""
+    for ch in text.replace("\n", " "):
+        if canvas.stringWidth(line + ch, _FONT, 11) > width:
+            canvas.drawString(x, y, line)
+            y -= 6 * mm
+            line = ""
+            if y < 40 * mm:
+                canvas.showPage()
+                canvas.setFont(_FONT, 11)
+                y = A4[1] - 25 * mm
+        line += ch
+    if line:
+        canvas.drawString(x, y, line)
+        y -= 6 * mm
+    return y
+
+
+def transfer_router() -> APIRouter:
+    """The transfer form as a page and as a PDF."""
+    router = APIRouter()
+
+    @router.get("/desk/t/{number}", response_class=HTMLResponse)
+    async def form_page(request: Request, number: str, user: Officer) -> Response:
+        transfer, content = await _content(request, user, number)
+        return render(request, "desk/transfer.html", {"t": transfer, "c": content})
+
+    @router.get("/desk/t/{number}/pdf")
+    async def form_pdf(request: Request, number: str, user: Officer) -> Response:
+        _transfer, content = await _content(request, user, number)
+        return Response(
+            _pdf(content),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{content.number}.pdf"'},
+        )
+
+    return router
