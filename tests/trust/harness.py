@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text as sql_text
 from twilio.request_validator import RequestValidator
 
 from intake.inspection import bundled_inspections
@@ -54,6 +55,14 @@ class Harness:
         """Post a Telegram update with the webhook secret."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
         return await self.client.post("/hooks/telegram", json=update, headers=headers)
+
+
+async def count_rows(h: Harness, table: str) -> int:
+    """How many rows a table of the running app's database holds."""
+    engine = h.rt.store.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        n: int = (await conn.execute(sql_text(f"SELECT count(*) FROM {table}"))).scalar_one()
+    return n
 
 
 def settings_for(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Settings:

@@ -74,7 +74,7 @@ def _read_all(directory: Path, pattern: str) -> bytes:
 
 
 def _grep_dir(root: Path, skip: set[Path]) -> list[str]:
-    hits = []
+    hits: list[str] = []
     for path in root.rglob("*"):
         if path.is_file() and path not in skip:
             data = path.read_bytes()
@@ -86,7 +86,7 @@ async def _pg_dump(db_url: str) -> bytes:
     engine = make_engine(db_url)
     try:
         async with engine.connect() as conn:
-            parts = []
+            parts: list[str] = []
             for table in metadata.tables:
                 rows = await conn.execute(sql_text(f'SELECT row_to_json(t)::text FROM "{table}" t'))
                 parts.extend(r[0] for r in rows)

@@ -1,0 +1,65 @@
+"""Secure headers on every response, and the per-address rate limit on the public webhooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.trust.harness import count_rows, running, settings_for, sms_form, sms_post
+from web.app import create_app
+from web.security import TokenBuckets
+
+
+async def test_every_response_carries_the_secure_headers(tmp_path: Path) -> None:
+    async with running(settings_for(tmp_path / "data")) as h:
+        for path in ("/healthz", "/", "/no-such-page"):
+            r = await h.client.get(path)
+            csp = r.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp, path
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] == "no-referrer"
+            # The public URL is https: browsers are told to stay on TLS.
+            assert r.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_no_hsts_over_plain_http(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data").model_copy(update={"public_url": "http://127.0.0.1:8000"})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            r = await client.get("/healthz")
+    assert "strict-transport-security" not in r.headers
+    assert "content-security-policy" in r.headers
+
+
+async def test_webhooks_are_rate_limited_per_client_address(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data", hook_rate_per_minute=60, hook_burst=3)
+    async with running(settings) as h:
+        text = "举报村主任侵占集体土地。"
+        codes = [(await h.sms(f"SMrate{i}", text, "+8613700000001")).status_code for i in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        refused = await h.sms("SMrate9", "x", "+8613700000001")
+        assert refused.headers["retry-after"] == "1"
+        # Another address has its own bucket; the pages are not limited.
+        other = httpx.ASGITransport(app=h.app, client=("198.51.100.7", 1234))
+        async with httpx.AsyncClient(transport=other, base_url="http://testserver") as client:
+            r = await client.post(**sms_post(sms_form("SMrate10", text, "+8613700000002")))
+            assert r.status_code == 200
+        assert (await h.client.get("/healthz")).status_code == 200
+        # Only the accepted messages were stored: three from the first address, one from the other.
+        assert await count_rows(h, "messages") == 4
+
+
+def test_token_bucket_refills_and_forgets() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(rate=2.0, burst=2, max_keys=2, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.5]
+    now[0] = 0.5  # one token back
+    assert buckets.take("a") == 0.0
+    assert buckets.take("b") == 0.0 and buckets.take("c") == 0.0  # "a" evicted: memory stays bounded
+    assert buckets.take("a") == 0.0
+    with pytest.raises(ValueError):
+        TokenBuckets(rate=0, burst=1)
