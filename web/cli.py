@@ -126,7 +126,8 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     click.echo(f"petition-intake on http://{host}:{port}/  (data: {settings.resolved_database_url()})")
     for name, state in channel_status(settings).items():
         click.echo(f"  channel {name}: {state}")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # log_config=None: uvicorn's records go through the root handler and its masking filter.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
 
 
 @main.command()
@@ -171,7 +172,10 @@ _add_trust_commands()
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # No identity in the logs: libraries quieted, phone numbers and addresses masked (web/logs.py).
+    from web.logs import configure_logging
+
+    configure_logging(logging.INFO)
 
 
 def _add_account_commands() -> None:

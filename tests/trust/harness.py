@@ -15,6 +15,7 @@ from sqlalchemy import text as sql_text
 from twilio.request_validator import RequestValidator
 
 from intake.inspection import bundled_inspections
+from intake.ports import Clock
 from tests.fakes.http import serve
 from tests.fakes.telegram_api import TOKEN, FakeBotApi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -79,7 +80,7 @@ def settings_for(data_dir: Path, database_url: str | None = None, **overrides: A
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Harness]:
+async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Harness]:
     """Start the fakes and the app (lifespan and all) with SMS and Telegram on."""
     twilio, telegram = FakeTwilio(), FakeBotApi()
     async with AsyncExitStack() as stack:
@@ -96,7 +97,7 @@ async def running(settings: Settings) -> AsyncIterator[Harness]:
                 "telegram_api_base": telegram_base,
             }
         )
-        app = create_app(settings)
+        app = create_app(settings, clock=clock)
         await stack.enter_async_context(app.router.lifespan_context(app))
         transport = httpx.ASGITransport(app=app)
         client = await stack.enter_async_context(

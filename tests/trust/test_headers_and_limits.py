@@ -63,3 +63,19 @@ def test_token_bucket_refills_and_forgets() -> None:
     assert buckets.take("a") == 0.0
     with pytest.raises(ValueError):
         TokenBuckets(rate=0, burst=1)
+
+
+async def test_an_error_page_shows_no_stack_trace(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path / "data"))
+
+    async def broken() -> None:
+        raise RuntimeError("failed for +8613700000009: 举报内容")
+
+    app.add_api_route("/broken", broken)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            r = await client.get("/broken")
+    assert r.status_code == 500
+    # Starlette's outermost error handler answers this (debug off): no traceback, no message.
+    assert r.text == "Internal Server Error"
