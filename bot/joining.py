@@ -69,10 +69,15 @@ class ChannelIntake:
         """
         saved = await self.commit(message, payload=payload, inspection_id=inspection_id)
         raw = saved.message
-        if saved.duplicate:
-            # The first delivery did (or, after a crash, startup recovery does) the processing.
+        if saved.duplicate and (raw.handled or raw.report_id is not None):
+            # The first delivery did the processing.
             log.info("duplicate delivery of %s message %s", raw.channel.value, raw.provider_id)
             return Receipt(None, None, duplicate=True)
+        if saved.duplicate:
+            # The first delivery was committed but its processing failed (the database went away
+            # and the provider was answered 503): this redelivery finishes it, instead of leaving it
+            # for the next start's recovery. Every later step is idempotent per message.
+            log.info("redelivery of unprocessed %s message %s", raw.channel.value, raw.provider_id)
         target = await self.open_report_for(raw, tracking_hints=tracking_hints, join_window=join_window)
         if target is not None and not self._is_status_query(raw):
             return await self.attach(raw, target)

@@ -28,6 +28,9 @@ class RawMessage:
     received_at: datetime
     report_id: int | None
     payload: dict[str, Any] | None = None
+    # True once it became (part of) a report or was recorded as needing none; a stored message
+    # that is not handled was interrupted (a crash, a database failure) and still needs processing.
+    handled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,6 +191,7 @@ class SqlReportStore:
             received_at=row["received_at"],
             report_id=row["report_id"],
             payload=self._unseal_payload(row["payload"]),
+            handled=bool(row["handled"]),
         )
 
     # --- messages -----------------------------------------------------------------------------

@@ -36,6 +36,11 @@ class Harness:
     twilio: FakeTwilio
     telegram: FakeBotApi
     settings: Settings
+    extra: AsyncExitStack
+
+    async def aclose_extra(self) -> None:
+        """Close what a test added to `extra` (a server it started late)."""
+        await self.extra.aclose()
 
     @property
     def rt(self) -> Runtime:
@@ -103,7 +108,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         client = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url="http://testserver")
         )
-        yield Harness(client, app, twilio, telegram, settings)
+        extra = await stack.enter_async_context(AsyncExitStack())
+        yield Harness(client, app, twilio, telegram, settings, extra)
 
 
 def sms_form(sid: str, body: str, sender: str) -> dict[str, str]:
