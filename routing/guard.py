@@ -6,6 +6,8 @@ so the desk asks this again before it creates a transfer.
 
 from __future__ import annotations
 
+from routing.divisions import load_divisions
+
 # Words of a post that make its holder lead (or sit in) the body of their own region.
 _LEADING = ("书记", "县长", "区长", "市长", "州长", "省长", "旗长", "盟长", "主席", "主任", "纪委", "监委")
 # Posts below the county: their discipline body is the county's, which they do not lead.
@@ -27,7 +29,9 @@ def accused_body_problem(
         return None
     if target_kind not in ("discipline", "inspected_unit"):
         return "检举控告类事项应转纪检监察机关（或被巡视单位的纪检机构），不转职能部门"
-    if subject_unit and len(subject_unit) >= 3 and subject_unit in target_name:
+    # A unit that is only a place (孟州市) is judged by the post below, not by its name.
+    is_place = bool(subject_unit) and bool(load_divisions().by_name(subject_unit or ""))
+    if subject_unit and not is_place and len(subject_unit) >= 3 and subject_unit in target_name:
         return f"被反映人所在单位（{subject_unit}）不能作为承办单位"
     post = subject_post or ""
     if (

@@ -23,12 +23,13 @@ from storage.schema import (
     audit_log,
     decisions,
     directory,
-    messages,
     notes,
     reports,
+    search_terms,
     transfers,
     users,
 )
+from storage.search import query_terms
 from storage.store import LOW_CONFIDENCE, SqlReportStore, queue_priority
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
@@ -324,16 +325,19 @@ class SqlDeskStore(SqlReportStore):
                 )
             )
         if f.text:
-            # Substring search: Chinese has no spaces to split on, so words are not the unit.
-            pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(
-                or_(
-                    reports.c.tracking_number == f.text.strip().upper(),
-                    exists().where(
-                        messages.c.report_id == reports.c.pk, messages.c.text.like(pattern, escape="\\")
-                    ),
+            by_number = reports.c.tracking_number == f.text.strip().upper()
+            terms = query_terms(f.text, self._codec.lookup)
+            if terms is None:
+                stmt = stmt.where(by_number)
+            else:
+                # Texts are sealed: search the blind bigram index (storage/search.py), every pair.
+                has_all = and_(
+                    *[
+                        exists().where(search_terms.c.term == term, search_terms.c.report_id == reports.c.pk)
+                        for term in sorted(terms)
+                    ]
                 )
-            )
+                stmt = stmt.where(or_(by_number, has_all))
         return stmt
 
     async def queue(self, f: QueueFilter, *, cursor: str | None = None, limit: int = 50) -> QueuePage:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -252,4 +253,16 @@ directory = Table(
     Column("email", String(320), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("kind", "region"),
+)
+
+
+# --- the blind search index (migration 0004) ----------------------------------------------------
+
+search_terms = Table(
+    "search_terms",
+    metadata,
+    Column("term", BigInteger, nullable=False),
+    # No foreign key: rows are only ever added with their report, in its transaction.
+    Column("report_id", PK, nullable=False),
+    PrimaryKeyConstraint("term", "report_id"),
 )

@@ -25,7 +25,8 @@ from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, Rep
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, make_engine
 from storage.migrate import migrate_engine
-from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, utcnow
+from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, search_terms, utcnow
+from storage.search import pairs, term_ids
 
 # A claimed outbox item whose worker has not reported back within this time is handed out again.
 DEFAULT_CLAIM_LEASE: Final = timedelta(seconds=60)
@@ -263,6 +264,30 @@ class SqlReportStore:
             result = await conn.execute(update(messages).where(messages.c.pk == message_pk).values(values))
             if result.rowcount == 0:
                 raise LookupError(f"no message with pk {message_pk}")
+            if report_id is not None:
+                # A message joined to a report (a later SMS part, a Telegram follow-up) is searchable too.
+                stored = (
+                    await conn.execute(select(messages.c.text).where(messages.c.pk == message_pk))
+                ).scalar_one()
+                await self._index_text(conn, report_id, self._codec.unseal(stored))
+
+    async def _index_text(self, conn: AsyncConnection, report_pk: int, text: str) -> None:
+        """Add the text's search terms to the report's (storage/search.py)."""
+        terms = term_ids(pairs(text), self._codec.lookup)
+        if not terms:
+            return
+        known = set(
+            (
+                await conn.execute(
+                    select(search_terms.c.term).where(
+                        search_terms.c.report_id == report_pk, search_terms.c.term.in_(terms)
+                    )
+                )
+            ).scalars()
+        )
+        fresh = terms - known
+        if fresh:
+            await conn.execute(search_terms.insert(), [{"term": t, "report_id": report_pk} for t in fresh])
 
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]:
         """The messages of a report, in arrival order."""
@@ -342,6 +367,7 @@ class SqlReportStore:
             await conn.execute(
                 update(messages).where(messages.c.pk == message_pk).values(report_id=report_pk, handled=True)
             )
+            await self._index_text(conn, report_pk, self._codec.unseal(msg["text"]))
             await conn.execute(
                 decisions.insert().values(
                     report_id=report_pk,

@@ -192,7 +192,7 @@ async def test_guard_refuses_sending_an_accusation_to_the_accused(app_client: Ap
         del client.headers["Authorization"]
         page = await client.get(f"/desk/r/{tn}")
         csrf = _csrf(page.text)
-        # The officer tries to send it to the city's own... no: to the county-level city it leads.
+        # The officer tries to send it to the discipline body of the county-level city he leads.
         r = await client.post(f"/desk/r/{tn}/decision", data={"csrf": csrf, "scope": "out_of_scope",
                               "category": "accusation", "target_kind": "discipline", "target_region": "410883"})
         assert "error=" in r.headers["location"]
