@@ -186,3 +186,16 @@ def _add_account_commands() -> None:
 
 
 _add_account_commands()
+
+
+def _add_db_commands() -> None:
+    from web.db_cli import db_group
+
+    main.add_command(db_group)
+
+
+_add_db_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -166,9 +166,10 @@ def desk_router() -> APIRouter:
             "query": urlencode(params),
             "count": await store.queue_count(f),
             "first_page": not cursor,
+            "poll": rt.settings.desk_poll_seconds,
         }
-        if request.headers.get("hx-request") and request.headers.get("hx-target") == "queue-rows":
-            return render(request, "desk/_rows.html", ctx)
+        if request.headers.get("hx-request") and request.headers.get("hx-target") == "queue-live":
+            return render(request, "desk/_live.html", ctx)
         return render(request, "desk/queue.html", ctx)
 
     # --- one report ----------------------------------------------------------------------------

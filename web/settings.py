@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_polling: bool = False  # long polling instead of the webhook (`serve --telegram-polling`)
 
+    # How often the officers' queue page asks for new reports.
+    desk_poll_seconds: int = Field(default=10, ge=1, le=3600)
+
     smtp_url: str | None = None
     imap_url: str | None = None
     smtp_listen: str | None = None

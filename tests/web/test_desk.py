@@ -124,8 +124,8 @@ async def test_queue_filters_search_and_order(app_client: AppClient) -> None:
         assert wage in page and inscope not in page and court not in page
         page = (await client.get("/desk", params={"q": "100%_"})).text
         assert "没有符合条件的来信" in page
-        rows = await client.get("/desk", headers={"HX-Request": "true", "HX-Target": "queue-rows"})
-        assert rows.text.lstrip().startswith("<tr") and "<html" not in rows.text
+        live = await client.get("/desk", headers={"HX-Request": "true", "HX-Target": "queue-live"})
+        assert live.text.lstrip().startswith("<h1>3 件") and "<html" not in live.text and inscope in live.text
 
 
 async def test_keyset_paging_visits_every_report_once(app_client: AppClient) -> None:
