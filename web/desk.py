@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +22,7 @@ from intake.service import REPLYABLE
 from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import accused_body_problem
+from storage.crypto import BLOB_MAGIC, SealingCodec, load_keyring
 from storage.desk import NEEDS_DECISION, QueueFilter, SqlDeskStore, User
 from web.auth import (
     check_csrf,
@@ -28,7 +31,7 @@ from web.auth import (
     verify_unknown_user,
 )
 from web.identity import current_user, desk_store, require, start_session
-from web.pages import render
+from web.pages import local_time, render
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +183,37 @@ def desk_router() -> APIRouter:
         detail = await desk_store(request).detail(pk)
         return render(request, "desk/report.html", {"d": detail, "error": request.query_params.get("error")})
 
+    @router.get("/desk/r/{tracking_number}/a/{sha256}")
+    async def attachment(request: Request, tracking_number: str, sha256: str, user: Officer) -> Response:
+        """An attachment of one of the report's messages, opened by an officer (audited)."""
+        pk = await _report_pk(request, user, tracking_number)
+        store = desk_store(request)
+        listed = {
+            a["sha256"]: a
+            for m in await store.report_messages(pk)
+            for a in (m.payload or {}).get("attachments", [])
+            if isinstance(a, dict) and "sha256" in a
+        }
+        if sha256 not in listed or not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise HTTPException(status_code=404, detail="no such attachment")
+        settings = request.app.state.rt.settings
+        path = settings.data_dir / "attachments" / sha256
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise HTTPException(status_code=404, detail="attachment file missing") from exc
+        if data.startswith(BLOB_MAGIC):
+            keyring = load_keyring(settings.data_dir, settings.data_key, create=False)
+            data = SealingCodec(keyring).unseal_file(data)
+        await store.audit_action(pk, "attachment.opened", {"sha256": sha256}, actor=user.name, now=_now())
+        meta = listed[sha256]
+        filename = quote(str(meta.get("filename") or sha256))
+        return Response(
+            data,
+            media_type=str(meta.get("content_type") or "application/octet-stream"),
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+        )
+
     @router.post("/desk/r/{tracking_number}/reveal", response_class=HTMLResponse)
     async def reveal_sender(
         request: Request, tracking_number: str, user: Officer, csrf: Annotated[str, Form()] = ""
@@ -226,6 +260,10 @@ def desk_router() -> APIRouter:
             if released and user.role not in ("leader", "admin"):
                 return _back(tracking_number, "只有组长可以同意在转办单中写明反映人身份")
             entry = await store.directory_entry(decision.target.kind, decision.target.region)
+            if entry is not None and entry.name != decision.target.name:
+                # The deployment's directory names the body; the default name was only a guess.
+                named = decision.target.model_copy(update={"name": entry.name})
+                decision = decision.model_copy(update={"target": named})
             await store.set_decision(
                 pk, decision, actor=user.name, state="transferred", now=now, action="decision.confirmed"
             )
@@ -242,6 +280,12 @@ def desk_router() -> APIRouter:
             await _tell_citizen(
                 request, detail.report.pk, detail, _transferred_text(tracking_number, decision)
             )
+            if transfer.body_email:
+                # The form goes to the body by e-mail through the outbox (retried like any message).
+                text = transfer_mail_text(transfer, detail.report.tracking_number, request.app.state.rt)
+                await store.enqueue_ack(
+                    detail.report.pk, NewAck(Channel.EMAIL, transfer.body_email, text, "transfer"), _now()
+                )
             return RedirectResponse(f"/desk/t/{transfer.number}", status_code=303)
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
 
@@ -442,6 +486,19 @@ def find_regions(query: str, limit: int = 15) -> list[tuple[str, str]]:
             if len(found) >= limit:
                 break
     return found
+
+
+def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
+    """The transfer form as the plain text of an e-mail to the receiving body (no reporter identity)."""
+    inspection = rt.inspections.get(transfer.inspection_id)
+    team = inspection.team if inspection else transfer.inspection_id
+    deadline = local_time(transfer.deadline, "%Y年%m月%d日")
+    return (
+        f"转办单 {transfer.number}\n\n{transfer.body_name}：\n\n"
+        f"根据分级负责、属地管理，谁主管、谁负责的原则，现将来信（编号{tracking_number}）转你单位依规办理，"
+        f"请于{deadline}前将办理情况反馈{team}。如有异议，请于收到之日起5个工作日内提出。\n\n"
+        f"反映的主要问题：\n{transfer.matter}\n\n{team}"
+    )
 
 
 def _safe_next(target: str) -> str:

@@ -32,11 +32,20 @@ async def _sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWOR
     return await client.post("/login", data={"name": name, "password": password, "csrf": _csrf(page.text)})
 
 
-async def _post_report(client: httpx.AsyncClient, text: str, sender: str = "+8613900000001", **extra: str) -> str:
+async def _post_report(
+    client: httpx.AsyncClient, text: str, sender: str = "+8613900000001", **extra: str
+) -> str:
     r = await client.post(
         "/api/messages",
-        json={"id": f"m-{abs(hash(text))}", "text": text, "channel": "sms", "sender": sender,
-              "received_at": "2021-04-01T09:00:00+08:00", "inspection": MENGZHOU, **extra},
+        json={
+            "id": f"m-{abs(hash(text))}",
+            "text": text,
+            "channel": "sms",
+            "sender": sender,
+            "received_at": "2021-04-01T09:00:00+08:00",
+            "inspection": MENGZHOU,
+            **extra,
+        },
     )
     assert r.status_code == 201, r.text
     tn: str = r.json()["tracking_number"]
@@ -45,7 +54,14 @@ async def _post_report(client: httpx.AsyncClient, text: str, sender: str = "+861
 
 async def test_pages_need_sign_in_and_api_needs_a_token(app_client: AppClient) -> None:
     async with app_client(token=False) as client:
-        for path in ("/desk", "/desk/entry", "/desk/audit", "/admin", "/desk/r/MZ1-0001", "/desk/t/ZB-MZ1-0001"):
+        for path in (
+            "/desk",
+            "/desk/entry",
+            "/desk/audit",
+            "/admin",
+            "/desk/r/MZ1-0001",
+            "/desk/t/ZB-MZ1-0001",
+        ):
             r = await client.get(path)
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
         r = await client.post("/api/messages", json={"id": "x", "text": "举报"})
@@ -100,16 +116,22 @@ async def test_officer_cannot_open_admin_or_audit(app_client: AppClient) -> None
         assert (await client.get("/admin")).status_code == 403
         assert (await client.get("/desk/audit")).status_code == 403
         page = await client.get("/desk")
-        r = await client.post("/admin/users", data={"csrf": _csrf(page.text), "name": "evil", "role": "admin",
-                                                   "password": "x" * 12})
+        r = await client.post(
+            "/admin/users",
+            data={"csrf": _csrf(page.text), "name": "evil", "role": "admin", "password": "x" * 12},
+        )
         assert r.status_code == 403
 
 
 async def test_queue_filters_search_and_order(app_client: AppClient) -> None:
     async with app_client() as client:
         inscope = await _post_report(client, "西虢镇党委书记在道路工程招标中收受好处费。")
-        wage = await _post_report(client, "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。", sender="+8613900000002")
-        court = await _post_report(client, "孟州市人民法院对我的离婚案判得不公平，我要上诉。", sender="+8613900000003")
+        wage = await _post_report(
+            client, "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。", sender="+8613900000002"
+        )
+        court = await _post_report(
+            client, "孟州市人民法院对我的离婚案判得不公平，我要上诉。", sender="+8613900000003"
+        )
         await _user(client, "sun", "officer")
         await _sign_in(client, "sun")
         del client.headers["Authorization"]
@@ -131,7 +153,9 @@ async def test_queue_filters_search_and_order(app_client: AppClient) -> None:
 async def test_keyset_paging_visits_every_report_once(app_client: AppClient) -> None:
     async with app_client() as client:
         for i in range(7):
-            await _post_report(client, f"西虢镇第{i}村村支书虚报冒领低保{i}户。", sender=f"+86139000001{i:02d}")
+            await _post_report(
+                client, f"西虢镇第{i}村村支书虚报冒领低保{i}户。", sender=f"+86139000001{i:02d}"
+            )
         store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
         from storage.desk import QueueFilter
 
@@ -176,7 +200,9 @@ async def test_accusation_transfer_hides_identity_unless_leader_releases_it(app_
         del client.headers["Authorization"]
         page = await client.get(f"/desk/r/{tn}")
         assert "同意在转办单中写明反映人身份" not in page.text  # officers are not offered it
-        r = await client.post(f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text), "release_identity": "1"})
+        r = await client.post(
+            f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text), "release_identity": "1"}
+        )
         assert "error=" in r.headers["location"]
         r = await client.post(f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text)})
         form = await client.get(r.headers["location"])
@@ -193,13 +219,29 @@ async def test_guard_refuses_sending_an_accusation_to_the_accused(app_client: Ap
         page = await client.get(f"/desk/r/{tn}")
         csrf = _csrf(page.text)
         # The officer tries to send it to the discipline body of the county-level city he leads.
-        r = await client.post(f"/desk/r/{tn}/decision", data={"csrf": csrf, "scope": "out_of_scope",
-                              "category": "accusation", "target_kind": "discipline", "target_region": "410883"})
+        r = await client.post(
+            f"/desk/r/{tn}/decision",
+            data={
+                "csrf": csrf,
+                "scope": "out_of_scope",
+                "category": "accusation",
+                "target_kind": "discipline",
+                "target_region": "410883",
+            },
+        )
         assert "error=" in r.headers["location"]
         page = await client.get(r.headers["location"])
         assert "上一级纪检监察机关" in page.text
-        r = await client.post(f"/desk/r/{tn}/decision", data={"csrf": csrf, "scope": "out_of_scope",
-                              "category": "accusation", "target_kind": "department:housing", "target_region": "410883"})
+        r = await client.post(
+            f"/desk/r/{tn}/decision",
+            data={
+                "csrf": csrf,
+                "scope": "out_of_scope",
+                "category": "accusation",
+                "target_kind": "department:housing",
+                "target_region": "410883",
+            },
+        )
         assert "error=" in r.headers["location"]
 
 
@@ -211,8 +253,16 @@ async def test_change_target_assign_note_merge_reply_and_audit(app_client: AppCl
         await _sign_in(client, "feng")
         del client.headers["Authorization"]
         csrf = _csrf((await client.get(f"/desk/r/{first}")).text)
-        r = await client.post(f"/desk/r/{first}/decision", data={"csrf": csrf, "scope": "out_of_scope",
-                              "category": "appeal", "target_kind": "department:education", "target_region": "410800"})
+        r = await client.post(
+            f"/desk/r/{first}/decision",
+            data={
+                "csrf": csrf,
+                "scope": "out_of_scope",
+                "category": "appeal",
+                "target_kind": "department:education",
+                "target_region": "410800",
+            },
+        )
         assert r.status_code == 303 and "error" not in r.headers["location"]
         page = (await client.get(f"/desk/r/{first}")).text
         assert "焦作市教育局" in page and "changed by the duty officer" in page
@@ -230,7 +280,9 @@ async def test_change_target_assign_note_merge_reply_and_audit(app_client: AppCl
         page = (await client.get("/desk", params={"mine": "1", "state": "all"})).text
         assert first in page and dup not in page
         # the citizen's later query on the merged number still answers
-        r = await client.post("/api/messages", headers={"Authorization": "Bearer x"}, json={"id": "q", "text": "x"})
+        r = await client.post(
+            "/api/messages", headers={"Authorization": "Bearer x"}, json={"id": "q", "text": "x"}
+        )
         assert r.status_code == 401
         audit = (await client.get("/desk/audit")).text
         for action in ("decision.changed", "report.assigned", "note.added", "report.merged", "reply.queued"):
@@ -271,9 +323,16 @@ async def test_manual_entry_previews_then_saves(app_client: AppClient) -> None:
         await _sign_in(client, "he")
         del client.headers["Authorization"]
         page = await client.get("/desk/entry")
-        data = {"csrf": _csrf(page.text), "inspection": MENGZHOU, "channel": "phone",
-                "received_at": "2021-04-02T10:30", "text": "来电反映：西虢镇某村村支书把低保名额给了自己亲戚。",
-                "name": "张三", "contact": "13800001111", "action": "preview"}
+        data = {
+            "csrf": _csrf(page.text),
+            "inspection": MENGZHOU,
+            "channel": "phone",
+            "received_at": "2021-04-02T10:30",
+            "text": "来电反映：西虢镇某村村支书把低保名额给了自己亲戚。",
+            "name": "张三",
+            "contact": "13800001111",
+            "action": "preview",
+        }
         preview = await client.post("/desk/entry", data=data)
         assert preview.status_code == 200 and "系统建议" in preview.text and "属于受理范围" in preview.text
         entry_id = re.search(r'name="entry_id" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
@@ -293,7 +352,13 @@ async def test_manual_entry_bad_input(app_client: AppClient, bad: dict[str, str]
         await _user(client, "lv", "officer")
         await _sign_in(client, "lv")
         page = await client.get("/desk/entry")
-        data = {"csrf": _csrf(page.text), "inspection": MENGZHOU, "channel": "phone", "text": "来电反映问题", **bad}
+        data = {
+            "csrf": _csrf(page.text),
+            "inspection": MENGZHOU,
+            "channel": "phone",
+            "text": "来电反映问题",
+            **bad,
+        }
         r = await client.post("/desk/entry", data=data)
         assert r.status_code == 422
 
@@ -305,28 +370,116 @@ async def test_admin_users_directory_and_inspection(app_client: AppClient) -> No
         del client.headers["Authorization"]
         page = await client.get("/admin")
         csrf = _csrf(page.text)
-        r = await client.post("/admin/users", data={"csrf": csrf, "name": "new", "role": "officer", "password": "short"})
+        r = await client.post(
+            "/admin/users", data={"csrf": csrf, "name": "new", "role": "officer", "password": "short"}
+        )
         assert "至少10个字符" in r.text
-        r = await client.post("/admin/users", data={"csrf": csrf, "name": "new", "role": "officer",
-                                                    "password": "long enough pw"})
+        r = await client.post(
+            "/admin/users",
+            data={"csrf": csrf, "name": "new", "role": "officer", "password": "long enough pw"},
+        )
         assert "已创建 new" in r.text
-        r = await client.post("/admin/directory", data={"csrf": csrf, "kind": "department:human_resources",
-                                                        "region": "410883", "name": "孟州市人力资源和社会保障局",
-                                                        "email": "rsj@example.org"})
+        r = await client.post(
+            "/admin/directory",
+            data={
+                "csrf": csrf,
+                "kind": "department:human_resources",
+                "region": "410883",
+                "name": "孟州市人力资源和社会保障局",
+                "email": "rsj@example.org",
+            },
+        )
         assert "已保存" in r.text
         csv_text = (await client.get("/admin/directory.csv")).text
         assert "孟州市人力资源和社会保障局" in csv_text
         bad = "kind,region,name,email\nnonsense,999999,,\n"
-        r = await client.post("/admin/directory.csv", data={"csrf": csrf}, files={"file": ("d.csv", bad.encode())})
+        r = await client.post(
+            "/admin/directory.csv", data={"csrf": csrf}, files={"file": ("d.csv", bad.encode())}
+        )
         assert "第2行" in r.text
         toml = (await client.get(f"/admin/inspection/{MENGZHOU}.toml")).text
-        r = await client.post("/admin/inspection", data={"csrf": csrf, "source": toml.replace("2021-05-14", "2021-06-30")})
+        r = await client.post(
+            "/admin/inspection", data={"csrf": csrf, "source": toml.replace("2021-05-14", "2021-06-30")}
+        )
         assert r.status_code == 303
         assert client.app.state.rt.inspections[MENGZHOU].period.end.isoformat() == "2021-06-30"  # type: ignore[attr-defined]
-        r = await client.post("/admin/inspection", data={"csrf": csrf, "source": toml.replace('"410883"', '"999999"')})
+        r = await client.post(
+            "/admin/inspection", data={"csrf": csrf, "source": toml.replace('"410883"', '"999999"')}
+        )
         assert r.status_code == 422 and "999999" in r.text
         # a transfer to a body with an address in the directory is addressed to it
         tn = await _post_report(client, "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。")
         page = await client.get(f"/desk/r/{tn}")
         r = await client.post(f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text)})
         assert "rsj@example.org" in (await client.get(r.headers["location"])).text
+
+
+async def test_transfer_is_mailed_to_the_body_without_identity(app_client: AppClient) -> None:
+    async with app_client() as client:
+        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        from storage.desk import DirectoryEntry
+
+        await store.put_directory_entry(
+            DirectoryEntry("discipline", "410883", "中共孟州市纪委 孟州市监委", "jw@example.org"),
+            actor="test",
+            now=datetime.now(UTC),
+        )
+        tn = await _post_report(client, "举报孟州市化工镇某村的村支书多年不公开村务账目，还挪用集体资金。")
+        await _user(client, "yang", "officer")
+        await _sign_in(client, "yang")
+        del client.headers["Authorization"]
+        page = await client.get(f"/desk/r/{tn}")
+        r = await client.post(f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text)})
+        form = (await client.get(r.headers["location"])).text
+        assert "中共孟州市纪委 孟州市监委" in form  # the directory's name wins over the default
+        pk = await store.report_pk(tn, [MENGZHOU])
+        assert pk is not None
+        mails = [a for a in await store.report_acks(pk) if a.kind == "transfer"]
+        assert len(mails) == 1 and mails[0].recipient == "jw@example.org"
+        assert "挪用集体资金" in mails[0].text and "+8613900000001" not in mails[0].text
+
+
+async def test_attachment_opens_only_when_listed(app_client: AppClient, settings: object) -> None:
+    async with app_client() as client:
+        rt = client.app.state.rt  # type: ignore[attr-defined]
+        store: SqlDeskStore = rt.store
+        import hashlib
+
+        data = "现场照片".encode()
+        digest = hashlib.sha256(data).hexdigest()
+        folder = rt.settings.data_dir / "attachments"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / digest).write_bytes(data)
+        (folder / ("0" * 64)).write_bytes(b"someone else's")
+        from intake.models import SubmittedMessage
+
+        receipt = await rt.service.accept(
+            SubmittedMessage(
+                id="mail-1",
+                text="西虢镇某村村支书侵占补助款，照片见附件。",
+                channel="email",
+                sender="a@example.org",
+            ),
+            inspection_id=MENGZHOU,
+            payload={
+                "attachments": [
+                    {
+                        "filename": "照片.txt",
+                        "content_type": "text/plain",
+                        "size": len(data),
+                        "sha256": digest,
+                    }
+                ]
+            },
+        )
+        tn = receipt.tracking_number
+        await _user(client, "xu", "officer")
+        await _sign_in(client, "xu")
+        del client.headers["Authorization"]
+        page = await client.get(f"/desk/r/{tn}")
+        assert "照片.txt" in page.text
+        r = await client.get(f"/desk/r/{tn}/a/{digest}")
+        assert r.status_code == 200 and r.content == data
+        assert "filename*=UTF-8''%E7%85%A7%E7%89%87.txt" in r.headers["content-disposition"]
+        assert (await client.get(f"/desk/r/{tn}/a/{'0' * 64}")).status_code == 404
+        assert "attachment.opened" in [e.action for e in await store.recent_audit()]
