@@ -99,6 +99,11 @@ class IntakeService:
             received_at=message.received_at or self.clock.now(),
             payload=payload,
         )
+        if saved.duplicate and saved.message.handled:
+            queried = self._status_query(saved.message.text)
+            if queried is not None:
+                # Answered the first time; a redelivery must not send the answer again.
+                return Receipt(None, None, True, queried, None)
         receipt = await self.process(saved.message)
         if saved.duplicate:
             return Receipt(receipt.tracking_number, receipt.decision, True, receipt.status_query, None)

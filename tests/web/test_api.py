@@ -177,3 +177,34 @@ async def test_page_lists_reports_and_form_submits(app_client: AppClient) -> Non
         assert "HN1-0001" in page.text
         r = await client.post("/submit", data={"text": "", "channel": "web"})
         assert r.status_code == 303 and "error=" in r.headers["location"]
+
+
+async def test_status_query_answers_only_the_sender_and_only_once(app_client: AppClient) -> None:
+    async with app_client() as client:
+        filed = await client.post(
+            "/api/messages",
+            json={
+                "id": "s-1",
+                "text": "西虢镇财政所所长违规发放补贴。",
+                "channel": "sms",
+                "sender": "+8613900005555",
+                "inspection": MENGZHOU,
+            },
+        )
+        tn = filed.json()["tracking_number"]
+        query = {
+            "id": "s-2",
+            "text": f"查询 {tn}",
+            "channel": "sms",
+            "sender": "+8613900005555",
+            "inspection": MENGZHOU,
+        }
+        own = await client.post("/api/messages", json=query)
+        assert own.json()["acknowledgement"] == f"编号{tn}：已收到，正在审核。"
+        again = await client.post("/api/messages", json=query)
+        assert again.json()["duplicate"] is True and again.json()["acknowledgement"] is None
+        other = await client.post("/api/messages", json={**query, "id": "s-3", "sender": "+8613900006666"})
+        assert "未查到" in other.json()["acknowledgement"] and other.json()["tracking_number"] is None
+        report = (await client.get(f"/api/reports/{tn}")).json()
+        # received now, long after the 2021 round: the first answer was the outside-period one
+        assert [a["kind"] for a in report["acknowledgements"]] == ["outside_period", "status"]
