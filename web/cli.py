@@ -195,3 +195,7 @@ def _add_db_commands() -> None:
 
 
 _add_db_commands()
+
+
+if __name__ == "__main__":
+    main()
