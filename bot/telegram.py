@@ -91,6 +91,15 @@ def parse_update(data: dict[str, Any]) -> TelegramEvent:
         update = Update.de_json(data, None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MalformedPayload(f"unreadable update: {exc.__class__.__name__}") from exc
+    try:
+        return _event(update_id, update)
+    except (AttributeError, TypeError, ValueError) as exc:
+        # de_json checks no types: a message without a chat, a text that is a number, ... (found by
+        # tests/trust/test_fuzz_endpoints.py): a clean 400, not a 500.
+        raise MalformedPayload(f"malformed update: {exc.__class__.__name__}") from exc
+
+
+def _event(update_id: int, update: Update) -> TelegramEvent:
     if update.callback_query is not None:
         query = update.callback_query
         msg = query.message
