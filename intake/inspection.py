@@ -116,6 +116,8 @@ class ScopeSettings(_Strict):
 
 class TransferSettings(_Strict):
     all_to_target_unit: bool = False
+    # How long a receiving body has to report back on a transfer (intake/deadlines.py).
+    feedback_months: int = Field(default=3, ge=1, le=24)
 
 
 class Inspection(_Strict):
