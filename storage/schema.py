@@ -266,3 +266,31 @@ search_terms = Table(
     Column("report_id", PK, nullable=False),
     PrimaryKeyConstraint("term", "report_id"),
 )
+
+
+# --- following every transfer to its end (migration 0005) --------------------------------------
+
+# What the receiving body reported: its result (sealed, it may name people) and when it came back.
+transfer_followup_columns = (
+    Column("result", Text, nullable=True),
+    Column("feedback_at", UTCDateTime, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+for _column in transfer_followup_columns:
+    transfers.append_column(_column)
+Index("ix_transfers_deadline", transfers.c.state, transfers.c.deadline)
+
+transfer_events = Table(
+    "transfer_events",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("transfer_id", PK, ForeignKey("transfers.pk"), nullable=False),
+    Column("report_id", PK, ForeignKey("reports.pk"), nullable=False),
+    Column("kind", String(32), nullable=False),  # accepted | objected | handled | closed | mail
+    Column("text", Text, nullable=True),  # sealed, like the transfer's result
+    Column("documents", JSON, nullable=True),  # [{filename, content_type, size, sha256}]
+    Column("message_id", PK, nullable=True),  # the inbound mail that carried it, if any
+    Column("actor", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_transfer_events_transfer_id", transfer_events.c.transfer_id)
