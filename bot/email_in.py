@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -42,9 +42,13 @@ class MailIntake:
         store_dir: Path | None = None,
         own_addresses: Sequence[str] = (),
         inspection_id: str | None = None,
+        seal_file: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.intake = intake
         self.store_dir = store_dir
+        # The files hold the sender and the text: sealed like the database's columns (the file's
+        # name stays the SHA-256 of the plain content, which the message's payload records).
+        self.seal_file: Callable[[bytes], bytes] = seal_file or _as_is
         self.own = frozenset(a.lower() for a in own_addresses)
         self.inspection_id = inspection_id
 
@@ -81,10 +85,14 @@ class MailIntake:
             ],
         }
         if self.store_dir is not None:
-            _write_once(self.store_dir / "mail" / f"{payload['sha256']}.eml", raw)
+            _write_once(self.store_dir / "mail" / f"{payload['sha256']}.eml", self.seal_file(raw))
             for a in mail.attachments:
-                _write_once(self.store_dir / "attachments" / a.sha256, a.data)
+                _write_once(self.store_dir / "attachments" / a.sha256, self.seal_file(a.data))
         return payload
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
 
 
 def _write_once(path: Path, data: bytes) -> None:

@@ -202,7 +202,11 @@ class Channels:
 
 
 def build_channels(
-    config: ChannelConfig, service: IntakeService, *, opt_outs: OptOuts | None = None
+    config: ChannelConfig,
+    service: IntakeService,
+    *,
+    opt_outs: OptOuts | None = None,
+    seal_file: Callable[[bytes], bytes] | None = None,
 ) -> Channels:
     """The inbound adapters of every configured channel, on top of `service`."""
     intake = ChannelIntake(service)
@@ -217,7 +221,9 @@ def build_channels(
             channels.telegram_webhook = TelegramWebhook(config.telegram_secret)
     if config.imap_url or config.smtp_listen:
         own = [config.mail_from] if config.mail_from else []
-        channels.mail = MailIntake(intake, store_dir=Path(config.data_dir), own_addresses=own)
+        channels.mail = MailIntake(
+            intake, store_dir=Path(config.data_dir), own_addresses=own, seal_file=seal_file
+        )
         if config.imap_url:
             channels.imap = ImapPoller(ImapConfig.from_url(config.imap_url), channels.mail)
         if config.smtp_listen:

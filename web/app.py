@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,6 +64,8 @@ class Runtime:
     inspections: dict[str, Inspection]
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     inspection_files: dict[str, Path] = field(default_factory=dict)
+    # Seals a file's content before it is written to the data dir (raw mails, attachments).
+    seal_file: Callable[[bytes], bytes] | None = None
 
 
 def inspection_dir(settings: Settings) -> Path:
@@ -112,12 +114,15 @@ async def build_runtime(
     files = load_inspection_files(settings)
     inspections = {ins_id: load_inspection(path) for ins_id, path in files.items()}
     clock = clock or SystemClock()
+    codec = data_codec(settings)
     if store is None:
-        store = await SqlDeskStore.open(settings.resolved_database_url(), codec=data_codec(settings))
+        store = await SqlDeskStore.open(settings.resolved_database_url(), codec=codec)
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
-    return Runtime(settings, store, service, worker, inspections, inspection_files=files)
+    return Runtime(
+        settings, store, service, worker, inspections, inspection_files=files, seal_file=codec.seal_file
+    )
 
 
 async def run_worker(settings: Settings) -> None:

@@ -33,7 +33,7 @@ MAX_HOOK_BYTES = 1 << 20
 
 async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, background: bool) -> Channels:
     """Build the configured channels on the runtime's service; start their tasks when `background`."""
-    channels = build_channels(settings, rt.service)
+    channels = build_channels(settings, rt.service, seal_file=rt.seal_file)
     engine = getattr(rt.store, "engine", None)
     if engine is not None:
         # Several `serve` processes share the database: only the lock holder polls Telegram.

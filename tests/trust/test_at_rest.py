@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.trust.harness import running, settings_for
 PHONE = "+8613712345098"
 OTHER_PHONE = "+8615987654321"
 EMAIL = "zhang.reporter@example.cn"
+MAIL_SENDER = "wang.wu.reporter@example.cn"
 TG_CHAT = 7310558842
 PHRASES = ("收受开发商贿赂", "违规审批", "低保评定中优亲厚友", "村支书收受红包")
 
@@ -30,7 +32,7 @@ PHRASES = ("收受开发商贿赂", "违规审批", "低保评定中优亲厚友
 def needles() -> list[bytes]:
     """Every form in which the secrets could sit in a file: UTF-8, JSON-escaped, digits alone."""
     found: list[bytes] = []
-    for secret in (PHONE, OTHER_PHONE, EMAIL, str(TG_CHAT), *PHRASES):
+    for secret in (PHONE, OTHER_PHONE, EMAIL, MAIL_SENDER, str(TG_CHAT), *PHRASES):
         found.append(secret.encode("utf-8"))
         found.append(json.dumps(secret).strip('"').encode("ascii"))
     found.append(PHONE.lstrip("+").encode())
@@ -38,14 +40,21 @@ def needles() -> list[bytes]:
 
 
 async def _fill(data_dir: Path, db_url: str | None) -> None:
-    async with running(settings_for(data_dir, db_url)) as h:
+    settings = settings_for(data_dir, db_url, smtp_listen="127.0.0.1:0", mail_from="team@example.org")
+    async with running(settings) as h:
         r = await h.sms("SMsecret1", "举报县住建局局长收受开发商贿赂，违规审批项目。", PHONE)
         assert r.status_code == 200
         r = await h.sms("SMsecret2", "反映某村党支部书记在低保评定中优亲厚友。", OTHER_PHONE)
         assert r.status_code == 200
         r = await h.telegram_update(message_update(9001, TG_CHAT, "村支书收受红包"))
         assert r.status_code == 200
-        # E-mail as an officer would enter it (the mailbox path is the channels' tests' business).
+        # A mail with an attachment through the mail intake (as from IMAP or the SMTP listener):
+        # the raw .eml and the attachment are kept in the data dir, sealed.
+        mail_intake = h.app.state.channels.mail
+        assert mail_intake is not None
+        receipt = await mail_intake.take(raw_mail())
+        assert receipt.tracking_number is not None
+        # E-mail as an officer would enter it.
         service = h.rt.service
         receipt = await service.accept(mail("mail-1", "举报局长收受开发商贿赂。"))
         number = receipt.tracking_number
@@ -60,6 +69,18 @@ async def _fill(data_dir: Path, db_url: str | None) -> None:
         assert "收受开发商贿赂" in first.text and query.text.startswith("查询")
         sent = {m["To"] for m in h.twilio.messages}
         assert sent == {PHONE, OTHER_PHONE}
+
+
+def raw_mail() -> bytes:
+    """A reporter's mail with an attachment, as a mail server delivers it."""
+    msg = EmailMessage()
+    msg["From"] = f"王五 <{MAIL_SENDER}>"
+    msg["To"] = "team@example.org"
+    msg["Subject"] = "举报材料"
+    msg["Message-ID"] = "<secret-1@example.cn>"
+    msg.set_content(f"{PHRASES[0]}，详见附件。联系电话{PHONE}")
+    msg.add_attachment(f"证据：{PHRASES[1]}".encode(), maintype="text", subtype="plain", filename="证据.txt")
+    return msg.as_bytes()
 
 
 def mail(provider_id: str, text: str) -> InboundMessage:
@@ -105,7 +126,10 @@ async def test_database_and_data_dir_reveal_no_identity_or_text(db_url: str, tmp
     assert len(blob) > 10_000  # the copy does hold the data
     leaked = [n for n in needles() if n in blob]
     assert leaked == []
-    # The data directory holds only the key besides whatever channels keep: no plaintext either.
+    # The data directory holds the key and the mails and attachments kept by the mail intake,
+    # sealed: no plaintext either.
+    kept = sorted(p.parent.name for p in data_dir.rglob("*") if p.is_file() and p.parent != data_dir)
+    assert kept == ["attachments", "mail"]
     assert _grep_dir(data_dir, {key_file(data_dir)}) == []
     mode = stat.S_IMODE(os.stat(key_file(data_dir)).st_mode)
     assert mode == 0o600
