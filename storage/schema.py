@@ -271,13 +271,13 @@ search_terms = Table(
 # --- following every transfer to its end (migration 0005) --------------------------------------
 
 # What the receiving body reported: its result (sealed, it may name people) and when it came back.
-transfer_followup_columns = (
+transfer_followup_columns: tuple[Column[Any], ...] = (
     Column("result", Text, nullable=True),
     Column("feedback_at", UTCDateTime, nullable=True),
     Column("closed_at", UTCDateTime, nullable=True),
 )
-for _column in transfer_followup_columns:
-    transfers.append_column(_column)
+for _followup_column in transfer_followup_columns:
+    transfers.append_column(_followup_column)
 Index("ix_transfers_deadline", transfers.c.state, transfers.c.deadline)
 
 transfer_events = Table(
