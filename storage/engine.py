@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,14 @@ _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
+
+
+_POOL_OPTIONS: dict[str, Callable[[str], Any]] = {
+    "pool_size": int,
+    "max_overflow": int,
+    "pool_timeout": float,
+    "pool_recycle": int,
+}
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -58,6 +67,15 @@ def _postgres_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
         server_settings["search_path"] = search_path
         connect_args["server_settings"] = server_settings
         kwargs["connect_args"] = connect_args
+    # Pool sizes travel in the URL (…?pool_size=5&max_overflow=5), so that PETITION_DATABASE_URL alone
+    # sizes each process's share of PostgreSQL's max_connections (docs/deploy.md).
+    for name, convert in _POOL_OPTIONS.items():
+        value = parsed.query.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise ValueError(f"{name} must be given once")
+            kwargs.setdefault(name, convert(value))
+            parsed = parsed.difference_update_query([name])
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(parsed, **kwargs)
 

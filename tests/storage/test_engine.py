@@ -63,3 +63,16 @@ async def test_postgres_search_path_selects_the_schema(db_url: str) -> None:
             assert (await conn.execute(text("SELECT current_schema()"))).scalar_one() == schema
     finally:
         await engine.dispose()
+
+
+def test_pool_sizes_travel_in_the_postgres_url() -> None:
+    engine = make_engine(
+        "postgresql://u@127.0.0.1/db?pool_size=3&max_overflow=1&pool_timeout=2.5&search_path=s"
+    )
+    try:
+        assert engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 1  # type: ignore[attr-defined]
+        assert engine.pool._timeout == 2.5  # type: ignore[attr-defined]
+        assert "pool_size" not in engine.url.query and "search_path" not in engine.url.query
+    finally:
+        engine.sync_engine.dispose()
