@@ -28,14 +28,18 @@ from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
 from storage.crypto import SealingCodec, load_keyring
-from storage.desk import SqlDeskStore, User
+from storage.desk import User
+from storage.followup import FollowupStore
 from web.admin import admin_router
 from web.auth import SESSION_MAX_AGE, secret_key
 from web.desk import desk_router
+from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, current_user, require
+from web.ledger import ledger_router
 from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
+from web.stats import stats_router
 from web.transfer_form import transfer_router
 
 log = logging.getLogger(__name__)
@@ -116,7 +120,7 @@ async def build_runtime(
     clock = clock or SystemClock()
     codec = data_codec(settings)
     if store is None:
-        store = await SqlDeskStore.open(settings.resolved_database_url(), codec=codec)
+        store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
@@ -180,6 +184,9 @@ def create_app(
     app.include_router(hooks_router(settings))
     app.include_router(desk_router())
     app.include_router(transfer_router())
+    app.include_router(followup_router())
+    app.include_router(ledger_router())
+    app.include_router(stats_router())
     app.include_router(admin_router(inspection_dir(settings)))
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
     app.add_middleware(

@@ -162,10 +162,11 @@ def channels_check() -> None:
 
 
 def _add_trust_commands() -> None:
-    from web.trust_cli import audit, keys
+    from web.trust_cli import audit, keys, retention
 
     main.add_command(keys)
     main.add_command(audit)
+    main.add_command(retention)
 
 
 _add_trust_commands()
@@ -195,6 +196,15 @@ def _add_db_commands() -> None:
 
 
 _add_db_commands()
+
+
+def _add_followup_commands() -> None:
+    from web.followup_cli import digest_command
+
+    main.add_command(digest_command)
+
+
+_add_followup_commands()
 
 
 if __name__ == "__main__":

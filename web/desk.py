@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -30,6 +30,7 @@ from web.auth import (
     verify_password,
     verify_unknown_user,
 )
+from web.followup import feedback_deadline_for
 from web.identity import current_user, desk_store, require, start_session
 from web.pages import local_time, render
 
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 Officer = Annotated[User, Depends(require("officer"))]
 Leader = Annotated[User, Depends(require("leader"))]
 
-# How long a receiving body has to report back on a transfer, unless the inspection says otherwise.
-DEFAULT_FEEDBACK_DAYS = 90
 
 STATE_FILTERS: dict[str, tuple[str, ...]] = {
     "needs": NEEDS_DECISION,
@@ -273,7 +272,10 @@ def desk_router() -> APIRouter:
                 body_email=entry.email if entry else None,
                 matter=_matter(detail.messages[0].text if detail.messages else ""),
                 identity_released=released,
-                deadline=now + timedelta(days=DEFAULT_FEEDBACK_DAYS),
+                # The inspection's feedback period (default 3 months), rolled past holidays.
+                deadline=feedback_deadline_for(
+                    request.app.state.rt.inspections.get(detail.report.inspection_id), now
+                ),
                 actor=user.name,
                 now=now,
             )
