@@ -162,10 +162,11 @@ def channels_check() -> None:
 
 
 def _add_trust_commands() -> None:
-    from web.trust_cli import audit, keys
+    from web.trust_cli import audit, keys, retention
 
     main.add_command(keys)
     main.add_command(audit)
+    main.add_command(retention)
 
 
 _add_trust_commands()

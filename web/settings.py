@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Per client address on /hooks/*: sustained requests a minute, and the burst allowed above it.
     hook_rate_per_minute: int = 600
     hook_burst: int = 120
+    # Days after an inspection's period ends before `petition retention run` archives and purges its
+    # reports; unset: never (docs/security.md, "Retention").
+    retention_days: int | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime, timedelta
 
 import click
 
+from intake.inspection import load_inspection
 from storage.crypto import (
     DataKeyError,
     Keyring,
@@ -17,6 +19,7 @@ from storage.crypto import (
     write_key_file,
 )
 from storage.rekey import RekeyResult, reseal_all
+from storage.retention import purge_inspection
 from storage.store import SqlReportStore
 from web.settings import Settings
 
@@ -96,5 +99,59 @@ def audit_verify() -> None:
         for problem in found.problems:
             click.echo(f"BROKEN {problem}", err=True)
         return 0 if found.ok else 1
+
+    sys.exit(asyncio.run(run()))
+
+
+@click.group()
+def retention() -> None:
+    """Archiving and purging the reports of inspections whose period has long ended."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="say what would be purged, change nothing")
+def retention_run(dry_run: bool) -> None:
+    """Archive (sealed) then purge every inspection past PETITION_RETENTION_DAYS; open transfers block."""
+    from web.app import data_codec, load_inspection_files
+
+    settings = Settings()
+    if settings.retention_days is None:
+        click.echo("retention: PETITION_RETENTION_DAYS is not set; nothing is purged", err=True)
+        sys.exit(2)
+    now = datetime.now(UTC)
+    inspections = {i: load_inspection(p) for i, p in load_inspection_files(settings).items()}
+    due = [
+        ins.id
+        for ins in inspections.values()
+        if ins.period.end + timedelta(days=settings.retention_days) < now.astimezone(ins.tz).date()
+    ]
+
+    async def run() -> int:
+        codec = data_codec(settings)
+        store = await SqlReportStore.open(settings.resolved_database_url(), codec=codec)
+        blocked = 0
+        try:
+            for inspection_id in due:
+                result = await purge_inspection(
+                    store,
+                    inspection_id,
+                    archive_dir=settings.data_dir / "archive",
+                    seal_file=codec.seal_file,
+                    now=now,
+                    dry_run=dry_run,
+                )
+                if result.blocked_by:
+                    blocked += 1
+                    click.echo(f"{inspection_id}: kept, transfers still open: {', '.join(result.blocked_by)}")
+                    continue
+                verb = "would purge" if dry_run else "purged"
+                click.echo(f"{inspection_id}: {verb} {result.reports} reports, {result.messages} messages")
+                if result.archive is not None:
+                    click.echo(f"  archive: {result.archive}")
+        finally:
+            await store.close()
+        if not due:
+            click.echo("retention: no inspection is past its retention time")
+        return 1 if blocked else 0
 
     sys.exit(asyncio.run(run()))
