@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -25,11 +25,16 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from bot.joining import ChannelIntake
 from bot.mailparse import ParsedMail, parse_mail
 from intake.errors import InboundError, StorageError
+from intake.ports import RawMessage
 from intake.service import Receipt
 
 log = logging.getLogger(__name__)
 
 MAX_MAIL_BYTES: Final = 32 * 1024 * 1024
+
+
+# (transfer number, the committed mail, its attachments' metadata) -> whether the transfer was found.
+TransferReply = Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]
 
 
 class MailIntake:
@@ -51,11 +56,25 @@ class MailIntake:
         self.seal_file: Callable[[bytes], bytes] = seal_file or _as_is
         self.own = frozenset(a.lower() for a in own_addresses)
         self.inspection_id = inspection_id
+        # Set by the composition root: attaches a receiving body's reply to its transfer (ZB number)
+        # and says whether it found the transfer.
+        self.on_transfer_reply: TransferReply | None = None
 
     async def take(self, raw: bytes) -> Receipt:
         """Accept one mail; raises `InboundError` (unusable mail) or `StorageError` (retry later)."""
         mail = parse_mail(raw, own_addresses=self.own)
         payload = await asyncio.to_thread(self._keep, raw, mail)
+        if mail.transfer_hints and self.on_transfer_reply is not None and mail.auto is None:
+            saved = await self.intake.commit(
+                mail.to_inbound(), payload=payload, inspection_id=self.inspection_id
+            )
+            if saved.duplicate and saved.message.handled:
+                return Receipt(None, None, duplicate=True)
+            for number in mail.transfer_hints:
+                if await self.on_transfer_reply(number, saved.message, payload["attachments"]):
+                    # A body's reply is no citizen's report: kept, attached, never acknowledged.
+                    await self.intake.record(saved.message, "message.transfer_reply")
+                    return Receipt(None, None)
         receipt = await self.intake.accept(
             mail.to_inbound(),
             payload=payload,

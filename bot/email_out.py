@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from bot.mailparse import TRACKING_RE
+from bot.mailparse import TRACKING_RE, TRANSFER_RE
 from intake.errors import ChannelSendError
 from intake.models import Channel
 from intake.ports import ReportStore
@@ -98,13 +98,21 @@ class EmailSender:
         """The acknowledgement mail for `text`, threaded on its report when the store knows it."""
         found = TRACKING_RE.search(text)
         tracking = found.group(1) if found else None
+        # A transfer form to a receiving body (web/desk.py transfer_mail_text) starts with its number:
+        # its subject and Message-ID carry it, so the body's reply is attached to the transfer.
+        transfer = TRANSFER_RE.match(text.removeprefix("转办单 "))
         msg = EmailMessage()
         msg["From"] = self._from
         msg["To"] = recipient
-        msg["Subject"] = f"来信回复（编号{tracking}）" if tracking else "来信回复"
-        msg["Date"] = formatdate(localtime=False, usegmt=True)
         token = uuid.uuid4().hex
-        local = f"ack.{tracking}.{token}" if tracking else f"ack.{token}"
+        if transfer is not None and text.startswith("转办单 "):
+            msg["Subject"] = f"转办单 {transfer.group(1)}（请直接回复本邮件反馈办理情况）"
+            local = f"zb.{transfer.group(1)}.{token}"
+            tracking = None  # never thread a body's mail onto the citizen's
+        else:
+            msg["Subject"] = f"来信回复（编号{tracking}）" if tracking else "来信回复"
+            local = f"ack.{tracking}.{token}" if tracking else f"ack.{token}"
+        msg["Date"] = formatdate(localtime=False, usegmt=True)
         msg["Message-ID"] = f"<{local}@{self._domain}>"
         msg["Auto-Submitted"] = "auto-replied"
         # Exchange and Outlook: do not answer this mail with an out-of-office.

@@ -43,6 +43,10 @@ TRACKING_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{0,5}-\d{4,})(?![0-9])"
 # Our acknowledgements carry the tracking number in their Message-ID (see email_out), so a reply's
 # In-Reply-To/References name the report even when the subject was rewritten.
 _ACK_ID_RE = re.compile(r"ack\.([A-Z][A-Z0-9]{0,5}-\d{4,})\.", re.IGNORECASE)
+# A transfer (转办单) number, "ZB-MZ1-0001" or "ZB-MZ1-0001-2": in the subject of the transfer mail
+# and, as `zb.<number>.`, in its Message-ID, so a receiving body's reply names the transfer.
+TRANSFER_RE = re.compile(r"(?<![A-Za-z0-9-])(ZB-[A-Z][A-Z0-9]{0,5}-\d{4,}(?:-\d+)?)(?![0-9])")
+_TRANSFER_ID_RE = re.compile(r"zb\.(ZB-[A-Z][A-Z0-9]{0,5}-\d{4,}(?:-\d+)?)\.", re.IGNORECASE)
 
 _AUTO_SUBJECT_RE = re.compile(
     r"^\s*(auto(matic)?[ _-]?(reply|response)|auto:|out of (the )?office|abwesenheit|"
@@ -92,6 +96,7 @@ class ParsedMail:
     references: tuple[str, ...] = ()
     auto: str | None = None  # why it is an auto-reply or bounce, or None for a person's mail
     tracking_hints: tuple[str, ...] = field(default=())
+    transfer_hints: tuple[str, ...] = field(default=())  # ZB numbers: a receiving body's reply
 
     def to_inbound(self) -> InboundMessage:
         """The mail as an `InboundMessage` (attachments are listed by name in the text)."""
@@ -292,6 +297,11 @@ def _parse(msg: Message, raw: bytes, own: frozenset[str]) -> ParsedMail:
         hints.extend(m.upper() for m in _ACK_ID_RE.findall(mid))
     if subject:
         hints.extend(TRACKING_RE.findall(subject))
+    transfers: list[str] = []
+    for mid in (*in_reply_to, *references):
+        transfers.extend(m.upper() for m in _TRANSFER_ID_RE.findall(mid))
+    if subject:
+        transfers.extend(TRANSFER_RE.findall(subject))
     return ParsedMail(
         message_id=message_id,
         sender=sender,
@@ -302,4 +312,5 @@ def _parse(msg: Message, raw: bytes, own: frozenset[str]) -> ParsedMail:
         references=references,
         auto=_auto_reason(msg, sender, subject, own),
         tracking_hints=tuple(dict.fromkeys(hints)),
+        transfer_hints=tuple(dict.fromkeys(transfers)),
     )

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, cast
@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from intake.deadlines import feedback_deadline, objection_deadline
 from intake.inspection import Inspection
-from intake.ports import NewAck
+from intake.ports import NewAck, RawMessage
 from intake.service import REPLYABLE
 from storage.crypto import BLOB_MAGIC, SealingCodec, load_keyring
 from storage.desk import User
@@ -324,3 +324,32 @@ def feedback_deadline_for(inspection: Inspection | None, now: datetime) -> datet
 
         return feedback_deadline(now, ZoneInfo("Asia/Shanghai"))
     return feedback_deadline(now, inspection.tz, inspection.transfer.feedback_months)
+
+
+def transfer_reply_handler(rt: Any) -> Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]:
+    """The mail intake's hook: a reply mail naming a transfer (ZB number) is attached to it."""
+
+    async def attach(number: str, raw: RawMessage, attachments: list[dict[str, Any]]) -> bool:
+        store = rt.store
+        if not isinstance(store, FollowupStore):
+            return False
+        found = await store.followed_transfer(number, list(rt.inspections))
+        if found is None:
+            return False
+        t = found.transfer
+        # Anyone can write a subject; the officer sees whether the sender is the body's known address.
+        known = bool(t.body_email) and (raw.sender or "").lower() == (t.body_email or "").lower()
+        origin = "来自承办单位登记的邮箱" if known else "发件地址与承办单位登记的邮箱不同，请核实"
+        text = f"[{origin}] {raw.subject or ''}\n{raw.text}".strip()
+        await store.record_feedback(
+            t.pk,
+            "mail",
+            text=text[:20000],
+            documents=[a for a in attachments if isinstance(a, dict) and "sha256" in a],
+            actor="channel:email",
+            now=rt.service.clock.now(),
+            message_id=raw.pk,
+        )
+        return True
+
+    return attach

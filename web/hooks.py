@@ -38,6 +38,11 @@ async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, backg
     if engine is not None:
         # Several `serve` processes share the database: only the lock holder polls Telegram.
         channels.leader_lock = functools.partial(try_singleton_lock, engine)
+    if channels.mail is not None:
+        # A receiving body's reply to a transfer mail is attached to the transfer, not taken as a report.
+        from web.followup import transfer_reply_handler
+
+        channels.mail.on_transfer_reply = transfer_reply_handler(rt)
     app.state.channels = channels
     if background:
         await channels.start(settings)

@@ -376,3 +376,62 @@ async def test_stats_page_and_api(settings: Settings, monkeypatch: pytest.Monkey
             base_url="http://t",
         ) as anonymous:
             assert (await anonymous.get("/api/stats")).status_code == 401
+
+
+async def test_a_body_reply_mail_is_attached_to_its_transfer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email.message import EmailMessage
+
+    from bot.email_in import MailIntake
+    from bot.email_out import EmailSender, SmtpConfig
+    from bot.joining import ChannelIntake
+    from bot.mailparse import parse_mail
+    from web.followup import transfer_reply_handler
+
+    clock = Clock(datetime(2025, 7, 1, 10, tzinfo=BJ))
+    async with started(settings, clock, monkeypatch) as client:
+        tn = await _report(client, WAGES, "+8613900000051")
+        csrf = await _sign_in(client, "feng", "officer")
+        await client.post(f"/desk/r/{tn}/confirm", data={"csrf": csrf})
+        number = f"ZB-{tn}"
+        rt = client.app.state.rt  # type: ignore[attr-defined]
+
+        # The transfer mail carries its number in the subject and the Message-ID...
+        sent = await EmailSender(SmtpConfig("localhost", 25), "team@example.org").build(
+            "rsj@example.org", f"转办单 {number}\n\n孟州市人社局：……"
+        )
+        assert number in str(sent["Subject"]) and str(sent["Message-ID"]).startswith(f"<zb.{number}.")
+        # ...so the body's reply names it even with a rewritten subject.
+        reply = EmailMessage()
+        reply["From"] = "rsj@example.org"
+        reply["To"] = "team@example.org"
+        reply["Subject"] = "答复"
+        reply["Message-ID"] = "<reply-1@rsj.example.org>"
+        reply["In-Reply-To"] = str(sent["Message-ID"])
+        reply.set_content("已责令企业在7日内支付欠薪。")
+        reply.add_attachment("处理决定".encode(), maintype="text", subtype="plain", filename="决定.txt")
+        raw = reply.as_bytes()
+        assert parse_mail(raw).transfer_hints == (number,)
+
+        store = _store(client)
+        reports_before = len(await store.latest_reports(None))
+        mail = MailIntake(ChannelIntake(rt.service), store_dir=settings.data_dir)
+        mail.on_transfer_reply = transfer_reply_handler(rt)
+        await mail.take(raw)
+        again = await mail.take(raw)  # a redelivery attaches nothing twice
+        assert again.duplicate
+
+        followed = await store.followed_transfer(number, [MENGZHOU])
+        assert followed is not None
+        events = await store.transfer_events(followed.transfer.pk)
+        assert [e.kind for e in events] == ["mail"]
+        assert events[0].text is not None and "7日内支付欠薪" in events[0].text
+        assert "不同" in events[0].text  # the directory has no address for this body: the officer checks
+        assert events[0].documents[0]["filename"] == "决定.txt"
+        assert len(await store.latest_reports(None)) == reports_before  # no new report
+        assert followed.transfer.state == "open"  # a mail moves no state: the officer records it
+        page = await client.get(f"/desk/t/{number}/feedback")
+        assert "7日内支付欠薪" in page.text and "决定.txt" in page.text
+        doc = await client.get(f"/desk/t/{number}/doc/{events[0].documents[0]['sha256']}")
+        assert doc.content == "处理决定".encode()
