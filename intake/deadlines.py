@@ -5,7 +5,7 @@ extended and overridden by `intake/data/holidays.toml`. A year neither knows is 
 Friday and reported by `WorkCalendar.unknown_years`, so the digest can say that its dates are
 provisional. Nothing here reads the clock: callers pass `now`.
 
-Rules (docs/deadlines.md):
+Rules (policy.md section 5; the feedback period is `[transfer] feedback_months` of the inspection):
 
 - notice to a real-name sender: 15 days (信访工作条例 Art. 23) from receipt, calendar days;
 - feedback of a receiving body: N months (default 3, `[transfer] feedback_months`) from the transfer;

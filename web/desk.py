@@ -45,6 +45,7 @@ STATE_FILTERS: dict[str, tuple[str, ...]] = {
     "all": (),
     "confirmed": ("confirmed",),
     "transferred": ("transferred",),
+    "feedback_received": ("feedback_received",),
     "closed": ("closed",),
     "merged": ("merged",),
     "archived": ("archived",),
