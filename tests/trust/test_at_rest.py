@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -10,16 +11,18 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text as sql_text
 
 from intake.models import Channel, InboundMessage
 from storage.crypto import DataKeyError, Keyring, SealingCodec, key_file, load_keyring, new_key
-from storage.engine import make_engine
+from storage.engine import make_engine, sqlite_url
 from storage.rekey import reseal_all
 from storage.schema import metadata
 from storage.store import SqlReportStore
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import running, settings_for
+from web.cli import main
 
 PHONE = "+8613712345098"
 OTHER_PHONE = "+8615987654321"
@@ -221,5 +224,33 @@ async def test_rotation_reseals_every_row_and_keeps_lookups(db_url: str, tmp_pat
         [message] = await store.unprocessed_messages()
         assert (message.pk, message.sender, message.text) == (saved.message.pk, PHONE, PHRASES[0])
         assert message.payload == {"From": PHONE}
+    finally:
+        await store.close()
+
+
+async def test_cli_keys_rotate_replaces_the_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("PETITION_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("PETITION_DATA_KEY", raising=False)
+    monkeypatch.delenv("PETITION_DATABASE_URL", raising=False)
+    old = load_keyring(data_dir)
+    url = sqlite_url(data_dir)
+    store = await SqlReportStore.open(url, codec=SealingCodec(old))
+    try:
+        await store.save_raw(
+            inspection_id="x", channel=Channel.SMS, provider_id="p1", sender=PHONE, text=PHRASES[0],
+            subject=None, received_at=datetime.now(UTC), payload=None,
+        )  # fmt: skip
+    finally:
+        await store.close()
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "messages: 1 rows, 1 re-sealed" in result.output
+    new = load_keyring(data_dir, create=False)
+    assert list(new.keys) == [new.current] and new.current not in old.keys  # the old key is gone
+    store = await SqlReportStore.open(url, codec=SealingCodec(new))
+    try:
+        [message] = await store.unprocessed_messages()
+        assert message.sender == PHONE and message.text == PHRASES[0]
     finally:
         await store.close()
