@@ -424,7 +424,9 @@ class SqlDeskStore(SqlReportStore):
             merged_into=merged_into,
             messages=await self.report_messages(report_pk),
             acks=await self.report_acks(report_pk),
-            notes=[Note(r["pk"], r["author"], r["text"], r["created_at"]) for r in note_rows],
+            notes=[
+                Note(r["pk"], r["author"], self._codec.unseal(r["text"]), r["created_at"]) for r in note_rows
+            ],
             transfers=[self._transfer(r) for r in transfer_rows],
             history=await self.audit_entries(report_pk, limit=200),
             decisions=[
@@ -531,7 +533,9 @@ class SqlDeskStore(SqlReportStore):
     async def add_note(self, report_pk: int, text: str, *, actor: str, now: datetime) -> None:
         async with self._write() as conn:
             await conn.execute(
-                notes.insert().values(report_id=report_pk, author=actor, text=text, created_at=now)
+                notes.insert().values(
+                    report_id=report_pk, author=actor, text=self._codec.seal(text), created_at=now
+                )
             )
             await self._insert_audit(
                 conn, actor=actor, action="note.added", report_id=report_pk, detail={}, now=now
@@ -548,8 +552,7 @@ class SqlDeskStore(SqlReportStore):
 
     # --- transfers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _transfer(row: RowMapping) -> Transfer:
+    def _transfer(self, row: RowMapping) -> Transfer:
         return Transfer(
             pk=row["pk"],
             report_id=row["report_id"],
@@ -559,7 +562,7 @@ class SqlDeskStore(SqlReportStore):
             region=row["region"],
             body_name=row["body_name"],
             body_email=row["body_email"],
-            matter=row["matter"],
+            matter=self._codec.unseal(row["matter"]),
             identity_released=row["identity_released"],
             state=row["state"],
             deadline=row["deadline"],
@@ -604,7 +607,7 @@ class SqlDeskStore(SqlReportStore):
                     region=target.region,
                     body_name=target.name,
                     body_email=body_email,
-                    matter=matter,
+                    matter=self._codec.seal(matter),
                     identity_released=identity_released,
                     state="open",
                     deadline=deadline,

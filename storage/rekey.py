@@ -15,7 +15,8 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
-from storage.schema import messages, outbox, reports
+from storage.schema import messages, notes, outbox, reports, search_terms, transfers
+from storage.search import pairs, term_ids
 from storage.store import SEALED_PAYLOAD_KEY
 
 
@@ -34,6 +35,8 @@ SEALED_COLUMNS: Final = (
     Sealed(messages, ("sender", "text"), ("payload",), ("sender_hash", "sender")),
     Sealed(reports, ("sender",), (), ("sender_hash", "sender")),
     Sealed(outbox, ("recipient", "text", "last_error"), (), ("recipient_hash", "recipient")),
+    Sealed(notes, ("text",)),
+    Sealed(transfers, ("matter",)),
 )
 
 
@@ -100,3 +103,44 @@ async def reseal_all(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 5
                 result.scanned[name] += len(rows)
                 after = rows[-1]["pk"]
     return result
+
+
+async def rebuild_search_index(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 500) -> int:
+    """Recompute the blind search index under the codec's current lookup key; returns reports indexed.
+
+    Its terms are keyed hashes, so after a key rotation the old terms match nothing."""
+    async with engine.begin() as conn:
+        await conn.execute(search_terms.delete())
+    indexed: set[int] = set()
+    after = 0
+    while True:
+        async with engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(messages.c.pk, messages.c.report_id, messages.c.text)
+                    .where(messages.c.pk > after, messages.c.report_id.is_not(None))
+                    .order_by(messages.c.pk)
+                    .limit(batch)
+                )
+            ).all()
+            if not rows:
+                break
+            for pk, report_id, stored in rows:
+                terms = term_ids(pairs(codec.unseal(stored)), codec.lookup)
+                known = set(
+                    (
+                        await conn.execute(
+                            select(search_terms.c.term).where(
+                                search_terms.c.report_id == report_id, search_terms.c.term.in_(terms)
+                            )
+                        )
+                    ).scalars()
+                )
+                fresh = terms - known
+                if fresh:
+                    await conn.execute(
+                        search_terms.insert(), [{"term": t, "report_id": report_id} for t in fresh]
+                    )
+                indexed.add(report_id)
+                after = pk
+    return len(indexed)

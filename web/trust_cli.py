@@ -18,7 +18,7 @@ from storage.crypto import (
     new_key,
     write_key_file,
 )
-from storage.rekey import RekeyResult, reseal_all
+from storage.rekey import RekeyResult, rebuild_search_index, reseal_all
 from storage.retention import purge_inspection
 from storage.store import SqlReportStore
 from web.settings import Settings
@@ -67,7 +67,11 @@ async def _reseal(settings: Settings, keyring: Keyring) -> RekeyResult:
     codec = SealingCodec(keyring)
     store = await SqlReportStore.open(settings.resolved_database_url(), codec=codec)
     try:
-        return await reseal_all(store.engine, codec)
+        result = await reseal_all(store.engine, codec)
+        # The search index is keyed by the lookup key, which changed with the data key.
+        indexed = await rebuild_search_index(store.engine, codec)
+        result.scanned["search_terms"] = result.rewritten["search_terms"] = indexed
+        return result
     finally:
         await store.close()
 

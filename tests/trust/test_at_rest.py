@@ -216,7 +216,7 @@ async def test_rotation_reseals_every_row_and_keeps_lookups(db_url: str, tmp_pat
     finally:
         await engine.dispose()
     assert first.rewritten["messages"] == 1
-    assert again.rewritten == {"messages": 0, "reports": 0, "outbox": 0}  # idempotent
+    assert set(again.rewritten.values()) == {0}  # idempotent
 
     only_new = SealingCodec(Keyring.from_texts(both.texts()[:1]))
     store = await SqlReportStore.open(db_url, codec=only_new)
