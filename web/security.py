@@ -112,14 +112,27 @@ class TokenBuckets:
 class HookRateLimit:
     """Answers 429 with Retry-After to a client address that posts to /hooks/* too fast."""
 
-    def __init__(self, app: ASGIApp, *, per_minute: int, burst: int, prefix: str = "/hooks/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        per_minute: int,
+        burst: int,
+        prefix: str = "/hooks/",
+        methods: frozenset[str] | None = None,
+    ) -> None:
         self.app = app
         self.prefix = prefix
+        self.methods = methods
         self.buckets = TokenBuckets(per_minute / 60.0, burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the request when its address's bucket is empty, else pass it on."""
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        if (
+            scope["type"] != "http"
+            or not scope["path"].startswith(self.prefix)
+            or (self.methods is not None and scope["method"] not in self.methods)
+        ):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     telegram_api_base: str = "https://api.telegram.org"
     telegram_polling: bool = False  # long polling instead of the webhook (`serve --telegram-polling`)
 
+    # Sign-in attempts per client address and minute.
+    login_rate_per_minute: int = Field(default=10, ge=1)
     # How often the officers' queue page asks for new reports.
     desk_poll_seconds: int = Field(default=10, ge=1, le=3600)
 
