@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 import pytest
+from fastapi import FastAPI
 
 from intake.inspection import bundled_inspections
 from intake.models import Channel
