@@ -695,14 +695,18 @@ class SqlDeskStore(SqlReportStore):
                 now=now,
             )
 
-    async def recent_audit(self, limit: int = 200) -> list[AuditEntry]:
-        """The newest audit entries of the whole service, newest first (for leaders)."""
+    async def recent_audit(
+        self, limit: int = 200, *, action_prefix: str | None = None, actor: str | None = None
+    ) -> list[AuditEntry]:
+        """The newest audit entries of the whole service, newest first (for leaders); optionally only
+        actions starting with `action_prefix` ("identity." answers who saw a reporter), or one actor's."""
+        stmt = select(audit_log).order_by(audit_log.c.pk.desc()).limit(limit)
+        if action_prefix:
+            stmt = stmt.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
+        if actor:
+            stmt = stmt.where(audit_log.c.actor == actor)
         async with self._read() as conn:
-            rows = (
-                (await conn.execute(select(audit_log).order_by(audit_log.c.pk.desc()).limit(limit)))
-                .mappings()
-                .all()
-            )
+            rows = (await conn.execute(stmt)).mappings().all()
         return [
             AuditEntry(r["pk"], r["at"], r["actor"], r["action"], r["report_id"], r["detail"]) for r in rows
         ]

@@ -469,9 +469,11 @@ def desk_router() -> APIRouter:
     # --- the audit log (leaders) ---------------------------------------------------------------
 
     @router.get("/desk/audit", response_class=HTMLResponse)
-    async def audit_page(request: Request, user: Leader) -> Response:
-        entries = await desk_store(request).recent_audit(limit=300)
-        return render(request, "desk/audit.html", {"entries": entries})
+    async def audit_page(request: Request, user: Leader, action: str = "", actor: str = "") -> Response:
+        entries = await desk_store(request).recent_audit(
+            limit=300, action_prefix=action.strip() or None, actor=actor.strip() or None
+        )
+        return render(request, "desk/audit.html", {"entries": entries, "action": action, "actor": actor})
 
     return router
 
