@@ -15,7 +15,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
-from storage.schema import messages, notes, outbox, reports, search_terms, transfers
+from storage.schema import messages, notes, outbox, reports, search_terms, transfer_events, transfers
 from storage.search import pairs, term_ids
 from storage.store import SEALED_PAYLOAD_KEY
 
@@ -36,7 +36,8 @@ SEALED_COLUMNS: Final = (
     Sealed(reports, ("sender",), (), ("sender_hash", "sender")),
     Sealed(outbox, ("recipient", "text", "last_error"), (), ("recipient_hash", "recipient")),
     Sealed(notes, ("text",)),
-    Sealed(transfers, ("matter",)),
+    Sealed(transfers, ("matter", "result")),
+    Sealed(transfer_events, ("text",)),
 )
 
 
