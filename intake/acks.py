@@ -11,31 +11,9 @@ from datetime import date
 
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Scope, Target
-from routing.divisions import load_divisions
+from routing.directory import kind_word
 
 SMS_SEGMENT = 70
-
-# The word for a department in an acknowledgement ("孟州市人社部门"), by sector.
-_SECTOR_WORDS = {
-    "housing": "住建",
-    "human_resources": "人社",
-    "education": "教育",
-    "health": "卫健",
-    "environment": "生态环境",
-    "transport": "交通运输",
-    "market": "市场监管",
-    "natural_resources": "自然资源",
-    "civil_affairs": "民政",
-    "agriculture": "农业农村",
-    "public_security": "公安",
-}
-
-
-def _region_name(code: str) -> str:
-    division = load_divisions().get(code)
-    if division is None or division.level == "central":
-        return ""
-    return division.name
 
 
 def receiving_body_phrase(target: Target, category: Category) -> str:
@@ -43,18 +21,7 @@ def receiving_body_phrase(target: Target, category: Category) -> str:
     if category is Category.ACCUSATION:
         # The accused may sit in the receiving unit; name only the kind of body (检举控告规则 保密).
         return "有关纪检监察机关" if target.kind == "discipline" else "有关单位"
-    if target.kind == "political_legal":
-        return "有关政法部门"
-    if target.kind == "inspected_unit":
-        return "被巡视（察）单位"
-    if target.kind == "discipline":
-        return "有关纪检监察机关"
-    if target.kind.startswith("department:"):
-        word = _SECTOR_WORDS.get(target.kind.split(":", 1)[1], "")
-        return f"{_region_name(target.region)}{word}部门" if word else "有关职能部门"
-    if target.kind == "petition":
-        return f"{_region_name(target.region)}信访部门"
-    return "有关部门"
+    return kind_word(target.kind, target.region)
 
 
 def _period_text(start: date, end: date) -> str:

@@ -110,7 +110,7 @@ def kind_word(kind: str, region: str) -> str:
     if kind == "political_legal":
         return "有关政法部门"
     if kind == "petition":
-        return "有关信访部门"
+        return f"{region_name(region)}信访部门" if region != CENTRAL else "国家信访局"
     if kind == "inspected_unit":
         return "被巡视巡察单位"
     if kind.startswith("department:"):
