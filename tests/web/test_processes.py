@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from storage.crypto import new_key
 from storage.engine import make_engine
 from storage.schema import messages, outbox, reports
 from storage.store import SqlReportStore
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PETITION = [sys.executable, "-c", "from web.cli import main; main()"]
 START_TIMEOUT_S = 60.0
 DRAIN_TIMEOUT_S = 60.0
+_DATA_KEY = new_key()
 
 
 def _free_ports(n: int) -> list[int]:
@@ -60,6 +62,9 @@ def _env(db_url: str, data_dir: Path, twilio_base: str) -> dict[str, str]:
         PETITION_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         PETITION_TWILIO_FROM="+8613900000000",
         PETITION_TWILIO_API_BASE=twilio_base,
+        # Processes behind one load balancer share the data key and the session secret (docs/deploy.md).
+        PETITION_DATA_KEY=_DATA_KEY,
+        PETITION_SECRET_KEY="multi-process-test-secret",
     )
     return env
 
