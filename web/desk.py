@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +20,6 @@ from intake.service import REPLYABLE
 from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import accused_body_problem
-from storage.crypto import BLOB_MAGIC, SealingCodec, load_keyring
 from storage.desk import NEEDS_DECISION, QueueFilter, SqlDeskStore, User
 from web.auth import (
     check_csrf,
@@ -32,6 +29,7 @@ from web.auth import (
 )
 from web.followup import feedback_deadline_for
 from web.identity import current_user, desk_store, require, start_session
+from web.kept_files import kept_file_response
 from web.pages import local_time, render
 
 log = logging.getLogger(__name__)
@@ -194,25 +192,9 @@ def desk_router() -> APIRouter:
             for a in (m.payload or {}).get("attachments", [])
             if isinstance(a, dict) and "sha256" in a
         }
-        if sha256 not in listed or not re.fullmatch(r"[0-9a-f]{64}", sha256):
-            raise HTTPException(status_code=404, detail="no such attachment")
-        settings = request.app.state.rt.settings
-        path = settings.data_dir / "attachments" / sha256
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise HTTPException(status_code=404, detail="attachment file missing") from exc
-        if data.startswith(BLOB_MAGIC):
-            keyring = load_keyring(settings.data_dir, settings.data_key, create=False)
-            data = SealingCodec(keyring).unseal_file(data)
+        response = await kept_file_response(request.app.state.rt.settings, listed, sha256)
         await store.audit_action(pk, "attachment.opened", {"sha256": sha256}, actor=user.name, now=_now())
-        meta = listed[sha256]
-        filename = quote(str(meta.get("filename") or sha256))
-        return Response(
-            data,
-            media_type=str(meta.get("content_type") or "application/octet-stream"),
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
-        )
+        return response
 
     @router.post("/desk/r/{tracking_number}/reveal", response_class=HTMLResponse)
     async def reveal_sender(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, cast
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,11 +23,11 @@ from intake.deadlines import feedback_deadline, objection_deadline
 from intake.inspection import Inspection
 from intake.ports import NewAck, RawMessage
 from intake.service import REPLYABLE
-from storage.crypto import BLOB_MAGIC, SealingCodec, load_keyring
 from storage.desk import User
 from storage.followup import FeedbackKind, FeedbackRefused, FollowupStore
 from web.digest import Digest, build_digest, digest_text
 from web.identity import require
+from web.kept_files import kept_file_response
 from web.pages import render
 
 Officer = Annotated[User, Depends(require("officer"))]
@@ -211,17 +210,7 @@ def followup_router() -> APIRouter:
             for d in e.documents
             if isinstance(d, dict) and "sha256" in d
         }
-        if sha256 not in listed or not re.fullmatch(r"[0-9a-f]{64}", sha256):
-            raise HTTPException(status_code=404, detail="no such document")
-        settings = request.app.state.rt.settings
-        try:
-            data = await asyncio.to_thread((settings.data_dir / "attachments" / sha256).read_bytes)
-        except OSError as exc:
-            raise HTTPException(status_code=404, detail="document file missing") from exc
-        if data.startswith(BLOB_MAGIC):
-            data = SealingCodec(load_keyring(settings.data_dir, settings.data_key, create=False)).unseal_file(
-                data
-            )
+        response = await kept_file_response(request.app.state.rt.settings, listed, sha256)
         await store.audit_action(
             found.transfer.report_id,
             "transfer.document_opened",
@@ -229,13 +218,7 @@ def followup_router() -> APIRouter:
             actor=user.name,
             now=now_of(request),
         )
-        meta = listed[sha256]
-        filename = quote(str(meta.get("filename") or sha256))
-        return Response(
-            data,
-            media_type=str(meta.get("content_type") or "application/octet-stream"),
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
-        )
+        return response
 
     @router.post("/desk/r/{tracking_number}/close")
     async def close_report(
