@@ -14,6 +14,7 @@ generated with mode 0600 on first start.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -109,6 +110,26 @@ def write_key_file(path: Path, keyring: Keyring) -> None:
     os.replace(tmp, path)
 
 
+def create_file_once(path: Path, text: str) -> str:
+    """Create `path` (mode 0600) with `text` unless it exists; return what the file holds.
+
+    The content is written to a private file first and then hard-linked into place, which fails
+    when another process got there first: no process ever sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: keep its file
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text("utf-8")
+
+
 def load_keyring(data_dir: Path, configured: str | None = None, *, create: bool = True) -> Keyring:
     """The keyring from `configured` (PETITION_DATA_KEY), else from the data dir's key file (made
     when `create`)."""
@@ -119,9 +140,10 @@ def load_keyring(data_dir: Path, configured: str | None = None, *, create: bool 
         return Keyring.from_texts(path.read_text("ascii").splitlines())
     if not create:
         raise DataKeyError(f"no data key: set {KEY_ENV} or create {path}")
-    keyring = Keyring.from_texts([new_key()])
-    write_key_file(path, keyring)
-    return keyring
+    # Several processes may start at once on a fresh data dir: the first file wins and the others
+    # read it, so every process seals with the same key.
+    text = create_file_once(path, "\n".join(Keyring.from_texts([new_key()]).texts()) + "\n")
+    return Keyring.from_texts(text.splitlines())
 
 
 class SealingCodec:

@@ -19,6 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import HTTPException, Request
 
+from storage.crypto import create_file_once
+
 Role = Literal["officer", "leader", "admin"]
 ROLES: tuple[Role, ...] = ("officer", "leader", "admin")
 # A higher rank may do everything a lower one may.
@@ -77,11 +79,8 @@ def secret_key(data_dir: Path, configured: str | None) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text("utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(key, "utf-8")
-    return key
+    # Every process of a deployment must sign with the same key: the first to start writes it.
+    return create_file_once(path, secrets.token_urlsafe(48)).strip()
 
 
 def csrf_token(request: Request) -> str:
