@@ -358,9 +358,10 @@ class SqlDeskStore(SqlReportStore):
         next_cursor = _encode_cursor([rows[-1][c.name] for c in columns]) if more and rows else None
         return QueuePage(page, {r["pk"]: r["assignee"] for r in rows}, next_cursor)
 
-    async def queue_count(self, f: QueueFilter) -> int:
-        """How many reports match the filters (for the page's heading)."""
-        stmt = select(func.count()).select_from(self._queue_query(f).subquery())
+    async def queue_count(self, f: QueueFilter, cap: int = 1000) -> int:
+        """How many reports match the filters, counted up to `cap` + 1 (the heading says "1000+"):
+        an exact count of a million rows would cost more than the page itself."""
+        stmt = select(func.count()).select_from(self._queue_query(f).limit(cap + 1).subquery())
         async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 

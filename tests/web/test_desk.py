@@ -170,6 +170,9 @@ async def test_keyset_paging_visits_every_report_once(app_client: AppClient) -> 
                 if cursor is None:
                     break
             assert sorted(seen) == sorted(set(seen)) and len(seen) == 7, sort
+        # the heading's count stops counting past its cap
+        assert await store.queue_count(QueueFilter((MENGZHOU,))) == 7
+        assert await store.queue_count(QueueFilter((MENGZHOU,)), cap=3) == 4
 
 
 async def test_confirm_out_of_scope_creates_transfer_form_and_tells_citizen(app_client: AppClient) -> None:
