@@ -61,11 +61,14 @@ class ChannelIntake:
         join_window: timedelta | None = None,
         tracking_hints: Sequence[str] = (),
         record_only: bool = False,
+        redecide_with: str | None = None,
     ) -> Receipt:
         """Commit, then open a report, join an open one, or (record_only) just keep the message.
 
         A follow-up joins the report named by one of `tracking_hints`, or the sender's newest report
-        on this channel opened within `join_window`, but only a report the same sender filed.
+        on this channel opened within `join_window`, but only a report the same sender filed. With
+        `redecide_with` (the separator of the parts), a joined report is decided again on the
+        joined text of all its messages.
         """
         saved = await self.commit(message, payload=payload, inspection_id=inspection_id)
         raw = saved.message
@@ -80,7 +83,10 @@ class ChannelIntake:
             log.info("redelivery of unprocessed %s message %s", raw.channel.value, raw.provider_id)
         target = await self.open_report_for(raw, tracking_hints=tracking_hints, join_window=join_window)
         if target is not None and not self._is_status_query(raw):
-            return await self.attach(raw, target)
+            receipt = await self.attach(raw, target)
+            if redecide_with is None:
+                return receipt
+            return await self.redecide(target, redecide_with)
         if record_only:
             await self.store.mark_message_handled(raw.pk, None)
             await self._audit("message.recorded", None, raw)
@@ -113,6 +119,31 @@ class ChannelIntake:
         await self._audit("message.joined", report.pk, raw, tracking_number=report.tracking_number)
         log.info("%s message %s joined report %s", raw.channel.value, raw.provider_id, report.tracking_number)
         return Receipt(report.tracking_number, report.decision)
+
+    async def redecide(self, report: Report, separator: str) -> Receipt:
+        """Decide `report` again on the joined text of its messages and record the suggestion.
+
+        An SMS too long for one message arrives in parts, and the matter (the accusation, the
+        accused) may only be in a later part: the queue must show the decision on the whole text.
+        An officer's confirmed decision is never replaced (the store checks, in its transaction).
+        """
+        parts = await self.store.report_messages(report.pk)
+        if not parts:
+            return Receipt(report.tracking_number, report.decision)
+        whole = replace(parts[0], text=separator.join(p.text for p in parts))
+        decision = self.service.decide(whole)
+        if decision == report.decision:
+            return Receipt(report.tracking_number, report.decision)
+        recorded = await self.store.add_suggestion(report.pk, decision, now=self.service.clock.now())
+        if recorded:
+            log.info(
+                "report %s decided again on %d parts: %s/%s",
+                report.tracking_number,
+                len(parts),
+                decision.scope.value,
+                decision.category.value,
+            )
+        return Receipt(report.tracking_number, decision if recorded else report.decision)
 
     async def open_joined(self, first: RawMessage, rest: Sequence[RawMessage], text: str) -> Receipt:
         """Open one report for several committed messages, decided on their joined `text`."""

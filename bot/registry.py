@@ -19,7 +19,7 @@ from bot.conversation import TelegramConversation
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.joining import ChannelIntake
-from bot.sms import OptOuts, SmsIntake, TwilioSmsSender, TwilioWebhook
+from bot.sms import SmsIntake, TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from intake.errors import ChannelSendError, InboundError
 from intake.models import Channel
@@ -101,7 +101,7 @@ def _public(config: ChannelConfig, path: str) -> str:
 
 
 def build_senders(
-    config: ChannelConfig, *, store: ReportStore | None = None, opt_outs: OptOuts | None = None
+    config: ChannelConfig, *, store: ReportStore | None = None
 ) -> dict[Channel, OutboundChannel]:
     """The real senders of every configured channel (the others keep the log-only default)."""
     senders: dict[Channel, OutboundChannel] = {}
@@ -112,7 +112,6 @@ def build_senders(
             from_number=config.twilio_from,
             api_base=config.twilio_api_base,
             status_callback=_public(config, SMS_STATUS_PATH),
-            opt_outs=opt_outs,
         )
     if config.telegram_token:
         senders[Channel.TELEGRAM] = TelegramSender(config.telegram_token, config.telegram_api_base)
@@ -205,7 +204,6 @@ def build_channels(
     config: ChannelConfig,
     service: IntakeService,
     *,
-    opt_outs: OptOuts | None = None,
     seal_file: Callable[[bytes], bytes] | None = None,
 ) -> Channels:
     """The inbound adapters of every configured channel, on top of `service`."""
@@ -213,7 +211,7 @@ def build_channels(
     channels = Channels(intake, polling=config.telegram_polling)
     if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
         channels.sms_webhook = TwilioWebhook(config.twilio_auth_token)
-        channels.sms = SmsIntake(intake, opt_outs or OptOuts())
+        channels.sms = SmsIntake(intake)
     if config.telegram_token and (config.telegram_secret or config.telegram_polling):
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
         channels.telegram = TelegramConversation(intake, channels.telegram_sender)

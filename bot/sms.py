@@ -135,24 +135,6 @@ def parse_status(body: bytes) -> SmsStatus:
     return SmsStatus(sid[:200], status[:40], (form.get("ErrorCode") or None))
 
 
-class OptOuts:
-    """Numbers that sent STOP, so that nothing more is sent to them (Twilio also enforces it)."""
-
-    def __init__(self) -> None:
-        self._numbers: set[str] = set()
-
-    def add(self, number: str) -> None:
-        """Record an opt-out."""
-        self._numbers.add(number)
-
-    def discard(self, number: str) -> None:
-        """Record an opt-in (START) after an opt-out."""
-        self._numbers.discard(number)
-
-    def __contains__(self, number: object) -> bool:
-        return number in self._numbers
-
-
 class TwilioSmsSender:
     """`OutboundChannel` for SMS: `POST {api_base}/2010-04-01/Accounts/{sid}/Messages.json`."""
 
@@ -166,7 +148,6 @@ class TwilioSmsSender:
         from_number: str,
         api_base: str = DEFAULT_API_BASE,
         status_callback: str | None = None,
-        opt_outs: OptOuts | None = None,
         timeout: float = 15.0,
     ) -> None:
         self._sid = account_sid
@@ -174,13 +155,10 @@ class TwilioSmsSender:
         self._from = from_number
         self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._status_callback = status_callback
-        self._opt_outs = opt_outs or OptOuts()
         self._timeout = timeout
 
     async def send_text(self, recipient: str, text: str) -> str | None:
-        """Send one SMS; returns Twilio's MessageSid."""
-        if recipient in self._opt_outs:
-            raise ChannelSendError("recipient opted out (STOP)", retryable=False)
+        """Send one SMS; returns Twilio's MessageSid (opt-outs are checked by the outbox worker)."""
         form = {"To": recipient, "From": self._from, "Body": text}
         if self._status_callback:
             form["StatusCallback"] = self._status_callback
@@ -238,11 +216,11 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class SmsIntake:
-    """What an inbound SMS does: STOP/START recorded, parts within `join_window` join one report."""
+    """What an inbound SMS does: STOP/START recorded durably, parts within `join_window` join one
+    report, which is then decided again on the whole text."""
 
-    def __init__(self, intake: ChannelIntake, opt_outs: OptOuts, *, join_window: timedelta = SMS_JOIN_WINDOW):
+    def __init__(self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW) -> None:
         self.intake = intake
-        self.opt_outs = opt_outs
         self.join_window = join_window
 
     async def take(self, body: bytes) -> Receipt:
@@ -250,11 +228,37 @@ class SmsIntake:
         sms = parse_sms(body)
         payload: dict[str, Any] = {"form": form_of(body)}
         if sms.opt_out or sms.opt_in:
-            sender = sms.message.sender or ""
-            if sms.opt_out:
-                self.opt_outs.add(sender)
-            else:
-                self.opt_outs.discard(sender)
+            # Recorded before the message is committed: a redelivery records it again, harmlessly,
+            # and from here on nothing is queued or sent to the number (store and outbox check it).
+            await self.intake.store.set_opted_out(
+                Channel.SMS, sms.message.sender or "", sms.opt_out, self.intake.service.clock.now()
+            )
+            log.info("sms %s: %s recorded", sms.message.id, "opt-out" if sms.opt_out else "opt-in")
             # Twilio answers STOP/START itself; we keep the message and never acknowledge it.
             return await self.intake.accept(sms.message, payload=payload, record_only=True)
-        return await self.intake.accept(sms.message, payload=payload, join_window=self.join_window)
+        # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
+        return await self.intake.accept(
+            sms.message, payload=payload, join_window=self.join_window, redecide_with=""
+        )
+
+
+# Twilio's delivery error codes officers meet most, in words they can act on.
+DELIVERY_ERRORS: Final = {
+    "21610": "对方已退订（STOP）",
+    "30003": "对方手机无法接通（关机或停机）",
+    "30004": "对方已拦截短信",
+    "30005": "号码不存在",
+    "30006": "固定电话或运营商无法送达",
+    "30007": "被运营商拦截",
+    "30008": "未知错误",
+}
+DELIVERED_STATUSES: Final = frozenset({"delivered", "read"})
+FAILED_STATUSES: Final = frozenset({"failed", "undelivered"})
+
+
+def delivery_error(status: SmsStatus) -> str:
+    """What the officers see for a message Twilio could not deliver: status, code and its meaning."""
+    code = status.error_code
+    described = f"twilio: {status.status}" + (f" code {code}" if code else "")
+    meaning = DELIVERY_ERRORS.get(code or "")
+    return f"{described}: {meaning}" if meaning else described

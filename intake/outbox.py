@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from intake.errors import ChannelSendError
 from intake.models import Channel
-from intake.ports import Clock, OutboundChannel, OutboxItem, ReportStore
+from intake.ports import OPTED_OUT_ERROR, Clock, OutboundChannel, OutboxItem, ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,11 @@ class OutboxWorker:
         if sender is None:
             await self.store.mark_failed(item.pk, f"no sender for channel {item.channel.value}", None, now)
             log.warning("outbox %d: no sender for %s", item.pk, item.channel.value)
+            return
+        if await self.store.is_opted_out(item.channel, item.recipient):
+            # Queued before the STOP arrived: checked again here, durably, whichever process sends.
+            await self.store.mark_failed(item.pk, OPTED_OUT_ERROR, None, now)
+            log.info("outbox %d: recipient opted out; not sent", item.pk)
             return
         try:
             provider_id = await sender.send_text(item.recipient, item.text)

@@ -13,6 +13,9 @@ from typing import Any, Protocol
 
 from intake.models import Channel, Decision, ReportState
 
+# What an outbox item to a recipient who sent STOP (退订) says, so that officers see why nothing went.
+OPTED_OUT_ERROR = "recipient opted out (STOP/退订); not sent"
+
 
 @dataclass(frozen=True, slots=True)
 class RawMessage:
@@ -160,6 +163,24 @@ class ReportStore(Protocol):
 
     async def mark_failed(self, pk: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
+        ...
+
+    async def mark_outbox_by_provider_id(
+        self, channel: Channel, provider_id: str, *, delivered: bool, error: str | None, now: datetime
+    ) -> OutboxItem | None:
+        """Apply a provider's delivery report to the item it sent as `provider_id` (None: not ours)."""
+        ...
+
+    async def set_opted_out(self, channel: Channel, address: str, opted_out: bool, now: datetime) -> bool:
+        """Record STOP (True) or START (False) from `address`; nothing is queued or sent to it after STOP."""
+        ...
+
+    async def is_opted_out(self, channel: Channel, address: str) -> bool:
+        """True when `address` sent STOP on `channel` and has not sent START since."""
+        ...
+
+    async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
+        """Record a newer suggested decision unless an officer already confirmed one."""
         ...
 
     async def audit(

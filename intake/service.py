@@ -117,15 +117,7 @@ class IntakeService:
         if queried is not None:
             return await self._answer_status(raw, queried, now)
 
-        message = InboundMessage(
-            id=raw.provider_id,
-            text=raw.text,
-            channel=raw.channel,
-            received_at=raw.received_at,
-            sender=raw.sender,
-            subject=raw.subject,
-        )
-        decision = self._decide(message, inspection)
+        decision = self.decide(raw)
         state: ReportState = "archived" if decision.scope is Scope.NO_CONTENT else "decided"
         # The number is only known inside create_report's transaction, so the text is rendered
         # with a placeholder and filled in there; see _ack_for.
@@ -147,6 +139,18 @@ class IntakeService:
             raw.channel.value,
         )
         return Receipt(report.tracking_number, report.decision, False, None, text)
+
+    def decide(self, raw: RawMessage) -> Decision:
+        """The pipeline's decision on a stored message (pure: nothing is written)."""
+        message = InboundMessage(
+            id=raw.provider_id,
+            text=raw.text,
+            channel=raw.channel,
+            received_at=raw.received_at,
+            sender=raw.sender,
+            subject=raw.subject,
+        )
+        return self._decide(message, self.inspection(raw.inspection_id))
 
     async def _ack_for(
         self, raw: RawMessage, decision: Decision, inspection: Inspection, now: datetime

@@ -15,7 +15,16 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
-from storage.schema import messages, notes, outbox, reports, search_terms, transfer_events, transfers
+from storage.schema import (
+    messages,
+    notes,
+    opt_outs,
+    outbox,
+    reports,
+    search_terms,
+    transfer_events,
+    transfers,
+)
 from storage.search import pairs, term_ids
 from storage.store import SEALED_PAYLOAD_KEY
 
@@ -38,6 +47,7 @@ SEALED_COLUMNS: Final = (
     Sealed(notes, ("text",)),
     Sealed(transfers, ("matter", "result")),
     Sealed(transfer_events, ("text",)),
+    Sealed(opt_outs, ("sender",), (), ("sender_hash", "sender")),
 )
 
 

@@ -294,3 +294,33 @@ transfer_events = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_transfer_events_transfer_id", transfer_events.c.transfer_id)
+
+
+# --- channels: durable opt-outs, delivery lookups, the digest's schedule (migration 0006) -------
+
+# Who sent STOP (退订) on which channel: nothing more is queued or sent to them until START.
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("sender", Text, nullable=False),  # sealed, so that key rotation can recompute the hash
+    Column("sender_hash", String(64), nullable=False),  # keyed hash: the lookup
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "sender_hash"),
+)
+
+# Delivery callbacks name the provider's message id (Twilio's MessageSid).
+Index("ix_outbox_provider_id", outbox.c.provider_id)
+
+# The day each inspection's digest was queued: the primary key makes it once a day, whatever the
+# number of processes that try.
+digest_runs = Table(
+    "digest_runs",
+    metadata,
+    Column("inspection_id", String(100), nullable=False),
+    Column("day", String(10), nullable=False),  # YYYY-MM-DD in the inspection's time zone
+    Column("items", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("inspection_id", "day"),
+)

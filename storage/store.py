@@ -21,11 +21,30 @@ from sqlalchemy.sql.dml import Insert
 
 from intake.errors import StorageError
 from intake.models import Channel, Decision, ReportState
-from intake.ports import AuditEntry, NewAck, OutboxItem, RawMessage, Report, ReportStore, SavedRaw
+from intake.ports import (
+    OPTED_OUT_ERROR,
+    AuditEntry,
+    NewAck,
+    OutboxItem,
+    RawMessage,
+    Report,
+    ReportStore,
+    SavedRaw,
+)
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, make_engine
 from storage.migrate import migrate_engine
-from storage.schema import audit_log, decisions, inspections, messages, outbox, reports, search_terms, utcnow
+from storage.schema import (
+    audit_log,
+    decisions,
+    inspections,
+    messages,
+    opt_outs,
+    outbox,
+    reports,
+    search_terms,
+    utcnow,
+)
 from storage.search import pairs, term_ids
 
 # A claimed outbox item whose worker has not reported back within this time is handed out again.
@@ -395,6 +414,69 @@ class SqlReportStore:
             )
             return await self._one_report(conn, reports.c.pk == report_pk)
 
+    async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
+        """Record a new suggested decision (after more of the message arrived), unless an officer
+        already confirmed one; the report's columns and queue place follow it. True when recorded."""
+        async with self._write() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(reports.c.state, reports.c.tracking_number)
+                        .where(reports.c.pk == report_pk)
+                        .with_for_update()
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+            if row is None:
+                raise LookupError(f"no report with pk {report_pk}")
+            confirmed = (
+                await conn.execute(
+                    select(decisions.c.pk)
+                    .where(decisions.c.report_id == report_pk, decisions.c.kind == "confirmed")
+                    .limit(1)
+                )
+            ).first()
+            # An officer's decision is never replaced by the machine's, nor is a report taken out of
+            # the states that follow a decision (confirmed, transferred, closed ...).
+            if confirmed is not None or row["state"] not in ("received", "decided", "archived"):
+                return False
+            await conn.execute(
+                decisions.insert().values(
+                    report_id=report_pk,
+                    kind="suggested",
+                    body=decision.model_dump(mode="json"),
+                    actor="system",
+                    created_at=now,
+                )
+            )
+            await conn.execute(
+                update(reports)
+                .where(reports.c.pk == report_pk)
+                .values(
+                    scope=decision.scope.value,
+                    category=decision.category.value,
+                    confidence=decision.confidence,
+                    priority=queue_priority(decision),
+                    state="archived" if decision.scope.value == "no_content" else "decided",
+                    updated_at=now,
+                )
+            )
+            await self._insert_audit(
+                conn,
+                actor="system",
+                action="decision.resuggested",
+                report_id=report_pk,
+                detail={
+                    "tracking_number": row["tracking_number"],
+                    "scope": decision.scope.value,
+                    "category": decision.category.value,
+                },
+                now=now,
+            )
+        return True
+
     async def get_report(self, tracking_number: str) -> Report | None:
         """The report with this tracking number, or None."""
         async with self._read() as conn:
@@ -477,23 +559,67 @@ class SqlReportStore:
     async def _insert_ack(
         self, conn: AsyncConnection, report_id: int | None, ack: NewAck, now: datetime
     ) -> RowMapping:
+        recipient_hash = self._codec.lookup(ack.recipient)
+        # Every path that queues a message comes through here, so an opted-out recipient is caught
+        # once for all of them; the item is kept, failed, so that officers see why nothing went.
+        opted_out = await self._opted_out(conn, ack.channel, recipient_hash)
         stmt = (
             outbox.insert()
             .values(
                 report_id=report_id,
                 channel=ack.channel.value,
                 recipient=self._codec.seal(ack.recipient),
-                recipient_hash=self._codec.lookup(ack.recipient),
+                recipient_hash=recipient_hash,
                 text=self._codec.seal(ack.text),
                 kind=ack.kind,
-                state="pending",
+                state="failed" if opted_out else "pending",
                 attempts=0,
                 next_attempt_at=now,
+                last_error=self._codec.seal(OPTED_OUT_ERROR) if opted_out else None,
                 created_at=now,
             )
             .returning(*outbox.c)
         )
         return (await conn.execute(stmt)).mappings().one()
+
+    # --- opt-outs (STOP / 退订) -----------------------------------------------------------------
+
+    @staticmethod
+    async def _opted_out(conn: AsyncConnection, channel: Channel, address_hash: str) -> bool:
+        found = await conn.execute(
+            select(opt_outs.c.pk).where(
+                opt_outs.c.channel == channel.value, opt_outs.c.sender_hash == address_hash
+            )
+        )
+        return found.first() is not None
+
+    async def set_opted_out(self, channel: Channel, address: str, opted_out: bool, now: datetime) -> bool:
+        """Record STOP (True) or START (False) from `address`; returns whether anything changed."""
+        address_hash = self._codec.lookup(address)
+        async with self._write() as conn:
+            if not opted_out:
+                result = await conn.execute(
+                    opt_outs.delete().where(
+                        opt_outs.c.channel == channel.value, opt_outs.c.sender_hash == address_hash
+                    )
+                )
+                return bool(result.rowcount)
+            inserted = await conn.execute(
+                _insert_ignoring_conflict(conn, opt_outs, "channel", "sender_hash")
+                .values(
+                    channel=channel.value,
+                    sender=self._codec.seal(address),
+                    sender_hash=address_hash,
+                    created_at=now,
+                )
+                .returning(opt_outs.c.pk)
+            )
+            return inserted.scalar_one_or_none() is not None
+
+    async def is_opted_out(self, channel: Channel, address: str) -> bool:
+        """True when `address` sent STOP on `channel` and has not sent START since."""
+        async with self._read() as conn:
+            return await self._opted_out(conn, channel, self._codec.lookup(address))
 
     async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem:
         """Queue an acknowledgement, due at `now`."""
@@ -574,6 +700,38 @@ class SqlReportStore:
             values["state"] = "pending"
             values["next_attempt_at"] = retry_at
         await self._update_outbox(pk, **values)
+
+    async def mark_outbox_by_provider_id(
+        self, channel: Channel, provider_id: str, *, delivered: bool, error: str | None, now: datetime
+    ) -> OutboxItem | None:
+        """Apply a provider's delivery report to the item it sent as `provider_id`.
+
+        Delivered: the item is sent (a failure already recorded stays, callbacks can come out of
+        order). Not delivered: the item is failed with `error` for the officers. None when no item
+        of ours carries that id.
+        """
+        where = and_(outbox.c.channel == channel.value, outbox.c.provider_id == provider_id)
+        if delivered:
+            values: dict[str, Any] = {"state": "sent", "claimed_until": None}
+            where = and_(where, outbox.c.state != "failed")
+        else:
+            values = {"state": "failed", "claimed_until": None}
+            values["last_error"] = self._seal((error or "not delivered")[:MAX_ERROR_CHARS])
+        async with self._write() as conn:
+            await conn.execute(update(outbox).where(where).values(values))
+            row = (
+                (
+                    await conn.execute(
+                        select(outbox)
+                        .where(outbox.c.channel == channel.value, outbox.c.provider_id == provider_id)
+                        .order_by(outbox.c.pk.desc())
+                        .limit(1)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return self._outbox_item(row) if row is not None else None
 
     async def _update_outbox(self, pk: int, **values: Any) -> None:
         async with self._write() as conn:

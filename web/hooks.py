@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.base import WebhookRequest
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
-from bot.sms import EMPTY_TWIML, parse_status
+from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, parse_status
 from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent
+from intake.models import Channel
 from storage.locks import try_singleton_lock
 from web.settings import Settings
 
@@ -122,13 +123,29 @@ def hooks_router(settings: Settings) -> APIRouter:
         except InboundError as exc:
             return _refused(exc)
         service = ch.intake.service
+        now = service.clock.now()
+        report_id = None
         try:
+            # Only the final states move the outbox item; queued/sent/sending say nothing new.
+            if status.status in DELIVERED_STATUSES or status.status in FAILED_STATUSES:
+                delivered = status.status in DELIVERED_STATUSES
+                item = await service.store.mark_outbox_by_provider_id(
+                    Channel.SMS,
+                    status.sid,
+                    delivered=delivered,
+                    error=None if delivered else delivery_error(status),
+                    now=now,
+                )
+                report_id = item.report_id if item is not None else None
+                if item is not None and status.error_code == "21610":
+                    # The carrier says the number unsubscribed: as good as a STOP we received.
+                    await service.store.set_opted_out(Channel.SMS, item.recipient, True, now)
             await service.store.audit(
                 actor="twilio",
                 action="sms.status",
-                report_id=None,
+                report_id=report_id,
                 detail={"provider_id": status.sid, "status": status.status, "error_code": status.error_code},
-                now=service.clock.now(),
+                now=now,
             )
         except StorageError:
             return _twiml(503)

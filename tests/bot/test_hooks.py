@@ -96,7 +96,6 @@ async def test_sms_webhook_end_to_end(tmp_path: Path) -> None:
             number = reports[0].tracking_number
             # Status query from another number: refused without saying whether the number exists.
             await client.post(**sms_post(sms_form("SM3", f"查询 {number}", sender="+8613800000000")))
-            await client.post(**sms_post(sms_form("SM4", "STOP")))
             while await rt.worker.run_once():
                 pass
             by_to: dict[str, list[str]] = {}
@@ -107,6 +106,13 @@ async def test_sms_webhook_end_to_end(tmp_path: Path) -> None:
                 f"未查到编号{number}的来信，请核对编号。只能查询本人反映的事项。"
             ]
             assert fake.messages[0]["StatusCallback"] == PUBLIC + "/hooks/sms/status"
+            # After STOP nothing more goes to the number, not even the answer to its own query.
+            sent_before = len(fake.messages)
+            await client.post(**sms_post(sms_form("SM4", "STOP")))
+            await client.post(**sms_post(sms_form("SM5", f"查询 {number}")))
+            while await rt.worker.run_once():
+                pass
+            assert len(fake.messages) == sent_before
             status = {"MessageSid": "SM" + "1".zfill(32), "MessageStatus": "delivered"}
             assert (await client.post(**sms_post(status, "/hooks/sms/status"))).status_code == 200
             forged_status = sms_post(status, "/hooks/sms/status", token="x")

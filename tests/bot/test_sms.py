@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
-from bot.sms import OptOuts, TwilioSmsSender, TwilioWebhook, parse_sms, parse_status
+from bot.sms import TwilioSmsSender, TwilioWebhook, parse_sms, parse_status
 from intake.errors import ChannelSendError, InboundError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import Channel
 from intake.outbox import OutboxWorker
@@ -181,19 +181,6 @@ async def test_unreachable_api_is_retryable() -> None:
     with pytest.raises(ChannelSendError) as err:
         await sender.send_text(PHONE, "x")
     assert err.value.retryable
-
-
-async def test_opted_out_number_is_not_sent_to() -> None:
-    opt_outs = OptOuts()
-    opt_outs.add(PHONE)
-    fake = FakeTwilio()
-    async with serve(fake.app()) as base:
-        sender = TwilioSmsSender(
-            account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_number="+1", api_base=base, opt_outs=opt_outs
-        )
-        with pytest.raises(ChannelSendError) as err:
-            await sender.send_text(PHONE, "x")
-    assert not err.value.retryable and fake.attempts == 0
 
 
 async def test_outbox_retries_500_and_429_then_sends_once(tmp_path: Path) -> None:
