@@ -16,9 +16,19 @@ from typing import Any, Final, Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 
-from intake.ports import Report
+from intake.ports import NewAck, Report
 from storage.desk import NEEDS_DECISION, SqlDeskStore, Transfer
-from storage.schema import decisions, messages, notes, outbox, reports, transfer_events, transfers
+from storage.schema import (
+    decisions,
+    digest_runs,
+    messages,
+    notes,
+    outbox,
+    reports,
+    transfer_events,
+    transfers,
+)
+from storage.store import _insert_ignoring_conflict
 
 FeedbackKind = Literal["accepted", "objected", "handled", "closed", "mail"]
 FEEDBACK_KINDS: Final[tuple[str, ...]] = ("accepted", "objected", "handled", "closed", "mail")
@@ -322,6 +332,44 @@ class FollowupStore(SqlDeskStore):
             )
             for r in rows
         ]
+
+    async def digest_queued_on(self, inspection_id: str, day: str) -> bool:
+        """True when the inspection's scheduled digest of `day` (YYYY-MM-DD, local) was queued."""
+        stmt = select(digest_runs.c.day).where(
+            digest_runs.c.inspection_id == inspection_id, digest_runs.c.day == day
+        )
+        async with self._read() as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def queue_digest_once(
+        self, inspection_id: str, day: str, ack: NewAck | None, *, items: int, now: datetime
+    ) -> bool:
+        """Queue the inspection's digest of `day` unless some process already did; True if this did.
+
+        The day's row, the outbox item and the audit entry commit together: the primary key
+        (inspection, day) lets one transaction in, and a crash leaves either all three or none.
+        """
+        async with self._write() as conn:
+            claimed = (
+                await conn.execute(
+                    _insert_ignoring_conflict(conn, digest_runs, "inspection_id", "day")
+                    .values(inspection_id=inspection_id, day=day, items=items, created_at=now)
+                    .returning(digest_runs.c.day)
+                )
+            ).scalar_one_or_none()
+            if claimed is None:
+                return False
+            if ack is not None:
+                await self._insert_ack(conn, None, ack, now)
+            await self._insert_audit(
+                conn,
+                actor="system",
+                action="digest.queued",
+                report_id=None,
+                detail={"inspection": inspection_id, "day": day, "items": items, "mailed": ack is not None},
+                now=now,
+            )
+        return True
 
     async def failed_acks(self, inspection_ids: Sequence[str], limit: int = 200) -> list[FailedAck]:
         """Messages to citizens or bodies that failed for good (newest first)."""

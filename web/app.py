@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -129,13 +129,24 @@ async def build_runtime(
     )
 
 
+def background_jobs(rt: Runtime) -> dict[str, Coroutine[Any, Any, None]]:
+    """What a worker process runs until stopped, by name: the outbox, and the daily digest if on."""
+    jobs: dict[str, Coroutine[Any, Any, None]] = {"outbox": rt.worker.run_forever()}
+    at = rt.settings.digest_time()
+    if at is not None:
+        from web.schedule import DigestScheduler
+
+        jobs["digest"] = DigestScheduler(rt, at, rt.service.clock).run_forever()
+    return jobs
+
+
 async def run_worker(settings: Settings) -> None:
     """`petition worker`: recover unprocessed messages, then drain the outbox until stopped."""
     rt = await build_runtime(settings)
     try:
         recovered = await rt.service.recover()
         log.info("recovered %d stored messages without a report", recovered)
-        await rt.worker.run_forever()
+        await asyncio.gather(*background_jobs(rt).values())
     finally:
         await _close(rt.store)
 
@@ -167,7 +178,8 @@ def create_app(
         if recovered:
             log.info("recovered %d stored messages without a report", recovered)
         if run_worker:
-            rt.tasks.append(asyncio.create_task(rt.worker.run_forever(), name="outbox"))
+            for name, job in background_jobs(rt).items():
+                rt.tasks.append(asyncio.create_task(job, name=name))
         try:
             yield
         finally:

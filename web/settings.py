@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,10 +44,25 @@ class Settings(BaseSettings):
     # How often the officers' queue page asks for new reports.
     desk_poll_seconds: int = Field(default=10, ge=1, le=3600)
 
+    # When the worker queues each inspection's daily digest, in the inspection's own time zone
+    # ("HH:MM"); "off" leaves it to `petition digest --send` (cron).
+    digest_at: str = "08:00"
+
     smtp_url: str | None = None
     imap_url: str | None = None
     smtp_listen: str | None = None
     mail_from: str | None = None
+
+    @field_validator("digest_at")
+    @classmethod
+    def _digest_at_is_a_time(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            time.fromisoformat(value.strip())  # raises ValueError: "HH:MM" expected
+        return value.strip()
+
+    def digest_time(self) -> time | None:
+        """The local time of the daily digest, or None when it is off."""
+        return None if self.digest_at.lower() == "off" else time.fromisoformat(self.digest_at)
 
     def inspection_paths(self) -> list[Path]:
         """The configured inspection files, or the first bundled example."""
