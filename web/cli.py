@@ -207,5 +207,14 @@ def _add_followup_commands() -> None:
 _add_followup_commands()
 
 
+def _add_playground_commands() -> None:
+    from web.playground_cli import demo_channels_command
+
+    main.add_command(demo_channels_command)
+
+
+_add_playground_commands()
+
+
 if __name__ == "__main__":
     main()

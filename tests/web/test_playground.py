@@ -1,0 +1,60 @@
+"""`petition demo-channels`: a citizen's line in, the bot's replies out, through the real webhooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from intake.inspection import bundled_inspections
+from intake.models import Channel
+from web.cli import main
+from web.playground import CITIZEN_PHONE, Playground, render
+
+MENGZHOU = str(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
+REPORT = "举报西虢镇某村村支书把修路的工程款截留了二十多万，还收受包工头的红包。"
+
+
+async def test_one_sms_in_one_acknowledgement_out(tmp_path: Path) -> None:
+    async with Playground(tmp_path, inspection=MENGZHOU) as pg:
+        [reply] = await pg.sms(REPORT)
+        assert reply.channel is Channel.SMS and "编号MZ1-0001" in reply.text
+        # The report is really there, with the acknowledgement delivered (the callback played back).
+        rt = pg._app.state.rt  # type: ignore[union-attr]
+        report = await rt.store.get_report("MZ1-0001")
+        assert report is not None and report.sender == CITIZEN_PHONE
+        [ack] = await rt.store.report_acks(report.pk)
+        assert ack.state == "sent" and ack.provider_id == pg.providers.sms_sids[0]
+        # A status query by the same number is answered; STOP silences the number.
+        [status] = await pg.sms("查询 MZ1-0001")
+        assert "MZ1-0001" in status.text
+        assert await pg.sms("退订") == []
+        assert await pg.sms("查询 MZ1-0001") == []
+
+
+async def test_a_telegram_conversation(tmp_path: Path) -> None:
+    async with Playground(tmp_path, inspection=MENGZHOU) as pg:
+        [welcome] = await pg.telegram("/start")
+        assert "孟州市委第一巡察组" in welcome.text
+        [prompt] = await pg.telegram(REPORT)
+        assert [label for label, _ in prompt.buttons] == ["实名反映（留姓名、电话）", "匿名反映"]
+        note, ack = await pg.press(2)
+        assert note.text == "好的，按匿名反映登记。"
+        assert ack.channel is Channel.TELEGRAM and "编号MZ1-0001" in ack.text
+        assert "编号MZ1-0001" in render([ack])
+
+
+def test_the_command_reads_lines_and_prints_replies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command sets up the process's logging; the test run's own must stay as it is.
+    monkeypatch.setattr("web.logs.configure_logging", lambda level: None)
+    lines = f":sms\n{REPORT}\n:help\n:quit\n"
+    result = CliRunner().invoke(
+        main,
+        ["demo-channels", "--inspection", MENGZHOU, "--data-dir", str(tmp_path / "pg")],
+        input=lines,
+    )
+    assert result.exit_code == 0, result.output
+    assert "bot [sms]>" in result.output and "编号MZ1-0001" in result.output
+    assert ":contact NAME PHONE" in result.output
+    assert (tmp_path / "pg").is_dir()  # kept: `petition serve` can open it afterwards
