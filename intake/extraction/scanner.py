@@ -110,7 +110,5 @@ def scan(text: str) -> dict[str, list[Hit]]:
         )
     ]
     # 平江县长寿镇: a place that starts inside a post and runs past it unmakes the post (县长).
-    out["post"] = [
-        h for h in out["post"] if not any(h.start < p.start < h.end < p.end for p in out["place"])
-    ]
+    out["post"] = [h for h in out["post"] if not any(h.start < p.start < h.end < p.end for p in out["place"])]
     return out
