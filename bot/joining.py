@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 # How far back `latest_reports` is searched for the sender's open report; joins are for follow-ups
 # within minutes, so the newest reports are enough.
-RECENT_SCAN = 200
 
 
 class ChannelIntake:
@@ -106,12 +105,9 @@ class ChannelIntake:
         if join_window is None:
             return None
         since = self.service.clock.now() - join_window
-        for report in await self.store.latest_reports(raw.inspection_id, limit=RECENT_SCAN):
-            if report.created_at < since:
-                break
-            if self._own(report, raw):
-                return report
-        return None
+        return await self.store.recent_report_of(
+            inspection_id=raw.inspection_id, channel=raw.channel, sender=raw.sender, since=since
+        )
 
     async def attach(self, raw: RawMessage, report: Report) -> Receipt:
         """Link `raw` to `report` without a new acknowledgement."""

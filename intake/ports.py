@@ -142,6 +142,13 @@ class ReportStore(Protocol):
 
     async def get_report(self, tracking_number: str) -> Report | None: ...
 
+    async def recent_report_of(
+        self, *, inspection_id: str, channel: Channel, sender: str, since: datetime
+    ) -> Report | None:
+        """The sender's newest report on this channel opened since `since`, found by the sender's
+        keyed hash (the sender itself is sealed)."""
+        ...
+
     async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]: ...
 
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]: ...

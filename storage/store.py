@@ -483,6 +483,20 @@ class SqlReportStore:
             found = await self._reports(conn, reports.c.tracking_number == tracking_number, limit=1)
         return found[0] if found else None
 
+    async def recent_report_of(
+        self, *, inspection_id: str, channel: Channel, sender: str, since: datetime
+    ) -> Report | None:
+        """The sender's newest report on this channel opened since `since` (a later part joins it)."""
+        where = and_(
+            reports.c.inspection_id == inspection_id,
+            reports.c.channel == channel.value,
+            reports.c.sender_hash == self._codec.lookup(sender),
+            reports.c.created_at >= since,
+        )
+        async with self._read() as conn:
+            found = await self._reports(conn, where, limit=1)
+        return found[0] if found else None
+
     async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]:
         """The newest reports of one inspection (or of all when None), newest first."""
         where = None if inspection_id is None else reports.c.inspection_id == inspection_id
