@@ -133,7 +133,9 @@ def background_jobs(rt: Runtime) -> dict[str, Coroutine[Any, Any, None]]:
     """What a worker process runs until stopped, by name: the outbox, and the daily digest if on."""
     jobs: dict[str, Coroutine[Any, Any, None]] = {"outbox": rt.worker.run_forever()}
     at = rt.settings.digest_time()
-    if at is not None:
+    # The digest is a mail to the team: without outbound mail the log-only sender would mark it
+    # "sent" while nobody got it, so it is not scheduled (the desk's /desk/digest page still shows it).
+    if at is not None and rt.settings.smtp_url and rt.settings.mail_from:
         from web.schedule import DigestScheduler
 
         jobs["digest"] = DigestScheduler(rt, at, rt.service.clock).run_forever()

@@ -9,7 +9,7 @@ from bot.sms import SmsStatus, delivery_error
 from intake.inspection import default_inspection_path
 from intake.models import Channel
 from intake.outbox import OutboxWorker
-from intake.ports import OPTED_OUT_ERROR, NewAck
+from intake.ports import OPTED_OUT_ERROR, NewAck, OutboxItem
 from storage.desk import SqlDeskStore
 from storage.store import SqlReportStore
 from tests.bot.test_hooks import PHONE, app_client, sms_form, sms_post
@@ -76,7 +76,7 @@ async def test_opt_out_is_durable_and_checked_at_queue_and_send(db_url: str) -> 
         await store.close()
 
 
-async def _all_acks(store: SqlReportStore) -> list[NewAck | object]:
+async def _all_acks(store: SqlReportStore) -> list[OutboxItem]:
     from sqlalchemy import select
 
     from storage.schema import outbox

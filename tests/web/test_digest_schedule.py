@@ -91,16 +91,19 @@ async def test_digest_hour_setting(settings: Settings) -> None:
     assert Settings(digest_at="off", _env_file=None).digest_time() is None  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         Settings(digest_at="25:00", _env_file=None)  # type: ignore[call-arg]
-    rt = await build_runtime(settings)
+    mail = {"smtp_url": "smtp://127.0.0.1:2525", "mail_from": "xuncha@example.org"}
+    rt = await build_runtime(settings.model_copy(update=mail))
     try:
-        jobs = background_jobs(rt)
-        assert sorted(jobs) == ["digest", "outbox"]
-        for job in jobs.values():
-            job.close()  # never started
-        off = await build_runtime(settings.model_copy(update={"digest_at": "off"}), store=rt.store)
-        jobs = background_jobs(off)
-        assert sorted(jobs) == ["outbox"]
-        for job in jobs.values():
-            job.close()
+        for update, expected in (
+            ({}, ["digest", "outbox"]),
+            ({"digest_at": "off"}, ["outbox"]),
+            # Without outbound mail nobody would receive it: not scheduled.
+            ({"smtp_url": None}, ["outbox"]),
+        ):
+            rt.settings = settings.model_copy(update={**mail, **update})
+            jobs = background_jobs(rt)
+            assert sorted(jobs) == expected, update
+            for job in jobs.values():
+                job.close()  # never started
     finally:
         await _close(rt.store)
