@@ -30,7 +30,7 @@ from storage.schema import (
     users,
 )
 from storage.search import query_terms
-from storage.store import LOW_CONFIDENCE, SqlReportStore, queue_priority
+from storage.store import LOW_CONFIDENCE, SqlReportStore
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -443,26 +443,8 @@ class SqlDeskStore(SqlReportStore):
     ) -> None:
         """Record an officer's decision (confirmed or changed) and move the report's state."""
         async with self._write() as conn:
-            await conn.execute(
-                decisions.insert().values(
-                    report_id=report_pk,
-                    kind="confirmed",
-                    body=decision.model_dump(mode="json"),
-                    actor=actor,
-                    created_at=now,
-                )
-            )
-            await conn.execute(
-                update(reports)
-                .where(reports.c.pk == report_pk)
-                .values(
-                    scope=decision.scope.value,
-                    category=decision.category.value,
-                    confidence=decision.confidence,
-                    priority=queue_priority(decision),
-                    state=state,
-                    updated_at=now,
-                )
+            await self._record_decision(
+                conn, report_pk, decision, kind="confirmed", actor=actor, state=state, now=now
             )
             await self._insert_audit(
                 conn,

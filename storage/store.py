@@ -387,15 +387,7 @@ class SqlReportStore:
                 update(messages).where(messages.c.pk == message_pk).values(report_id=report_pk, handled=True)
             )
             await self._index_text(conn, report_pk, self._codec.unseal(msg["text"]))
-            await conn.execute(
-                decisions.insert().values(
-                    report_id=report_pk,
-                    kind="suggested",
-                    body=decision.model_dump(mode="json"),
-                    actor="system",
-                    created_at=now,
-                )
-            )
+            await self._insert_decision(conn, report_pk, decision, kind="suggested", actor="system", now=now)
             if ack is not None:
                 # Plain replace, not str.format: the text may hold other braces.
                 text = ack.text.replace(TRACKING_PLACEHOLDER, tracking_number)
@@ -442,26 +434,9 @@ class SqlReportStore:
             # the states that follow a decision (confirmed, transferred, closed ...).
             if confirmed is not None or row["state"] not in ("received", "decided", "archived"):
                 return False
-            await conn.execute(
-                decisions.insert().values(
-                    report_id=report_pk,
-                    kind="suggested",
-                    body=decision.model_dump(mode="json"),
-                    actor="system",
-                    created_at=now,
-                )
-            )
-            await conn.execute(
-                update(reports)
-                .where(reports.c.pk == report_pk)
-                .values(
-                    scope=decision.scope.value,
-                    category=decision.category.value,
-                    confidence=decision.confidence,
-                    priority=queue_priority(decision),
-                    state="archived" if decision.scope.value == "no_content" else "decided",
-                    updated_at=now,
-                )
+            state = "archived" if decision.scope.value == "no_content" else "decided"
+            await self._record_decision(
+                conn, report_pk, decision, kind="suggested", actor="system", state=state, now=now
             )
             await self._insert_audit(
                 conn,
@@ -476,6 +451,46 @@ class SqlReportStore:
                 now=now,
             )
         return True
+
+    @staticmethod
+    async def _insert_decision(
+        conn: AsyncConnection, report_pk: int, decision: Decision, *, kind: str, actor: str, now: datetime
+    ) -> None:
+        await conn.execute(
+            decisions.insert().values(
+                report_id=report_pk,
+                kind=kind,
+                body=decision.model_dump(mode="json"),
+                actor=actor,
+                created_at=now,
+            )
+        )
+
+    async def _record_decision(
+        self,
+        conn: AsyncConnection,
+        report_pk: int,
+        decision: Decision,
+        *,
+        kind: str,
+        actor: str,
+        state: str,
+        now: datetime,
+    ) -> None:
+        """A new decision of the report (suggested or confirmed) and the report's columns that follow it."""
+        await self._insert_decision(conn, report_pk, decision, kind=kind, actor=actor, now=now)
+        await conn.execute(
+            update(reports)
+            .where(reports.c.pk == report_pk)
+            .values(
+                scope=decision.scope.value,
+                category=decision.category.value,
+                confidence=decision.confidence,
+                priority=queue_priority(decision),
+                state=state,
+                updated_at=now,
+            )
+        )
 
     async def get_report(self, tracking_number: str) -> Report | None:
         """The report with this tracking number, or None."""
