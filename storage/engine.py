@@ -16,10 +16,12 @@ SQLITE_FILENAME = "petition.sqlite3"
 IMMEDIATE = "petition_sqlite_immediate"
 
 _SQLITE_PRAGMAS = (
+    # First: switching to WAL needs the lock another starting process may hold, and without a
+    # busy timeout SQLite answers "database is locked" at once instead of waiting.
+    "PRAGMA busy_timeout=5000",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
 )
 
 
