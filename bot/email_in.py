@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
+import email.policy
+import email.utils
 import hashlib
 import logging
 import os
@@ -25,6 +28,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from bot.joining import ChannelIntake
 from bot.mailparse import ParsedMail, parse_mail
 from intake.errors import InboundError, StorageError
+from intake.models import Channel
 from intake.ports import RawMessage
 from intake.service import Receipt
 
@@ -64,10 +68,11 @@ class MailIntake:
         """Accept one mail; raises `InboundError` (unusable mail) or `StorageError` (retry later)."""
         mail = parse_mail(raw, own_addresses=self.own)
         payload = await asyncio.to_thread(self._keep, raw, mail)
+        inspection_id = self.inspection_id or self.intake.service.inspection_for(
+            Channel.EMAIL, recipients(raw)
+        )
         if mail.transfer_hints and self.on_transfer_reply is not None and mail.auto is None:
-            saved = await self.intake.commit(
-                mail.to_inbound(), payload=payload, inspection_id=self.inspection_id
-            )
+            saved = await self.intake.commit(mail.to_inbound(), payload=payload, inspection_id=inspection_id)
             if saved.duplicate and saved.message.handled:
                 return Receipt(None, None, duplicate=True)
             for number in mail.transfer_hints:
@@ -78,7 +83,7 @@ class MailIntake:
         receipt = await self.intake.accept(
             mail.to_inbound(),
             payload=payload,
-            inspection_id=self.inspection_id,
+            inspection_id=inspection_id,
             tracking_hints=mail.tracking_hints,
             record_only=mail.auto is not None or mail.sender is None,
         )
@@ -112,6 +117,20 @@ class MailIntake:
 
 def _as_is(data: bytes) -> bytes:
     return data
+
+
+def recipients(raw: bytes) -> list[str]:
+    """The addresses a mail was sent to (To, Cc, Delivered-To, X-Original-To), from its header."""
+    header_end = raw.find(b"\r\n\r\n")
+    if header_end < 0:
+        header_end = raw.find(b"\n\n")
+    head = email.message_from_bytes(
+        raw[: header_end if header_end >= 0 else len(raw)], policy=email.policy.compat32
+    )
+    fields = [
+        str(v) for name in ("To", "Cc", "Delivered-To", "X-Original-To") for v in head.get_all(name) or []
+    ]
+    return [address for _name, address in email.utils.getaddresses(fields) if address]
 
 
 def _write_once(path: Path, data: bytes) -> None:

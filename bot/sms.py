@@ -226,7 +226,11 @@ class SmsIntake:
     async def take(self, body: bytes) -> Receipt:
         """Accept the (verified) form of one inbound SMS."""
         sms = parse_sms(body)
-        payload: dict[str, Any] = {"form": form_of(body)}
+        form = form_of(body)
+        payload: dict[str, Any] = {"form": form}
+        # The number the citizen wrote to says which team's report it is (several may share one
+        # deployment); an unknown number goes to the default inspection.
+        inspection_id = self.intake.service.inspection_for(Channel.SMS, [form.get("To", "")])
         if sms.opt_out or sms.opt_in:
             # Recorded before the message is committed: a redelivery records it again, harmlessly,
             # and from here on nothing is queued or sent to the number (store and outbox check it).
@@ -235,10 +239,16 @@ class SmsIntake:
             )
             log.info("sms %s: %s recorded", sms.message.id, "opt-out" if sms.opt_out else "opt-in")
             # Twilio answers STOP/START itself; we keep the message and never acknowledge it.
-            return await self.intake.accept(sms.message, payload=payload, record_only=True)
+            return await self.intake.accept(
+                sms.message, payload=payload, record_only=True, inspection_id=inspection_id
+            )
         # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
         return await self.intake.accept(
-            sms.message, payload=payload, join_window=self.join_window, redecide_with=""
+            sms.message,
+            payload=payload,
+            join_window=self.join_window,
+            redecide_with="",
+            inspection_id=inspection_id,
         )
 
 

@@ -8,7 +8,7 @@ the first is idempotent per message, so a provider's retry or a recovery run cre
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,6 +79,18 @@ class IntakeService:
             return self.inspections[inspection_id]
         except KeyError:
             raise UnknownInspection(inspection_id) from None
+
+    def inspection_for(self, channel: Channel, addresses: Iterable[str]) -> str | None:
+        """The inspection that published one of `addresses` (the SMS number or mailbox a citizen
+        wrote to) for this channel, so one deployment can serve several teams; None if none did."""
+        wanted = {_address_key(channel, a) for a in addresses if a and a.strip()}
+        for ins in self.inspections.values():
+            published = ins.channels.sms if channel is Channel.SMS else ins.channels.email
+            if channel in (Channel.SMS, Channel.EMAIL) and wanted & {
+                _address_key(channel, p) for p in published
+            }:
+                return ins.id
+        return None
 
     async def accept(
         self,
@@ -213,6 +225,14 @@ class IntakeService:
                 await self.process(raw)
                 done += 1
         return done
+
+
+def _address_key(channel: Channel, address: str) -> str:
+    """A published address in comparable form: a number's digits (+86 139... = 86139...), a
+    mailbox in lower case."""
+    if channel is Channel.SMS:
+        return "".join(ch for ch in address if ch.isdigit())
+    return address.strip().lower()
 
 
 # Placeholder for the tracking number in a queued acknowledgement; the store substitutes the
