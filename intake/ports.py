@@ -132,7 +132,9 @@ class ReportStore(Protocol):
         number allocated in the same transaction. The report's sender is the message's sender."""
         ...
 
-    async def unprocessed_messages(self, limit: int = 100) -> Sequence[RawMessage]:
+    async def unprocessed_messages(
+        self, limit: int = 100, *, stored_before: datetime | None = None
+    ) -> Sequence[RawMessage]:
         """Raw messages committed but not yet turned into a report (after a crash, say)."""
         ...
 

@@ -30,6 +30,9 @@ REPLYABLE = frozenset({Channel.SMS, Channel.EMAIL, Channel.TELEGRAM})
 # Loop guard: two robots (an auto-responder and us) must never talk to each other for long.
 MAX_ACKS_PER_HOUR = 5
 
+# How long a stored message may wait for its report before the sweep processes it.
+SWEEP_MIN_AGE = timedelta(minutes=15)
+
 
 class SystemClock:
     def now(self) -> datetime:
@@ -216,6 +219,24 @@ class IntakeService:
                 report.pk if own and report else None, NewAck(raw.channel, raw.sender, text, "status"), now
             )
         return Receipt(queried if own else None, None, False, queried, text)
+
+    async def sweep(self, min_age: timedelta = SWEEP_MIN_AGE) -> int:
+        """Process stored messages left without a report for longer than `min_age`; returns how many.
+
+        Startup recovery and a provider's redelivery finish most such messages; this catches the
+        rest (a provider that never redelivers) while the service runs. `min_age` stays above the
+        time a conversation may hold a message back on purpose (a Telegram draft, five minutes).
+        One failing message is logged and left for the next sweep; it does not stop the others."""
+        done = 0
+        stale = await self.store.unprocessed_messages(limit=500, stored_before=self.clock.now() - min_age)
+        for raw in stale:
+            try:
+                await self.process(raw)
+            except Exception:
+                log.exception("sweep: message %d could not be processed", raw.pk)
+                continue
+            done += 1
+        return done
 
     async def recover(self) -> int:
         """Process every stored message that has no report yet; returns how many."""

@@ -262,14 +262,19 @@ class SqlReportStore:
             )
         return SavedRaw(message=self._message(row), duplicate=inserted is None)
 
-    async def unprocessed_messages(self, limit: int = 100) -> Sequence[RawMessage]:
-        """Raw messages committed but not yet turned into a report (after a crash, say), oldest first."""
+    async def unprocessed_messages(
+        self, limit: int = 100, *, stored_before: datetime | None = None
+    ) -> Sequence[RawMessage]:
+        """Raw messages committed but not yet turned into a report (after a crash, say), oldest first;
+        with `stored_before`, only those stored before that time."""
         stmt = (
             select(messages)
             .where(messages.c.handled.is_(False), messages.c.report_id.is_(None))
             .order_by(messages.c.pk)
             .limit(limit)
         )
+        if stored_before is not None:
+            stmt = stmt.where(messages.c.created_at < stored_before)
         async with self._read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [self._message(row) for row in rows]

@@ -129,9 +129,25 @@ async def build_runtime(
     )
 
 
+async def sweep_forever(rt: Runtime, interval: float = 60.0) -> None:
+    """Every minute, process messages stored long ago without a report (IntakeService.sweep)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            swept = await rt.service.sweep()
+        except StorageError:
+            log.warning("sweep: the database is not available; trying again later")
+            continue
+        if swept:
+            log.info("sweep: processed %d stored messages that had no report", swept)
+
+
 def background_jobs(rt: Runtime) -> dict[str, Coroutine[Any, Any, None]]:
     """What a worker process runs until stopped, by name: the outbox, and the daily digest if on."""
-    jobs: dict[str, Coroutine[Any, Any, None]] = {"outbox": rt.worker.run_forever()}
+    jobs: dict[str, Coroutine[Any, Any, None]] = {
+        "outbox": rt.worker.run_forever(),
+        "sweep": sweep_forever(rt),
+    }
     at = rt.settings.digest_time()
     # The digest is a mail to the team: without outbound mail the log-only sender would mark it
     # "sent" while nobody got it, so it is not scheduled (the desk's /desk/digest page still shows it).

@@ -95,10 +95,10 @@ async def test_digest_hour_setting(settings: Settings) -> None:
     rt = await build_runtime(settings.model_copy(update=mail))
     try:
         for update, expected in (
-            ({}, ["digest", "outbox"]),
-            ({"digest_at": "off"}, ["outbox"]),
+            ({}, ["digest", "outbox", "sweep"]),
+            ({"digest_at": "off"}, ["outbox", "sweep"]),
             # Without outbound mail nobody would receive it: not scheduled.
-            ({"smtp_url": None}, ["outbox"]),
+            ({"smtp_url": None}, ["outbox", "sweep"]),
         ):
             rt.settings = settings.model_copy(update={**mail, **update})
             jobs = background_jobs(rt)
