@@ -15,7 +15,6 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -37,6 +36,7 @@ from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, current_user, require
 from web.ledger import ledger_router
+from web.pages import templates
 from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
 from web.stats import stats_router
@@ -185,7 +185,6 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app. Tests inject the store, senders and clock; `serve` runs the worker inside."""
     settings = settings or Settings()
-    templates = Jinja2Templates(directory=str(_templates_dir()))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -370,12 +369,6 @@ def _static_dir() -> Any:
     from importlib import resources
 
     return resources.files("web").joinpath("static")
-
-
-def _templates_dir() -> Any:
-    from importlib import resources
-
-    return resources.files("web").joinpath("templates")
 
 
 async def _read_limited(request: Request) -> bytes | Response:
