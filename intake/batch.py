@@ -10,7 +10,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from intake.inspection import Inspection
-from intake.models import Decision, ErrorLine, InboundMessage, SubmittedMessage
+from intake.models import Decision, ErrorLine, InboundMessage, SubmittedMessage, describe_validation_error
 
 Decide = Callable[[InboundMessage, Inspection], Decision]
 
@@ -24,17 +24,6 @@ class BatchResult:
     def exit_code(self) -> int:
         """0 when every line was read, 1 when some were bad (the contract's exit status)."""
         return 1 if self.bad else 0
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "line"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is required"
-        parts.append(f"{field}: {msg}")
-    return "; ".join(parts)
 
 
 def decide_line(raw: bytes, inspection: Inspection, decide: Decide) -> Decision | ErrorLine:
@@ -54,7 +43,7 @@ def decide_line(raw: bytes, inspection: Inspection, decide: Decide) -> Decision 
     try:
         message = SubmittedMessage.model_validate(data)
     except ValidationError as exc:
-        return ErrorLine(id=line_id, error=_describe(exc))
+        return ErrorLine(id=line_id, error=describe_validation_error(exc, whole="line"))
     return decide(message, inspection)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 # A report text larger than this is refused at the edge: a citizen's report is a few pages at most,
 # and a larger body is an attack or an attachment pasted as text.
@@ -159,3 +159,14 @@ class SubmittedMessage(InboundMessage):
         if not value.strip():
             raise ValueError("text must not be empty")
         return value
+
+
+def describe_validation_error(exc: ValidationError, whole: str = "input") -> str:
+    """One line naming each bad field and what is wrong with it ("id: is required; channel: ...");
+    `whole` names an error about the input as a whole."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or whole
+        msg = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)

@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
 from intake.inspection import Inspection, load_inspection
-from intake.models import Channel, SubmittedMessage
+from intake.models import Channel, SubmittedMessage, describe_validation_error
 from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
@@ -356,7 +356,9 @@ def create_app(
             msg = SubmittedMessage(id=f"web-{uuid.uuid4()}", text=text, channel=Channel.WEB)
             receipt = await rt.service.accept(msg, inspection_id=inspection or None)
         except (ValidationError, ValueError) as exc:
-            detail = _describe(exc) if isinstance(exc, ValidationError) else str(exc)
+            detail = (
+                describe_validation_error(exc, whole="body") if isinstance(exc, ValidationError) else str(exc)
+            )
             return RedirectResponse(f"/?error={quote(detail)}", status_code=303)
         if receipt.tracking_number is None:
             return RedirectResponse("/", status_code=303)
@@ -383,21 +385,14 @@ async def _read_limited(request: Request) -> bytes | Response:
     return bytes(chunks)
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = "is required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts)
-
-
 def _unprocessable(exc: ValidationError) -> JSONResponse:
     errors = [
         {"loc": [str(p) for p in e["loc"]], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
         for e in exc.errors()
     ]
-    return JSONResponse({"error": _describe(exc), "detail": errors}, status_code=422)
+    return JSONResponse(
+        {"error": describe_validation_error(exc, whole="body"), "detail": errors}, status_code=422
+    )
 
 
 def _error(status: int, message: str) -> JSONResponse:

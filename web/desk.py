@@ -13,7 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from intake import acks
-from intake.models import Category, Channel, Decision, Scope, Subject, SubmittedMessage, Target, Tier
+from intake.models import (
+    Category,
+    Channel,
+    Decision,
+    Scope,
+    Subject,
+    SubmittedMessage,
+    Target,
+    Tier,
+    describe_validation_error,
+)
 from intake.pipeline import decide
 from intake.ports import NewAck
 from intake.service import REPLYABLE
@@ -498,9 +508,7 @@ def _back(tracking_number: str, error: str) -> RedirectResponse:
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return str(exc)
+    return describe_validation_error(exc, whole="form") if isinstance(exc, ValidationError) else str(exc)
 
 
 def _matter(text: str) -> str:
