@@ -31,6 +31,7 @@ from storage.desk import User
 from storage.followup import FollowupStore
 from web.admin import admin_router
 from web.auth import SESSION_MAX_AGE, secret_key
+from web.bodies import read_body
 from web.desk import desk_router
 from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
@@ -374,15 +375,8 @@ def _static_dir() -> Any:
 
 
 async def _read_limited(request: Request) -> bytes | Response:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks.extend(chunk)
-        if len(chunks) > MAX_BODY_BYTES:
-            return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
-    return bytes(chunks)
+    body = await read_body(request, MAX_BODY_BYTES)
+    return _error(413, f"request body over {MAX_BODY_BYTES} bytes") if body is None else body
 
 
 def _unprocessable(exc: ValidationError) -> JSONResponse:

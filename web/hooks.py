@@ -22,6 +22,7 @@ from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent
 from intake.models import Channel
 from storage.locks import try_singleton_lock
+from web.bodies import read_body
 from web.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,15 +59,6 @@ def _public_request(request: Request, settings: Settings, body: bytes) -> Webhoo
     return WebhookRequest(url, dict(request.headers), body)
 
 
-async def _body(request: Request) -> bytes | None:
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks.extend(chunk)
-        if len(chunks) > MAX_HOOK_BYTES:
-            return None
-    return bytes(chunks)
-
-
 def _twiml(status: int = 200) -> Response:
     return Response(EMPTY_TWIML, status_code=status, media_type="text/xml")
 
@@ -89,7 +81,7 @@ def hooks_router(settings: Settings) -> APIRouter:
         ch = channels(request)
         if ch.sms_webhook is None or ch.sms is None:
             return JSONResponse({"error": "SMS is not configured"}, status_code=404)
-        body = await _body(request)
+        body = await read_body(request, MAX_HOOK_BYTES)
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
@@ -112,7 +104,7 @@ def hooks_router(settings: Settings) -> APIRouter:
         ch = channels(request)
         if ch.sms_webhook is None:
             return JSONResponse({"error": "SMS is not configured"}, status_code=404)
-        body = await _body(request)
+        body = await read_body(request, MAX_HOOK_BYTES)
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
@@ -156,7 +148,7 @@ def hooks_router(settings: Settings) -> APIRouter:
         ch = channels(request)
         if ch.telegram_webhook is None or ch.telegram is None:
             return JSONResponse({"error": "Telegram webhook is not configured"}, status_code=404)
-        body = await _body(request)
+        body = await read_body(request, MAX_HOOK_BYTES)
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
