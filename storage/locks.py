@@ -8,6 +8,7 @@ exclusive `flock` on a file beside it does the same job; an in-memory database i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -83,6 +84,26 @@ def _file_lock(engine: AsyncEngine, name: str) -> Iterator[bool]:
             return
         try:
             yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextlib.asynccontextmanager
+async def waiting_file_lock(engine: AsyncEngine, name: str) -> AsyncIterator[None]:
+    """Hold the exclusive lock `name` beside the engine's SQLite file, waiting for it (in a thread,
+    so the event loop runs on); nothing to hold for other databases or an in-memory one."""
+    path = _lock_path(engine, name) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import IMMEDIATE, make_engine
+from storage.locks import waiting_file_lock
 
 SCRIPT_LOCATION = "storage:migrations"
 # Arbitrary constant key of the PostgreSQL advisory lock held while migrating.
@@ -50,8 +51,11 @@ def _upgrade(connection: Connection) -> None:
 
 async def migrate_engine(engine: AsyncEngine) -> None:
     """Upgrade the database behind `engine` to the newest revision."""
-    async with _in_process_lock(), engine.connect() as connection:
-        # On SQLite the write lock is taken up front, which serialises concurrent migrations.
+    # Across processes on SQLite a lock file serialises the whole upgrade: alembic's SQLite DDL is
+    # not one transaction, so the database's own write lock alone let two processes both run a
+    # revision (seen as "duplicate column name" when `serve` processes started together).
+    async with _in_process_lock(), waiting_file_lock(engine, "migrate"), engine.connect() as connection:
+        # On SQLite the write lock is taken up front as well.
         await connection.execution_options(**{IMMEDIATE: True})
         await connection.run_sync(_upgrade)
         await connection.commit()
