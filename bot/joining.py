@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from intake.models import InboundMessage
+from intake.models import Channel, InboundMessage
 from intake.ports import RawMessage, Report, SavedRaw
 from intake.service import IntakeService, Receipt
 
@@ -81,16 +81,82 @@ class ChannelIntake:
             # for the next start's recovery. Every later step is idempotent per message.
             log.info("redelivery of unprocessed %s message %s", raw.channel.value, raw.provider_id)
         target = await self.open_report_for(raw, tracking_hints=tracking_hints, join_window=join_window)
+        if record_only and (target is None or self._is_status_query(raw)):
+            # An auto-reply that names its report is still attached to it (officers see it there).
+            await self.record(raw)
+            return Receipt(None, None)
+        return await self._join_or_open(raw, target, redecide_with)
+
+    async def proceed(
+        self,
+        raw: RawMessage,
+        *,
+        tracking_hints: Sequence[str] = (),
+        join_window: timedelta | None = None,
+        redecide_with: str | None = None,
+    ) -> Receipt:
+        """Process one committed message: join the report it continues, or open one."""
+        target = await self.open_report_for(raw, tracking_hints=tracking_hints, join_window=join_window)
+        return await self._join_or_open(raw, target, redecide_with)
+
+    async def _join_or_open(
+        self, raw: RawMessage, target: Report | None, redecide_with: str | None
+    ) -> Receipt:
         if target is not None and not self._is_status_query(raw):
             receipt = await self.attach(raw, target)
             if redecide_with is None:
                 return receipt
             return await self.redecide(target, redecide_with)
-        if record_only:
-            await self.store.mark_message_handled(raw.pk, None)
-            await self._audit("message.recorded", None, raw)
-            return Receipt(None, None)
         return await self.service.process(raw)
+
+    async def proceed_many(
+        self, raws: Sequence[RawMessage], *, join_window: timedelta, redecide_with: str | None = None
+    ) -> list[Receipt]:
+        """`proceed` for a batch of committed messages, with a few queries for the lot.
+
+        The common case (a sender's first message, no open report) is opened in one transaction
+        with the others (`IntakeService.process_many`). A message that continues a report, or is
+        the second of its sender in the batch (the next part of a long SMS), is taken one at a
+        time after that, in arrival order, so that it finds the report the first one opened."""
+        # Read again: another process (a redelivery to it, its sweep) may have taken some since.
+        still = await self.store.unprocessed_among(
+            [r.pk for r in raws if not r.handled and r.report_id is None]
+        )
+        pending = [r for r in raws if r.pk in still]
+        first: list[RawMessage] = []
+        later: list[RawMessage] = []
+        seen: set[tuple[str, str, str | None]] = set()
+        for raw in pending:
+            key = (raw.inspection_id, raw.channel.value, raw.sender)
+            (later if key in seen and raw.sender is not None else first).append(raw)
+            seen.add(key)
+        open_reports = await self._recent_reports(first, join_window)
+        fresh = [r for r in first if r.sender not in open_reports.get((r.inspection_id, r.channel), {})]
+        receipts = dict(zip((r.pk for r in fresh), await self.service.process_many(fresh), strict=True))
+        for raw in first:
+            if raw.pk not in receipts:
+                target = open_reports[(raw.inspection_id, raw.channel)][raw.sender or ""]
+                receipts[raw.pk] = await self._join_or_open(raw, target, redecide_with)
+        for raw in later:
+            receipts[raw.pk] = await self.proceed(raw, join_window=join_window, redecide_with=redecide_with)
+        done = Receipt(None, None, duplicate=True)
+        return [receipts.get(raw.pk, done) for raw in raws]
+
+    async def _recent_reports(
+        self, raws: Sequence[RawMessage], join_window: timedelta
+    ) -> dict[tuple[str, Channel], dict[str, Report]]:
+        """The open report within `join_window` of each sender of `raws`, by (inspection, channel)."""
+        since = self.service.clock.now() - join_window
+        groups: dict[tuple[str, Channel], set[str]] = {}
+        for raw in raws:
+            if raw.sender is not None:
+                groups.setdefault((raw.inspection_id, raw.channel), set()).add(raw.sender)
+        found: dict[tuple[str, Channel], dict[str, Report]] = {}
+        for (inspection_id, channel), senders in groups.items():
+            found[(inspection_id, channel)] = await self.store.recent_reports_of(
+                inspection_id=inspection_id, channel=channel, senders=senders, since=since
+            )
+        return found
 
     async def open_report_for(
         self, raw: RawMessage, *, tracking_hints: Sequence[str] = (), join_window: timedelta | None = None

@@ -189,7 +189,9 @@ class Channels:
         self.tasks.append(asyncio.create_task(coro, name=name))
 
     async def aclose(self) -> None:
-        """Stop the background parts."""
+        """Stop the background parts (committed SMS still queued are processed first, briefly)."""
+        if self.sms is not None:
+            await self.sms.deferred.aclose()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

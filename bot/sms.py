@@ -8,7 +8,7 @@ and the base URL points at a local fake in tests), mapped once onto `ChannelSend
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -18,9 +18,11 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
+from bot.deferred import DeferredIntake
 from bot.joining import ChannelIntake
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
+from intake.ports import RawMessage
 from intake.service import Receipt
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,9 @@ class TwilioWebhook:
     def __init__(self, auth_token: str) -> None:
         self._validator = RequestValidator(auth_token)
 
-    def verify(self, req: WebhookRequest) -> None:
-        """Raise `WebhookAuthError` unless `X-Twilio-Signature` matches the public URL and form."""
+    def verify(self, req: WebhookRequest) -> dict[str, str]:
+        """The form, verified: `WebhookAuthError` unless `X-Twilio-Signature` matches the public URL
+        and form. (A form of Chinese text is long in percent escapes: it is parsed once.)"""
         signature = req.header("X-Twilio-Signature")
         if not signature:
             raise WebhookAuthError("missing X-Twilio-Signature")
@@ -86,6 +89,7 @@ class TwilioWebhook:
         # RequestValidator compares in constant time (twilio.compat.compare_digest).
         if not self._validator.validate(req.url, params, signature):
             raise WebhookAuthError("bad X-Twilio-Signature")
+        return params
 
     def parse(self, req: WebhookRequest) -> list[InboundMessage]:
         """The message of a verified inbound-SMS webhook."""
@@ -98,7 +102,11 @@ class TwilioWebhook:
 
 def parse_sms(body: bytes) -> InboundSms:
     """Parse Twilio's inbound-SMS form (pure); raises only `InboundError`s."""
-    form = form_of(body)
+    return sms_of(form_of(body))
+
+
+def sms_of(form: Mapping[str, str]) -> InboundSms:
+    """The inbound SMS a parsed form describes (pure); raises only `InboundError`s."""
     sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
     if not sid or len(sid) > 200 or not sid.strip():
         raise MalformedPayload("MessageSid missing")
@@ -127,7 +135,11 @@ def _media_count(form: Mapping[str, str]) -> int:
 
 def parse_status(body: bytes) -> SmsStatus:
     """Parse a status callback (pure); an inbound message posted here is unsupported."""
-    form = form_of(body)
+    return status_of(form_of(body))
+
+
+def status_of(form: Mapping[str, str]) -> SmsStatus:
+    """The status callback a parsed form describes (pure)."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     status = form.get("MessageStatus") or form.get("SmsStatus")
     if not sid or not status:
@@ -217,17 +229,21 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 class SmsIntake:
     """What an inbound SMS does: STOP/START recorded durably, parts within `join_window` join one
-    report, which is then decided again on the whole text."""
+    report, which is then decided again on the whole text.
+
+    The webhook's work ends with the commit: the rest (joining, deciding, numbering, queueing the
+    acknowledgement) is done moments later in batches by `deferred` (bot/deferred.py)."""
 
     def __init__(self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW) -> None:
         self.intake = intake
         self.join_window = join_window
+        self.deferred = DeferredIntake(self._process)
 
-    async def take(self, body: bytes) -> Receipt:
-        """Accept the (verified) form of one inbound SMS."""
-        sms = parse_sms(body)
-        form = form_of(body)
-        payload: dict[str, Any] = {"form": form}
+    async def take(self, form: Mapping[str, str]) -> Receipt:
+        """Accept the (verified) form of one inbound SMS: committed when this returns; its report is
+        opened by the deferred queue (`drain()` waits for it)."""
+        sms = sms_of(form)
+        payload: dict[str, Any] = {"form": dict(form)}
         # The number the citizen wrote to says which team's report it is (several may share one
         # deployment); an unknown number goes to the default inspection.
         inspection_id = self.intake.service.inspection_for(Channel.SMS, [form.get("To", "")])
@@ -242,14 +258,23 @@ class SmsIntake:
             return await self.intake.accept(
                 sms.message, payload=payload, record_only=True, inspection_id=inspection_id
             )
+        saved = await self.intake.commit(sms.message, payload=payload, inspection_id=inspection_id)
+        raw = saved.message
+        if saved.duplicate and (raw.handled or raw.report_id is not None):
+            log.info("duplicate delivery of sms message %s", raw.provider_id)
+        else:
+            # A redelivery of a message whose processing was lost is queued again: the processing
+            # is idempotent per message.
+            self.deferred.put(raw)
+        return Receipt(None, None, duplicate=saved.duplicate)
+
+    async def drain(self) -> None:
+        """Wait until every SMS taken so far has its report (or has been given up on)."""
+        await self.deferred.drain()
+
+    async def _process(self, raws: Sequence[RawMessage]) -> None:
         # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
-        return await self.intake.accept(
-            sms.message,
-            payload=payload,
-            join_window=self.join_window,
-            redecide_with="",
-            inspection_id=inspection_id,
-        )
+        await self.intake.proceed_many(raws, join_window=self.join_window, redecide_with="")
 
 
 # Twilio's delivery error codes officers meet most, in words they can act on.

@@ -6,7 +6,7 @@ composition root) wires the implementations in. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -52,6 +52,17 @@ class NewAck:
     recipient: str
     text: str
     kind: str  # in_scope | out_of_scope | no_content_prompt | outside_period | status | reply
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """A report to open for a stored message (see `ReportStore.create_reports`)."""
+
+    message_pk: int
+    tracking_prefix: str
+    decision: Decision
+    state: ReportState
+    ack: NewAck | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +143,22 @@ class ReportStore(Protocol):
         number allocated in the same transaction. The report's sender is the message's sender."""
         ...
 
+    async def create_reports(self, items: Sequence[NewReport], *, now: datetime) -> list[Report]:
+        """`create_report` for several messages in one transaction; the reports in `items`' order."""
+        ...
+
     async def unprocessed_messages(
-        self, limit: int = 100, *, stored_before: datetime | None = None
+        self,
+        limit: int = 100,
+        *,
+        stored_before: datetime | None = None,
+        channels: Collection[Channel] | None = None,
     ) -> Sequence[RawMessage]:
         """Raw messages committed but not yet turned into a report (after a crash, say)."""
+        ...
+
+    async def unprocessed_among(self, message_pks: Collection[int]) -> set[int]:
+        """Those of `message_pks` that still have neither a report nor the handled mark."""
         ...
 
     async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
@@ -151,6 +174,12 @@ class ReportStore(Protocol):
         keyed hash (the sender itself is sealed)."""
         ...
 
+    async def recent_reports_of(
+        self, *, inspection_id: str, channel: Channel, senders: Collection[str], since: datetime
+    ) -> dict[str, Report]:
+        """`recent_report_of` for several senders at once: each one's newest report, by sender."""
+        ...
+
     async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]: ...
 
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]: ...
@@ -159,9 +188,11 @@ class ReportStore(Protocol):
 
     async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem: ...
 
-    async def sent_recently(self, *, channel: Channel, recipient: str, kind: str, since: datetime) -> int:
-        """How many acknowledgements of this kind (any kind for "*") were queued to this recipient
-        since `since`."""
+    async def recent_acks(
+        self, *, channel: Channel, recipients: Collection[str], since: datetime
+    ) -> dict[str, list[tuple[str, datetime]]]:
+        """The (kind, queued at) of every acknowledgement queued to each of `recipients` since
+        `since`, by recipient (one query for a batch of messages)."""
         ...
 
     async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:

@@ -8,7 +8,7 @@ the first is idempotent per message, so a provider's retry or a recovery run cre
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,12 +16,14 @@ from typing import Any
 from intake import acks
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, ReportState, Scope
-from intake.ports import Clock, NewAck, RawMessage, ReportStore
+from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore
 
 log = logging.getLogger(__name__)
 
 Decide = Callable[[InboundMessage, Inspection], Decision]
 StatusQuery = Callable[[str], "str | None"]
+# What was queued to each (channel, sender) lately: (kind, queued at).
+AckHistory = dict[tuple[Channel, str], list[tuple[str, datetime]]]
 
 # Channels on which the citizen has an address we can answer; phone calls, letters and visits
 # are entered by an officer, who reads or writes the tracking number back.
@@ -30,8 +32,15 @@ REPLYABLE = frozenset({Channel.SMS, Channel.EMAIL, Channel.TELEGRAM})
 # Loop guard: two robots (an auto-responder and us) must never talk to each other for long.
 MAX_ACKS_PER_HOUR = 5
 
-# How long a stored message may wait for its report before the sweep processes it.
-SWEEP_MIN_AGE = timedelta(minutes=15)
+# A sender who wrote without content is prompted for it at most once in this time.
+PROMPT_INTERVAL = timedelta(days=1)
+
+# How long a stored message may wait for its report before the sweep processes it: on most
+# channels the report follows the commit within a second, so two minutes means it was lost; a
+# Telegram conversation holds a draft back on purpose for up to five.
+SWEEP_MIN_AGE = timedelta(minutes=2)
+SWEEP_HELD_AGE = timedelta(minutes=15)
+HELD_CHANNELS = frozenset({Channel.TELEGRAM})
 
 
 class SystemClock:
@@ -126,34 +135,47 @@ class IntakeService:
 
     async def process(self, raw: RawMessage) -> Receipt:
         """Decide a stored message and open its report (or answer its status query)."""
-        inspection = self.inspection(raw.inspection_id)
-        now = self.clock.now()
-        queried = self._status_query(raw.text)
-        if queried is not None:
-            return await self._answer_status(raw, queried, now)
+        [receipt] = await self.process_many([raw])
+        return receipt
 
-        decision = self.decide(raw)
-        state: ReportState = "archived" if decision.scope is Scope.NO_CONTENT else "decided"
-        # The number is only known inside create_report's transaction, so the text is rendered
-        # with a placeholder and filled in there; see _ack_for.
-        ack = await self._ack_for(raw, decision, inspection, now)
-        report = await self.store.create_report(
-            message_pk=raw.pk,
-            tracking_prefix=inspection.prefix,
-            decision=decision,
-            state=state,
-            ack=ack,
-            now=now,
-        )
-        text = ack.text.replace(_NUMBER, report.tracking_number) if ack else None
-        log.info(
-            "report %s: %s/%s via %s",
-            report.tracking_number,
-            report.decision.scope.value,
-            report.decision.category.value,
-            raw.channel.value,
-        )
-        return Receipt(report.tracking_number, report.decision, False, None, text)
+    async def process_many(self, raws: Sequence[RawMessage]) -> list[Receipt]:
+        """Decide stored messages and open their reports, all in one transaction (a webhook's
+        messages are taken in batches: a few statements for the lot instead of a dozen each);
+        status queries are answered one by one. The receipts come in `raws`' order."""
+        now = self.clock.now()
+        receipts: dict[int, Receipt] = {}
+        plain: list[RawMessage] = []
+        for raw in raws:
+            if raw.pk in receipts or any(p.pk == raw.pk for p in plain):
+                continue
+            queried = self._status_query(raw.text)
+            if queried is None:
+                plain.append(raw)
+            else:
+                receipts[raw.pk] = await self._answer_status(raw, queried, now)
+        if plain:
+            history = await self._ack_history(plain, now)
+            items = []
+            for raw in plain:
+                decision = self.decide(raw)
+                inspection = self.inspection(raw.inspection_id)
+                state: ReportState = "archived" if decision.scope is Scope.NO_CONTENT else "decided"
+                # The number is only known inside create_reports' transaction, so the text is rendered
+                # with a placeholder and filled in there.
+                ack = self._ack_for(raw, decision, inspection, now, history)
+                items.append(NewReport(raw.pk, inspection.prefix, decision, state, ack))
+            created = await self.store.create_reports(items, now=now)
+            for raw, item, report in zip(plain, items, created, strict=True):
+                text = item.ack.text.replace(_NUMBER, report.tracking_number) if item.ack else None
+                log.info(
+                    "report %s: %s/%s via %s",
+                    report.tracking_number,
+                    report.decision.scope.value,
+                    report.decision.category.value,
+                    raw.channel.value,
+                )
+                receipts[raw.pk] = Receipt(report.tracking_number, report.decision, False, None, text)
+        return [receipts[raw.pk] for raw in raws]
 
     def decide(self, raw: RawMessage) -> Decision:
         """The pipeline's decision on a stored message (pure: nothing is written)."""
@@ -167,33 +189,40 @@ class IntakeService:
         )
         return self._decide(message, self.inspection(raw.inspection_id))
 
-    async def _ack_for(
-        self, raw: RawMessage, decision: Decision, inspection: Inspection, now: datetime
+    async def _ack_history(self, raws: Sequence[RawMessage], now: datetime) -> AckHistory:
+        """What was queued in the last day to each sender of `raws` we can answer, one query a channel."""
+        history: AckHistory = {}
+        channels = {raw.channel for raw in raws if raw.channel in REPLYABLE and raw.sender}
+        for channel in sorted(channels, key=lambda c: c.value):
+            senders = {raw.sender for raw in raws if raw.channel is channel and raw.sender}
+            found = await self.store.recent_acks(
+                channel=channel, recipients=senders, since=now - PROMPT_INTERVAL
+            )
+            for sender, acks_queued in found.items():
+                history[(channel, sender)] = list(acks_queued)
+        return history
+
+    def _ack_for(
+        self, raw: RawMessage, decision: Decision, inspection: Inspection, now: datetime, history: AckHistory
     ) -> NewAck | None:
+        """The acknowledgement of a message, or None; `history` (what was queued to the sender in the
+        last day) gets the new one, so a second message of the sender in the same batch counts it."""
         if raw.channel not in REPLYABLE or not raw.sender:
             return None
-        if await self._over_loop_limit(raw.channel, raw.sender, now):
+        queued = history.setdefault((raw.channel, raw.sender), [])
+        if _over_loop_limit(queued, now):
             return None
         if decision.category is Category.NO_CONTENT:
-            prompted = await self.store.sent_recently(
-                channel=raw.channel,
-                recipient=raw.sender,
-                kind="no_content_prompt",
-                since=now - timedelta(days=1),
-            )
-            if prompted:
+            if any(kind == "no_content_prompt" for kind, _ in queued):
                 return None
-            return NewAck(raw.channel, raw.sender, acks.no_content_prompt(inspection), "no_content_prompt")
-        in_period = inspection.in_period(raw.received_at)
-        kind = "outside_period" if not in_period else decision.scope.value
-        text = acks.ack_text(decision, inspection, _NUMBER, in_period=in_period)
-        return NewAck(raw.channel, raw.sender, text, kind)
-
-    async def _over_loop_limit(self, channel: Channel, sender: str, now: datetime) -> bool:
-        sent = await self.store.sent_recently(
-            channel=channel, recipient=sender, kind="*", since=now - timedelta(hours=1)
-        )
-        return sent >= MAX_ACKS_PER_HOUR
+            ack = NewAck(raw.channel, raw.sender, acks.no_content_prompt(inspection), "no_content_prompt")
+        else:
+            in_period = inspection.in_period(raw.received_at)
+            kind = "outside_period" if not in_period else decision.scope.value
+            text = acks.ack_text(decision, inspection, _NUMBER, in_period=in_period)
+            ack = NewAck(raw.channel, raw.sender, text, kind)
+        queued.append((ack.kind, now))
+        return ack
 
     async def _answer_status(self, raw: RawMessage, queried: str, now: datetime) -> Receipt:
         report = await self.store.get_report(queried)
@@ -210,26 +239,35 @@ class IntakeService:
             acks.status_text(queried, report.state) if own and report else acks.unknown_status_text(queried)
         )
         await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
-        if (
-            raw.channel in REPLYABLE
-            and raw.sender
-            and not await self._over_loop_limit(raw.channel, raw.sender, now)
-        ):
-            await self.store.enqueue_ack(
-                report.pk if own and report else None, NewAck(raw.channel, raw.sender, text, "status"), now
-            )
+        if raw.channel in REPLYABLE and raw.sender:
+            history = await self._ack_history([raw], now)
+            if not _over_loop_limit(history.get((raw.channel, raw.sender), []), now):
+                await self.store.enqueue_ack(
+                    report.pk if own and report else None,
+                    NewAck(raw.channel, raw.sender, text, "status"),
+                    now,
+                )
         return Receipt(queried if own else None, None, False, queried, text)
 
-    async def sweep(self, min_age: timedelta = SWEEP_MIN_AGE) -> int:
-        """Process stored messages left without a report for longer than `min_age`; returns how many.
+    async def sweep(self, min_age: timedelta = SWEEP_MIN_AGE, *, held_age: timedelta = SWEEP_HELD_AGE) -> int:
+        """Process stored messages left without a report for longer than `min_age` (`held_age` on
+        the channels that hold messages back on purpose); returns how many.
 
-        Startup recovery and a provider's redelivery finish most such messages; this catches the
-        rest (a provider that never redelivers) while the service runs. `min_age` stays above the
-        time a conversation may hold a message back on purpose (a Telegram draft, five minutes).
-        One failing message is logged and left for the next sweep; it does not stop the others."""
+        The SMS webhook answers on the commit and its report follows within moments; if that
+        processing fails (the database went away), nothing redelivers, and this catches it while
+        the service runs. A Telegram draft is held back by its conversation for up to five
+        minutes, so on that channel only older messages are taken. One failing message is logged
+        and left for the next sweep; it does not stop the others."""
+        now = self.clock.now()
+        quick = set(Channel) - HELD_CHANNELS
+        stale = [
+            *await self.store.unprocessed_messages(limit=500, stored_before=now - min_age, channels=quick),
+            *await self.store.unprocessed_messages(
+                limit=500, stored_before=now - held_age, channels=HELD_CHANNELS
+            ),
+        ]
         done = 0
-        stale = await self.store.unprocessed_messages(limit=500, stored_before=self.clock.now() - min_age)
-        for raw in stale:
+        for raw in sorted(stale, key=lambda r: r.pk):
             try:
                 await self.process(raw)
             except Exception:
@@ -246,6 +284,12 @@ class IntakeService:
                 await self.process(raw)
                 done += 1
         return done
+
+
+def _over_loop_limit(queued: Sequence[tuple[str, datetime]], now: datetime) -> bool:
+    """True when the sender was sent as many acknowledgements in the last hour as the guard allows."""
+    since = now - timedelta(hours=1)
+    return sum(1 for _, at in queued if at >= since) >= MAX_ACKS_PER_HOUR
 
 
 def _address_key(channel: Channel, address: str) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import hashlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast, get_args
 
-from sqlalchemy import Table, and_, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -25,6 +27,7 @@ from intake.ports import (
     OPTED_OUT_ERROR,
     AuditEntry,
     NewAck,
+    NewReport,
     OutboxItem,
     RawMessage,
     Report,
@@ -52,12 +55,23 @@ DEFAULT_CLAIM_LEASE: Final = timedelta(seconds=60)
 MAX_ERROR_CHARS: Final = 2000
 PING_TIMEOUT_S: Final = 5.0
 TRACKING_PLACEHOLDER: Final = "{tracking_number}"
-ANY_KIND: Final = "*"
 # Arbitrary constant key of the PostgreSQL advisory lock that makes audit appends one at a time, so
 # that the hash chain stays a chain (SQLite's BEGIN IMMEDIATE already does that).
 _PG_AUDIT_LOCK: Final = 7_305_100_002
 
 _REPORT_STATES: Final = frozenset(get_args(ReportState))
+
+
+@dataclass(frozen=True, slots=True)
+class _AuditRow:
+    """An audit entry to append (the time and the hashes are added when it is written)."""
+
+    actor: str
+    action: str
+    report_id: int | None
+    detail: dict[str, Any]
+
+
 # Failures of the database or the connection to it; a bug in our own SQL or values is not among them.
 _DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
 
@@ -133,6 +147,15 @@ class SqlReportStore:
         self._engine = engine
         self._codec: TextCodec = codec or PlainText()
         self._claim_lease = claim_lease
+        # SQLite lets one writer in at a time, and a connection that finds the lock taken sleeps in
+        # SQLite's busy handler (1, 2, 5 ... 100 ms) before it looks again. Writers of this process
+        # queue here instead and go in the moment the lock is free; other processes still meet the
+        # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
+        # Bigram -> search term id (storage/search.py), bounded: some 5 MB at most.
+        self._term_id = functools.lru_cache(maxsize=1 << 15)(
+            lambda gram: next(iter(term_ids([gram], self._codec.lookup)))
+        )
+        self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> Self:
@@ -161,13 +184,14 @@ class SqlReportStore:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execution_options(**{IMMEDIATE: True})
-                async with conn.begin():
-                    yield conn
-        except _DB_ERRORS as exc:
-            raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+        async with self._one_writer or contextlib.nullcontext():
+            try:
+                async with self._engine.connect() as conn:
+                    await conn.execution_options(**{IMMEDIATE: True})
+                    async with conn.begin():
+                        yield conn
+            except _DB_ERRORS as exc:
+                raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -246,9 +270,11 @@ class SqlReportStore:
             stmt = (
                 _insert_ignoring_conflict(conn, messages, "channel", "provider_id")
                 .values(values)
-                .returning(messages.c.pk)
+                .returning(*messages.c)
             )
-            inserted = (await conn.execute(stmt)).scalar_one_or_none()
+            inserted = (await conn.execute(stmt)).mappings().one_or_none()
+            if inserted is not None:
+                return SavedRaw(message=self._message(inserted), duplicate=False)
             row = (
                 (
                     await conn.execute(
@@ -260,13 +286,17 @@ class SqlReportStore:
                 .mappings()
                 .one()
             )
-        return SavedRaw(message=self._message(row), duplicate=inserted is None)
+        return SavedRaw(message=self._message(row), duplicate=True)
 
     async def unprocessed_messages(
-        self, limit: int = 100, *, stored_before: datetime | None = None
+        self,
+        limit: int = 100,
+        *,
+        stored_before: datetime | None = None,
+        channels: Collection[Channel] | None = None,
     ) -> Sequence[RawMessage]:
         """Raw messages committed but not yet turned into a report (after a crash, say), oldest first;
-        with `stored_before`, only those stored before that time."""
+        with `stored_before`, only those stored before that time; with `channels`, only theirs."""
         stmt = (
             select(messages)
             .where(messages.c.handled.is_(False), messages.c.report_id.is_(None))
@@ -275,9 +305,23 @@ class SqlReportStore:
         )
         if stored_before is not None:
             stmt = stmt.where(messages.c.created_at < stored_before)
+        if channels is not None:
+            stmt = stmt.where(messages.c.channel.in_(sorted(c.value for c in channels)))
         async with self._read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [self._message(row) for row in rows]
+
+    async def unprocessed_among(self, message_pks: Collection[int]) -> set[int]:
+        """Those of `message_pks` that still have neither a report nor the handled mark."""
+        if not message_pks:
+            return set()
+        stmt = select(messages.c.pk).where(
+            messages.c.pk.in_(sorted(message_pks)),
+            messages.c.handled.is_(False),
+            messages.c.report_id.is_(None),
+        )
+        async with self._read() as conn:
+            return set((await conn.execute(stmt)).scalars())
 
     async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
         """Record that a raw message needs no new report; link it to `report_id` when one is given."""
@@ -297,7 +341,7 @@ class SqlReportStore:
 
     async def _index_text(self, conn: AsyncConnection, report_pk: int, text: str) -> None:
         """Add the text's search terms to the report's (storage/search.py)."""
-        terms = term_ids(pairs(text), self._codec.lookup)
+        terms = self._terms(text)
         if not terms:
             return
         known = set(
@@ -311,7 +355,25 @@ class SqlReportStore:
         )
         fresh = terms - known
         if fresh:
-            await conn.execute(search_terms.insert(), [{"term": t, "report_id": report_pk} for t in fresh])
+            await self._insert_terms(conn, [(t, report_pk) for t in fresh])
+
+    def _terms(self, text: str) -> set[int]:
+        """The search terms of a text (storage/search.py), each bigram's hash computed once per
+        process: a few thousand bigrams make up most texts, and a report has a hundred or more."""
+        return {self._term_id(gram) for gram in pairs(text)}
+
+    @staticmethod
+    async def _insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
+        """Insert (term, report pk) rows. A report adds a hundred or more of these two integers, so
+        they go to the driver's executemany as they are: SQLAlchemy's per-row parameter handling
+        cost more than the database's work."""
+        if not rows:
+            return
+        if conn.dialect.paramstyle == "qmark":
+            sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
+        else:  # asyncpg through SQLAlchemy: numeric_dollar
+            sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
+        await conn.exec_driver_sql(sql, list(rows))
 
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]:
         """The messages of a report, in arrival order."""
@@ -336,80 +398,191 @@ class SqlReportStore:
         decision, queue the acknowledgement and write the audit entry. Idempotent per message.
 
         `{tracking_number}` in the acknowledgement's text becomes the number allocated here."""
-        async with self._write() as conn:
-            # FOR UPDATE makes a concurrent call for the same message wait and then see the report.
-            msg = (
-                (await conn.execute(select(messages).where(messages.c.pk == message_pk).with_for_update()))
-                .mappings()
-                .one_or_none()
-            )
-            if msg is None:
-                raise LookupError(f"no message with pk {message_pk}")
-            if msg["report_id"] is not None:
-                return await self._one_report(conn, reports.c.pk == msg["report_id"])
+        item = NewReport(message_pk, tracking_prefix, decision, state, ack)
+        [report] = await self.create_reports([item], now=now)
+        return report
 
-            inspection_id: str = msg["inspection_id"]
+    async def create_reports(self, items: Sequence[NewReport], *, now: datetime) -> list[Report]:
+        """`create_report` for many messages in one transaction, a few statements for the lot
+        (each table is written once, with all its rows); the reports come back in `items`' order.
+
+        A message that already has a report (a redelivery, a sweep racing the process that took it
+        in) gets that report back and nothing new."""
+        if not items:
+            return []
+        if len({i.message_pk for i in items}) != len(items):
+            raise ValueError("a message appears twice in one batch")
+        async with self._write() as conn:
+            # FOR UPDATE (in pk order, so two batches cannot deadlock) makes a concurrent batch for
+            # the same messages wait, then see their reports.
+            rows = (
+                (
+                    await conn.execute(
+                        select(messages)
+                        .where(messages.c.pk.in_([i.message_pk for i in items]))
+                        .order_by(messages.c.pk)
+                        .with_for_update()
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            by_pk = {row["pk"]: row for row in rows}
+            missing = [i.message_pk for i in items if i.message_pk not in by_pk]
+            if missing:
+                raise LookupError(f"no message with pk {missing[0]}")
+            done = {row["report_id"] for row in rows if row["report_id"] is not None}
+            fresh = [i for i in items if by_pk[i.message_pk]["report_id"] is None]
+            created = await self._insert_reports(conn, fresh, by_pk, now) if fresh else {}
+            existing = {}
+            if done:
+                found = await self._reports(conn, reports.c.pk.in_(done), limit=len(done))
+                existing = {r.pk: r for r in found}
+        return [
+            created[i.message_pk] if i.message_pk in created else existing[by_pk[i.message_pk]["report_id"]]
+            for i in items
+        ]
+
+    async def _insert_reports(
+        self,
+        conn: AsyncConnection,
+        items: Sequence[NewReport],
+        by_pk: Mapping[int, RowMapping],
+        now: datetime,
+    ) -> dict[int, Report]:
+        """Number and insert the reports of `items` (messages without one) with everything that goes
+        with them; returns them by message pk."""
+        numbers = await self._allocate_numbers(
+            conn, [by_pk[i.message_pk]["inspection_id"] for i in items], now
+        )
+        report_rows = []
+        for item, number in zip(items, numbers, strict=True):
+            msg = by_pk[item.message_pk]
+            report_rows.append(
+                {
+                    "inspection_id": msg["inspection_id"],
+                    "tracking_number": f"{item.tracking_prefix}-{number:04d}",
+                    "number": number,
+                    "state": item.state,
+                    "channel": msg["channel"],
+                    "sender": msg["sender"],  # already sealed: copied as stored
+                    "sender_hash": msg["sender_hash"],
+                    "scope": item.decision.scope.value,
+                    "category": item.decision.category.value,
+                    "confidence": item.decision.confidence,
+                    "priority": queue_priority(item.decision),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        # Plain executemany (no RETURNING: with it SQLite would be sent one INSERT per row to keep
+        # the order), then the new pks by their tracking numbers, which are unique.
+        await conn.execute(reports.insert(), report_rows)
+        numbered = [row["tracking_number"] for row in report_rows]
+        found = await conn.execute(
+            select(reports.c.tracking_number, reports.c.pk).where(reports.c.tracking_number.in_(numbered))
+        )
+        pk_of: dict[str, int] = {number: pk for number, pk in found.all()}
+        report_pks = [pk_of[number] for number in numbered]
+        await conn.execute(
+            update(messages)
+            .where(messages.c.pk == bindparam("m_pk"))
+            .values(report_id=bindparam("r_pk"), handled=True),
+            [{"m_pk": i.message_pk, "r_pk": pk} for i, pk in zip(items, report_pks, strict=True)],
+        )
+        await self._insert_terms(
+            conn,
+            [
+                (term, pk)
+                for item, pk in zip(items, report_pks, strict=True)
+                for term in self._terms(self._codec.unseal(by_pk[item.message_pk]["text"]))
+            ],
+        )
+        await conn.execute(
+            decisions.insert(),
+            [
+                {
+                    "report_id": pk,
+                    "kind": "suggested",
+                    "body": item.decision.model_dump(mode="json"),
+                    "actor": "system",
+                    "created_at": now,
+                }
+                for item, pk in zip(items, report_pks, strict=True)
+            ],
+        )
+        acks = [
+            # Plain replace, not str.format: the text may hold other braces.
+            (pk, replace(item.ack, text=item.ack.text.replace(TRACKING_PLACEHOLDER, row["tracking_number"])))
+            for item, pk, row in zip(items, report_pks, report_rows, strict=True)
+            if item.ack is not None
+        ]
+        if acks:
+            await self._insert_acks(conn, acks, now, returning=False)
+        await self._insert_audits(
+            conn,
+            [
+                _AuditRow(
+                    actor="system",
+                    action="report.created",
+                    report_id=pk,
+                    detail={
+                        "tracking_number": row["tracking_number"],
+                        "scope": item.decision.scope.value,
+                        "category": item.decision.category.value,
+                    },
+                )
+                for item, pk, row in zip(items, report_pks, report_rows, strict=True)
+            ],
+            now,
+        )
+        return {
+            item.message_pk: Report(
+                pk=pk,
+                inspection_id=row["inspection_id"],
+                tracking_number=row["tracking_number"],
+                state=item.state,
+                channel=Channel(row["channel"]),
+                created_at=now,
+                updated_at=now,
+                decision=item.decision,
+                sender=self._unseal(row["sender"]),
+            )
+            for item, pk, row in zip(items, report_pks, report_rows, strict=True)
+        }
+
+    @staticmethod
+    async def _allocate_numbers(
+        conn: AsyncConnection, inspection_ids: Sequence[str], now: datetime
+    ) -> list[int]:
+        """The next tracking numbers, one per entry of `inspection_ids`, in order, each inspection
+        counting on from its own last number."""
+        wanted: dict[str, int] = {}
+        for inspection_id in inspection_ids:
+            wanted[inspection_id] = wanted.get(inspection_id, 0) + 1
+        first: dict[str, int] = {}
+        for inspection_id, count in sorted(wanted.items()):
             await conn.execute(
                 _insert_ignoring_conflict(conn, inspections, "id").values(
                     id=inspection_id, next_number=1, created_at=now
                 )
             )
-            # The row lock of this UPDATE serialises numbering per inspection on PostgreSQL; on SQLite
-            # the transaction already holds the database's write lock.
-            next_number = (
+            # The row lock of this UPDATE serialises numbering per inspection on PostgreSQL; on
+            # SQLite the transaction already holds the database's write lock.
+            after = (
                 await conn.execute(
                     update(inspections)
                     .where(inspections.c.id == inspection_id)
-                    .values(next_number=inspections.c.next_number + 1)
+                    .values(next_number=inspections.c.next_number + count)
                     .returning(inspections.c.next_number)
                 )
             ).scalar_one()
-            number = int(next_number) - 1
-            tracking_number = f"{tracking_prefix}-{number:04d}"
-
-            report_pk = (
-                await conn.execute(
-                    reports.insert()
-                    .values(
-                        inspection_id=inspection_id,
-                        tracking_number=tracking_number,
-                        number=number,
-                        state=state,
-                        channel=msg["channel"],
-                        sender=msg["sender"],  # already sealed: copied as stored
-                        sender_hash=msg["sender_hash"],
-                        scope=decision.scope.value,
-                        category=decision.category.value,
-                        confidence=decision.confidence,
-                        priority=queue_priority(decision),
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(reports.c.pk)
-                )
-            ).scalar_one()
-            await conn.execute(
-                update(messages).where(messages.c.pk == message_pk).values(report_id=report_pk, handled=True)
-            )
-            await self._index_text(conn, report_pk, self._codec.unseal(msg["text"]))
-            await self._insert_decision(conn, report_pk, decision, kind="suggested", actor="system", now=now)
-            if ack is not None:
-                # Plain replace, not str.format: the text may hold other braces.
-                text = ack.text.replace(TRACKING_PLACEHOLDER, tracking_number)
-                await self._insert_ack(conn, report_pk, replace(ack, text=text), now)
-            await self._insert_audit(
-                conn,
-                actor="system",
-                action="report.created",
-                report_id=report_pk,
-                detail={
-                    "tracking_number": tracking_number,
-                    "scope": decision.scope.value,
-                    "category": decision.category.value,
-                },
-                now=now,
-            )
-            return await self._one_report(conn, reports.c.pk == report_pk)
+            first[inspection_id] = int(after) - count
+        numbers = []
+        for inspection_id in inspection_ids:
+            numbers.append(first[inspection_id])
+            first[inspection_id] += 1
+        return numbers
 
     async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
         """Record a new suggested decision (after more of the message arrived), unless an officer
@@ -507,15 +680,36 @@ class SqlReportStore:
         self, *, inspection_id: str, channel: Channel, sender: str, since: datetime
     ) -> Report | None:
         """The sender's newest report on this channel opened since `since` (a later part joins it)."""
+        found = await self.recent_reports_of(
+            inspection_id=inspection_id, channel=channel, senders=[sender], since=since
+        )
+        return found.get(sender)
+
+    async def recent_reports_of(
+        self, *, inspection_id: str, channel: Channel, senders: Collection[str], since: datetime
+    ) -> dict[str, Report]:
+        """Each sender's newest report on this channel opened since `since`, by sender (one query)."""
+        by_hash = {self._codec.lookup(sender): sender for sender in senders}
+        if not by_hash:
+            return {}
         where = and_(
             reports.c.inspection_id == inspection_id,
             reports.c.channel == channel.value,
-            reports.c.sender_hash == self._codec.lookup(sender),
+            reports.c.sender_hash.in_(sorted(by_hash)),
             reports.c.created_at >= since,
         )
         async with self._read() as conn:
-            found = await self._reports(conn, where, limit=1)
-        return found[0] if found else None
+            # Recent reports of a handful of senders: few rows, newest first, the first per sender wins.
+            stmt = select(reports.c.pk, reports.c.sender_hash).where(where)
+            rows = (await conn.execute(stmt.order_by(reports.c.created_at.desc(), reports.c.pk.desc()))).all()
+            newest: dict[str, int] = {}
+            for pk, sender_hash in rows:
+                newest.setdefault(sender_hash, pk)
+            if not newest:
+                return {}
+            found = await self._reports(conn, reports.c.pk.in_(newest.values()), limit=len(newest))
+        pks = {pk: sender_hash for sender_hash, pk in newest.items()}
+        return {by_hash[pks[r.pk]]: r for r in found}
 
     async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]:
         """The newest reports of one inspection (or of all when None), newest first."""
@@ -593,39 +787,64 @@ class SqlReportStore:
     async def _insert_ack(
         self, conn: AsyncConnection, report_id: int | None, ack: NewAck, now: datetime
     ) -> RowMapping:
-        recipient_hash = self._codec.lookup(ack.recipient)
+        [row] = await self._insert_acks(conn, [(report_id, ack)], now)
+        return row
+
+    async def _insert_acks(
+        self,
+        conn: AsyncConnection,
+        acks: Sequence[tuple[int | None, NewAck]],
+        now: datetime,
+        *,
+        returning: bool = True,
+    ) -> list[RowMapping]:
+        """Queue acknowledgements (report id, ack) in one statement; their rows, in order (none
+        unless `returning`: asking for them makes SQLite insert row by row)."""
+        hashes = [self._codec.lookup(ack.recipient) for _, ack in acks]
         # Every path that queues a message comes through here, so an opted-out recipient is caught
         # once for all of them; the item is kept, failed, so that officers see why nothing went.
-        opted_out = await self._opted_out(conn, ack.channel, recipient_hash)
-        stmt = (
-            outbox.insert()
-            .values(
-                report_id=report_id,
-                channel=ack.channel.value,
-                recipient=self._codec.seal(ack.recipient),
-                recipient_hash=recipient_hash,
-                text=self._codec.seal(ack.text),
-                kind=ack.kind,
-                state="failed" if opted_out else "pending",
-                attempts=0,
-                next_attempt_at=now,
-                last_error=self._codec.seal(OPTED_OUT_ERROR) if opted_out else None,
-                created_at=now,
+        stopped = await self._opted_out_among(conn, set(hashes))
+        values = []
+        for (report_id, ack), recipient_hash in zip(acks, hashes, strict=True):
+            opted_out = (ack.channel.value, recipient_hash) in stopped
+            values.append(
+                {
+                    "report_id": report_id,
+                    "channel": ack.channel.value,
+                    "recipient": self._codec.seal(ack.recipient),
+                    "recipient_hash": recipient_hash,
+                    "text": self._codec.seal(ack.text),
+                    "kind": ack.kind,
+                    "state": "failed" if opted_out else "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": self._codec.seal(OPTED_OUT_ERROR) if opted_out else None,
+                    "created_at": now,
+                }
             )
-            .returning(*outbox.c)
+        if not returning:
+            await conn.execute(outbox.insert(), values)
+            return []
+        result = await conn.execute(
+            outbox.insert().returning(*outbox.c, sort_by_parameter_order=True), values
         )
-        return (await conn.execute(stmt)).mappings().one()
+        return list(result.mappings().all())
 
     # --- opt-outs (STOP / 退订) -----------------------------------------------------------------
 
     @staticmethod
     async def _opted_out(conn: AsyncConnection, channel: Channel, address_hash: str) -> bool:
+        return (channel.value, address_hash) in await SqlReportStore._opted_out_among(conn, {address_hash})
+
+    @staticmethod
+    async def _opted_out_among(conn: AsyncConnection, address_hashes: set[str]) -> set[tuple[str, str]]:
+        """The (channel, address hash) pairs among `address_hashes` that sent STOP."""
         found = await conn.execute(
-            select(opt_outs.c.pk).where(
-                opt_outs.c.channel == channel.value, opt_outs.c.sender_hash == address_hash
+            select(opt_outs.c.channel, opt_outs.c.sender_hash).where(
+                opt_outs.c.sender_hash.in_(sorted(address_hashes))
             )
         )
-        return found.first() is not None
+        return {(channel, address_hash) for channel, address_hash in found.all()}
 
     async def set_opted_out(self, channel: Channel, address: str, opted_out: bool, now: datetime) -> bool:
         """Record STOP (True) or START (False) from `address`; returns whether anything changed."""
@@ -668,18 +887,23 @@ class SqlReportStore:
             rows = (await conn.execute(stmt)).mappings().all()
         return [self._outbox_item(row) for row in rows]
 
-    async def sent_recently(self, *, channel: Channel, recipient: str, kind: str, since: datetime) -> int:
-        """How many acknowledgements of this kind (any kind for "*") were queued to this recipient
-        since `since`."""
-        stmt = select(func.count()).where(
+    async def recent_acks(
+        self, *, channel: Channel, recipients: Collection[str], since: datetime
+    ) -> dict[str, list[tuple[str, datetime]]]:
+        """The (kind, queued at) of the acknowledgements queued to each recipient since `since`."""
+        by_hash = {self._codec.lookup(r): r for r in recipients}
+        if not by_hash:
+            return {}
+        stmt = select(outbox.c.recipient_hash, outbox.c.kind, outbox.c.created_at).where(
             outbox.c.channel == channel.value,
-            outbox.c.recipient_hash == self._codec.lookup(recipient),
+            outbox.c.recipient_hash.in_(sorted(by_hash)),
             outbox.c.created_at >= since,
         )
-        if kind != ANY_KIND:
-            stmt = stmt.where(outbox.c.kind == kind)
+        found: dict[str, list[tuple[str, datetime]]] = {r: [] for r in recipients}
         async with self._read() as conn:
-            return int((await conn.execute(stmt)).scalar_one())
+            for recipient_hash, kind, created_at in (await conn.execute(stmt)).all():
+                found[by_hash[recipient_hash]].append((kind, created_at))
+        return found
 
     async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:
         """Take due pending items (and items of a worker whose claim ran out) for sending."""
@@ -785,26 +1009,40 @@ class SqlReportStore:
         detail: dict[str, Any],
         now: datetime,
     ) -> None:
+        await SqlReportStore._insert_audits(conn, [_AuditRow(actor, action, report_id, detail)], now)
+
+    @staticmethod
+    async def _insert_audits(conn: AsyncConnection, entries: Sequence[_AuditRow], now: datetime) -> None:
+        """Append entries to the audit log's hash chain, in order, in one statement."""
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
         last = (
             await conn.execute(select(audit_log.c.entry_hash).order_by(audit_log.c.pk.desc()).limit(1))
         ).scalar_one_or_none()
         prev = last or GENESIS
-        # What is hashed must be what is read back: JSON round-trips the detail the same on both backends.
-        detail = json.loads(json.dumps(detail))
-        digest = entry_hash(prev, at=now, actor=actor, action=action, report_id=report_id, detail=detail)
-        await conn.execute(
-            audit_log.insert().values(
-                at=now,
-                actor=actor,
-                action=action,
-                report_id=report_id,
-                detail=detail,
-                prev_hash=prev,
-                entry_hash=digest,
+        rows = []
+        for entry in entries:
+            # What is hashed must be what is read back: JSON round-trips the detail the same on both
+            # backends.
+            detail = json.loads(json.dumps(entry.detail))
+            digest = entry_hash(
+                prev, at=now, actor=entry.actor, action=entry.action, report_id=entry.report_id, detail=detail
             )
-        )
+            rows.append(
+                {
+                    "at": now,
+                    "actor": entry.actor,
+                    "action": entry.action,
+                    "report_id": entry.report_id,
+                    "detail": detail,
+                    "prev_hash": prev,
+                    "entry_hash": digest,
+                }
+            )
+            prev = digest
+        # One executemany: the rows are inserted one after another in list order, so the pks (and
+        # `audit verify`, which follows them) see the chain in its order.
+        await conn.execute(audit_log.insert(), rows)
 
     async def audit(
         self, *, actor: str, action: str, report_id: int | None, detail: dict[str, Any], now: datetime

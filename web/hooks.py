@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.base import WebhookRequest
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
-from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, parse_status
+from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, status_of
 from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent
 from intake.models import Channel
@@ -85,8 +85,8 @@ def hooks_router(settings: Settings) -> APIRouter:
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
-            ch.sms_webhook.verify(_public_request(request, settings, body))
-            receipt = await ch.sms.take(body)
+            form = ch.sms_webhook.verify(_public_request(request, settings, body))
+            receipt = await ch.sms.take(form)
         except UnsupportedEvent:
             return _twiml()
         except InboundError as exc:
@@ -108,8 +108,7 @@ def hooks_router(settings: Settings) -> APIRouter:
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
-            ch.sms_webhook.verify(_public_request(request, settings, body))
-            status = parse_status(body)
+            status = status_of(ch.sms_webhook.verify(_public_request(request, settings, body)))
         except UnsupportedEvent:
             return _twiml()
         except InboundError as exc:

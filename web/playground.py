@@ -317,6 +317,8 @@ class Playground:
         assert self._app is not None
         rt = self._app.state.rt
         channels = self._app.state.channels
+        if channels.sms is not None:
+            await channels.sms.drain()  # the SMS webhook answers on commit; the report follows
         if channels.telegram is not None:
             await channels.telegram.sweep()  # drafts left quiet past the idle time are filed
         while await rt.worker.run_once():

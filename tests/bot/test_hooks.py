@@ -31,9 +31,19 @@ SECRET = "hook-secret"
 async def app_client(tmp_path: Path, **overrides: Any) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     settings = Settings(data_dir=tmp_path / "data", public_url=PUBLIC, _env_file=None, **overrides)  # type: ignore[call-arg]
     app = create_app(settings)
+
+    async def settle(response: httpx.Response) -> None:
+        # The SMS webhook answers once the message is committed and its report follows moments
+        # later (bot/deferred.py); these tests look at the report right after, so they wait for it.
+        channels = app.state.channels
+        if response.request.url.path == "/hooks/sms" and channels.sms is not None:
+            await channels.sms.drain()
+
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", event_hooks={"response": [settle]}
+        ) as client:
             yield client, app
 
 

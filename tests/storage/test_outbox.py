@@ -102,19 +102,18 @@ async def test_concurrent_claimers_never_share_a_row(store: SqlReportStore, db_u
     assert set(everything) == expected
 
 
-async def test_sent_recently(store: SqlReportStore) -> None:
+async def test_recent_acks_by_recipient(store: SqlReportStore) -> None:
+    other = "+8613000000000"
     await store.enqueue_ack(None, ack(), NOW - timedelta(hours=2))
     await store.enqueue_ack(None, ack(), NOW)
     await store.enqueue_ack(None, NewAck(Channel.SMS, SENDER, "?", "no_content_prompt"), NOW)
-    await store.enqueue_ack(None, ack(recipient="+8613000000000"), NOW)
+    await store.enqueue_ack(None, ack(recipient=other), NOW)
     await store.enqueue_ack(None, NewAck(Channel.TELEGRAM, SENDER, "ok", "in_scope"), NOW)
     since = NOW - timedelta(hours=1)
-    assert await store.sent_recently(channel=Channel.SMS, recipient=SENDER, kind="in_scope", since=since) == 1
-    assert await store.sent_recently(channel=Channel.SMS, recipient=SENDER, kind="*", since=since) == 2
-    assert (
-        await store.sent_recently(
-            channel=Channel.SMS, recipient=SENDER, kind="in_scope", since=NOW - timedelta(hours=3)
-        )
-        == 2
-    )
-    assert await store.sent_recently(channel=Channel.EMAIL, recipient=SENDER, kind="*", since=since) == 0
+    found = await store.recent_acks(channel=Channel.SMS, recipients=[SENDER, other, "+861"], since=since)
+    assert sorted(found[SENDER]) == [("in_scope", NOW), ("no_content_prompt", NOW)]
+    assert found[other] == [("in_scope", NOW)]
+    assert found["+861"] == []
+    longer = await store.recent_acks(channel=Channel.SMS, recipients=[SENDER], since=NOW - timedelta(hours=3))
+    assert len(longer[SENDER]) == 3
+    assert await store.recent_acks(channel=Channel.EMAIL, recipients=[SENDER], since=since) == {SENDER: []}

@@ -54,8 +54,16 @@ class Harness:
             pass
 
     async def sms(self, sid: str, body: str, sender: str) -> httpx.Response:
-        """Post a Twilio-signed inbound SMS webhook."""
-        return await self.client.post(**sms_post(sms_form(sid, body, sender)))
+        """Post a Twilio-signed inbound SMS webhook and wait for its deferred processing."""
+        response = await self.client.post(**sms_post(sms_form(sid, body, sender)))
+        await self.settle()
+        return response
+
+    async def settle(self) -> None:
+        """Wait until the committed SMS have been processed (their reports opened)."""
+        channels = self.app.state.channels
+        if channels.sms is not None:
+            await channels.sms.drain()
 
     async def telegram_update(self, update: dict[str, Any]) -> httpx.Response:
         """Post a Telegram update with the webhook secret."""

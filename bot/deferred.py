@@ -1,0 +1,107 @@
+"""Messages a webhook has committed, processed moments later and in batches.
+
+The webhook answers the provider as soon as the raw message is committed (that commit is what
+its 200 promises). Deciding, numbering and queueing the acknowledgement follow here, for every
+message that arrived in the meantime at once: one transaction with a dozen statements per batch
+instead of a dozen per message. That is what lets one process keep up with a burst, and keeps
+the provider's wait (Twilio gives up after 15 s) short whatever the database is doing.
+
+Nothing is lost if the process dies in between: a committed message without a report is taken
+by the next start's recovery or by the running service's sweep (`IntakeService.sweep`), and every
+step after the commit is idempotent per message, so a message taken twice opens one report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Final
+
+from intake.errors import StorageError
+from intake.ports import RawMessage
+
+log = logging.getLogger(__name__)
+
+# A batch larger than this is split: one transaction stays short, and the row locks with it.
+MAX_BATCH: Final = 200
+
+# On shutdown, how long what is queued may still be processed before the rest is left to recovery.
+CLOSE_WAIT_S: Final = 10.0
+
+ProcessBatch = Callable[[Sequence[RawMessage]], Awaitable[object]]
+
+
+class DeferredIntake:
+    """An in-process queue of committed messages and the one task that processes it.
+
+    Batches form by themselves: while one is being written, the next arrivals wait and are taken
+    together, so a quiet hour processes each message at once and a burst in large batches."""
+
+    def __init__(self, process: ProcessBatch, *, max_batch: int = MAX_BATCH) -> None:
+        self._process = process
+        self._max_batch = max_batch
+        self._pending: list[RawMessage] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> int:
+        """How many committed messages wait to be processed in this process."""
+        return len(self._pending)
+
+    def put(self, raw: RawMessage) -> None:
+        """Queue a committed message; the processing task starts on first use, in the caller's loop."""
+        self._pending.append(raw)
+        self._idle.clear()
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="deferred-intake")
+
+    async def drain(self) -> None:
+        """Wait until everything queued so far has been processed (or given up on)."""
+        await self._idle.wait()
+
+    async def aclose(self) -> None:
+        """Process what is queued (for at most `CLOSE_WAIT_S`), then stop the task. What is left
+        stays committed and is recovered at the next start."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_WAIT_S):
+                await self.drain()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        if self._pending:
+            log.warning("%d committed messages left for recovery at the next start", len(self._pending))
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+                await self._take(batch)
+            self._idle.set()
+
+    async def _take(self, batch: list[RawMessage]) -> None:
+        try:
+            await self._process(batch)
+            return
+        except StorageError as exc:
+            # The messages stay committed without a report: the sweep takes them when the database
+            # is back. Nothing personal in the line: provider ids are the providers' own.
+            log.warning("%d committed messages not processed (%s); left for the sweep", len(batch), exc)
+            return
+        except Exception:
+            if len(batch) == 1:
+                log.exception("committed message %d could not be processed", batch[0].pk)
+                return
+        # One message the pipeline cannot take must not hold back the others in its batch.
+        for raw in batch:
+            await self._take([raw])

@@ -1,0 +1,222 @@
+"""The SMS webhook answers on the commit; reports follow in batches (bot/deferred.py).
+
+The batch path must give the same result as taking the messages one by one: one report per
+matter, parts of one SMS joined, numbers in arrival order without gaps, one acknowledgement each,
+an audit chain that verifies; and a failure in the batch loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.deferred import DeferredIntake
+from bot.joining import ChannelIntake
+from intake.errors import StorageError
+from intake.inspection import bundled_inspections, load_inspection
+from intake.models import Channel, InboundMessage
+from intake.pipeline import decide, status_query
+from intake.ports import RawMessage
+from intake.service import IntakeService
+from storage.store import SqlReportStore
+from tests.bot.test_hooks import sms_form, sms_post
+from tests.fakes.intake import FakeClock
+from tests.trust.harness import running, settings_for
+
+START = datetime(2021, 4, 1, 2, 0, tzinfo=UTC)  # inside the Mengzhou inspection's period
+
+
+def _raw(pk: int) -> RawMessage:
+    return RawMessage(
+        pk=pk, inspection_id="x", channel=Channel.SMS, provider_id=f"SM{pk}", sender=None, text="",
+        subject=None, received_at=START, report_id=None, payload=None, handled=False,
+    )  # fmt: skip
+
+
+async def test_batches_form_while_one_is_being_written() -> None:
+    gate = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        batches.append([r.pk for r in raws])
+        await gate.wait()
+
+    queue = DeferredIntake(process, max_batch=3)
+    queue.put(_raw(1))
+    await asyncio.sleep(0)  # the task takes the first message alone and blocks on the gate
+    for pk in range(2, 7):
+        queue.put(_raw(pk))
+    assert queue.pending == 5
+    gate.set()
+    await queue.drain()
+    assert batches == [[1], [2, 3, 4], [5, 6]]
+    assert queue.pending == 0
+    await queue.aclose()
+
+
+async def test_one_bad_message_does_not_hold_back_its_batch() -> None:
+    done: list[int] = []
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        if any(r.pk == 2 for r in raws):
+            raise ValueError("the pipeline cannot take message 2")
+        done.extend(r.pk for r in raws)
+
+    queue = DeferredIntake(process)
+    for pk in (1, 2, 3):
+        queue.put(_raw(pk))
+    await queue.drain()
+    assert done == [1, 3]  # retried one by one; 2 stays committed for the sweep
+    await queue.aclose()
+
+
+async def test_a_database_failure_leaves_the_batch_to_the_sweep_and_goes_on() -> None:
+    calls: list[list[int]] = []
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        calls.append([r.pk for r in raws])
+        if len(calls) == 1:
+            raise StorageError("database write failed")
+
+    queue = DeferredIntake(process)
+    queue.put(_raw(1))
+    queue.put(_raw(2))
+    await queue.drain()
+    queue.put(_raw(3))
+    await queue.drain()
+    assert calls == [[1, 2], [3]]  # no retry storm against a database that is down
+    await queue.aclose()
+
+
+async def test_closing_processes_what_is_queued() -> None:
+    done: list[int] = []
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        await asyncio.sleep(0.01)
+        done.extend(r.pk for r in raws)
+
+    queue = DeferredIntake(process)
+    for pk in range(1, 4):
+        queue.put(_raw(pk))
+    await queue.aclose()
+    assert sorted(done) == [1, 2, 3]
+
+
+async def _commit(intake: ChannelIntake, sid: str, sender: str, text: str) -> RawMessage:
+    message = InboundMessage(id=sid, text=text, channel=Channel.SMS, sender=sender)
+    return (await intake.commit(message)).message
+
+
+async def test_a_batch_opens_joins_and_answers_like_one_by_one(store: SqlReportStore) -> None:
+    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
+    clock = FakeClock(START)
+    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, clock)
+    intake = ChannelIntake(service)
+    earlier = await _commit(intake, "SM0", "+8613900000009", "反映西虢镇某村党支部书记在低保评定中优亲厚友，")
+    [before] = await intake.proceed_many([earlier], join_window=timedelta(minutes=2), redecide_with="")
+    assert before.tracking_number == "MZ1-0001"
+    clock.advance(seconds=20)
+
+    part1 = "我是西虢镇的村民，想反映我们村里的一些情况，去年村里修路的时候，"
+    part2 = "村支书李某把修路的工程款截留了二十多万，还收受包工头的红包。"
+    batch = [
+        await _commit(intake, "SM1", "+8613900000001", part1),
+        await _commit(intake, "SM2", "+8613900000002", "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。"),
+        await _commit(intake, "SM3", "+8613900000001", part2),  # the rest of SM1
+        await _commit(intake, "SM4", "+8613900000009", "把自家亲属都评上了低保。"),  # continues MZ1-0001
+        await _commit(intake, "SM5", "+8613900000003", "查询 MZ1-0001"),  # not the sender's own
+        await _commit(intake, "SM6", "+8613900000004", ""),
+    ]
+    receipts = await intake.proceed_many(batch, join_window=timedelta(minutes=2), redecide_with="")
+
+    numbers = [r.tracking_number for r in receipts]
+    assert numbers == ["MZ1-0002", "MZ1-0003", "MZ1-0002", "MZ1-0001", None, "MZ1-0004"]
+    joined = await store.get_report("MZ1-0002")
+    assert joined is not None
+    assert [m.text for m in await store.report_messages(joined.pk)] == [part1, part2]
+    # Decided again on the whole text: the accusation is only in the second part.
+    assert (joined.decision.scope.value, joined.decision.category.value) == ("in_scope", "accusation")
+    first = await store.get_report("MZ1-0001")
+    assert first is not None and len(await store.report_messages(first.pk)) == 2
+    # One acknowledgement per report, with its own number; the joined parts add none.
+    for number in ("MZ1-0001", "MZ1-0002", "MZ1-0003", "MZ1-0004"):
+        report = await store.get_report(number)
+        assert report is not None
+        [ack] = await store.report_acks(report.pk)
+        assert ack.kind == "no_content_prompt" if number == "MZ1-0004" else number in ack.text
+    assert await store.unprocessed_messages() == []
+    assert (await store.verify_audit_chain()).ok
+    # Taken again (a sweep racing the process that took them): nothing new.
+    again = await intake.proceed_many(batch, join_window=timedelta(minutes=2), redecide_with="")
+    assert [r.tracking_number for r in again] == [None] * len(batch)
+    assert len(await store.latest_reports(None)) == 4
+    answered = await store.recent_acks(channel=Channel.SMS, recipients=["+8613900000003"], since=START)
+    assert [kind for kind, _ in answered["+8613900000003"]] == ["status"]  # answered once
+
+
+async def test_create_reports_is_idempotent_per_message_and_numbers_in_order(store: SqlReportStore) -> None:
+    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
+    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, FakeClock(START))
+    intake = ChannelIntake(service)
+    raws = [
+        await _commit(intake, f"SMb{i}", f"+86139000100{i:02d}", f"西虢镇第{i}村村主任侵占集体土地。")
+        for i in range(30)
+    ]
+    first = await service.process_many(raws[:10])
+    # A batch that overlaps one already written (two processes on one database): those come back as
+    # they were, the rest are numbered on.
+    second = await service.process_many(raws[5:30])
+    assert [r.tracking_number for r in first] == [f"MZ1-{n:04d}" for n in range(1, 11)]
+    assert [r.tracking_number for r in second] == [f"MZ1-{n:04d}" for n in range(6, 31)]
+    assert len(await store.latest_reports(None, limit=100)) == 30
+    outbox_texts = [
+        a.text for r in await store.latest_reports(None, limit=100) for a in await store.report_acks(r.pk)
+    ]
+    assert len(outbox_texts) == 30
+
+
+async def test_the_webhook_answers_before_the_report_is_written(tmp_path: Path) -> None:
+    async with running(settings_for(tmp_path / "data")) as h:
+        sms = h.app.state.channels.sms
+        gate = asyncio.Event()
+        real = sms.deferred
+
+        async def held(raws: Sequence[RawMessage]) -> None:
+            await gate.wait()
+            await sms.intake.proceed_many(raws, join_window=sms.join_window, redecide_with="")
+
+        sms.deferred = DeferredIntake(held)
+        try:
+            form = sms_form("SMearly", "举报西虢镇党委书记收受工程老板红包。", "+8613911112222")
+            response = await h.client.post(**sms_post(form))
+            assert response.status_code == 200
+            # Stored (what the 200 promises), not yet decided.
+            assert len(await h.rt.store.unprocessed_messages()) == 1
+            assert await h.rt.store.latest_reports(None) == []
+            gate.set()
+            await sms.drain()
+            [report] = await h.rt.store.latest_reports(None)
+            assert await h.rt.store.unprocessed_messages() == []
+            assert len(await h.rt.store.report_acks(report.pk)) == 1
+        finally:
+            await sms.deferred.aclose()
+            sms.deferred = real
+
+
+@pytest.mark.parametrize("n", [40])
+async def test_a_burst_of_webhooks_gets_one_report_each(tmp_path: Path, n: int) -> None:
+    async with running(settings_for(tmp_path / "data")) as h:
+        sms = h.app.state.channels.sms
+        forms = [
+            sms_form(f"SMburst{i}", f"举报西虢镇第{i}村支书收受红包。", f"+86139222{i:05d}") for i in range(n)
+        ]
+        responses = await asyncio.gather(*(h.client.post(**sms_post(f)) for f in forms))
+        assert {r.status_code for r in responses} == {200}
+        await sms.drain()
+        numbers = sorted(r.tracking_number for r in await h.rt.store.latest_reports(None, limit=n + 1))
+        assert numbers == [f"MZ1-{i:04d}" for i in range(1, n + 1)]
+        assert await h.rt.store.unprocessed_messages() == []
+        assert (await h.rt.store.verify_audit_chain()).ok
