@@ -2,6 +2,7 @@
 
     python -m bench.apps service PORT   # create_app(Settings()) from PETITION_* (no outbox worker)
     python -m bench.apps ceiling PORT   # a bare ASGI app: one INSERT of the message row per request
+    python -m bench.apps worker PORT    # the worker's intake job alone (PETITION_INTAKE_PROCESSING=worker)
 
 Both only ever listen on 127.0.0.1. The service runs without its outbox worker: the figure is
 intake (verify, store, decide, queue the acknowledgement), and sending is the worker's job.
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 
 HOST = "127.0.0.1"
+WORKER_NICE = 10
 TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 Scope = MutableMapping[str, Any]
@@ -76,6 +78,36 @@ class CeilingApp:
             )
 
 
+class IntakeWorkerApp:
+    """`petition worker`'s intake job (PETITION_INTAKE_PROCESSING=worker) and nothing else (no
+    outbox, no digest), behind an HTTP endpoint that answers once the job runs, for the harness."""
+
+    def __init__(self, settings: Any) -> None:
+        self._settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the job for the app's lifetime; answer every HTTP request 200."""
+        if scope["type"] == "lifespan":
+            import asyncio
+            import contextlib
+
+            from web.app import build_runtime, process_committed_forever
+
+            await receive()
+            rt = await build_runtime(self._settings)
+            job = asyncio.create_task(process_committed_forever(rt))
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+            await rt.store.close()  # type: ignore[attr-defined]
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
 def main() -> None:
     """Run one server on 127.0.0.1:PORT until terminated."""
     kind, port = sys.argv[1], int(sys.argv[2])
@@ -89,6 +121,12 @@ def main() -> None:
         app = create_app(settings, run_worker=False)
     elif kind == "ceiling":
         app = CeilingApp(settings.resolved_database_url())
+    elif kind == "worker":
+        import os
+
+        # As docs/deploy.md runs it (systemd Nice=10): on a shared machine the webhooks come first.
+        os.nice(WORKER_NICE)
+        app = IntakeWorkerApp(settings)
     else:
         raise SystemExit(f"unknown app {kind!r}")
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on")

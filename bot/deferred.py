@@ -20,12 +20,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
 from intake.errors import StorageError
-from intake.ports import RawMessage
+from intake.models import Channel
+from intake.ports import RawMessage, ReportStore
 
 log = logging.getLogger(__name__)
 
-# A batch larger than this is split: one transaction stays short, and the row locks with it.
-MAX_BATCH: Final = 200
+# A batch larger than this is split: one transaction stays short, and the locks with it (on
+# SQLite the whole database's write lock, which the webhooks wait for).
+MAX_BATCH: Final = 50
 
 # On shutdown, how long what is queued may still be processed before the rest is left to recovery.
 CLOSE_WAIT_S: Final = 10.0
@@ -105,3 +107,76 @@ class DeferredIntake:
         # One message the pipeline cannot take must not hold back the others in its batch.
         for raw in batch:
             await self._take([raw])
+
+
+# How often a worker looks for committed messages when the last look found none.
+POLL_INTERVAL_S: Final = 0.2
+
+
+class PolledIntake:
+    """The worker-side alternative to `DeferredIntake` (`PETITION_INTAKE_PROCESSING=worker`): the
+    serving processes only commit, and this takes committed messages of `channel` from the
+    database, oldest first, in batches. One worker at a time holds the job (a deployment-wide
+    lock), so two never take the same batch."""
+
+    def __init__(
+        self,
+        store: ReportStore,
+        process: ProcessBatch,
+        *,
+        channel: Channel = Channel.SMS,
+        max_batch: int = MAX_BATCH,
+        interval: float = POLL_INTERVAL_S,
+    ) -> None:
+        self._store = store
+        self._process = process
+        self._channel = channel
+        self._max_batch = max_batch
+        self._interval = interval
+        # Messages the pipeline failed on: skipped from then on (the sweep tries them again, and
+        # logs them), so that they cannot fill every batch and hold back the messages behind them.
+        self._failed: set[int] = set()
+
+    async def _batch(self) -> list[RawMessage]:
+        found = await self._store.unprocessed_messages(
+            limit=self._max_batch + len(self._failed), channels={self._channel}
+        )
+        return [raw for raw in found if raw.pk not in self._failed][: self._max_batch]
+
+    async def run_once(self) -> int:
+        """Process one batch of committed messages; returns how many were taken."""
+        batch = await self._batch()
+        if not batch:
+            return 0
+        try:
+            await self._process(batch)
+        except StorageError:
+            raise
+        except Exception:
+            if len(batch) == 1:
+                log.exception("committed message %d could not be processed", batch[0].pk)
+                self._failed.add(batch[0].pk)
+                return 1
+            for raw in batch:
+                await self._one(raw)
+        return len(batch)
+
+    async def _one(self, raw: RawMessage) -> None:
+        try:
+            await self._process([raw])
+        except StorageError:
+            raise
+        except Exception:
+            log.exception("committed message %d could not be processed", raw.pk)
+            self._failed.add(raw.pk)
+
+    async def run_forever(self) -> None:
+        """Take batches until cancelled; wait `interval` whenever there is nothing to take."""
+        while True:
+            try:
+                taken = await self.run_once()
+            except StorageError as exc:
+                log.warning("committed messages not processed (%s); trying again", exc)
+                taken = 0
+            if not taken:
+                await asyncio.sleep(self._interval)

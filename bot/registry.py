@@ -63,6 +63,8 @@ class ChannelConfig(Protocol):
     @property
     def telegram_polling(self) -> bool: ...
     @property
+    def intake_processing(self) -> str: ...
+    @property
     def smtp_url(self) -> str | None: ...
     @property
     def imap_url(self) -> str | None: ...
@@ -213,7 +215,7 @@ def build_channels(
     channels = Channels(intake, polling=config.telegram_polling)
     if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
         channels.sms_webhook = TwilioWebhook(config.twilio_auth_token)
-        channels.sms = SmsIntake(intake)
+        channels.sms = SmsIntake(intake, inline=config.intake_processing != "worker")
     if config.telegram_token and (config.telegram_secret or config.telegram_polling):
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
         channels.telegram = TelegramConversation(intake, channels.telegram_sender)

@@ -232,12 +232,16 @@ class SmsIntake:
     report, which is then decided again on the whole text.
 
     The webhook's work ends with the commit: the rest (joining, deciding, numbering, queueing the
-    acknowledgement) is done moments later in batches by `deferred` (bot/deferred.py)."""
+    acknowledgement) is done moments later in batches, by `deferred` in this process (`inline`), or
+    else by a worker process's `PolledIntake` (bot/deferred.py)."""
 
-    def __init__(self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW) -> None:
+    def __init__(
+        self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW, inline: bool = True
+    ) -> None:
         self.intake = intake
         self.join_window = join_window
-        self.deferred = DeferredIntake(self._process)
+        self.inline = inline
+        self.deferred = DeferredIntake(self.process)
 
     async def take(self, form: Mapping[str, str]) -> Receipt:
         """Accept the (verified) form of one inbound SMS: committed when this returns; its report is
@@ -262,7 +266,7 @@ class SmsIntake:
         raw = saved.message
         if saved.duplicate and (raw.handled or raw.report_id is not None):
             log.info("duplicate delivery of sms message %s", raw.provider_id)
-        else:
+        elif self.inline:
             # A redelivery of a message whose processing was lost is queued again: the processing
             # is idempotent per message.
             self.deferred.put(raw)
@@ -272,7 +276,8 @@ class SmsIntake:
         """Wait until every SMS taken so far has its report (or has been given up on)."""
         await self.deferred.drain()
 
-    async def _process(self, raws: Sequence[RawMessage]) -> None:
+    async def process(self, raws: Sequence[RawMessage]) -> None:
+        """Join, decide and open reports for committed SMS (the deferred part of `take`)."""
         # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
         await self.intake.proceed_many(raws, join_window=self.join_window, redecide_with="")
 

@@ -7,6 +7,7 @@ the first is idempotent per message, so a provider's retry or a recovery run cre
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -164,6 +165,8 @@ class IntakeService:
                 # with a placeholder and filled in there.
                 ack = self._ack_for(raw, decision, inspection, now, history)
                 items.append(NewReport(raw.pk, inspection.prefix, decision, state, ack))
+                # A decision takes a millisecond or so: the loop answers webhooks in between.
+                await asyncio.sleep(0)
             created = await self.store.create_reports(items, now=now)
             for raw, item, report in zip(plain, items, created, strict=True):
                 text = item.ack.text.replace(_NUMBER, report.tracking_number) if item.ack else None

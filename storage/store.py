@@ -151,8 +151,9 @@ class SqlReportStore:
         # SQLite's busy handler (1, 2, 5 ... 100 ms) before it looks again. Writers of this process
         # queue here instead and go in the moment the lock is free; other processes still meet the
         # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
-        # Bigram -> search term id (storage/search.py), bounded: some 5 MB at most.
-        self._term_id = functools.lru_cache(maxsize=1 << 15)(
+        # Bigram -> search term id (storage/search.py), bounded: some 13 MB at most. On the shared
+        # real messages two lookups in three hit it.
+        self._term_id = functools.lru_cache(maxsize=1 << 16)(
             lambda gram: next(iter(term_ids([gram], self._codec.lookup)))
         )
         self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
@@ -357,6 +358,12 @@ class SqlReportStore:
         if fresh:
             await self._insert_terms(conn, [(t, report_pk) for t in fresh])
 
+    async def _texts_of(self, message_pks: Sequence[int]) -> dict[int, str]:
+        stmt = select(messages.c.pk, messages.c.text).where(messages.c.pk.in_(message_pks))
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {pk: self._codec.unseal(stored) for pk, stored in rows}
+
     def _terms(self, text: str) -> set[int]:
         """The search terms of a text (storage/search.py), each bigram's hash computed once per
         process: a few thousand bigrams make up most texts, and a report has a hundred or more."""
@@ -412,6 +419,12 @@ class SqlReportStore:
             return []
         if len({i.message_pk for i in items}) != len(items):
             raise ValueError("a message appears twice in one batch")
+        # The search terms (a hundred keyed hashes a text) are worked out before the write lock is
+        # taken, and the loop is let go between texts, so that webhooks are answered meanwhile.
+        terms: dict[int, set[int]] = {}
+        for pk, body in (await self._texts_of([i.message_pk for i in items])).items():
+            terms[pk] = self._terms(body)
+            await asyncio.sleep(0)
         async with self._write() as conn:
             # FOR UPDATE (in pk order, so two batches cannot deadlock) makes a concurrent batch for
             # the same messages wait, then see their reports.
@@ -433,7 +446,7 @@ class SqlReportStore:
                 raise LookupError(f"no message with pk {missing[0]}")
             done = {row["report_id"] for row in rows if row["report_id"] is not None}
             fresh = [i for i in items if by_pk[i.message_pk]["report_id"] is None]
-            created = await self._insert_reports(conn, fresh, by_pk, now) if fresh else {}
+            created = await self._insert_reports(conn, fresh, by_pk, terms, now) if fresh else {}
             existing = {}
             if done:
                 found = await self._reports(conn, reports.c.pk.in_(done), limit=len(done))
@@ -448,6 +461,7 @@ class SqlReportStore:
         conn: AsyncConnection,
         items: Sequence[NewReport],
         by_pk: Mapping[int, RowMapping],
+        terms: Mapping[int, set[int]],
         now: datetime,
     ) -> dict[int, Report]:
         """Number and insert the reports of `items` (messages without one) with everything that goes
@@ -495,7 +509,7 @@ class SqlReportStore:
             [
                 (term, pk)
                 for item, pk in zip(items, report_pks, strict=True)
-                for term in self._terms(self._codec.unseal(by_pk[item.message_pk]["text"]))
+                for term in terms.get(item.message_pk, ())
             ],
         )
         await conn.execute(

@@ -143,12 +143,39 @@ async def sweep_forever(rt: Runtime, interval: float = 60.0) -> None:
             log.info("sweep: processed %d stored messages that had no report", swept)
 
 
-def background_jobs(rt: Runtime) -> dict[str, Coroutine[Any, Any, None]]:
-    """What a worker process runs until stopped, by name: the outbox, and the daily digest if on."""
+async def process_committed_forever(rt: Runtime, retry_s: float = 5.0) -> None:
+    """`PETITION_INTAKE_PROCESSING=worker`: open the reports of the SMS the serving processes
+    committed. One worker at a time holds the job; the others stand by and take over if it goes."""
+    from bot.deferred import PolledIntake
+    from bot.joining import ChannelIntake
+    from bot.sms import SmsIntake
+    from storage.locks import try_singleton_lock
+
+    poller = PolledIntake(rt.store, SmsIntake(ChannelIntake(rt.service)).process)
+    engine = getattr(rt.store, "engine", None)
+    if engine is None:
+        await poller.run_forever()
+        return
+    while True:
+        async with try_singleton_lock(engine, INTAKE_PROCESSING_LOCK) as held:
+            if held:
+                log.info("intake: this worker processes the committed SMS")
+                await poller.run_forever()
+        await asyncio.sleep(retry_s)
+
+
+INTAKE_PROCESSING_LOCK = "intake-processing"
+
+
+def background_jobs(rt: Runtime, *, intake: bool = False) -> dict[str, Coroutine[Any, Any, None]]:
+    """What a worker process runs until stopped, by name: the outbox, the sweep, the daily digest if
+    on, and (`intake`, in `petition worker` when so configured) the committed SMS."""
     jobs: dict[str, Coroutine[Any, Any, None]] = {
         "outbox": rt.worker.run_forever(),
         "sweep": sweep_forever(rt),
     }
+    if intake:
+        jobs["intake"] = process_committed_forever(rt)
     at = rt.settings.digest_time()
     # The digest is a mail to the team: without outbound mail the log-only sender would mark it
     # "sent" while nobody got it, so it is not scheduled (the desk's /desk/digest page still shows it).
@@ -165,7 +192,8 @@ async def run_worker(settings: Settings) -> None:
     try:
         recovered = await rt.service.recover()
         log.info("recovered %d stored messages without a report", recovered)
-        await asyncio.gather(*background_jobs(rt).values())
+        intake = settings.intake_processing == "worker"
+        await asyncio.gather(*background_jobs(rt, intake=intake).values())
     finally:
         await _close(rt.store)
 

@@ -132,7 +132,8 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the outbox and background jobs apart from `serve`."""
+    """Run the outbox and background jobs apart from `serve` (and, with
+    PETITION_INTAKE_PROCESSING=worker, open the reports of the SMS the servers committed)."""
     from web.app import run_worker
     from web.settings import Settings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     telegram_secret: str | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_polling: bool = False  # long polling instead of the webhook (`serve --telegram-polling`)
+    # Where an SMS is decided and its report opened after the webhook committed it: "inline", in the
+    # process that took the webhook (moments later, in batches); "worker", by a `petition worker`
+    # process (one at a time holds the job), so the serving processes only verify and commit.
+    intake_processing: Literal["inline", "worker"] = "inline"
 
     # Sign-in attempts per client address and minute.
     login_rate_per_minute: int = Field(default=10, ge=1)

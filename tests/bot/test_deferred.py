@@ -220,3 +220,50 @@ async def test_a_burst_of_webhooks_gets_one_report_each(tmp_path: Path, n: int) 
         assert numbers == [f"MZ1-{i:04d}" for i in range(1, n + 1)]
         assert await h.rt.store.unprocessed_messages() == []
         assert (await h.rt.store.verify_audit_chain()).ok
+
+
+async def test_in_worker_mode_the_webhook_only_commits_and_a_worker_opens_the_report(tmp_path: Path) -> None:
+    from bot.deferred import PolledIntake
+    from bot.sms import SmsIntake
+
+    async with running(settings_for(tmp_path / "data", intake_processing="worker")) as h:
+        forms = [
+            sms_form(f"SMw{i}", f"举报西虢镇第{i}村支书收受红包。", f"+86139333{i:05d}") for i in range(3)
+        ]
+        for form in forms:
+            assert (await h.client.post(**sms_post(form))).status_code == 200
+        await h.settle()
+        assert len(await h.rt.store.unprocessed_messages()) == 3  # nobody in this process took them
+        assert await h.rt.store.latest_reports(None) == []
+
+        # What `petition worker` runs (web.app.process_committed_forever), one batch of it.
+        poller = PolledIntake(h.rt.store, SmsIntake(ChannelIntake(h.rt.service)).process)
+        assert await poller.run_once() == 3
+        assert await poller.run_once() == 0
+        numbers = sorted(r.tracking_number for r in await h.rt.store.latest_reports(None))
+        assert numbers == ["MZ1-0001", "MZ1-0002", "MZ1-0003"]
+        await h.drain()
+        assert sorted(m["To"] for m in h.twilio.messages) == sorted(f["From"] for f in forms)
+
+
+async def test_the_worker_skips_a_message_it_cannot_take_and_goes_on(store: SqlReportStore) -> None:
+    from bot.deferred import PolledIntake
+
+    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
+    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, FakeClock(START))
+    intake = ChannelIntake(service)
+    raws = [
+        await _commit(intake, f"SMs{i}", f"+86139000200{i:02d}", f"第{i}村村主任侵占集体土地。")
+        for i in range(3)
+    ]
+
+    async def process(batch: Sequence[RawMessage]) -> None:
+        if any(r.provider_id == "SMs0" for r in batch):
+            raise ValueError("the pipeline cannot take this one")
+        await intake.proceed_many(batch, join_window=timedelta(minutes=2))
+
+    poller = PolledIntake(store, process, max_batch=2)
+    assert await poller.run_once() == 2  # SMs0 fails, SMs1 is taken one by one
+    assert await poller.run_once() == 1  # SMs0 is skipped from now on: SMs2 comes next
+    assert await poller.run_once() == 0
+    assert [m.pk for m in await store.unprocessed_messages()] == [raws[0].pk]  # left for the sweep

@@ -80,8 +80,11 @@ async def _counts(h: Harness) -> dict[str, int]:
 
 
 async def _post(h: Harness, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, int]]:
+    # A stored SMS gets its report moments after the answer: each count waits for that.
+    await h.settle()
     before = await _counts(h)
     r = await h.client.post(path, content=body, headers=headers)
+    await h.settle()
     after = await _counts(h)
     assert r.status_code < 500, (path, body[:200], r.status_code, r.text[:200])
     if r.status_code != 200:

@@ -227,3 +227,42 @@ async def test_two_workers_send_each_acknowledgement_once(db_url: str, tmp_path:
     assert len(bodies) == n_ack and set(bodies.values()) == {1}
     assert sum(worked) == n_ack
     assert await _count(db_url, outbox, outbox.c.state == "sent", outbox.c.attempts == 1) == n_ack
+
+
+async def test_servers_that_only_commit_and_workers_that_process(db_url: str, tmp_path: Path) -> None:
+    """PETITION_INTAKE_PROCESSING=worker: two servers verify and commit, two workers (one holds the
+    job at a time) open the reports; every message gets one report, one number, one acknowledgement."""
+    n_msg = 80
+    ports = _free_ports(2)
+    twilio = FakeTwilio()
+    senders = [f"+86138{i:08d}" for i in range(n_msg)]
+    async with AsyncExitStack() as stack:
+        base = await stack.enter_async_context(serve(twilio.app()))
+        env = {**_env(db_url, tmp_path / "data", base), "PETITION_INTAKE_PROCESSING": "worker"}
+        argvs = [["serve", "--port", str(p)] for p in ports] + [["worker"], ["worker"]]
+        logs = await stack.enter_async_context(_processes(argvs, env, tmp_path))
+        client = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+        await _wait_healthy(client, ports, logs)
+
+        async def post(i: int) -> int:
+            content, headers = _signed(f"SW{i:032d}", senders[i], f"举报审计厅第{i}处处长收受红包{i}次。")
+            for _ in range(10):
+                r = await client.post(
+                    f"http://127.0.0.1:{ports[i % 2]}/hooks/sms", content=content, headers=headers
+                )
+                if r.status_code != 503:
+                    break
+                await asyncio.sleep(0.5)
+            return r.status_code
+
+        assert Counter(await asyncio.gather(*(post(i) for i in range(n_msg)))) == {200: n_msg}
+        await _until(lambda: len(twilio.messages) >= n_msg, DRAIN_TIMEOUT_S, "acks not all sent", logs)
+        await asyncio.sleep(2.5)
+        working = [
+            log.read_text("utf-8", "replace").count("this worker processes the committed SMS") for log in logs
+        ]
+
+    assert working[:2] == [0, 0] and sum(working) >= 1  # never a server; a worker at a time
+    assert await _count(db_url, reports) == n_msg
+    assert sorted(m["To"] for m in twilio.messages) == sorted(senders)
+    assert await _count(db_url, outbox, outbox.c.state == "sent", outbox.c.attempts == 1) == n_msg
