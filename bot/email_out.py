@@ -138,7 +138,7 @@ class EmailSender:
             if m.channel is Channel.EMAIL and not m.provider_id.startswith("sha256:")
         ]
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
         """Send the acknowledgement; returns its Message-ID."""
         msg = await self.build(recipient, text)
         try:

@@ -22,7 +22,7 @@ from bot.deferred import DeferredIntake
 from bot.joining import ChannelIntake
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
-from intake.ports import RawMessage
+from intake.ports import WRITTEN_TO, RawMessage
 from intake.service import Receipt
 
 log = logging.getLogger(__name__)
@@ -169,9 +169,10 @@ class TwilioSmsSender:
         self._status_callback = status_callback
         self._timeout = timeout
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
-        """Send one SMS; returns Twilio's MessageSid (opt-outs are checked by the outbox worker)."""
-        form = {"To": recipient, "From": self._from, "Body": text}
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
+        """Send one SMS from `from_address` (a number of this account: the one the citizen wrote to)
+        or the configured number; returns Twilio's MessageSid (the outbox worker checks opt-outs)."""
+        form = {"To": recipient, "From": from_address or self._from, "Body": text}
         if self._status_callback:
             form["StatusCallback"] = self._status_callback
         try:
@@ -247,7 +248,8 @@ class SmsIntake:
         """Accept the (verified) form of one inbound SMS: committed when this returns; its report is
         opened by the deferred queue (`drain()` waits for it)."""
         sms = sms_of(form)
-        payload: dict[str, Any] = {"form": dict(form)}
+        # "to": the team's number the citizen wrote to, which the answers are sent from (reply_from).
+        payload: dict[str, Any] = {"form": dict(form), WRITTEN_TO: form.get("To", "").strip()}
         # The number the citizen wrote to says which team's report it is (several may share one
         # deployment); an unknown number goes to the default inspection.
         inspection_id = self.intake.service.inspection_for(Channel.SMS, [form.get("To", "")])

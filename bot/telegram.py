@@ -221,7 +221,7 @@ class TelegramSender:
         finally:
             await request.shutdown()
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
         """Send a plain text; returns the message id."""
         return await self.send(recipient, text)
 

@@ -34,7 +34,7 @@ class LogOnlySender:
         self.channel = channel
         self.sent: list[tuple[str, str]] = []
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
         self.sent.append((recipient, text))
         log.info(
             "log-only %s sender: acknowledgement of %d characters not sent", self.channel.value, len(text)
@@ -84,7 +84,7 @@ class OutboxWorker:
             log.info("outbox %d: recipient opted out; not sent", item.pk)
             return
         try:
-            provider_id = await sender.send_text(item.recipient, item.text)
+            provider_id = await sender.send_text(item.recipient, item.text, from_address=item.from_address)
         except ChannelSendError as exc:
             now = self.clock.now()
             if exc.retryable and item.attempts < self.max_attempts:

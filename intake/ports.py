@@ -36,6 +36,18 @@ class RawMessage:
     handled: bool = False
 
 
+# The payload key under which a channel adapter keeps the team's address the citizen wrote to.
+WRITTEN_TO = "to"
+
+
+def reply_from(raw: RawMessage) -> str | None:
+    """The team's address to answer `raw` from: the one it was sent to. A deployment serving several
+    teams has a number per team; an answer from another number would confuse the citizen, and
+    their reply to it would reach the wrong team."""
+    written_to = (raw.payload or {}).get(WRITTEN_TO)
+    return written_to if isinstance(written_to, str) and written_to.strip() else None
+
+
 @dataclass(frozen=True, slots=True)
 class SavedRaw:
     """What `save_raw` did: the stored row, and whether it had been delivered before."""
@@ -52,6 +64,8 @@ class NewAck:
     recipient: str
     text: str
     kind: str  # in_scope | out_of_scope | no_content_prompt | outside_period | status | reply
+    # The team's address to answer from (see `reply_from`); None: the channel's configured one.
+    from_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,7 @@ class OutboxItem:
     last_error: str | None = None
     provider_id: str | None = None
     sent_at: datetime | None = None
+    from_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +254,9 @@ class OutboundChannel(Protocol):
 
     channel: Channel
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
-        """Send and return the provider's message id, if it gives one."""
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
+        """Send (from `from_address` where the channel can choose, else its configured address) and
+        return the provider's message id, if it gives one."""
         ...
 
 

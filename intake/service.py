@@ -17,7 +17,7 @@ from typing import Any
 from intake import acks
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, ReportState, Scope
-from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore
+from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore, reply_from
 
 log = logging.getLogger(__name__)
 
@@ -218,12 +218,18 @@ class IntakeService:
         if decision.category is Category.NO_CONTENT:
             if any(kind == "no_content_prompt" for kind, _ in queued):
                 return None
-            ack = NewAck(raw.channel, raw.sender, acks.no_content_prompt(inspection), "no_content_prompt")
+            ack = NewAck(
+                raw.channel,
+                raw.sender,
+                acks.no_content_prompt(inspection),
+                "no_content_prompt",
+                reply_from(raw),
+            )
         else:
             in_period = inspection.in_period(raw.received_at)
             kind = "outside_period" if not in_period else decision.scope.value
             text = acks.ack_text(decision, inspection, _NUMBER, in_period=in_period)
-            ack = NewAck(raw.channel, raw.sender, text, kind)
+            ack = NewAck(raw.channel, raw.sender, text, kind, reply_from(raw))
         queued.append((ack.kind, now))
         return ack
 
@@ -247,7 +253,7 @@ class IntakeService:
             if not _over_loop_limit(history.get((raw.channel, raw.sender), []), now):
                 await self.store.enqueue_ack(
                     report.pk if own and report else None,
-                    NewAck(raw.channel, raw.sender, text, "status"),
+                    NewAck(raw.channel, raw.sender, text, "status", reply_from(raw)),
                     now,
                 )
         return Receipt(queried if own else None, None, False, queried, text)

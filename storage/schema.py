@@ -149,6 +149,9 @@ outbox = Table(
     Column("provider_id", String(200), nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # The team's address to send from (the SMS number the citizen wrote to, when a deployment has
+    # several); NULL: the channel's configured one. Not personal: it is the team's own.
+    Column("from_address", String(320), nullable=True),
 )
 Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
 Index("ix_outbox_report_id", outbox.c.report_id)

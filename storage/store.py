@@ -796,6 +796,7 @@ class SqlReportStore:
             last_error=self._unseal(row["last_error"]),
             provider_id=row["provider_id"],
             sent_at=row["sent_at"],
+            from_address=row["from_address"],
         )
 
     async def _insert_ack(
@@ -834,6 +835,7 @@ class SqlReportStore:
                     "next_attempt_at": now,
                     "last_error": self._codec.seal(OPTED_OUT_ERROR) if opted_out else None,
                     "created_at": now,
+                    "from_address": ack.from_address,
                 }
             )
         if not returning:

@@ -25,7 +25,7 @@ from intake.models import (
     describe_validation_error,
 )
 from intake.pipeline import decide
-from intake.ports import NewAck
+from intake.ports import NewAck, reply_from
 from intake.service import REPLYABLE
 from routing.directory import body_name
 from routing.divisions import load_divisions
@@ -582,7 +582,8 @@ async def _tell_citizen(
     if first is None or first.channel not in REPLYABLE or not first.sender:
         return False
     store: SqlDeskStore = desk_store(request)
-    await store.enqueue_ack(report_pk, NewAck(first.channel, first.sender, text, kind), _now())
+    ack = NewAck(first.channel, first.sender, text, kind, reply_from(first))
+    await store.enqueue_ack(report_pk, ack, _now())
     return True
 
 

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from intake.deadlines import feedback_deadline, objection_deadline
 from intake.inspection import Inspection
-from intake.ports import NewAck, RawMessage
+from intake.ports import NewAck, RawMessage, reply_from
 from intake.service import REPLYABLE
 from storage.desk import User
 from storage.followup import FeedbackKind, FeedbackRefused, FollowupStore
@@ -81,9 +81,8 @@ async def tell_citizen_closed(
     first = next(iter(await store.report_messages(report_pk)), None)
     if first is None or first.channel not in REPLYABLE or not first.sender:
         return False
-    await store.enqueue_ack(
-        report_pk, NewAck(first.channel, first.sender, closing_text(tracking_number), "closed"), now
-    )
+    ack = NewAck(first.channel, first.sender, closing_text(tracking_number), "closed", reply_from(first))
+    await store.enqueue_ack(report_pk, ack, now)
     return True
 
 

@@ -20,7 +20,8 @@ MENGZHOU_SMS = "+86 139 0000 0000"  # mengzhou-xiguo-2021.toml has +861390000000
 
 async def test_sms_lands_in_the_inspection_of_the_number_written_to(tmp_path: Path) -> None:
     everything = ":".join(str(p) for p in bundled_inspections())
-    async with serve(FakeTwilio().app()) as base:
+    twilio = FakeTwilio()
+    async with serve(twilio.app()) as base:
         settings = {
             "inspection": everything,
             "twilio_account_sid": ACCOUNT_SID,
@@ -45,6 +46,15 @@ async def test_sms_lands_in_the_inspection_of_the_number_written_to(tmp_path: Pa
             # The unknown number and the audit office's number both belong to the first (default) one.
             henan = sorted(r.tracking_number for r in await rt.store.latest_reports("henan-audit-2016"))
             assert henan == ["HN1-0001", "HN1-0002"]
+            # Each citizen is answered from the number they wrote to (their reply reaches that team).
+            while await rt.worker.run_once():
+                pass
+            sent_from = {m["To"]: m["From"] for m in twilio.messages}
+            assert sent_from == {
+                "+8613800000000": HENAN_SMS,
+                "+8613800000001": MENGZHOU_SMS,
+                "+8613800000002": "+8610000000000",
+            }
 
 
 def test_mail_recipients_come_from_the_header_only() -> None:

@@ -37,7 +37,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send_text(self, recipient: str, text: str) -> str | None:
+    async def send_text(self, recipient: str, text: str, *, from_address: str | None = None) -> str | None:
         self.sent.append((recipient, text))
         return f"SM{len(self.sent)}"
 
