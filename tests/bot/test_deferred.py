@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.deferred import DeferredIntake
+from bot.deferred import DeferredIntake, PolledIntake
 from bot.joining import ChannelIntake
+from bot.sms import SmsIntake
 from intake.errors import StorageError
 from intake.inspection import bundled_inspections, load_inspection
 from intake.models import Channel, InboundMessage
@@ -105,16 +106,21 @@ async def test_closing_processes_what_is_queued() -> None:
     assert sorted(done) == [1, 2, 3]
 
 
+def _mengzhou(store: SqlReportStore, clock: FakeClock) -> tuple[IntakeService, ChannelIntake]:
+    """The intake service and channel intake of the Mengzhou inspection (prefix MZ1) on `store`."""
+    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
+    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, clock)
+    return service, ChannelIntake(service)
+
+
 async def _commit(intake: ChannelIntake, sid: str, sender: str, text: str) -> RawMessage:
     message = InboundMessage(id=sid, text=text, channel=Channel.SMS, sender=sender)
     return (await intake.commit(message)).message
 
 
 async def test_a_batch_opens_joins_and_answers_like_one_by_one(store: SqlReportStore) -> None:
-    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
     clock = FakeClock(START)
-    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, clock)
-    intake = ChannelIntake(service)
+    _service, intake = _mengzhou(store, clock)
     earlier = await _commit(intake, "SM0", "+8613900000009", "反映西虢镇某村党支部书记在低保评定中优亲厚友，")
     [before] = await intake.proceed_many([earlier], join_window=timedelta(minutes=2), redecide_with="")
     assert before.tracking_number == "MZ1-0001"
@@ -158,9 +164,7 @@ async def test_a_batch_opens_joins_and_answers_like_one_by_one(store: SqlReportS
 
 
 async def test_create_reports_is_idempotent_per_message_and_numbers_in_order(store: SqlReportStore) -> None:
-    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
-    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, FakeClock(START))
-    intake = ChannelIntake(service)
+    service, intake = _mengzhou(store, FakeClock(START))
     raws = [
         await _commit(intake, f"SMb{i}", f"+86139000100{i:02d}", f"西虢镇第{i}村村主任侵占集体土地。")
         for i in range(30)
@@ -223,9 +227,6 @@ async def test_a_burst_of_webhooks_gets_one_report_each(tmp_path: Path, n: int) 
 
 
 async def test_in_worker_mode_the_webhook_only_commits_and_a_worker_opens_the_report(tmp_path: Path) -> None:
-    from bot.deferred import PolledIntake
-    from bot.sms import SmsIntake
-
     async with running(settings_for(tmp_path / "data", intake_processing="worker")) as h:
         forms = [
             sms_form(f"SMw{i}", f"举报西虢镇第{i}村支书收受红包。", f"+86139333{i:05d}") for i in range(3)
@@ -247,11 +248,7 @@ async def test_in_worker_mode_the_webhook_only_commits_and_a_worker_opens_the_re
 
 
 async def test_the_worker_skips_a_message_it_cannot_take_and_goes_on(store: SqlReportStore) -> None:
-    from bot.deferred import PolledIntake
-
-    inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
-    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, FakeClock(START))
-    intake = ChannelIntake(service)
+    _service, intake = _mengzhou(store, FakeClock(START))
     raws = [
         await _commit(intake, f"SMs{i}", f"+86139000200{i:02d}", f"第{i}村村主任侵占集体土地。")
         for i in range(3)
