@@ -8,11 +8,11 @@ and the base URL points at a local fake in tests), mapped once onto `ChannelSend
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
-from urllib.parse import parse_qsl
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -60,12 +60,33 @@ class SmsStatus:
 
 
 def form_of(body: bytes) -> dict[str, str]:
-    """The form fields of an urlencoded body (the last value of a repeated field wins)."""
+    """The form fields of an urlencoded body (the last value of a repeated field wins), as
+    `urllib.parse.parse_qsl(keep_blank_values=True)` reads them."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedPayload("form body is not UTF-8") from exc
-    return dict(parse_qsl(text, keep_blank_values=True))
+    form: dict[str, str] = {}
+    for field in text.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            form[_unquote_plus(name)] = _unquote_plus(value)
+    return form
+
+
+# A run of percent escapes: a Chinese character is three, a message hundreds in a row.
+_ESCAPES: Final = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquote_plus(value: str) -> str:
+    # urllib's unquote looks at one escape at a time in Python; decoding each run of them at once
+    # is several times faster on a Chinese SMS. A byte sequence that is not UTF-8 becomes U+FFFD,
+    # as there; every multi-byte character lies inside one run.
+    return _ESCAPES.sub(_decode_run, value.replace("+", " "))
+
+
+def _decode_run(run: re.Match[str]) -> str:
+    return bytes.fromhex(run.group().replace("%", "")).decode("utf-8", "replace")
 
 
 class TwilioWebhook:

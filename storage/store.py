@@ -126,7 +126,17 @@ def queue_priority(decision: Decision) -> int:
 
 def _insert_ignoring_conflict(conn: AsyncConnection, table: Table, *index_elements: str) -> Insert:
     """INSERT ... ON CONFLICT (index_elements) DO NOTHING in the connection's dialect."""
-    name = conn.dialect.name
+    return _insert_ignoring(conn.dialect.name, table, *index_elements)
+
+
+@functools.cache
+def _raw_message_insert(dialect: str) -> Insert:
+    """`save_raw`'s statement, built once per dialect: every webhook runs it, and building and
+    keying a statement anew cost more than executing it."""
+    return _insert_ignoring(dialect, messages, "channel", "provider_id").returning(*messages.c)
+
+
+def _insert_ignoring(name: str, table: Table, *index_elements: str) -> Insert:
     if name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
     if name == "sqlite":
@@ -268,14 +278,24 @@ class SqlReportStore:
             "created_at": utcnow(),
         }
         async with self._write() as conn:
-            stmt = (
-                _insert_ignoring_conflict(conn, messages, "channel", "provider_id")
-                .values(values)
-                .returning(*messages.c)
-            )
-            inserted = (await conn.execute(stmt)).mappings().one_or_none()
+            stmt = _raw_message_insert(conn.dialect.name)
+            inserted = (await conn.execute(stmt, values)).mappings().one_or_none()
             if inserted is not None:
-                return SavedRaw(message=self._message(inserted), duplicate=False)
+                # What was just sealed need not be unsealed again.
+                message = RawMessage(
+                    pk=inserted["pk"],
+                    inspection_id=inspection_id,
+                    channel=channel,
+                    provider_id=provider_id,
+                    sender=sender,
+                    text=text,
+                    subject=subject,
+                    received_at=inserted["received_at"],
+                    report_id=None,
+                    payload=payload,
+                    handled=False,
+                )
+                return SavedRaw(message=message, duplicate=False)
             row = (
                 (
                     await conn.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
-from bot.sms import TwilioSmsSender, TwilioWebhook, parse_sms, parse_status
+from bot.sms import TwilioSmsSender, TwilioWebhook, form_of, parse_sms, parse_status
 from intake.errors import ChannelSendError, InboundError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import Channel
 from intake.outbox import OutboxWorker
@@ -206,3 +206,11 @@ async def test_outbox_retries_500_and_429_then_sends_once(tmp_path: Path) -> Non
         assert await worker.run_once() == 0
     assert fake.attempts == 3
     assert [m["Body"] for m in fake.messages] == ["回执"]
+
+
+@given(st.dictionaries(st.text(min_size=1), st.text()), st.text(alphabet="%&=+aZ09éE4B8"))
+@settings(max_examples=300, deadline=None)
+def test_form_parsing_reads_what_parse_qsl_reads(fields: dict[str, str], junk: str) -> None:
+    # The webhook's own parser (fast on long runs of escapes) must see exactly what Twilio signed.
+    for body in (urlencode(fields), junk, urlencode(fields) + "&" + junk):
+        assert form_of(body.encode()) == dict(parse_qsl(body, keep_blank_values=True))
