@@ -93,20 +93,30 @@ class DeferredIntake:
 
     async def _take(self, batch: list[RawMessage]) -> None:
         try:
-            await self._process(batch)
-            return
+            await process_isolating_failures(self._process, batch)
         except StorageError as exc:
             # The messages stay committed without a report: the sweep takes them when the database
             # is back. Nothing personal in the line: provider ids are the providers' own.
             log.warning("%d committed messages not processed (%s); left for the sweep", len(batch), exc)
-            return
-        except Exception:
-            if len(batch) == 1:
-                log.exception("committed message %d could not be processed", batch[0].pk)
-                return
-        # One message the pipeline cannot take must not hold back the others in its batch.
-        for raw in batch:
-            await self._take([raw])
+
+
+async def process_isolating_failures(process: ProcessBatch, batch: Sequence[RawMessage]) -> list[RawMessage]:
+    """Process `batch` at once; if the pipeline fails on it, one message at a time, so that one
+    message it cannot take does not hold back the others. Returns the messages that failed on
+    their own (logged). A database failure (StorageError) is raised: it would fail them all."""
+    try:
+        await process(batch)
+        return []
+    except StorageError:
+        raise
+    except Exception:
+        if len(batch) == 1:
+            log.exception("committed message %d could not be processed", batch[0].pk)
+            return list(batch)
+    failed: list[RawMessage] = []
+    for raw in batch:
+        failed += await process_isolating_failures(process, [raw])
+    return failed
 
 
 # How often a worker looks for committed messages when the last look found none.
@@ -146,29 +156,10 @@ class PolledIntake:
     async def run_once(self) -> int:
         """Process one batch of committed messages; returns how many were taken."""
         batch = await self._batch()
-        if not batch:
-            return 0
-        try:
-            await self._process(batch)
-        except StorageError:
-            raise
-        except Exception:
-            if len(batch) == 1:
-                log.exception("committed message %d could not be processed", batch[0].pk)
-                self._failed.add(batch[0].pk)
-                return 1
-            for raw in batch:
-                await self._one(raw)
+        if batch:
+            failed = await process_isolating_failures(self._process, batch)
+            self._failed.update(raw.pk for raw in failed)
         return len(batch)
-
-    async def _one(self, raw: RawMessage) -> None:
-        try:
-            await self._process([raw])
-        except StorageError:
-            raise
-        except Exception:
-            log.exception("committed message %d could not be processed", raw.pk)
-            self._failed.add(raw.pk)
 
     async def run_forever(self) -> None:
         """Take batches until cancelled; wait `interval` whenever there is nothing to take."""

@@ -146,9 +146,11 @@ class IntakeService:
         now = self.clock.now()
         receipts: dict[int, Receipt] = {}
         plain: list[RawMessage] = []
+        seen: set[int] = set()
         for raw in raws:
-            if raw.pk in receipts or any(p.pk == raw.pk for p in plain):
-                continue
+            if raw.pk in seen:
+                continue  # the same message twice in one call: taken once
+            seen.add(raw.pk)
             queried = self._status_query(raw.text)
             if queried is None:
                 plain.append(raw)
