@@ -26,7 +26,7 @@ from storage.schema import (
     transfers,
 )
 from storage.search import pairs, term_ids
-from storage.store import SEALED_PAYLOAD_KEY
+from storage.store import SEALED_PAYLOAD_KEY, add_search_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +138,7 @@ async def rebuild_search_index(engine: AsyncEngine, codec: SealingCodec, *, batc
                 break
             for pk, report_id, stored in rows:
                 terms = term_ids(pairs(codec.unseal(stored)), codec.lookup)
-                known = set(
-                    (
-                        await conn.execute(
-                            select(search_terms.c.term).where(
-                                search_terms.c.report_id == report_id, search_terms.c.term.in_(terms)
-                            )
-                        )
-                    ).scalars()
-                )
-                fresh = terms - known
-                if fresh:
-                    await conn.execute(
-                        search_terms.insert(), [{"term": t, "report_id": report_id} for t in fresh]
-                    )
+                await add_search_terms(conn, report_id, terms)
                 indexed.add(report_id)
                 after = pk
     return len(indexed)

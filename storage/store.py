@@ -144,6 +144,35 @@ def _insert_ignoring(name: str, table: Table, *index_elements: str) -> Insert:
     raise StorageError(f"unsupported database dialect {name!r}")
 
 
+async def add_search_terms(conn: AsyncConnection, report_pk: int, terms: set[int]) -> None:
+    """Add `terms` to a report's search index, those it does not hold yet."""
+    if not terms:
+        return
+    known = set(
+        (
+            await conn.execute(
+                select(search_terms.c.term).where(
+                    search_terms.c.report_id == report_pk, search_terms.c.term.in_(terms)
+                )
+            )
+        ).scalars()
+    )
+    await _insert_terms(conn, [(t, report_pk) for t in terms - known])
+
+
+async def _insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
+    """Insert (term, report pk) rows. A report adds a hundred or more of these two integers, so they
+    go to the driver's executemany as they are: SQLAlchemy's per-row parameter handling cost more
+    than the database's work."""
+    if not rows:
+        return
+    if conn.dialect.paramstyle == "qmark":
+        sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
+    else:  # asyncpg through SQLAlchemy: numeric_dollar
+        sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
+    await conn.exec_driver_sql(sql, list(rows))
+
+
 class SqlReportStore:
     """Messages, reports, decisions, the outbox and the audit log in a SQL database."""
 
@@ -362,21 +391,7 @@ class SqlReportStore:
 
     async def _index_text(self, conn: AsyncConnection, report_pk: int, text: str) -> None:
         """Add the text's search terms to the report's (storage/search.py)."""
-        terms = self._terms(text)
-        if not terms:
-            return
-        known = set(
-            (
-                await conn.execute(
-                    select(search_terms.c.term).where(
-                        search_terms.c.report_id == report_pk, search_terms.c.term.in_(terms)
-                    )
-                )
-            ).scalars()
-        )
-        fresh = terms - known
-        if fresh:
-            await self._insert_terms(conn, [(t, report_pk) for t in fresh])
+        await add_search_terms(conn, report_pk, self._terms(text))
 
     async def _texts_of(self, message_pks: Sequence[int]) -> dict[int, str]:
         stmt = select(messages.c.pk, messages.c.text).where(messages.c.pk.in_(message_pks))
@@ -388,19 +403,6 @@ class SqlReportStore:
         """The search terms of a text (storage/search.py), each bigram's hash computed once per
         process: a few thousand bigrams make up most texts, and a report has a hundred or more."""
         return {self._term_id(gram) for gram in pairs(text)}
-
-    @staticmethod
-    async def _insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
-        """Insert (term, report pk) rows. A report adds a hundred or more of these two integers, so
-        they go to the driver's executemany as they are: SQLAlchemy's per-row parameter handling
-        cost more than the database's work."""
-        if not rows:
-            return
-        if conn.dialect.paramstyle == "qmark":
-            sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
-        else:  # asyncpg through SQLAlchemy: numeric_dollar
-            sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
-        await conn.exec_driver_sql(sql, list(rows))
 
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]:
         """The messages of a report, in arrival order."""
@@ -524,7 +526,7 @@ class SqlReportStore:
             .values(report_id=bindparam("r_pk"), handled=True),
             [{"m_pk": i.message_pk, "r_pk": pk} for i, pk in zip(items, report_pks, strict=True)],
         )
-        await self._insert_terms(
+        await _insert_terms(
             conn,
             [
                 (term, pk)
