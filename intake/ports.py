@@ -244,6 +244,24 @@ class ReportStore(Protocol):
 
     async def audit_entries(self, report_id: int | None = None, limit: int = 100) -> Sequence[AuditEntry]: ...
 
+    async def claim_update(self, bot: str, update_id: int, now: datetime) -> bool:
+        """Claim a Telegram update for handling; False when it was claimed before (a redelivery)."""
+        ...
+
+    async def release_update(self, bot: str, update_id: int) -> None:
+        """Forget a claim whose handling failed, so that the redelivery is handled."""
+        ...
+
+    async def prune_updates(self, before: datetime) -> int:
+        """Drop update claims older than `before`; how many."""
+        ...
+
+    async def set_reporter_identity(
+        self, message_pk: int, *, real_name: str | None, phone: str | None
+    ) -> None:
+        """Keep a reporter's name and phone sealed with the message, never in a text."""
+        ...
+
     async def ping(self) -> bool:
         """True when the database answers."""
         ...

@@ -327,3 +327,19 @@ digest_runs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("inspection_id", "day"),
 )
+
+
+# --- Telegram updates already taken (migration 0008_telegram_updates) ---------------------------
+
+# Telegram redelivers an update until the webhook answers 200 (or polling confirms it), and a
+# button press or /start leaves no message row to de-duplicate on: each update id is claimed here
+# once. Rows older than Telegram's redelivery horizon (a day) are pruned; no personal data.
+telegram_updates = Table(
+    "telegram_updates",
+    metadata,
+    Column("bot", String(32), nullable=False),  # the bot's numeric id (the token's public part)
+    Column("update_id", BigInteger, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("bot", "update_id"),
+)
+Index("ix_telegram_updates_seen_at", telegram_updates.c.seen_at)

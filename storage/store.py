@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast, get_args
 
-from sqlalchemy import Table, and_, bindparam, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -46,6 +46,7 @@ from storage.schema import (
     outbox,
     reports,
     search_terms,
+    telegram_updates,
     utcnow,
 )
 from storage.search import pairs, term_ids
@@ -1140,6 +1141,50 @@ class SqlReportStore:
                     after = chunk[-1]["pk"]
 
         return verify_chain(await rows())
+
+    # --- Telegram: updates taken, a reporter's contact ---------------------------------------
+
+    async def claim_update(self, bot: str, update_id: int, now: datetime) -> bool:
+        """Claim a Telegram update for handling; False when it was claimed before (a redelivery)."""
+        async with self._write() as conn:
+            stmt = (
+                _insert_ignoring_conflict(conn, telegram_updates, "bot", "update_id")
+                .values(bot=bot, update_id=update_id, seen_at=now)
+                .returning(telegram_updates.c.update_id)
+            )
+            return (await conn.execute(stmt)).first() is not None
+
+    async def release_update(self, bot: str, update_id: int) -> None:
+        """Forget a claim whose handling failed, so that Telegram's redelivery is handled."""
+        async with self._write() as conn:
+            await conn.execute(
+                delete(telegram_updates).where(
+                    telegram_updates.c.bot == bot, telegram_updates.c.update_id == update_id
+                )
+            )
+
+    async def prune_updates(self, before: datetime) -> int:
+        """Drop claims older than `before` (Telegram redelivers for a day at most); how many."""
+        async with self._write() as conn:
+            result = await conn.execute(delete(telegram_updates).where(telegram_updates.c.seen_at < before))
+        return int(result.rowcount or 0)
+
+    async def set_reporter_identity(
+        self, message_pk: int, *, real_name: str | None, phone: str | None
+    ) -> None:
+        """Keep a reporter's name and phone in the sealed payload of `message_pk` (a report's first
+        message, where the reveal step, the ledger and the transfer form look), never in a text."""
+        async with self._write() as conn:
+            stored = (
+                await conn.execute(select(messages.c.payload).where(messages.c.pk == message_pk))
+            ).scalar_one_or_none()
+            payload = dict(self._unseal_payload(stored) or {})
+            payload.update({"real_name": real_name, "contact_phone": phone})
+            await conn.execute(
+                update(messages)
+                .where(messages.c.pk == message_pk)
+                .values(payload=self._seal_payload(payload))
+            )
 
     # --- health -------------------------------------------------------------------------------
 
