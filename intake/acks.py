@@ -81,3 +81,13 @@ def status_text(tracking_number: str, state: str) -> str:
 def unknown_status_text(tracking_number: str) -> str:
     """The answer when the number is unknown or was filed by someone else (no hint which)."""
     return f"未查到编号{tracking_number}的来信，请核对编号。只能查询本人反映的事项。"
+
+
+def status_limit_text(inspection: Inspection) -> str:
+    """Said once when a sender has asked about reports too often within an hour."""
+    return f"这里是{inspection.team_word}。查询次数较多，请一小时后再查询。"
+
+
+def ack_limit_text(inspection: Inspection) -> str:
+    """Said once when a sender has been sent as many numbers within an hour as the guard allows."""
+    return f"这里是{inspection.team_word}。您近一小时来信较多，此后的来信均已登记，暂不逐条回复编号。"

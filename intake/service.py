@@ -30,8 +30,18 @@ AckHistory = dict[tuple[Channel, str], list[tuple[str, datetime]]]
 # are entered by an officer, who reads or writes the tracking number back.
 REPLYABLE = frozenset({Channel.SMS, Channel.EMAIL, Channel.TELEGRAM})
 
-# Loop guard: two robots (an auto-responder and us) must never talk to each other for long.
+# Loop guard: two robots (an auto-responder and us) must never talk to each other for long. It
+# counts only acknowledgements of new reports: status answers have their own budget, so that asking
+# about a report never costs the number of the next one. Telegram has no such robots (a bot never
+# receives another bot's messages), so there every new report gets its number.
 MAX_ACKS_PER_HOUR = 5
+LOOP_GUARDED = frozenset({Channel.SMS, Channel.EMAIL})
+MAX_STATUS_PER_HOUR = 5
+# The kinds that are not a new report's acknowledgement, and the one-time notices of each limit.
+STATUS_KIND = "status"
+STATUS_LIMIT_KIND = "status_limit"
+ACK_LIMIT_KIND = "ack_limit"
+NOT_REPORT_ACKS = frozenset({STATUS_KIND, STATUS_LIMIT_KIND, ACK_LIMIT_KIND})
 
 # A sender who wrote without content is prompted for it at most once in this time.
 PROMPT_INTERVAL = timedelta(days=1)
@@ -215,8 +225,15 @@ class IntakeService:
         if raw.channel not in REPLYABLE or not raw.sender:
             return None
         queued = history.setdefault((raw.channel, raw.sender), [])
-        if _over_loop_limit(queued, now):
-            return None
+        if raw.channel in LOOP_GUARDED and _sent_this_hour(queued, now, None) >= MAX_ACKS_PER_HOUR:
+            if _sent_this_hour(queued, now, ACK_LIMIT_KIND):
+                return None
+            # Told once an hour, so that the sender knows why the numbers stopped coming.
+            notice = NewAck(
+                raw.channel, raw.sender, acks.ack_limit_text(inspection), ACK_LIMIT_KIND, reply_from(raw)
+            )
+            queued.append((notice.kind, now))
+            return notice
         if decision.category is Category.NO_CONTENT:
             if any(kind == "no_content_prompt" for kind, _ in queued):
                 return None
@@ -252,13 +269,24 @@ class IntakeService:
         await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
         if raw.channel in REPLYABLE and raw.sender:
             history = await self._ack_history([raw], now)
-            if not _over_loop_limit(history.get((raw.channel, raw.sender), []), now):
-                await self.store.enqueue_ack(
-                    report.pk if own and report else None,
-                    NewAck(raw.channel, raw.sender, text, "status", reply_from(raw)),
-                    now,
+            queued = history.get((raw.channel, raw.sender), [])
+            answer: NewAck | None = NewAck(raw.channel, raw.sender, text, STATUS_KIND, reply_from(raw))
+            if _sent_this_hour(queued, now, STATUS_KIND) >= MAX_STATUS_PER_HOUR:
+                # The limit is told once an hour; after that the queries go unanswered.
+                limit = acks.status_limit_text(self.inspection(raw.inspection_id))
+                told = _sent_this_hour(queued, now, STATUS_LIMIT_KIND) > 0
+                answer = (
+                    None
+                    if told
+                    else NewAck(raw.channel, raw.sender, limit, STATUS_LIMIT_KIND, reply_from(raw))
                 )
+            if answer is not None:
+                await self.store.enqueue_ack(report.pk if own and report else None, answer, now)
         return Receipt(queried if own else None, None, False, queried, text)
+
+    async def answer_status(self, raw: RawMessage, tracking_number: str) -> Receipt:
+        """Answer a status query a channel recognised itself (the Telegram conversation)."""
+        return await self._answer_status(raw, tracking_number.upper(), self.clock.now())
 
     async def sweep(self, min_age: timedelta = SWEEP_MIN_AGE, *, held_age: timedelta = SWEEP_HELD_AGE) -> int:
         """Process stored messages left without a report for longer than `min_age` (`held_age` on
@@ -297,10 +325,12 @@ class IntakeService:
         return done
 
 
-def _over_loop_limit(queued: Sequence[tuple[str, datetime]], now: datetime) -> bool:
-    """True when the sender was sent as many acknowledgements in the last hour as the guard allows."""
+def _sent_this_hour(queued: Sequence[tuple[str, datetime]], now: datetime, kind: str | None) -> int:
+    """How many items of `kind` (None: acknowledgements of new reports) were queued in the last hour."""
     since = now - timedelta(hours=1)
-    return sum(1 for _, at in queued if at >= since) >= MAX_ACKS_PER_HOUR
+    if kind is None:
+        return sum(1 for k, at in queued if at >= since and k not in NOT_REPORT_ACKS)
+    return sum(1 for k, at in queued if at >= since and k == kind)
 
 
 def _address_key(channel: Channel, address: str) -> str:
