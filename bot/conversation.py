@@ -3,8 +3,14 @@
 Every message is committed raw the moment it arrives; what lives only in memory is which
 committed messages form the draft of the chat's report. The draft is filed as one report when
 the citizen chooses real-name (after sending a name and phone) or anonymous, or when the chat has
-been quiet for `idle` (filed as anonymous). If the service stops with a draft open, startup
-recovery files each of its messages as a report of its own: split, but never lost.
+been quiet for `idle` (filed as anonymous); it is dropped from memory only after that commit, so
+a failed write (answered 503, redelivered by Telegram) finds it again. If the service stops with a
+draft open, startup recovery files each of its messages as a report of its own: split, never lost.
+
+Each update is handled once: its update_id is claimed in the database before anything else (a
+redelivered button press or /start would otherwise act twice), and released if handling fails.
+A message after a filed report starts a new draft; it is added to the earlier report only when
+the citizen taps 补充.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.contact import Contact, typed_contact
 from bot.joining import ChannelIntake
-from bot.telegram import Button, TelegramEvent, parse_update
+from bot.telegram import CONTACT_TEXT, Button, TelegramEvent, parse_update
 from intake.inspection import Inspection
+from intake.normalise import status_query
 from intake.ports import RawMessage
 from intake.service import Receipt
 
@@ -27,6 +35,12 @@ log = logging.getLogger(__name__)
 DEFAULT_IDLE = timedelta(minutes=5)
 REAL_NAME = "realname"
 ANONYMOUS = "anonymous"
+APPEND = "append:"  # + tracking number: add the draft to that earlier report of the same chat
+# How far back an earlier report of the chat is offered for 补充.
+APPEND_WINDOW = timedelta(days=1)
+# Telegram gives up redelivering an update after a day; claims are kept twice that long.
+UPDATE_RETENTION = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Prompter(Protocol):
@@ -44,6 +58,8 @@ class Prompter(Protocol):
 
     async def answer_callback(self, callback_id: str) -> None: ...
 
+    async def remove_buttons(self, chat_id: str, message_id: int) -> None: ...
+
 
 def _period(start: date, end: date) -> str:
     if start.year == end.year:
@@ -51,13 +67,20 @@ def _period(start: date, end: date) -> str:
     return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
 
 
-def welcome_text(inspection: Inspection) -> str:
+def welcome_text(inspection: Inspection, now: datetime | None = None) -> str:
     """What /start says: who we are, what we accept, until when, and how to go on."""
     team = inspection.team_word
+    period = _period(inspection.period.start, inspection.period.end)
+    over = now is not None and now.astimezone(inspection.tz).date() > inspection.period.end
+    when = (
+        f"本{team}受理时间为{period}，现已结束。来信仍会登记，并按规定转交有关部门办理。\n"
+        if over
+        else f"受理时间：{period}。\n"
+    )
     return (
         f"您好，这里是{inspection.team}。\n"
-        f"受理时间：{_period(inspection.period.start, inspection.period.end)}。\n"
-        f"本{team}主要受理反映{inspection.target.name}领导班子及其成员、下一级党组织主要负责人"
+        + when
+        + f"本{team}主要受理反映{inspection.target.name}领导班子及其成员、下一级党组织主要负责人"
         "和重要岗位领导干部问题的来信，其他问题将按规定转有关部门办理。\n"
         "请直接写下您要反映的问题（何人、何时、何地、何事），可分几条发送，也可附图片或文件。\n"
         "查询办理情况请发送：查询 编号"
@@ -70,9 +93,20 @@ CHOICE_BUTTONS: tuple[tuple[Button, ...], ...] = (
     (("匿名反映", ANONYMOUS),),
 )
 ASK_CONTACT_TEXT = "请发送您的姓名和联系电话，或点下方按钮分享手机号。您的个人信息将严格保密。"
+ASK_AGAIN_TEXT = (
+    "已作为反映内容收到。如需实名反映，请单独发送姓名和联系电话（例如：张三 139xxxxxxxx），"
+    "或点下方按钮分享手机号。"
+)
 SHARE_PHONE = "分享手机号"
 NOTHING_YET_TEXT = "请先写下您要反映的问题，再选择实名或匿名。"
 ANONYMOUS_NOTE = "好的，按匿名反映登记。"
+CONTACT_NOTE = "已记录您的联系方式。"
+STATUS_HELP_TEXT = "查询办理情况请发送：查询 编号（编号见登记后的回复）。"
+
+
+def append_label(tracking_number: str) -> str:
+    """The button that adds the draft to an earlier report."""
+    return f"补充到编号{tracking_number}"
 
 
 def joined_text(texts: Sequence[str]) -> str:
@@ -88,6 +122,11 @@ class Draft:
     last_at: datetime
     awaiting_contact: bool = False
     contact: list[RawMessage] = field(default_factory=list)
+    identity: Contact | None = None
+
+    def holds(self, raw: RawMessage) -> bool:
+        """Whether `raw` is already part of the draft (a redelivery after a failed write)."""
+        return any(m.pk == raw.pk for m in (*self.messages, *self.contact))
 
 
 class TelegramConversation:
@@ -100,12 +139,18 @@ class TelegramConversation:
         *,
         inspection_id: str | None = None,
         idle: timedelta = DEFAULT_IDLE,
+        bot_id: str = "bot",
     ) -> None:
         self.intake = intake
         self.prompter = prompter
         self.inspection_id = inspection_id
         self.idle = idle
+        self.bot_id = bot_id
         self.drafts: dict[str, Draft] = {}
+        # Chats that sent /start since their last report: their next message opens a new report
+        # without offering 补充 to the earlier one.
+        self.fresh: set[str] = set()
+        self._pruned_at: datetime | None = None
         # Updates of one chat must not interleave (two photos of one album arrive together).
         self._lock = asyncio.Lock()
 
@@ -114,48 +159,98 @@ class TelegramConversation:
         return self.intake.service.clock.now()
 
     async def handle(self, data: dict[str, Any]) -> Receipt | None:
-        """Act on one update dict; raises `InboundError` for malformed or unsupported updates."""
+        """Act on one update dict, once per update_id; raises `InboundError` for malformed or
+        unsupported updates and `StorageError` when the database fails (Telegram will redeliver)."""
         event = parse_update(data)
+        store = self.intake.store
         async with self._lock:
-            return await self._handle(event, data)
+            if not await store.claim_update(self.bot_id, event.update_id, self._now):
+                log.info("redelivered telegram update %s ignored", event.update_id)
+                return Receipt(None, None, duplicate=True)
+            try:
+                return await self._handle(event, data)
+            except BaseException:
+                await self._release(event.update_id)
+                raise
+
+    async def _release(self, update_id: int) -> None:
+        try:
+            await self.intake.store.release_update(self.bot_id, update_id)
+        except Exception as exc:
+            # The redelivery will be ignored; a committed message is still filed by the sweep.
+            log.error("telegram update %s not released: %s", update_id, exc.__class__.__name__)
 
     async def _handle(self, event: TelegramEvent, data: dict[str, Any]) -> Receipt | None:
+        chat = event.chat_id
         if event.kind in ("start", "help"):
+            if event.kind == "start":
+                self.fresh.add(chat)
             inspection = self.intake.service.inspection(self.inspection_id)
-            await self._say(event.chat_id, welcome_text(inspection))
+            await self._say(chat, welcome_text(inspection, self._now))
+            return None
+        if event.kind == "status_help":
+            await self._say(chat, STATUS_HELP_TEXT)
             return None
         if event.kind == "callback":
             if event.callback_id:
                 await self.prompter.answer_callback(event.callback_id)
-            return await self._choice(event.chat_id, event.callback_data or "")
+            receipt = await self._choice(chat, event.callback_data or "")
+            if event.source_message_id is not None:
+                await self._unbutton(chat, event.source_message_id)
+            return receipt
+        return await self._message(event, data)
+
+    async def _message(self, event: TelegramEvent, data: dict[str, Any]) -> Receipt | None:
         assert event.message is not None  # message and contact events carry one
-        saved = await self.intake.commit(event.message, payload=data, inspection_id=self.inspection_id)
-        if saved.duplicate:
-            log.info("duplicate telegram update %s", event.update_id)
-            return Receipt(None, None, duplicate=True)
+        chat, message = event.chat_id, event.message
+        draft = self.drafts.get(chat)
+        contact = event.contact
+        if contact is None and draft is not None and draft.awaiting_contact and event.kind == "message":
+            contact = typed_contact(message.text)
+            if contact is not None:
+                # The number never reaches a message text: only the sealed payload keeps what was typed.
+                message = message.model_copy(update={"text": CONTACT_TEXT})
+        saved = await self.intake.commit(message, payload=data, inspection_id=self.inspection_id)
         raw = saved.message
-        draft = self.drafts.get(event.chat_id)
-        if event.kind == "contact" or (draft is not None and draft.awaiting_contact):
-            if draft is None:
-                await self.intake.record(raw, "message.contact_without_report")
-                await self._say(event.chat_id, NOTHING_YET_TEXT, remove_keyboard=True)
-                return None
-            draft.contact.append(raw)
-            return await self._file(event.chat_id, real_name=True)
-        if raw.text.strip().startswith("查询"):
-            return await self.intake.service.process(raw)
+        held = draft is not None and draft.holds(raw) and contact is None
+        if saved.duplicate and (raw.handled or raw.report_id is not None or held):
+            log.info("duplicate telegram message %s", event.update_id)
+            return Receipt(None, None, duplicate=True)
+        if contact is not None:
+            return await self._contact(chat, raw, contact)
+        number = status_query(raw.text)
+        if number is not None:
+            return await self.intake.service.answer_status(raw, number)
         if draft is None:
-            recent = await self.intake.open_report_for(raw, join_window=self.idle)
-            if recent is not None:
-                receipt = await self.intake.attach(raw, recent)
-                await self._say(event.chat_id, f"已补充到编号{recent.tracking_number}。")
-                return receipt
-            self.drafts[event.chat_id] = Draft([raw], self._now)
-            await self._say(event.chat_id, COLLECTING_TEXT, buttons=CHOICE_BUTTONS)
+            await self._open_draft(chat, raw)
             return None
         draft.messages.append(raw)
         draft.last_at = self._now
+        if draft.awaiting_contact:
+            # Content, not contact details: kept in the report, and the question asked again.
+            await self._say(chat, ASK_AGAIN_TEXT, ask_contact=SHARE_PHONE)
         return None
+
+    async def _contact(self, chat: str, raw: RawMessage, contact: Contact) -> Receipt | None:
+        draft = self.drafts.get(chat)
+        if draft is None:
+            await self.intake.record(raw, "message.contact_without_report")
+            await self._say(chat, NOTHING_YET_TEXT, remove_keyboard=True)
+            return None
+        if not draft.holds(raw):
+            draft.contact.append(raw)
+        draft.identity = contact
+        return await self._file(chat, real_name=True)
+
+    async def _open_draft(self, chat: str, raw: RawMessage) -> None:
+        buttons: tuple[tuple[Button, ...], ...] = CHOICE_BUTTONS
+        if chat not in self.fresh:
+            earlier = await self.intake.open_report_for(raw, join_window=APPEND_WINDOW)
+            if earlier is not None:
+                label = append_label(earlier.tracking_number)
+                buttons = (((label, APPEND + earlier.tracking_number),), *CHOICE_BUTTONS)
+        self.drafts[chat] = Draft([raw], self._now)
+        await self._say(chat, COLLECTING_TEXT, buttons=buttons)
 
     async def _choice(self, chat_id: str, choice: str) -> Receipt | None:
         draft = self.drafts.get(chat_id)
@@ -168,15 +263,39 @@ class TelegramConversation:
             await self._say(chat_id, ASK_CONTACT_TEXT, ask_contact=SHARE_PHONE)
             return None
         if choice == ANONYMOUS:
-            await self._say(chat_id, ANONYMOUS_NOTE)
-            return await self._file(chat_id, real_name=False)
+            receipt = await self._file(chat_id, real_name=False)
+            await self._say(chat_id, ANONYMOUS_NOTE, remove_keyboard=draft.awaiting_contact)
+            return receipt
+        if choice.startswith(APPEND):
+            return await self._append(chat_id, draft, choice.removeprefix(APPEND))
         return None
 
+    async def _append(self, chat_id: str, draft: Draft, tracking_number: str) -> Receipt | None:
+        # The number comes back from the client: only a report this chat filed is accepted.
+        first = draft.messages[0]
+        report = await self.intake.open_report_for(first, tracking_hints=[tracking_number])
+        if report is None:
+            await self._say(chat_id, NOTHING_YET_TEXT)
+            return None
+        receipt = None
+        for raw in (*draft.messages, *draft.contact):
+            receipt = await self.intake.attach(raw, report)
+        self.drafts.pop(chat_id, None)  # only after the messages are linked
+        await self._say(chat_id, f"已补充到编号{report.tracking_number}。")
+        return receipt
+
     async def _file(self, chat_id: str, *, real_name: bool) -> Receipt:
-        draft = self.drafts.pop(chat_id)
+        draft = self.drafts[chat_id]
         messages = [*draft.messages, *draft.contact]
+        if real_name and draft.identity is not None:
+            await self.intake.store.set_reporter_identity(
+                draft.messages[0].pk, real_name=draft.identity.name or None, phone=draft.identity.phone
+            )
         text = joined_text([m.text for m in draft.messages])
         receipt = await self.intake.open_joined(messages[0], messages[1:], text)
+        # Dropped only now: had the write failed, Telegram's redelivery would find the draft again.
+        self.drafts.pop(chat_id, None)
+        self.fresh.discard(chat_id)
         log.info(
             "telegram draft filed as %s (%s, %d messages)",
             receipt.tracking_number,
@@ -184,13 +303,18 @@ class TelegramConversation:
             len(messages),
         )
         if real_name:
-            await self._say(chat_id, "已记录您的联系方式。", remove_keyboard=True)
+            await self._say(chat_id, CONTACT_NOTE, remove_keyboard=True)
         return receipt
 
     async def sweep(self) -> int:
-        """File every draft quiet for longer than `idle` as anonymous; returns how many."""
+        """File every draft quiet for longer than `idle` as anonymous; returns how many. Also
+        forgets update claims older than Telegram's redelivery horizon (once an hour)."""
         async with self._lock:
-            due = [chat for chat, d in self.drafts.items() if self._now - d.last_at >= self.idle]
+            now = self._now
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+                await self.intake.store.prune_updates(now - UPDATE_RETENTION)
+                self._pruned_at = now
+            due = [chat for chat, d in self.drafts.items() if now - d.last_at >= self.idle]
             for chat in due:
                 await self._file(chat, real_name=False)
             return len(due)
@@ -203,6 +327,12 @@ class TelegramConversation:
                 await self.sweep()
             except Exception:
                 log.exception("telegram draft sweep failed")
+
+    async def _unbutton(self, chat_id: str, message_id: int) -> None:
+        try:
+            await self.prompter.remove_buttons(chat_id, message_id)
+        except Exception as exc:
+            log.warning("telegram buttons not removed: %s", exc.__class__.__name__)
 
     async def _say(self, chat_id: str, text: str, **kwargs: Any) -> None:
         # Conversation prompts are best effort: the messages are already committed, and the

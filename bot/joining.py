@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from intake.models import Channel, InboundMessage
+from intake.normalise import status_query
 from intake.ports import RawMessage, Report, SavedRaw
 from intake.service import IntakeService, Receipt
 
@@ -223,7 +224,8 @@ class ChannelIntake:
         await self._audit(action, None, raw)
 
     def _is_status_query(self, raw: RawMessage) -> bool:
-        return raw.text.strip().startswith(("查询", "/status"))
+        # The service's own parser, so that every channel agrees on what a status query is.
+        return status_query(raw.text) is not None
 
     @staticmethod
     def _own(report: Report, raw: RawMessage) -> bool:

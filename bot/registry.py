@@ -218,7 +218,9 @@ def build_channels(
         channels.sms = SmsIntake(intake, inline=config.intake_processing != "worker")
     if config.telegram_token and (config.telegram_secret or config.telegram_polling):
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
-        channels.telegram = TelegramConversation(intake, channels.telegram_sender)
+        # Update ids are per bot: the token's public part (before the colon) names the bot.
+        bot_id = config.telegram_token.split(":", 1)[0]
+        channels.telegram = TelegramConversation(intake, channels.telegram_sender, bot_id=bot_id)
         if config.telegram_secret:
             channels.telegram_webhook = TelegramWebhook(config.telegram_secret)
     if config.imap_url or config.smtp_listen:

@@ -12,7 +12,6 @@ import asyncio
 import hmac
 import json
 import logging
-import re
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -34,17 +33,21 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.base import WebhookRequest
+from bot.contact import Contact
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
+from intake.normalise import status_query
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_API_BASE: Final = "https://api.telegram.org"
 MAX_UPDATE_BYTES: Final = 1 << 20
-_STATUS_RE = re.compile(r"^/status(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+# What a shared contact leaves in the message text: the name and number go to the sealed identity
+# fields (the report page shows them only through the audited reveal step), never into a text.
+CONTACT_TEXT: Final = "[已留实名联系方式]"
 
-EventKind = Literal["message", "start", "help", "callback", "contact"]
+EventKind = Literal["message", "start", "help", "status_help", "callback", "contact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class TelegramEvent:
     callback_data: str | None = None
     callback_id: str | None = None
     attachments: tuple[dict[str, str], ...] = ()  # file ids, kept in the raw payload
+    source_message_id: int | None = None  # the message whose button was pressed
+    contact: Contact | None = None  # a shared contact's name and number
 
 
 Button = tuple[str, str]  # (label, callback data)
@@ -105,7 +110,15 @@ def _event(update_id: int, update: Update) -> TelegramEvent:
         msg = query.message
         if msg is None or msg.chat.type != "private":
             raise UnsupportedEvent("callback outside a private chat")
-        return TelegramEvent(update_id, "callback", str(msg.chat.id), None, query.data, query.id)
+        return TelegramEvent(
+            update_id,
+            "callback",
+            str(msg.chat.id),
+            None,
+            query.data,
+            query.id,
+            source_message_id=msg.message_id,
+        )
     message = update.message
     if message is None:
         raise UnsupportedEvent("not a new message")  # edits, channel posts, member updates ...
@@ -116,8 +129,10 @@ def _event(update_id: int, update: Update) -> TelegramEvent:
     if message.contact is not None:
         contact = message.contact
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-        text = f"实名信息：{name} {contact.phone_number}".strip()
-        return TelegramEvent(update_id, "contact", chat_id, _inbound(ident, text, chat_id))
+        shared = Contact(name=name, phone=str(contact.phone_number))
+        return TelegramEvent(
+            update_id, "contact", chat_id, _inbound(ident, CONTACT_TEXT, chat_id), contact=shared
+        )
     text = (message.text or message.caption or "")[:MAX_TEXT_CHARS]
     if message.text is not None and message.text.startswith("/"):
         command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
@@ -125,10 +140,13 @@ def _event(update_id: int, update: Update) -> TelegramEvent:
             return TelegramEvent(update_id, "start", chat_id)
         if command == "/help":
             return TelegramEvent(update_id, "help", chat_id)
-        status = _STATUS_RE.match(message.text.strip())
-        if status:
-            # "/status N" is the same question as "查询 N", which the intake service answers.
-            text = f"查询 {(status.group(1) or '').strip()}".strip()
+        if command == "/status":
+            # "/status N" is the same question as "查询 N"; without a number it is a question about
+            # how to ask, never a report.
+            number = status_query(message.text)
+            if number is None:
+                return TelegramEvent(update_id, "status_help", chat_id)
+            text = f"查询 {number}"
     attachments = _attachments(message)
     if attachments:
         notes = "、".join(a["label"] for a in attachments)
@@ -263,6 +281,15 @@ class TelegramSender:
                 await bot.answer_callback_query(callback_id)
         except TelegramError as exc:
             log.info("answerCallbackQuery failed: %s", exc.__class__.__name__)
+
+    async def remove_buttons(self, chat_id: str, message_id: int) -> None:
+        """Take the inline buttons off a prompt once used; a failure leaves stale buttons, which the
+        conversation answers harmlessly."""
+        try:
+            async with self.bot() as bot:
+                await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("editMessageReplyMarkup failed: %s", exc.__class__.__name__)
 
     async def set_webhook(self, url: str, secret: str) -> None:
         """Point Telegram at our webhook with the secret token it must send back."""

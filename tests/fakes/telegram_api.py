@@ -22,7 +22,8 @@ class Call:
 
 @dataclass
 class FakeBotApi:
-    """Records calls; answers getMe, sendMessage, answerCallbackQuery, set/deleteWebhook, getUpdates."""
+    """Records calls; answers getMe, sendMessage, answerCallbackQuery, editMessageReplyMarkup,
+    set/deleteWebhook, getUpdates."""
 
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
@@ -53,6 +54,7 @@ class FakeBotApi:
             "getMe": self._get_me,
             "sendMessage": self._send_message,
             "answerCallbackQuery": lambda p: True,
+            "editMessageReplyMarkup": lambda p: True,
             "setWebhook": lambda p: True,
             "deleteWebhook": lambda p: True,
         }
