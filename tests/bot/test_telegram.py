@@ -13,9 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.base import WebhookRequest
+from bot.contact import Contact
 from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation, welcome_text
 from bot.joining import ChannelIntake
-from bot.telegram import SECRET_HEADER, TelegramSender, TelegramWebhook, parse_update, update_json
+from bot.telegram import (
+    CONTACT_TEXT,
+    SECRET_HEADER,
+    TelegramSender,
+    TelegramWebhook,
+    parse_update,
+    update_json,
+)
 from intake.errors import ChannelSendError, InboundError, UnsupportedEvent, WebhookAuthError
 from intake.models import Channel
 from intake.outbox import OutboxWorker
@@ -74,7 +82,9 @@ def test_commands_photos_documents_contacts() -> None:
         )
     )
     assert contact.kind == "contact" and contact.message is not None
-    assert contact.message.text == "实名信息：张三 +8613912345678"
+    # The number goes to the sealed identity fields, never into the text.
+    assert contact.message.text == CONTACT_TEXT
+    assert contact.contact == Contact("张三", "+8613912345678")
 
 
 def test_groups_and_edits_are_unsupported() -> None:
@@ -201,8 +211,11 @@ async def test_guided_conversation_files_one_report_and_one_ack(tmp_path: Path) 
         await worker.run_once()
         acks = [p["text"] for p in api.sent() if "MZ1-0001" in p["text"]]
         assert len(acks) == 1
-        # A follow-up within the window joins the report instead of opening another.
-        joined = await talk.handle(message_update(6, CHAT, "补充：还有一张收据"))
+        # A follow-up is added to the report only when the citizen taps 补充.
+        assert await talk.handle(message_update(6, CHAT, "补充：还有一张收据")) is None
+        offered = api.sent()[-1]["reply_markup"]["inline_keyboard"][0][0]
+        assert offered == {"text": "补充到编号MZ1-0001", "callback_data": "append:MZ1-0001"}
+        joined = await talk.handle(callback_update(7, CHAT, "append:MZ1-0001"))
         assert joined is not None and joined.tracking_number == "MZ1-0001"
         assert len(await service.store.report_messages(report.pk)) == 4
         assert (await service.store.latest_reports(None))[0].tracking_number == "MZ1-0001"
@@ -223,8 +236,13 @@ async def test_real_name_with_shared_contact(tmp_path: Path) -> None:
         assert receipt is not None and receipt.tracking_number == "MZ1-0001"
         report = await service.store.get_report("MZ1-0001")
         assert report is not None
-        texts = [m.text for m in await service.store.report_messages(report.pk)]
-        assert texts == ["村会计挪用公款", "实名信息：张三 +8613912345678"]
+        messages = await service.store.report_messages(report.pk)
+        assert [m.text for m in messages] == ["村会计挪用公款", CONTACT_TEXT]
+        assert messages[0].payload is not None
+        assert (messages[0].payload["real_name"], messages[0].payload["contact_phone"]) == (
+            "张三",
+            "+8613912345678",
+        )
 
 
 async def test_quiet_draft_is_filed_as_anonymous(tmp_path: Path) -> None:
