@@ -290,3 +290,18 @@ async def test_long_polling_takes_each_update_once(tmp_path: Path) -> None:
         assert seen == [41, 42]
         assert next(c.method for c in api.calls) == "deleteWebhook"
         assert await service.store.get_report("MZ1-0001") is not None
+
+
+async def test_seen_update_ids_are_pruned_after_telegrams_redelivery_horizon(tmp_path: Path) -> None:
+    clock = FakeClock()
+    api = FakeBotApi()
+    async with intake_service(tmp_path, clock) as service, serve(api.app()) as base:
+        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        await talk.handle(message_update(1, CHAT, "/start"))
+        assert await talk.handle(message_update(1, CHAT, "/start")) is not None  # a duplicate
+        clock.advance(days=1)
+        await talk.sweep()
+        assert not await service.store.claim_update(talk.bot_id, 1, clock.now())  # still kept
+        clock.advance(days=2)
+        await talk.sweep()
+        assert await service.store.claim_update(talk.bot_id, 1, clock.now())  # forgotten

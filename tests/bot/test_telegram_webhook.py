@@ -6,6 +6,7 @@ Each test performs one of the failures found and checks what the citizen and the
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -202,6 +203,33 @@ async def test_a_shared_contact_is_sealed_not_shown(tmp_path: Path) -> None:
         first = (await p.h.rt.store.report_messages(report.pk))[0]
         assert first.payload is not None and first.payload["contact_phone"] == "+86" + PHONE
         assert first.payload["real_name"] == "张三"
+
+
+async def test_the_officer_sees_the_contact_only_through_the_audited_reveal(tmp_path: Path) -> None:
+    async with phone(tmp_path) as p:
+        await p.say(ACCUSATION)
+        await p.press("realname")
+        await p.say(f"张三，{PHONE}")
+        store = p.h.rt.store
+        await store.add_user("chen", "officer", hash_password("pw-chen-12345"), START)  # type: ignore[attr-defined]
+        transport = httpx.ASGITransport(app=p.h.app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as desk:
+            login = await desk.get("/login")
+            await desk.post(
+                "/login", data={"name": "chen", "password": "pw-chen-12345", "csrf": csrf(login.text)}
+            )
+            page = await desk.get("/desk/r/HN1-0001")
+            assert page.status_code == 200 and PHONE not in page.text and "张三" not in page.text
+            shown = await desk.post("/desk/r/HN1-0001/reveal", data={"csrf": csrf(page.text)})
+        assert PHONE in shown.text and "张三" in shown.text
+        viewed = await store.recent_audit(action_prefix="identity.")  # type: ignore[attr-defined]
+        assert [(e.action, e.actor) for e in viewed] == [("identity.viewed", "chen")]
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
 
 
 # --- item 10: the draft outlives a failed write ----------------------------------------------------
