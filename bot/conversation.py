@@ -92,7 +92,10 @@ CHOICE_BUTTONS: tuple[tuple[Button, ...], ...] = (
     (("实名反映（留姓名、电话）", REAL_NAME),),
     (("匿名反映", ANONYMOUS),),
 )
-ASK_CONTACT_TEXT = "请发送您的姓名和联系电话，或点下方按钮分享手机号。您的个人信息将严格保密。"
+ASK_CONTACT_TEXT = (
+    "请发送您的姓名和联系电话，或点下方按钮分享手机号。您的个人信息将严格保密。"
+    "如不留联系方式，稍后将按匿名反映登记。"
+)
 ASK_AGAIN_TEXT = (
     "已作为反映内容收到。如需实名反映，请单独发送姓名和联系电话（例如：张三 139xxxxxxxx），"
     "或点下方按钮分享手机号。"
@@ -275,7 +278,8 @@ class TelegramConversation:
         first = draft.messages[0]
         report = await self.intake.open_report_for(first, tracking_hints=[tracking_number])
         if report is None:
-            await self._say(chat_id, NOTHING_YET_TEXT)
+            # The pressed prompt loses its buttons: offer the choice again.
+            await self._say(chat_id, COLLECTING_TEXT, buttons=CHOICE_BUTTONS)
             return None
         receipt = None
         for raw in (*draft.messages, *draft.contact):

@@ -341,6 +341,8 @@ async def test_append_to_someone_elses_report_is_refused(tmp_path: Path) -> None
         await other.say("我也有补充")
         await other.press("append:HN1-0001")  # a forged button: not this chat's report
         assert await texts_of(p.h, "HN1-0001") == [ACCUSATION]
+        offered = p.h.telegram.sent()[-1]["reply_markup"]["inline_keyboard"]
+        assert [row[0]["callback_data"] for row in offered] == ["realname", "anonymous"]
 
 
 async def test_start_says_when_the_reception_period_is_over(tmp_path: Path) -> None:
