@@ -59,7 +59,8 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
     else:
         first = detail.messages[0] if detail.messages else None
         name = (first.payload or {}).get("real_name") if first else None
-        contact = first.sender if first else None
+        # A Telegram reporter's phone (given in the real-name path) rather than the chat id.
+        contact = ((first.payload or {}).get("contact_phone") or first.sender) if first else None
         reporter = "、".join(str(x) for x in (name, contact) if x) or "匿名"
         await store.audit_action(
             transfer.report_id,

@@ -226,6 +226,24 @@ async def test_the_officer_sees_the_contact_only_through_the_audited_reveal(tmp_
         assert [(e.action, e.actor) for e in viewed] == [("identity.viewed", "chen")]
 
 
+async def test_a_released_transfer_form_gives_the_phone_not_the_chat_id(tmp_path: Path) -> None:
+    async with phone(tmp_path) as p:
+        await p.say("河南省审计厅拖欠我三个月工资，一直不给发")  # an appeal: transferred with the identity
+        await p.press("realname")
+        await p.say(f"张三 {PHONE}")
+        await p.h.rt.store.add_user("chen", "officer", hash_password("pw-chen-12345"), START)  # type: ignore[attr-defined]
+        transport = httpx.ASGITransport(app=p.h.app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as desk:
+            login = await desk.get("/login")
+            await desk.post(
+                "/login", data={"name": "chen", "password": "pw-chen-12345", "csrf": csrf(login.text)}
+            )
+            page = await desk.get("/desk/r/HN1-0001")
+            confirmed = await desk.post("/desk/r/HN1-0001/confirm", data={"csrf": csrf(page.text)})
+            form = await desk.get(confirmed.headers["location"])
+        assert "张三" in form.text and PHONE in form.text and str(p.chat) not in form.text
+
+
 def csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "page has no CSRF field"
