@@ -71,8 +71,10 @@ class Phone:
 
 
 @asynccontextmanager
-async def phone(tmp_path: Path, clock: FakeClock | None = None) -> AsyncIterator[Phone]:
-    async with running(settings_for(tmp_path / "data"), clock or FakeClock(START)) as h:
+async def phone(
+    tmp_path: Path, clock: FakeClock | None = None, db_url: str | None = None
+) -> AsyncIterator[Phone]:
+    async with running(settings_for(tmp_path / "data", db_url), clock or FakeClock(START)) as h:
         yield Phone(h)
 
 
@@ -109,8 +111,8 @@ async def found_by_search(h: Harness, words: str) -> list[str]:
 # --- item 9: every update is taken once ------------------------------------------------------------
 
 
-async def test_a_retried_button_press_files_once_and_says_nothing_more(tmp_path: Path) -> None:
-    async with phone(tmp_path) as p:
+async def test_a_retried_button_press_files_once_and_says_nothing_more(tmp_path: Path, db_url: str) -> None:
+    async with phone(tmp_path, db_url=db_url) as p:
         await p.say(ACCUSATION)
         press = await p.press("anonymous")
         await p.h.drain()
@@ -186,8 +188,8 @@ async def test_real_name_path_takes_content_as_content_and_asks_again(tmp_path: 
         assert len(p.numbers()) == 1
 
 
-async def test_a_shared_contact_is_sealed_not_shown(tmp_path: Path) -> None:
-    async with phone(tmp_path) as p:
+async def test_a_shared_contact_is_sealed_not_shown(tmp_path: Path, db_url: str) -> None:
+    async with phone(tmp_path, db_url=db_url) as p:
         await p.say(ACCUSATION)
         await p.press("realname")
         await p.share_contact("张三", "+86" + PHONE)
