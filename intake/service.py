@@ -269,20 +269,23 @@ class IntakeService:
         await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
         if raw.channel in REPLYABLE and raw.sender:
             history = await self._ack_history([raw], now)
-            queued = history.get((raw.channel, raw.sender), [])
-            answer: NewAck | None = NewAck(raw.channel, raw.sender, text, STATUS_KIND, reply_from(raw))
-            if _sent_this_hour(queued, now, STATUS_KIND) >= MAX_STATUS_PER_HOUR:
-                # The limit is told once an hour; after that the queries go unanswered.
-                limit = acks.status_limit_text(self.inspection(raw.inspection_id))
-                told = _sent_this_hour(queued, now, STATUS_LIMIT_KIND) > 0
-                answer = (
-                    None
-                    if told
-                    else NewAck(raw.channel, raw.sender, limit, STATUS_LIMIT_KIND, reply_from(raw))
-                )
+            answer = self._status_answer(
+                raw, raw.sender, text, history.get((raw.channel, raw.sender), []), now
+            )
             if answer is not None:
                 await self.store.enqueue_ack(report.pk if own and report else None, answer, now)
         return Receipt(queried if own else None, None, False, queried, text)
+
+    def _status_answer(
+        self, raw: RawMessage, sender: str, text: str, queued: Sequence[tuple[str, datetime]], now: datetime
+    ) -> NewAck | None:
+        """The answer to queue: `text` within the hourly limit, then the limit told once, then nothing."""
+        if _sent_this_hour(queued, now, STATUS_KIND) < MAX_STATUS_PER_HOUR:
+            return NewAck(raw.channel, sender, text, STATUS_KIND, reply_from(raw))
+        if _sent_this_hour(queued, now, STATUS_LIMIT_KIND):
+            return None
+        limit = acks.status_limit_text(self.inspection(raw.inspection_id))
+        return NewAck(raw.channel, sender, limit, STATUS_LIMIT_KIND, reply_from(raw))
 
     async def answer_status(self, raw: RawMessage, tracking_number: str) -> Receipt:
         """Answer a status query a channel recognised itself (the Telegram conversation)."""

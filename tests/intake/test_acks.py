@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from intake.acks import SMS_SEGMENT, ack_text, no_content_prompt, receiving_body_phrase, status_text
+from intake.acks import (
+    SMS_SEGMENT,
+    ack_limit_text,
+    ack_text,
+    no_content_prompt,
+    receiving_body_phrase,
+    status_limit_text,
+    status_text,
+)
 from intake.inspection import Inspection, bundled_inspections, load_inspection
 from intake.models import SECTORS, Category, Decision, Scope, Target
 from routing.divisions import load_divisions
@@ -59,3 +67,9 @@ def test_in_scope_text_and_team_word() -> None:
 
 def test_status_text() -> None:
     assert status_text("MZ1-0001", "transferred") == "编号MZ1-0001：已按规定转交有关部门办理。"
+
+
+@pytest.mark.parametrize("inspection", INSPECTIONS, ids=lambda i: i.id)
+def test_the_limit_notices_fit_one_sms_segment(inspection: Inspection) -> None:
+    for text in (status_limit_text(inspection), ack_limit_text(inspection)):
+        assert len(text) <= SMS_SEGMENT and inspection.team_word in text
