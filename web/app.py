@@ -262,7 +262,6 @@ def create_app(
             return _error(401, "sign in or send Authorization: Bearer <token>")
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
-    app.add_middleware(HookRateLimit, per_minute=settings.hook_rate_per_minute, burst=settings.hook_burst)
     # Sign-in attempts per address (the per-account lockout alone lets one address try many names).
     app.add_middleware(
         HookRateLimit,

@@ -1,7 +1,9 @@
-"""ASGI middleware: secure response headers everywhere, and a per-address rate limit on /hooks/*.
+"""ASGI middleware: secure response headers everywhere, and a per-address rate limit (sign-in).
 
 Both are plain ASGI (not Starlette's BaseHTTPMiddleware), so streaming bodies and the lifespan pass
-through untouched and a refused webhook costs no body read, no signature check and no database.
+through untouched and a refused request costs no body read and no database. The webhooks are not
+limited here: a provider's signed delivery must always be stored, so only the calls that fail
+verification are limited, after the check (web/hooks.py, `TokenBuckets`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The pages load only their own scripts and styles (htmx is vendored under /static); the one inline
@@ -109,8 +112,15 @@ class TokenBuckets:
         return (1.0 - bucket.tokens) / self.rate
 
 
+def too_many_requests(wait: float) -> Response:
+    """429 with Retry-After (whole seconds, at least one)."""
+    return JSONResponse(
+        {"error": "too many requests"}, status_code=429, headers={"retry-after": str(max(1, math.ceil(wait)))}
+    )
+
+
 class HookRateLimit:
-    """Answers 429 with Retry-After to a client address that posts to /hooks/* too fast."""
+    """Answers 429 with Retry-After to a client address that posts to a prefix (/login) too fast."""
 
     def __init__(
         self,
@@ -118,7 +128,7 @@ class HookRateLimit:
         *,
         per_minute: int,
         burst: int,
-        prefix: str = "/hooks/",
+        prefix: str,
         methods: frozenset[str] | None = None,
     ) -> None:
         self.app = app

@@ -20,9 +20,9 @@ from bot.mailparse import UNPARSED_NOTE
 from intake.errors import ChannelSendError
 from intake.models import Channel
 from intake.outbox import OutboxWorker
+from tests.bot.test_mail_fuzz import deeply_nested
 from tests.fakes.dovecot import Dovecot, dovecot_server
 from tests.fakes.intake import intake_service
-from tests.bot.test_mail_fuzz import deeply_nested
 from tests.fakes.smtp import RecordingHandler, smtp_server
 
 TEAM = "mzxc1@team.example.org"
@@ -260,7 +260,8 @@ async def test_imap_idle_picks_up_new_mail(tmp_path: Path, dovecot: Dovecot) -> 
 def _raw_8bit(codec: str, message_id: str) -> bytes:
     """A Chinese client's mail: display name and subject as raw 8-bit bytes, no RFC 2047."""
     head = (
-        f"From: 张三 <{CITIZEN}>\r\nTo: {TEAM}\r\nSubject: 举报村支书侵占低保款\r\nMessage-ID: {message_id}\r\n"
+        f"From: 张三 <{CITIZEN}>\r\nTo: {TEAM}\r\nSubject: 举报村支书侵占低保款\r\n"
+        f"Message-ID: {message_id}\r\n"
         f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset={codec}\r\n\r\n"
     )
     return (head + "西虢镇某村支书侵占低保款三万元。\r\n").encode(codec)
@@ -292,7 +293,9 @@ async def test_smtp_accepts_raw_8bit_headers(tmp_path: Path) -> None:
             assert msg.subject == "举报村支书侵占低保款" and msg.text == "西虢镇某村支书侵占低保款三万元。"
 
 
-async def test_imap_stores_8bit_and_unparsable_mail_before_flagging_seen(tmp_path: Path, dovecot: Dovecot) -> None:
+async def test_imap_stores_8bit_and_unparsable_mail_before_flagging_seen(
+    tmp_path: Path, dovecot: Dovecot
+) -> None:
     await _append(dovecot, _raw_8bit("gbk", "<imap8@example.cn>"), deeply_nested(1100))
     async with intake_service(tmp_path) as service:
         mail = MailIntake(ChannelIntake(service), store_dir=tmp_path / "files")
