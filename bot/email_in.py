@@ -146,7 +146,7 @@ def recipients(raw: bytes) -> list[str]:
         try:
             # Parsed as an address list whatever its name (Delivered-To is no address header to the stdlib).
             header = email.policy.default.header_factory("To", header_text(str(value)) or "")
-            found.extend(str(a.addr_spec) for a in header.addresses)  # type: ignore[attr-defined]
+            found.extend(str(a.addr_spec) for a in header.addresses)
         except Exception:
             continue
     return [address for address in found if "@" in address]

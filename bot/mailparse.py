@@ -265,7 +265,7 @@ def sender_address(from_value: str | None) -> str | None:
     if not from_value:
         return None
     try:
-        mailboxes = policy.default.header_factory("From", from_value).addresses  # type: ignore[attr-defined]
+        mailboxes = policy.default.header_factory("From", from_value).addresses
     except Exception:
         return None  # an address the parser cannot read: kept, but never answered
     for mailbox in mailboxes:

@@ -28,9 +28,27 @@ from tests.fakes.intake import intake_service
 
 T = TypeVar("T")
 
-CHARSET_LABELS = ["utf-8", "gb2312", "gbk", "gb18030", "big5", "iso-8859-1", "us-ascii", "x-unknown", "utf-7", ""]
+CHARSET_LABELS = [
+    "utf-8",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "big5",
+    "iso-8859-1",
+    "us-ascii",
+    "x-unknown",
+    "utf-7",
+    "",
+]
 CODECS = ["utf-8", "gbk", "gb18030", "big5", "latin-1"]
-CTYPES = ["text/plain", "text/html", "application/octet-stream", "image/png", "message/rfc822", "text/x-bogus"]
+CTYPES = [
+    "text/plain",
+    "text/html",
+    "application/octet-stream",
+    "image/png",
+    "message/rfc822",
+    "text/x-bogus",
+]
 ENCODINGS = ["7bit", "8bit", "base64", "quoted-printable", "x-uuencode", "binary", ""]
 
 _chinese = st.text(
@@ -84,7 +102,7 @@ def _multipart(children: st.SearchStrategy[list[bytes]]) -> st.SearchStrategy[by
         boundary = draw(st.sampled_from(["b1", "b1", "==x==", "", "b1 b2"]))
         used = draw(st.sampled_from([boundary, boundary, "other"]))  # a wrong boundary now and then
         subtype = draw(st.sampled_from(["mixed", "alternative", "related", "report", "digest"]))
-        out = f"Content-Type: multipart/{subtype}; boundary=\"{boundary}\"\r\n\r\npreamble\r\n".encode()
+        out = f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\npreamble\r\n'.encode()
         for child in draw(children):
             out += f"--{used}\r\n".encode() + child + b"\r\n"
         if draw(st.booleans()):  # the terminator is often missing in the wild
@@ -103,7 +121,9 @@ def mails(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.binary(max_size=2000))
     headers = b""
-    for name in draw(st.lists(st.sampled_from(["From", "Subject", "To", "Cc", "Reply-To", "Date"]), max_size=6)):
+    for name in draw(
+        st.lists(st.sampled_from(["From", "Subject", "To", "Cc", "Reply-To", "Date"]), max_size=6)
+    ):
         headers += name.encode() + b": " + draw(header_value()) + b"\r\n"
     if draw(st.booleans()):
         headers += b"From: " + draw(header_value()) + b" <citizen@example.cn>\r\n"
