@@ -36,6 +36,24 @@ DOCS_PATHS: Final = ("/api/docs", "/api/docs/oauth2-redirect")
 HSTS: Final = "max-age=31536000; includeSubDomains"
 
 
+def security_headers(path: str, *, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries (also the 500 page, which is answered outside this
+    middleware by Starlette's outermost error handler)."""
+    fixed = [
+        (b"content-security-policy", (DOCS_CSP if path in DOCS_PATHS else CSP).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    # Only over TLS (the public URL is https, or this hop is): HSTS over plain HTTP is ignored
+    # by browsers and would only confuse a local http:// set-up.
+    if hsts:
+        fixed.append((b"strict-transport-security", HSTS.encode()))
+    return fixed
+
+
 class SecurityHeaders:
     """Adds CSP (with frame-ancestors), anti-sniffing, referrer and, behind TLS, HSTS headers."""
 
@@ -48,19 +66,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else CSP
-        fixed = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
-        # Only over TLS (the public URL is https, or this hop is): HSTS over plain HTTP is ignored
-        # by browsers and would only confuse a local http:// set-up.
-        if self.hsts or scope.get("scheme") == "https":
-            fixed.append((b"strict-transport-security", HSTS.encode()))
+        fixed = security_headers(scope["path"], hsts=self.hsts or scope.get("scheme") == "https")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

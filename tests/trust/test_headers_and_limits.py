@@ -101,5 +101,6 @@ async def test_an_error_page_shows_no_stack_trace(tmp_path: Path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             r = await client.get("/broken")
     assert r.status_code == 500
-    # Starlette's outermost error handler answers this (debug off): no traceback, no message.
-    assert r.text == "Internal Server Error"
+    # The app's error handler answers this (debug off): a Chinese page, no traceback, no message.
+    assert "系统出错" in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text
+    assert "8613700000009" not in r.text and "举报内容" not in r.text
