@@ -66,13 +66,7 @@ class MailIntake:
 
     async def take(self, raw: bytes) -> Receipt:
         """Accept one mail; raises only `StorageError` (retry later): an unreadable mail is kept too."""
-        try:
-            mail = parse_mail(raw, own_addresses=self.own)
-        except MalformedPayload as exc:
-            # Refusing it would lose a citizen's report (Chinese clients send raw 8-bit headers,
-            # broken MIME...): kept whole, opened as a report, so an officer reads the original.
-            log.warning("mail not parsed (%s): kept raw for an officer", exc)
-            mail = unparsed_mail(raw, str(exc))
+        mail = self._read(raw)
         payload = await asyncio.to_thread(self._keep, raw, mail)
         inspection_id = self.inspection_id or self.intake.service.inspection_for(
             Channel.EMAIL, recipients(raw)
@@ -98,6 +92,19 @@ class MailIntake:
         if mail.auto is not None:
             log.info("mail %s recorded without acknowledgement (%s)", mail.message_id, mail.auto)
         return receipt
+
+    def _read(self, raw: bytes) -> ParsedMail:
+        """The parsed mail, or, when it cannot be parsed or taken as a message, the whole mail."""
+        try:
+            mail = parse_mail(raw, own_addresses=self.own)
+            mail.to_inbound()  # the message's own checks (lengths...), before anything is kept
+            return mail
+        except (MalformedPayload, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+            # Refusing it would lose a citizen's report (Chinese clients send raw 8-bit headers,
+            # broken MIME...): kept whole, opened as a report, so an officer reads the original.
+            reason = str(exc) if isinstance(exc, MalformedPayload) else f"unusable mail: {type(exc).__name__}"
+            log.warning("mail not parsed (%s): kept raw for an officer", reason)
+            return unparsed_mail(raw, reason)
 
     def _keep(self, raw: bytes, mail: ParsedMail) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -244,8 +251,9 @@ class ImapPoller:
                 continue
             try:
                 await self.mail.take(raw)
-            except (StorageError, InboundError):
-                # \\Seen only once the mail is stored: whatever else happened, the next round tries again.
+            except Exception:
+                # \Seen only once the mail is stored: whatever happened, it is left for the next
+                # round, and the mails after it are still taken in this one.
                 log.exception("mail uid %s not stored; left unseen for the next round", uid)
                 continue
             _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "STORE")
