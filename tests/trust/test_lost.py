@@ -12,6 +12,7 @@ import timeit
 from pathlib import Path
 
 from storage.engine import SQLITE_FILENAME, SqliteFileGuard
+from tests.fakes.telegram_api import message_update
 from tests.trust.harness import count_rows, running, settings_for, sms_form, sms_post
 
 TEXT = "举报村主任侵占集体土地。"
@@ -29,6 +30,7 @@ async def test_deleting_the_database_file_loses_nothing(tmp_path: Path) -> None:
         # Was 200 for each, written to the deleted file: 0 of 5 after the restart.
         codes = [(await h.client.post(**post)).status_code for post in retry]
         assert codes == [503] * 5
+        assert (await h.telegram_update(message_update(8001, 7300001, TEXT))).status_code == 503
     # Restarted on a new file: Twilio delivers the five again (it retries a 503), and keeps them.
     async with running(settings_for(data)) as h:
         assert (await h.client.get("/healthz")).status_code == 200
