@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -274,16 +274,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
-
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, exc: Exception) -> Response:
-        # Starlette answers an unhandled error outside every middleware: the security headers are
-        # added here, and the page says nothing of the error (the log has the traceback).
-        hsts = settings.public_url.startswith("https://") or request.url.scheme == "https"
-        headers = {k.decode(): v.decode() for k, v in security_headers(request.url.path, hsts=hsts)}
-        if request.url.path.startswith(("/api/", "/hooks/")):
-            return JSONResponse({"error": "internal error"}, status_code=500, headers=headers)
-        return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=headers)
+    app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
 
     def runtime(request: Request) -> Runtime:
         rt: Runtime = request.app.state.rt
@@ -422,6 +413,21 @@ STORAGE_DOWN_PAGE = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>暂时无法提交</title></head>'
     "<body><h1>暂时无法提交</h1><p>系统暂时无法保存您的反映，内容未被保存，请稍后再提交一次。</p></body></html>"
 )
+
+
+def server_error_handler(hsts: bool) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The answer to an unhandled error: a Chinese page (JSON under /api/ and /hooks/) that says
+    nothing of the error (the log has the traceback), with the security headers. Starlette answers
+    it outside every middleware, so SecurityHeaders never sees it: they are added here."""
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        tls = hsts or request.url.scheme == "https"
+        headers = {k.decode(): v.decode() for k, v in security_headers(request.url.path, hsts=tls)}
+        if request.url.path.startswith(("/api/", "/hooks/")):
+            return JSONResponse({"error": "internal error"}, status_code=500, headers=headers)
+        return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=headers)
+
+    return server_error
 
 
 def api_docs_routes(app: FastAPI) -> None:
