@@ -74,6 +74,7 @@ MAX_ID_CHARS = 200
 # Raw 8-bit header bytes are tried in this order: UTF-8 fails loudly on anything else, GB18030
 # takes most GBK/GB2312 text, and Latin-1 takes every byte, so a header always becomes text.
 _8BIT_CODECS = ("utf-8", "gb18030", "latin-1")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,10 @@ def decode_header_value(value: str | None) -> str | None:
     value = header_text(value)
     if value is None:
         return None
+    if not value.isascii():
+        # Raw text with encoded words in it: decode_header would return the raw text's characters
+        # as \uXXXX escapes, so each word is decoded on its own here.
+        return re.sub(r"\s+", " ", _decode_words(value)).strip()
     try:
         chunks = decode_header(value)
     except Exception:
@@ -187,6 +192,25 @@ def decode_header_value(value: str | None) -> str | None:
     for chunk, charset in chunks:
         parts.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
     return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _decode_words(value: str) -> str:
+    """`value` with each RFC 2047 word decoded (the space between two adjacent words dropped)."""
+    out: list[str] = []
+    pos = 0
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[pos : match.start()]
+        if not (out and pos and not between.strip()):
+            out.append(between)
+        try:
+            out.extend(
+                decode_bytes(c, cs) if isinstance(c, bytes) else c for c, cs in decode_header(match[0])
+            )
+        except Exception:
+            out.append(match[0])
+        pos = match.end()
+    out.append(value[pos:])
+    return "".join(out)
 
 
 class _HtmlText(HTMLParser):

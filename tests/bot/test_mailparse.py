@@ -282,3 +282,11 @@ def test_an_unparsable_mail_becomes_its_whole_text_for_an_officer() -> None:
     assert mail.unparsed == "unreadable mail: RecursionError" and mail.sender is None
     assert mail.text.startswith(UNPARSED_NOTE) and "村干部侵占低保款" in mail.text and "\x00" not in mail.text
     assert mail.message_id == unparsed_mail(raw, "again").message_id  # a redelivery is the same message
+
+
+def test_raw_8bit_text_and_encoded_words_in_one_header() -> None:
+    word = "=?gb2312?B?" + base64.b64encode("喆园".encode("gb18030")).decode() + "?="
+    raw = (
+        f"From: a@example.cn\r\nSubject: 举报 {word} {word} 小区\r\nMessage-ID: <mix@x>\r\n\r\nx\r\n".encode()
+    )
+    assert parse_mail(raw).subject == "举报 喆园喆园 小区"
