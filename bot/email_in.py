@@ -2,7 +2,8 @@
 
 No mail is lost: the IMAP poller flags a mail \\Seen only after its raw message is committed, and
 the SMTP server answers 250 only after the commit (a 451 makes the sending server retry later).
-The raw .eml and every attachment are kept in the data directory under their SHA-256.
+A mail the parser cannot read is not refused either: it is kept whole (sealed) as a report for an
+officer to read. The raw .eml and every attachment are kept in the data directory under their SHA-256.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import contextlib
 import email
 import email.policy
-import email.utils
 import hashlib
 import logging
 import os
@@ -26,8 +26,8 @@ import aioimaplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.joining import ChannelIntake
-from bot.mailparse import ParsedMail, parse_mail
-from intake.errors import InboundError, StorageError
+from bot.mailparse import ParsedMail, header_text, parse_mail, unparsed_mail
+from intake.errors import InboundError, MalformedPayload, StorageError
 from intake.models import Channel
 from intake.ports import RawMessage
 from intake.service import Receipt
@@ -65,8 +65,8 @@ class MailIntake:
         self.on_transfer_reply: TransferReply | None = None
 
     async def take(self, raw: bytes) -> Receipt:
-        """Accept one mail; raises `InboundError` (unusable mail) or `StorageError` (retry later)."""
-        mail = parse_mail(raw, own_addresses=self.own)
+        """Accept one mail; raises only `StorageError` (retry later): an unreadable mail is kept too."""
+        mail = self._read(raw)
         payload = await asyncio.to_thread(self._keep, raw, mail)
         inspection_id = self.inspection_id or self.intake.service.inspection_for(
             Channel.EMAIL, recipients(raw)
@@ -85,11 +85,26 @@ class MailIntake:
             payload=payload,
             inspection_id=inspection_id,
             tracking_hints=mail.tracking_hints,
-            record_only=mail.auto is not None or mail.sender is None,
+            # Without a sender there is nobody to answer, only a message to keep; but an unparsed
+            # mail may be anyone's report, so it opens one for an officer.
+            record_only=mail.unparsed is None and (mail.auto is not None or mail.sender is None),
         )
         if mail.auto is not None:
             log.info("mail %s recorded without acknowledgement (%s)", mail.message_id, mail.auto)
         return receipt
+
+    def _read(self, raw: bytes) -> ParsedMail:
+        """The parsed mail, or, when it cannot be parsed or taken as a message, the whole mail."""
+        try:
+            mail = parse_mail(raw, own_addresses=self.own)
+            mail.to_inbound()  # the message's own checks (lengths...), before anything is kept
+            return mail
+        except (MalformedPayload, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+            # Refusing it would lose a citizen's report (Chinese clients send raw 8-bit headers,
+            # broken MIME...): kept whole, opened as a report, so an officer reads the original.
+            reason = str(exc) if isinstance(exc, MalformedPayload) else f"unusable mail: {type(exc).__name__}"
+            log.warning("mail not parsed (%s): kept raw for an officer", reason)
+            return unparsed_mail(raw, reason)
 
     def _keep(self, raw: bytes, mail: ParsedMail) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -98,6 +113,7 @@ class MailIntake:
             "in_reply_to": mail.in_reply_to,
             "references": list(mail.references),
             "auto": mail.auto,
+            "unparsed": mail.unparsed,
             "attachments": [
                 {
                     "filename": a.filename,
@@ -120,17 +136,27 @@ def _as_is(data: bytes) -> bytes:
 
 
 def recipients(raw: bytes) -> list[str]:
-    """The addresses a mail was sent to (To, Cc, Delivered-To, X-Original-To), from its header."""
+    """The addresses a mail was sent to (To, Cc, Delivered-To, X-Original-To), from its header.
+
+    Only picks the inspection: a header the parser cannot read names nobody, it does not refuse the mail."""
     header_end = raw.find(b"\r\n\r\n")
     if header_end < 0:
         header_end = raw.find(b"\n\n")
     head = email.message_from_bytes(
-        raw[: header_end if header_end >= 0 else len(raw)], policy=email.policy.compat32
+        raw[: header_end if header_end >= 0 else len(raw)], policy=email.policy.default
     )
-    fields = [
-        str(v) for name in ("To", "Cc", "Delivered-To", "X-Original-To") for v in head.get_all(name) or []
-    ]
-    return [address for _name, address in email.utils.getaddresses(fields) if address]
+    wanted = {"to", "cc", "delivered-to", "x-original-to"}
+    found: list[str] = []
+    for name, value in head.raw_items():
+        if name.lower() not in wanted:
+            continue
+        try:
+            # Parsed as an address list whatever its name (Delivered-To is no address header to the stdlib).
+            header = email.policy.default.header_factory("To", header_text(str(value)) or "")
+            found.extend(str(a.addr_spec) for a in header.addresses)
+        except Exception:
+            continue
+    return [address for address in found if "@" in address]
 
 
 def _write_once(path: Path, data: bytes) -> None:
@@ -225,10 +251,9 @@ class ImapPoller:
                 continue
             try:
                 await self.mail.take(raw)
-            except InboundError as exc:
-                # Unusable for good (an empty mail): flag it so it is not fetched forever.
-                log.warning("mail uid %s unusable: %s", uid, exc)
-            except StorageError:
+            except Exception:
+                # \Seen only once the mail is stored: whatever happened, it is left for the next
+                # round, and the mails after it are still taken in this one.
                 log.exception("mail uid %s not stored; left unseen for the next round", uid)
                 continue
             _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "STORE")
@@ -332,7 +357,7 @@ class SmtpHandler:
         raw = content if isinstance(content, bytes) else str(content or "").encode("utf-8")
         try:
             await self.mail.take(raw)
-        except InboundError as exc:
+        except InboundError as exc:  # not raised by take today; refusing is still better than a 500
             return f"554 unusable message: {exc}"
         except StorageError:
             log.exception("inbound SMTP mail not stored")

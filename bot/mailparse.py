@@ -1,9 +1,13 @@
 """Parsing inbound e-mail with the standard library: bytes in, a `ParsedMail` out, nothing else.
 
-Chinese mail arrives in every charset and every degree of brokenness, so the parser decodes
-headers and text parts itself instead of trusting `email.policy.default`: a part labelled GB2312
-often holds GBK-only characters (镕, 喆) which the stdlib silently turns into mojibake, so
-GB2312/GBK are decoded as their superset GB18030, Big5 as Big5-HKSCS. Pure: no I/O, no clock.
+The message is parsed with the modern policy (`email.policy.default`), but Chinese mail arrives in
+every charset and every degree of brokenness, so header text and text parts are decoded here from
+their raw bytes: a part labelled GB2312 often holds GBK-only characters (镕, 喆) which the stdlib
+silently turns into mojibake, so GB2312/GBK are decoded as their superset GB18030, Big5 as
+Big5-HKSCS; a header sent as raw 8-bit bytes (common from Chinese clients) is read as UTF-8, then
+GB18030, then Latin-1. The sender is the addr-spec of the From mailbox as the modern policy's
+address parser finds it, never anything from the display name. A mail that still cannot be parsed
+becomes `unparsed_mail`: its whole text for an officer. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from intake.errors import MalformedPayload
@@ -66,7 +69,12 @@ _QUOTE_MARKERS = re.compile(
 )
 
 TRUNCATED_NOTE = "\n[正文过长，已截断]"
+UNPARSED_NOTE = "【系统提示】此邮件无法自动解析，原件已加密保存，以下为原件文字，请值班人员核对处理。"
 MAX_ID_CHARS = 200
+# Raw 8-bit header bytes are tried in this order: UTF-8 fails loudly on anything else, GB18030
+# takes most GBK/GB2312 text, and Latin-1 takes every byte, so a header always becomes text.
+_8BIT_CODECS = ("utf-8", "gb18030", "latin-1")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,7 @@ class ParsedMail:
     auto: str | None = None  # why it is an auto-reply or bounce, or None for a person's mail
     tracking_hints: tuple[str, ...] = field(default=())
     transfer_hints: tuple[str, ...] = field(default=())  # ZB numbers: a receiving body's reply
+    unparsed: str | None = None  # why the parser could not read it (kept whole for an officer)
 
     def to_inbound(self) -> InboundMessage:
         """The mail as an `InboundMessage` (attachments are listed by name in the text)."""
@@ -146,13 +155,35 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def decode_header_value(value: str | None) -> str | None:
-    """Decode an RFC 2047 header (and raw 8-bit UTF-8/GBK bytes) to text."""
+def decode_8bit(data: bytes) -> str:
+    """Text of raw bytes with no label: UTF-8, else GB18030, else Latin-1 (which takes any byte)."""
+    for codec in _8BIT_CODECS:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def header_text(value: str | None) -> str | None:
+    """A raw header value as text, still RFC 2047-encoded: raw 8-bit bytes (kept by the parser as
+    surrogate escapes) are decoded as UTF-8, then GB18030, then Latin-1."""
     if value is None:
         return None
     if any("\udc80" <= ch <= "\udcff" for ch in value):
-        # Raw 8-bit header (RFC 6532 or a careless client): the parser kept the bytes as surrogates.
-        return decode_bytes(value.encode("ascii", "surrogateescape"), None).strip()
+        return decode_8bit(value.encode("ascii", "surrogateescape"))
+    return value
+
+
+def decode_header_value(value: str | None) -> str | None:
+    """Decode an RFC 2047 header (and raw 8-bit UTF-8/GBK bytes) to text."""
+    value = header_text(value)
+    if value is None:
+        return None
+    if not value.isascii():
+        # Raw text with encoded words in it: decode_header would return the raw text's characters
+        # as \uXXXX escapes, so each word is decoded on its own here.
+        return re.sub(r"\s+", " ", _decode_words(value)).strip()
     try:
         chunks = decode_header(value)
     except Exception:
@@ -161,6 +192,25 @@ def decode_header_value(value: str | None) -> str | None:
     for chunk, charset in chunks:
         parts.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
     return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _decode_words(value: str) -> str:
+    """`value` with each RFC 2047 word decoded (the space between two adjacent words dropped)."""
+    out: list[str] = []
+    pos = 0
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[pos : match.start()]
+        if not (out and pos and not between.strip()):
+            out.append(between)
+        try:
+            out.extend(
+                decode_bytes(c, cs) if isinstance(c, bytes) else c for c, cs in decode_header(match[0])
+            )
+        except Exception:
+            out.append(match[0])
+        pos = match.end()
+    out.append(value[pos:])
+    return "".join(out)
 
 
 class _HtmlText(HTMLParser):
@@ -219,17 +269,48 @@ def _message_ids(value: str | None) -> tuple[str, ...]:
     return tuple(re.findall(r"<([^<>\s]+)>", value))
 
 
+def _raw(msg: Message, name: str) -> str | None:
+    """The first `name` header as it came (RFC 2047 words and 8-bit bytes still in it), or None.
+
+    The modern policy's parsed value would turn raw 8-bit bytes into U+FFFD; the raw one keeps them."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            return header_text(str(value))
+    return None
+
+
+def sender_address(from_value: str | None) -> str | None:
+    """The addr-spec of the (first) From mailbox, lower-cased: never taken from the display name.
+
+    `From: "other@evil.test, " <citizen@...>`, or the same name as an RFC 2047 word, names one
+    mailbox, citizen@...; decoding the words first and splitting at commas after would answer
+    other@evil.test. The modern policy's address parser decodes words only inside display names."""
+    if not from_value:
+        return None
+    try:
+        mailboxes = policy.default.header_factory("From", from_value).addresses
+    except Exception:
+        return None  # an address the parser cannot read: kept, but never answered
+    for mailbox in mailboxes:
+        address = str(mailbox.addr_spec).strip().lower()
+        local, at, domain = address.rpartition("@")
+        if at and local and domain and len(address) <= 320 and not any(c.isspace() for c in address):
+            return address
+    return None
+
+
 def _auto_reason(msg: Message, sender: str | None, subject: str | None, own: frozenset[str]) -> str | None:
-    auto_submitted = (msg.get("Auto-Submitted") or "").strip().lower()
+    auto_submitted = (_raw(msg, "Auto-Submitted") or "").strip().lower()
     if auto_submitted and auto_submitted != "no":
         return "auto-submitted"
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoresponse"):
+    if _raw(msg, "X-Autoreply") or _raw(msg, "X-Autorespond") or _raw(msg, "X-Autoresponse"):
         return "x-autoreply"
-    if (msg.get("Precedence") or "").strip().lower() in {"bulk", "junk", "list", "auto_reply"}:
+    if (_raw(msg, "Precedence") or "").strip().lower() in {"bulk", "junk", "list", "auto_reply"}:
         return "precedence"
     if msg.get_content_type() == "multipart/report":
         return "delivery-report"
-    if (msg.get("Return-Path") or "").strip() == "<>":
+    if (_raw(msg, "Return-Path") or "").strip() == "<>":
         return "null-sender"
     if sender and (sender.split("@", 1)[0] in _DAEMON_LOCALPARTS or sender in own):
         return "daemon" if sender not in own else "own-address"
@@ -266,11 +347,11 @@ def _text_of(msg: Message) -> tuple[str, list[Attachment]]:
 
 
 def parse_mail(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> ParsedMail:
-    """Parse one RFC 5322 message; raises only `MalformedPayload`."""
+    """Parse one RFC 5322 message; raises only `MalformedPayload` (see `unparsed_mail`)."""
     if not isinstance(raw, bytes | bytearray) or not raw.strip():
         raise MalformedPayload("empty mail")
     try:
-        msg = message_from_bytes(bytes(raw), policy=policy.compat32)
+        msg = message_from_bytes(bytes(raw), policy=policy.default)
         return _parse(msg, bytes(raw), own_addresses)
     except MalformedPayload:
         raise
@@ -278,20 +359,33 @@ def parse_mail(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Pa
         raise MalformedPayload(f"unreadable mail: {exc.__class__.__name__}") from exc
 
 
+def unparsed_mail(raw: bytes, reason: str) -> ParsedMail:
+    """What is kept of a mail the parser could not read: its whole text for an officer to read,
+    under the content's digest (a redelivery of the same bytes is the same message). No sender:
+    nothing is answered to an address read from a mail we could not parse."""
+    text = decode_8bit(bytes(raw)).replace("\x00", "")
+    return ParsedMail(
+        message_id="sha256:" + hashlib.sha256(raw).hexdigest(),
+        sender=None,
+        subject=None,
+        text=f"{UNPARSED_NOTE}\n\n{text}",
+        unparsed=reason,
+    )
+
+
 def _parse(msg: Message, raw: bytes, own: frozenset[str]) -> ParsedMail:
-    ids = _message_ids(msg.get("Message-ID"))
+    ids = _message_ids(_raw(msg, "Message-ID"))
     message_id = ids[0] if ids else None
     if message_id is None or len(message_id) > MAX_ID_CHARS:
         # No usable Message-ID: the content's digest is stable across redeliveries of the same mail.
         message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    from_header = decode_header_value(msg.get("From"))
-    addresses = getaddresses([from_header]) if from_header else []
-    address = (addresses[0][1] if addresses else parseaddr(from_header or "")[1]).strip().lower()
-    sender = address if "@" in address and len(address) <= 320 else None
-    subject = decode_header_value(msg.get("Subject")) or None
+    sender = sender_address(_raw(msg, "From"))
+    # A NUL is no text (and PostgreSQL refuses it in a text column).
+    subject = (decode_header_value(_raw(msg, "Subject")) or "").replace("\x00", "") or None
     text, attachments = _text_of(msg)
-    in_reply_to = _message_ids(msg.get("In-Reply-To"))
-    references = _message_ids(msg.get("References"))
+    text = text.replace("\x00", "")
+    in_reply_to = _message_ids(_raw(msg, "In-Reply-To"))
+    references = _message_ids(_raw(msg, "References"))
     hints: list[str] = []
     for mid in (*in_reply_to, *references):
         hints.extend(m.upper() for m in _ACK_ID_RE.findall(mid))

@@ -68,6 +68,10 @@ class TelegramEvent:
 Button = tuple[str, str]  # (label, callback data)
 
 
+# A real update nests about ten deep (update > message > reply_to_message > entities > user ...).
+MAX_UPDATE_DEPTH = 32
+
+
 def check_secret(expected: str, given: str | None) -> None:
     """Raise `WebhookAuthError` unless `given` equals the webhook secret (constant time)."""
     if not given or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
@@ -75,16 +79,35 @@ def check_secret(expected: str, given: str | None) -> None:
 
 
 def update_json(body: bytes) -> dict[str, Any]:
-    """The JSON object of an update body."""
+    """The JSON object of an update body, nested at most `MAX_UPDATE_DEPTH` deep."""
     if len(body) > MAX_UPDATE_BYTES:
         raise MalformedPayload("update too large")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # json.loads recurses once a level: a deeply nested body exhausts the stack (was a 500).
         raise MalformedPayload("update is not JSON") from exc
     if not isinstance(data, dict):
         raise MalformedPayload("update is not a JSON object")
+    if nested_deeper_than(data, MAX_UPDATE_DEPTH):
+        # Parsed, but kept in the payload it would break whatever reads it again later, deeper in a
+        # call stack (the SDK's de_json, unsealing, the desk): refused at the edge.
+        raise MalformedPayload("update nested too deeply")
     return data
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests lists/objects more than `limit` deep (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def parse_update(data: dict[str, Any]) -> TelegramEvent:

@@ -4,9 +4,16 @@
 
 Exit 1 when a known vulnerability is found in an installed dependency and not waived in
 `.ci/pip-audit-waivers.txt` (a waiver names the advisory, an expiry date and a reason; an expired
-one no longer counts). Exit 0 with a loud warning when the vulnerability service (PyPI's JSON API)
-cannot be reached: CI only reaches package registries, and an outage there must not block every
-merge. Any other failure of pip-audit fails, so that the check cannot silently stop checking.
+one no longer counts). Exit 0 with a loud "NOT AUDITED" when the vulnerability service (PyPI's JSON
+API) cannot be reached, or answers "not found" for every package (as behind a registry mirror
+without that API, the case on CI here): CI only reaches package registries, and an outage there
+must not block every merge, but a run that audited nothing must never read "0 known
+vulnerabilities". Packages that could not be audited are named. Any other failure of pip-audit
+fails, so that the check cannot silently stop checking.
+
+No advisory database that installs from PyPI and works offline was found sound (searched
+2026-11: `safety-db` stopped in 2021; `appthreat-vulnerability-db` downloads its data at run time;
+pip-audit's OSV source needs api.osv.dev), so none is used.
 """
 
 from __future__ import annotations
@@ -88,17 +95,46 @@ def verdict(returncode: int, report: dict[str, Any] | None, stderr: str, waivers
             return Verdict(
                 0,
                 [
-                    "dependency audit: WARNING: the vulnerability service could not be reached; "
+                    "dependency audit: NOT AUDITED: the vulnerability service could not be reached; "
                     "dependencies were NOT checked in this run (not failing CI, see docs/security.md)",
                     f"  {tail[0]}",
                 ],
             )
         return Verdict(1, ["dependency audit: pip-audit failed", f"  {tail[0]}"])
+    dependencies = report.get("dependencies", [])
+    skipped = [d for d in dependencies if d.get("skip_reason")]
+    audited = len(dependencies) - len(skipped)
+    if audited == 0:
+        # Every package "not found" (no advisory data reachable): nothing was checked, and saying
+        # "0 known vulnerabilities" would be read as a clean bill.
+        example = [f"  {skipped[0]['skip_reason']}"] if skipped else []
+        return Verdict(
+            0,
+            [
+                f"dependency audit: NOT AUDITED: none of the {len(dependencies)} packages could be audited "
+                "(no advisory data reachable); this run says nothing about known vulnerabilities "
+                "(not failing CI, see docs/security.md)",
+                *example,
+            ],
+        )
+    return _audited_verdict(returncode, report, audited, skipped, waivers)
+
+
+def _audited_verdict(
+    returncode: int,
+    report: dict[str, Any],
+    audited: int,
+    skipped: list[dict[str, Any]],
+    waivers: dict[str, str],
+) -> Verdict:
     found = findings(report)
-    count = len(report.get("dependencies", []))
     waived = [f for f in found if f.advisory in waivers or any(a in waivers for a in f.aliases)]
     open_ = [f for f in found if f not in waived]
-    lines = [f"dependency audit: {count} packages, {len(found)} known vulnerabilities, {len(waived)} waived"]
+    counts = f"{len(found)} known vulnerabilities, {len(waived)} waived"
+    lines = [f"dependency audit: {audited} packages audited, {counts}"]
+    if skipped:
+        names = ", ".join(str(d.get("name", "?")) for d in skipped)
+        lines.append(f"  NOT AUDITED ({len(skipped)} packages, no advisory data): {names}")
     for f in waived:
         reason = waivers.get(f.advisory) or next(waivers[a] for a in f.aliases if a in waivers)
         lines.append(f"  waived {f.advisory} in {f.package} {f.version}: {reason}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,56 @@ _POOL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "pool_timeout": float,
     "pool_recycle": int,
 }
+
+
+class DatabaseFileGone(OSError):
+    """The SQLite file this engine opened was deleted or replaced while the service ran."""
+
+
+class SqliteFileGuard:
+    """Notices that the database file was deleted or replaced under a running service.
+
+    The pooled connections still write to the deleted file's inode, and a new connection would
+    create a new empty file at the path: either way what is committed next is lost. So every commit
+    first checks that the path still names the file first opened (device and inode: one stat, a
+    few microseconds), and refuses otherwise; /healthz asks the same."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity: tuple[int, int] | None = None
+
+    def remember(self) -> None:
+        """Note the file's identity, once: at the first connection, which creates the file."""
+        if self.identity is None and self.path.exists():
+            st = os.stat(self.path)
+            self.identity = (st.st_dev, st.st_ino)
+
+    def problem(self) -> str | None:
+        """Why the file is not the one first opened, or None when it is."""
+        if self.identity is None:
+            return None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted"
+        if (st.st_dev, st.st_ino) != self.identity:
+            return f"the database file {self.path} was replaced"
+        return None
+
+    def check(self) -> None:
+        """Raise `DatabaseFileGone` unless the path still names the file first opened."""
+        problem = self.problem()
+        if problem is not None:
+            raise DatabaseFileGone(problem)
+
+
+_GUARDS: weakref.WeakKeyDictionary[Any, SqliteFileGuard] = weakref.WeakKeyDictionary()
+
+
+def file_problem(engine: AsyncEngine) -> str | None:
+    """For a SQLite file engine: why its file is no longer the one it opened; else None."""
+    guard = _GUARDS.get(engine.sync_engine)
+    return guard.problem() if guard is not None else None
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -84,8 +136,11 @@ def _postgres_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
 
 def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
     database = parsed.database
+    guard: SqliteFileGuard | None = None
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        guard = SqliteFileGuard(path.absolute())
     engine = create_async_engine(parsed, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -108,4 +163,22 @@ def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
         else:
             conn.exec_driver_sql("BEGIN")
 
+    if guard is not None:
+        _watch_file(engine, guard)
     return engine
+
+
+def _watch_file(engine: AsyncEngine, guard: SqliteFileGuard) -> None:
+    _GUARDS[engine.sync_engine] = guard
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _remember(_dbapi_connection: Any, _record: Any) -> None:
+        # After the pragmas (listeners run in order): journal_mode=WAL has created the file.
+        guard.remember()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def _before_commit(_conn: Connection) -> None:
+        # Raised before the COMMIT is sent: the transaction is rolled back and the caller's
+        # StorageError answers 503, so the provider delivers again, instead of a 200 for a row
+        # written into a deleted file.
+        guard.check()

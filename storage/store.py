@@ -35,7 +35,7 @@ from intake.ports import (
     SavedRaw,
 )
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
-from storage.engine import IMMEDIATE, make_engine
+from storage.engine import IMMEDIATE, file_problem, make_engine
 from storage.migrate import migrate_engine
 from storage.schema import (
     audit_log,
@@ -1189,7 +1189,10 @@ class SqlReportStore:
     # --- health -------------------------------------------------------------------------------
 
     async def ping(self) -> bool:
-        """True when the database answers within a few seconds."""
+        """True when the database answers within a few seconds (and, on SQLite, its file is still
+        the one opened: a deleted or replaced file would lose every later commit)."""
+        if file_problem(self._engine) is not None:
+            return False
         try:
             async with asyncio.timeout(PING_TIMEOUT_S), self._engine.connect() as conn:
                 await conn.execute(select(1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -27,12 +28,35 @@ def user_group() -> None:
     """Duty officers' accounts."""
 
 
+def served_inspections(value: str, settings: Settings) -> str:
+    """`--inspections` as stored: "*", or the ids (comma- or space-separated) of served inspections.
+
+    An unknown id (a typo) would be stored as it is and give the account a queue that stays empty
+    without a word, or the rights to an inspection added later under that id: refused instead."""
+    from web.app import load_inspection_files
+
+    wanted = [part for part in re.split(r"[\s,]+", value.strip()) if part]
+    if wanted == ["*"]:
+        return "*"
+    known = set(load_inspection_files(settings))
+    unknown = [part for part in wanted if part not in known]
+    if unknown or not wanted:
+        listed = ", ".join(sorted(known)) or "none"
+        raise click.BadParameter(
+            f"unknown inspection id(s): {', '.join(unknown) or '(empty)'}; served: {listed}; or '*' for all",
+            param_hint="--inspections",
+        )
+    return " ".join(dict.fromkeys(wanted))
+
+
 @user_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--inspections", default="*", show_default=True, help="inspection ids the account may see")
 def user_add(name: str, role: str, inspections: str) -> None:
     """Create an account; the password comes from the terminal, or from stdin when piped."""
+    settings = Settings()
+    inspections = served_inspections(inspections, settings)
     password = _read_password()
     problem = password_problem(password)
     if problem:
@@ -40,7 +64,7 @@ def user_add(name: str, role: str, inspections: str) -> None:
         sys.exit(2)
 
     async def run() -> None:
-        store = await SqlDeskStore.open(Settings().resolved_database_url())
+        store = await SqlDeskStore.open(settings.resolved_database_url())
         try:
             await store.add_user(name, role, hash_password(password), datetime.now(UTC), inspections)
         finally:

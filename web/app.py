@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
@@ -38,7 +39,7 @@ from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, current_user, require
 from web.ledger import ledger_router
 from web.pages import templates
-from web.security import HookRateLimit, SecurityHeaders
+from web.security import DOCS_PATHS, HookRateLimit, SecurityHeaders, security_headers
 from web.settings import Settings
 from web.stats import stats_router
 from web.transfer_form import transfer_router
@@ -238,7 +239,8 @@ def create_app(
             if store is None:
                 await _close(rt.store)
 
-    app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    # The API docs describe every route: for signed-in admins only (`api_docs_routes`).
+    app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(hooks_router(settings))
     app.include_router(desk_router())
     app.include_router(transfer_router())
@@ -258,11 +260,10 @@ def create_app(
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith("/api/") and request.url.path not in DOCS_PATHS:
             return _error(401, "sign in or send Authorization: Bearer <token>")
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
-    app.add_middleware(HookRateLimit, per_minute=settings.hook_rate_per_minute, burst=settings.hook_burst)
     # Sign-in attempts per address (the per-account lockout alone lets one address try many names).
     app.add_middleware(
         HookRateLimit,
@@ -272,6 +273,8 @@ def create_app(
         methods=frozenset({"POST"}),
     )
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    api_docs_routes(app)
+    app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
 
     def runtime(request: Request) -> Runtime:
         rt: Runtime = request.app.state.rt
@@ -384,6 +387,11 @@ def create_app(
         try:
             msg = SubmittedMessage(id=f"web-{uuid.uuid4()}", text=text, channel=Channel.WEB)
             receipt = await rt.service.accept(msg, inspection_id=inspection or None)
+        except UnknownInspection:
+            return RedirectResponse(f"/?error={quote(UNKNOWN_INSPECTION_TEXT)}", status_code=303)
+        except StorageError:
+            log.exception("storing a submitted report failed")
+            return HTMLResponse(STORAGE_DOWN_PAGE, status_code=503)
         except (ValidationError, ValueError) as exc:
             detail = (
                 describe_validation_error(exc, whole="body") if isinstance(exc, ValidationError) else str(exc)
@@ -394,6 +402,46 @@ def create_app(
         return RedirectResponse(f"/?submitted={receipt.tracking_number}", status_code=303)
 
     return app
+
+
+UNKNOWN_INSPECTION_TEXT = "所选的巡视（巡察）组不存在，请从列表中重新选择。"
+SERVER_ERROR_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>系统出错</title></head>'
+    "<body><h1>系统出错</h1><p>很抱歉，系统内部出错，您的请求未能完成。请稍后再试。</p></body></html>"
+)
+STORAGE_DOWN_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>暂时无法提交</title></head>'
+    "<body><h1>暂时无法提交</h1><p>系统暂时无法保存您的反映，内容未被保存，请稍后再提交一次。</p></body></html>"
+)
+
+
+def server_error_handler(hsts: bool) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """The answer to an unhandled error: a Chinese page (JSON under /api/ and /hooks/) that says
+    nothing of the error (the log has the traceback), with the security headers. Starlette answers
+    it outside every middleware, so SecurityHeaders never sees it: they are added here."""
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        tls = hsts or request.url.scheme == "https"
+        headers = {k.decode(): v.decode() for k, v in security_headers(request.url.path, hsts=tls)}
+        if request.url.path.startswith(("/api/", "/hooks/")):
+            return JSONResponse({"error": "internal error"}, status_code=500, headers=headers)
+        return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=headers)
+
+    return server_error
+
+
+def api_docs_routes(app: FastAPI) -> None:
+    """/openapi.json and the Swagger page /api/docs, for signed-in admins only: the schema lists
+    every route and parameter, which helps an attacker and no citizen."""
+    admin = [Depends(require("admin"))]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=admin)
+    async def openapi_schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=admin)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="petition-intake API")
 
 
 def _static_dir() -> Any:

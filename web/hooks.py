@@ -4,6 +4,10 @@ Each route checks the provider's signature or secret before reading anything els
 nothing stored on failure), commits the raw delivery through the channel adapters in `bot/`,
 and only then answers 200, so a 200 always means "stored". A database failure answers 503 so
 that the provider delivers again (the delivery is de-duplicated by its provider id).
+
+Only requests that fail verification are rate-limited (per client address, 429 once the address's
+budget is spent): a correctly signed delivery is always stored, however many arrive, because
+Twilio does not retry a 429 and a limited citizen's report would be gone.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from bot.base import WebhookRequest
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
 from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, status_of
 from bot.telegram import update_json
-from intake.errors import InboundError, StorageError, UnsupportedEvent
+from intake.errors import InboundError, StorageError, UnsupportedEvent, WebhookAuthError
 from intake.models import Channel
 from storage.locks import try_singleton_lock
 from web.bodies import read_body
+from web.security import TokenBuckets, too_many_requests
 from web.settings import Settings
 
 if TYPE_CHECKING:
@@ -68,9 +73,26 @@ def _refused(exc: InboundError) -> Response:
     return JSONResponse({"error": str(exc)}, status_code=exc.http_status)
 
 
+class FailedVerificationLimit:
+    """Per client address, a budget of webhook calls that fail verification: 403 within it, 429
+    with Retry-After beyond it. Verified calls never spend it and are never refused."""
+
+    def __init__(self, per_minute: int, burst: int) -> None:
+        self.buckets = TokenBuckets(per_minute / 60.0, burst)
+
+    def refuse(self, request: Request, exc: WebhookAuthError) -> Response:
+        """The answer to a call whose signature or secret is wrong."""
+        # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real address here.
+        wait = self.buckets.take(request.client.host if request.client else "unknown")
+        if wait > 0:
+            return too_many_requests(wait)
+        return _refused(exc)
+
+
 def hooks_router(settings: Settings) -> APIRouter:
     """POST /hooks/sms, /hooks/sms/status and /hooks/telegram."""
     router = APIRouter()
+    forged = FailedVerificationLimit(settings.hook_rate_per_minute, settings.hook_burst)
 
     def channels(request: Request) -> Channels:
         found: Channels = request.app.state.channels
@@ -89,6 +111,8 @@ def hooks_router(settings: Settings) -> APIRouter:
             receipt = await ch.sms.take(form)
         except UnsupportedEvent:
             return _twiml()
+        except WebhookAuthError as exc:
+            return forged.refuse(request, exc)
         except InboundError as exc:
             return _refused(exc)
         except StorageError:
@@ -111,6 +135,8 @@ def hooks_router(settings: Settings) -> APIRouter:
             status = status_of(ch.sms_webhook.verify(_public_request(request, settings, body)))
         except UnsupportedEvent:
             return _twiml()
+        except WebhookAuthError as exc:
+            return forged.refuse(request, exc)
         except InboundError as exc:
             return _refused(exc)
         service = ch.intake.service
@@ -155,6 +181,8 @@ def hooks_router(settings: Settings) -> APIRouter:
             await ch.telegram.handle(update_json(body))
         except UnsupportedEvent:
             return JSONResponse({})
+        except WebhookAuthError as exc:
+            return forged.refuse(request, exc)
         except InboundError as exc:
             return _refused(exc)
         except StorageError:

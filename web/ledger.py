@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from storage.desk import User
@@ -107,8 +108,19 @@ def subject_text(row: LedgerRow) -> str:
     return who
 
 
+def cell_text(value: str) -> str:
+    """`value` without the control characters a worksheet cannot hold (openpyxl refuses them, and
+    its error quotes the value: a reporter's number in a 500 and in the log); shown as U+FFFD."""
+    cleaned: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return cleaned
+
+
 def ledger_values(row: LedgerRow, identity: bool) -> list[str]:
     """One ledger line in LEDGER_COLUMNS order; several transfers are listed one a line."""
+    return [cell_text(v) for v in _ledger_values(row, identity)]
+
+
+def _ledger_values(row: LedgerRow, identity: bool) -> list[str]:
     d = row.report.decision
     category = CATEGORY_WORDS.get(d.category.value, d.category.value)
     if d.disciplines:

@@ -1,7 +1,9 @@
-"""ASGI middleware: secure response headers everywhere, and a per-address rate limit on /hooks/*.
+"""ASGI middleware: secure response headers everywhere, and a per-address rate limit (sign-in).
 
 Both are plain ASGI (not Starlette's BaseHTTPMiddleware), so streaming bodies and the lifespan pass
-through untouched and a refused webhook costs no body read, no signature check and no database.
+through untouched and a refused request costs no body read and no database. The webhooks are not
+limited here: a provider's signed delivery must always be stored, so only the calls that fail
+verification are limited, after the check (web/hooks.py, `TokenBuckets`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The pages load only their own scripts and styles (htmx is vendored under /static); the one inline
@@ -33,6 +36,24 @@ DOCS_PATHS: Final = ("/api/docs", "/api/docs/oauth2-redirect")
 HSTS: Final = "max-age=31536000; includeSubDomains"
 
 
+def security_headers(path: str, *, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries (also the 500 page, which is answered outside this
+    middleware by Starlette's outermost error handler)."""
+    fixed = [
+        (b"content-security-policy", (DOCS_CSP if path in DOCS_PATHS else CSP).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    # Only over TLS (the public URL is https, or this hop is): HSTS over plain HTTP is ignored
+    # by browsers and would only confuse a local http:// set-up.
+    if hsts:
+        fixed.append((b"strict-transport-security", HSTS.encode()))
+    return fixed
+
+
 class SecurityHeaders:
     """Adds CSP (with frame-ancestors), anti-sniffing, referrer and, behind TLS, HSTS headers."""
 
@@ -45,19 +66,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else CSP
-        fixed = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
-        # Only over TLS (the public URL is https, or this hop is): HSTS over plain HTTP is ignored
-        # by browsers and would only confuse a local http:// set-up.
-        if self.hsts or scope.get("scheme") == "https":
-            fixed.append((b"strict-transport-security", HSTS.encode()))
+        fixed = security_headers(scope["path"], hsts=self.hsts or scope.get("scheme") == "https")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -109,8 +118,15 @@ class TokenBuckets:
         return (1.0 - bucket.tokens) / self.rate
 
 
+def too_many_requests(wait: float) -> Response:
+    """429 with Retry-After (whole seconds, at least one)."""
+    return JSONResponse(
+        {"error": "too many requests"}, status_code=429, headers={"retry-after": str(max(1, math.ceil(wait)))}
+    )
+
+
 class HookRateLimit:
-    """Answers 429 with Retry-After to a client address that posts to /hooks/* too fast."""
+    """Answers 429 with Retry-After to a client address that posts to a prefix (/login) too fast."""
 
     def __init__(
         self,
@@ -118,7 +134,7 @@ class HookRateLimit:
         *,
         per_minute: int,
         burst: int,
-        prefix: str = "/hooks/",
+        prefix: str,
         methods: frozenset[str] | None = None,
     ) -> None:
         self.app = app

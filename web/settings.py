@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     # The data key(s) sealing reporters' data (base64url, comma-separated, the first current); unset:
     # `<data_dir>/data.key`, generated on first start (storage/crypto.py, docs/security.md).
     data_key: str | None = None
-    # Per client address on /hooks/*: sustained requests a minute, and the burst allowed above it.
+    # Per client address on /hooks/*, calls failing verification (a wrong signature or secret) a
+    # minute, and the burst allowed above it; a verified delivery is never limited (web/hooks.py).
     hook_rate_per_minute: int = 600
     hook_burst: int = 120
     # Days after an inspection's period ends before `petition retention run` archives and purges its

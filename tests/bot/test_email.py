@@ -16,9 +16,11 @@ import pytest
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.joining import ChannelIntake
+from bot.mailparse import UNPARSED_NOTE
 from intake.errors import ChannelSendError
 from intake.models import Channel
 from intake.outbox import OutboxWorker
+from tests.bot.test_mail_fuzz import deeply_nested
 from tests.fakes.dovecot import Dovecot, dovecot_server
 from tests.fakes.intake import intake_service
 from tests.fakes.smtp import RecordingHandler, smtp_server
@@ -250,3 +252,76 @@ async def test_imap_idle_picks_up_new_mail(tmp_path: Path, dovecot: Dovecot) -> 
             with pytest.raises(asyncio.CancelledError):
                 await task
         assert [r.tracking_number for r in await service.store.latest_reports(None)] == ["MZ1-0001"]
+
+
+# --- attacks of issue #13: nothing refused, nothing flagged \Seen unstored, no one else answered ------
+
+
+def _raw_8bit(codec: str, message_id: str) -> bytes:
+    """A Chinese client's mail: display name and subject as raw 8-bit bytes, no RFC 2047."""
+    head = (
+        f"From: 张三 <{CITIZEN}>\r\nTo: {TEAM}\r\nSubject: 举报村支书侵占低保款\r\n"
+        f"Message-ID: {message_id}\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset={codec}\r\n\r\n"
+    )
+    return (head + "西虢镇某村支书侵占低保款三万元。\r\n").encode(codec)
+
+
+async def test_smtp_accepts_raw_8bit_headers(tmp_path: Path) -> None:
+    async with intake_service(tmp_path) as service:
+        handler = SmtpHandler(MailIntake(ChannelIntake(service)), accept_domains=["team.example.org"])
+        server = await start_smtp_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            for codec, mid in (("utf-8", "<u8@example.cn>"), ("gbk", "<gbk8@example.cn>")):
+                # Was "554 unusable message: TypeError": the citizen's report bounced.
+                await aiosmtplib.send(
+                    _raw_8bit(codec, mid),
+                    sender=CITIZEN,
+                    recipients=[TEAM],
+                    hostname="127.0.0.1",
+                    port=port,
+                    start_tls=False,
+                )
+        finally:
+            server.close()
+            await server.wait_closed()
+        reports = await service.store.latest_reports(None)
+        assert len(reports) == 2 and {r.sender for r in reports} == {CITIZEN}
+        for report in reports:
+            [msg] = await service.store.report_messages(report.pk)
+            assert msg.subject == "举报村支书侵占低保款" and msg.text == "西虢镇某村支书侵占低保款三万元。"
+
+
+async def test_imap_stores_8bit_and_unparsable_mail_before_flagging_seen(
+    tmp_path: Path, dovecot: Dovecot
+) -> None:
+    await _append(dovecot, _raw_8bit("gbk", "<imap8@example.cn>"), deeply_nested(1100))
+    async with intake_service(tmp_path) as service:
+        mail = MailIntake(ChannelIntake(service), store_dir=tmp_path / "files")
+        poller = ImapPoller(ImapConfig.from_url(dovecot.url), mail)
+        assert await poller.run_once() == 2
+        assert await poller.run_once() == 0
+        reports = await service.store.latest_reports(None)
+        # Was: both flagged \Seen and dropped, no report.
+        assert len(reports) == 2
+        texts = {m.text for r in reports for m in await service.store.report_messages(r.pk)}
+        assert "西虢镇某村支书侵占低保款三万元。" in texts
+        [kept] = [t for t in texts if t.startswith(UNPARSED_NOTE)]
+        assert "村干部侵占低保款" in kept  # the officer reads the original
+        assert len(list((tmp_path / "files" / "mail").iterdir())) == 2  # both .eml kept
+
+
+async def test_ack_goes_to_the_addr_spec_not_an_address_in_the_display_name(tmp_path: Path) -> None:
+    handler = RecordingHandler()
+    async with intake_service(tmp_path) as service, smtp_server(handler) as port:
+        mail = MailIntake(ChannelIntake(service), own_addresses=[TEAM])
+        raw = (
+            f"From: =?utf-8?q?other@evil.test,?= <{CITIZEN}>\r\nTo: {TEAM}\r\nSubject: 举报\r\n"
+            "Message-ID: <dn@example.cn>\r\n\r\n西虢镇某村支书侵占低保款。\r\n"
+        ).encode()
+        assert (await mail.take(raw)).tracking_number == "MZ1-0001"
+        sender = EmailSender(SmtpConfig("127.0.0.1", port, start_tls=False), TEAM, store=service.store)
+        await OutboxWorker(service.store, {Channel.EMAIL: sender}, service.clock).run_once()
+        [ack] = handler.messages()
+        assert ack["To"] == CITIZEN

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mailparse import TRACKING_RE, decode_bytes, html_to_text, parse_mail, strip_quoted
+from bot.mailparse import (
+    TRACKING_RE,
+    UNPARSED_NOTE,
+    decode_bytes,
+    html_to_text,
+    parse_mail,
+    strip_quoted,
+    unparsed_mail,
+)
 from intake.errors import InboundError, MalformedPayload
 from intake.models import Channel
 
@@ -232,3 +240,53 @@ def test_round_trip_of_unicode_subject_and_body(subject: str, body: str, charset
     mail = parse_mail(msg.as_bytes())
     assert mail.subject == " ".join(subject.split())
     assert mail.text == strip_quoted(body)
+
+
+# --- attacks of issue #13 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "gbk"])
+def test_raw_8bit_headers_from_chinese_clients_are_read(codec: str) -> None:
+    # No RFC 2047: the display name and the subject are raw UTF-8 or GBK bytes (was 554 TypeError).
+    raw = (
+        "From: 张三 <zhang@example.cn>\r\nTo: team@example.org\r\nSubject: 举报村干部侵占低保款\r\n"
+        "Message-ID: <raw8@example.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    ).encode(codec) + "正文内容".encode()
+    mail = parse_mail(raw)
+    assert (mail.sender, mail.subject, mail.text) == ("zhang@example.cn", "举报村干部侵占低保款", "正文内容")
+    assert mail.unparsed is None
+
+
+def test_an_8bit_header_neither_utf8_nor_gb18030_is_read_as_latin1() -> None:
+    raw = b"From: Jos\xe9 <jose@example.es>\r\nSubject: Caf\xe9\r\nMessage-ID: <l1@x>\r\n\r\nx\r\n"
+    mail = parse_mail(raw)
+    assert (mail.sender, mail.subject) == ("jose@example.es", "Café")
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        '"other@evil.test, " <citizen@example.cn>',
+        "=?utf-8?q?other@evil.test,?= <citizen@example.cn>",
+        "=?utf-8?b?" + base64.b64encode(b"other@evil.test, ").decode() + "?= <citizen@example.cn>",
+    ],
+)
+def test_the_reply_address_is_the_addr_spec_never_the_display_name(from_header: str) -> None:
+    raw = f"From: {from_header}\r\nMessage-ID: <dn@x>\r\n\r\n举报\r\n".encode()
+    assert parse_mail(raw).sender == "citizen@example.cn"
+
+
+def test_an_unparsable_mail_becomes_its_whole_text_for_an_officer() -> None:
+    raw = "From: 张三 <citizen@example.cn>\r\n\r\n村干部侵占低保款\r\n".encode("gbk") + b"\x00"
+    mail = unparsed_mail(raw, "unreadable mail: RecursionError")
+    assert mail.unparsed == "unreadable mail: RecursionError" and mail.sender is None
+    assert mail.text.startswith(UNPARSED_NOTE) and "村干部侵占低保款" in mail.text and "\x00" not in mail.text
+    assert mail.message_id == unparsed_mail(raw, "again").message_id  # a redelivery is the same message
+
+
+def test_raw_8bit_text_and_encoded_words_in_one_header() -> None:
+    word = "=?gb2312?B?" + base64.b64encode("喆园".encode("gb18030")).decode() + "?="
+    raw = (
+        f"From: a@example.cn\r\nSubject: 举报 {word} {word} 小区\r\nMessage-ID: <mix@x>\r\n\r\nx\r\n".encode()
+    )
+    assert parse_mail(raw).subject == "举报 喆园喆园 小区"

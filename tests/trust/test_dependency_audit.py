@@ -49,3 +49,31 @@ def test_waivers_by_id_or_alias_until_they_expire() -> None:
     assert result.code == 0
     assert "waived PYSEC-2019-217 in jinja2 2.10: template sandbox not used" in result.lines[1]
     assert verdict(1, REPORT, "", load_waivers(text, date(2031, 1, 1))).code == 1
+
+
+def _not_found(name: str, version: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "skip_reason": f"Dependency not found on PyPI and could not be audited: {name} ({version})",
+    }
+
+
+def test_a_run_that_audited_nothing_says_so_and_never_zero_vulnerabilities() -> None:
+    # The attack of issue #13: no advisory data reachable, every package "not found"; the old
+    # verdict printed "110 packages, 0 known vulnerabilities".
+    nothing = {"dependencies": [_not_found("httpx", "0.28.1"), _not_found("jinja2", "3.1.6")], "fixes": []}
+    result = verdict(0, nothing, "", {})
+    assert result.code == 0  # not failing CI: CI here reaches no advisory source
+    assert result.lines[0].startswith(
+        "dependency audit: NOT AUDITED: none of the 2 packages could be audited"
+    )
+    assert not any("0 known vulnerabilities" in line for line in result.lines)
+    assert verdict(0, {"dependencies": []}, "", {}).lines[0].startswith("dependency audit: NOT AUDITED")
+
+
+def test_packages_that_could_not_be_audited_are_named() -> None:
+    partly = {"dependencies": [*REPORT["dependencies"], _not_found("petition-private", "1.0")]}
+    result = verdict(1, partly, "", {})
+    assert result.code == 1
+    assert result.lines[0] == "dependency audit: 2 packages audited, 1 known vulnerabilities, 0 waived"
+    assert "NOT AUDITED (1 packages, no advisory data): petition-private" in result.lines[1]
