@@ -30,7 +30,7 @@ from storage.crypto import SealingCodec, load_keyring
 from storage.desk import User
 from storage.followup import FollowupStore
 from web.admin import admin_router
-from web.auth import SESSION_MAX_AGE, secret_key
+from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.bodies import read_body
 from web.desk import desk_router
 from web.followup import followup_router
@@ -40,6 +40,7 @@ from web.ledger import ledger_router
 from web.pages import templates
 from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
+from web.signin import signin_router
 from web.stats import stats_router
 from web.transfer_form import transfer_router
 
@@ -211,8 +212,10 @@ def create_app(
     senders: Mapping[Channel, OutboundChannel] | None = None,
     clock: Clock | None = None,
     run_worker: bool = False,
+    passwords: Passwords | None = None,
 ) -> FastAPI:
-    """The ASGI app. Tests inject the store, senders and clock; `serve` runs the worker inside."""
+    """The ASGI app. Tests inject the store, senders, clock and password checker; `serve` runs the
+    worker inside."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -239,7 +242,9 @@ def create_app(
                 await _close(rt.store)
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app.state.passwords = passwords or Passwords()
     app.include_router(hooks_router(settings))
+    app.include_router(signin_router())
     app.include_router(desk_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
