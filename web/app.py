@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
@@ -32,12 +31,12 @@ from storage.followup import FollowupStore
 from web.admin import admin_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.bodies import read_body
+from web.citizen import citizen_router
 from web.desk import desk_router
 from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
-from web.identity import NotSignedIn, current_user, require
+from web.identity import NotSignedIn, require
 from web.ledger import ledger_router
-from web.pages import templates
 from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
 from web.signin import signin_router
@@ -244,6 +243,7 @@ def create_app(
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.state.passwords = passwords or Passwords()
     app.include_router(hooks_router(settings))
+    app.include_router(citizen_router())
     app.include_router(signin_router())
     app.include_router(desk_router())
     app.include_router(transfer_router())
@@ -350,53 +350,6 @@ def create_app(
                 ],
             }
         )
-
-    @app.get("/", response_class=HTMLResponse)
-    async def index(request: Request, submitted: str | None = None, error: str | None = None) -> Response:
-        rt = runtime(request)
-        # The list of reports is for signed-in officers only; a citizen sees the form.
-        user = await current_user(request)
-        reports = []
-        if user is not None:
-            reports = [
-                r for r in await rt.store.latest_reports(None, limit=50) if user.may_see(r.inspection_id)
-            ]
-        just_filed = await rt.store.get_report(submitted) if submitted else None
-        ack = None
-        if just_filed is not None:
-            acks = await rt.store.report_acks(just_filed.pk)
-            ack = acks[0].text if acks else None
-        return templates.TemplateResponse(
-            request,
-            "index.html",
-            {
-                "reports": reports,
-                "inspections": list(rt.inspections.values()),
-                "just_filed": just_filed,
-                "ack": ack,
-                "error": error,
-                "user": user,
-            },
-        )
-
-    @app.post("/submit")
-    async def submit(
-        request: Request,
-        text: str = Form(""),
-        inspection: str | None = Form(None),
-    ) -> Response:
-        rt = runtime(request)
-        try:
-            msg = SubmittedMessage(id=f"web-{uuid.uuid4()}", text=text, channel=Channel.WEB)
-            receipt = await rt.service.accept(msg, inspection_id=inspection or None)
-        except (ValidationError, ValueError) as exc:
-            detail = (
-                describe_validation_error(exc, whole="body") if isinstance(exc, ValidationError) else str(exc)
-            )
-            return RedirectResponse(f"/?error={quote(detail)}", status_code=303)
-        if receipt.tracking_number is None:
-            return RedirectResponse("/", status_code=303)
-        return RedirectResponse(f"/?submitted={receipt.tracking_number}", status_code=303)
 
     return app
 
