@@ -268,7 +268,7 @@ def create_app(
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     app.add_middleware(HookRateLimit, per_minute=settings.hook_rate_per_minute, burst=settings.hook_burst)
-    # Sign-in attempts per address (the per-account lockout alone lets one address try many names).
+    # Sign-in attempts per address (the per-(name, address) wait alone lets one address try many names).
     app.add_middleware(
         HookRateLimit,
         per_minute=settings.login_rate_per_minute,
