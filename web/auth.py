@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -64,18 +66,22 @@ class Passwords:
         self.hasher = hasher or _hasher
         # Checking against this when the name is no account keeps its timing that of a wrong password.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        # Checks run in worker threads; the counters are bounded (one key per set of parameters).
+        self._lock = threading.Lock()
         self.verifications = 0
-        self.costs: list[tuple[int, int, int]] = []  # (time, memory, parallelism) of each check
+        self.costs: Counter[tuple[int, int, int]] = Counter()  # (time, memory, parallelism): checks
 
     def check(self, stored_hash: str | None, password: str) -> bool:
         """Whether `password` matches `stored_hash` (None: no account, always False)."""
         target = stored_hash or self._dummy_hash
         try:
             params = extract_parameters(target)
-            self.costs.append((params.time_cost, params.memory_cost, params.parallelism))
+            cost = (params.time_cost, params.memory_cost, params.parallelism)
         except InvalidHashError:
-            self.costs.append((0, 0, 0))
-        self.verifications += 1
+            cost = (0, 0, 0)
+        with self._lock:
+            self.verifications += 1
+            self.costs[cost] += 1
         try:
             return self.hasher.verify(target, password) and stored_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -6,6 +6,7 @@ database; the sign-in throttle reads the runtime's clock, which the tests move b
 
 from __future__ import annotations
 
+import asyncio
 import re
 import statistics
 import time
@@ -144,6 +145,7 @@ async def test_every_attempt_costs_one_argon2_check_and_answers_alike(settings: 
 
         p = extract_parameters(li.password_hash)
         assert set(passwords.costs) == {(p.time_cost, p.memory_cost, p.parallelism)}
+        assert sum(passwords.costs.values()) == passwords.verifications
 
 
 async def test_a_throttled_answer_takes_as_long_as_a_wrong_password(settings: Settings) -> None:
@@ -166,6 +168,22 @@ async def _timed(call: Any) -> float:
     start = time.perf_counter()
     await call
     return time.perf_counter() - start
+
+
+async def test_parallel_guesses_do_not_share_one_free_attempt(settings: Settings) -> None:
+    """The count goes up before the password is checked: a burst of guesses sent at once, when one
+    free attempt is left, gets one check through and the rest wait."""
+    async with started(settings, Clock(BJ_10AM)) as app, browser(app, ATTACKER) as attacker:
+        for _ in range(FREE_FAILURES - 1):
+            await sign_in(attacker, "li", "guess")
+        page = await attacker.get("/login")
+        form = {"name": "li", "password": "guess", "csrf": _csrf(page.text)}
+        burst = await asyncio.gather(*(attacker.post("/login", data=form) for _ in range(8)))
+        answers = sorted(_error(r) for r in burst)
+        assert answers.count("用户名或密码不正确。登录尝试过于频繁，请于10:00:05后再试") == 1, answers
+        assert answers.count("登录尝试过于频繁，请于10:00:05后再试") == 7, answers
+        actions = [e.action for e in await _store(app).recent_audit()]
+        assert actions.count("sign_in.failed") == FREE_FAILURES and actions.count("sign_in.throttled") == 7
 
 
 async def test_an_admin_lifts_the_wait_and_it_is_audited(settings: Settings) -> None:
