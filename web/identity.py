@@ -51,7 +51,7 @@ async def current_user(request: Request) -> User | None:
         sid = request.session.get("sid")
         if isinstance(sid, str):
             # One indexed query per request: the session row (deleted by sign-out or a new password).
-            user = await store.user_by_session(token_hash(sid), request.app.state.rt.service.clock.now())
+            user = await store.user_by_session(token_hash(sid), datetime.now(UTC))
             # A role change ends older sessions too: the session remembers the role it started with.
             if user is not None and request.session.get("ver") != _session_version(user):
                 user = None
@@ -65,8 +65,11 @@ def _session_version(user: User) -> str:
     return hashlib.sha256(f"{user.password_hash}|{user.role}".encode()).hexdigest()[:16]
 
 
-async def start_session(request: Request, user: User, now: datetime) -> None:
+async def start_session(request: Request, user: User) -> None:
     """Sign `user` in: a new server-side session (no fixation), a new CSRF token."""
+    # A session's life is wall-clock time, like the age of the cookie's signature: the service's
+    # clock (which tests move by months) has no say in it.
+    now = datetime.now(UTC)
     sid = secrets.token_urlsafe(32)
     await desk_store(request).open_session(
         user.pk, token_hash(sid), now, now + timedelta(seconds=SESSION_MAX_AGE)

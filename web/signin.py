@@ -60,7 +60,7 @@ def signin_router() -> APIRouter:
         if not ok or user is None:
             error = refusal(attempt, display_tz(rt.inspections.values()))
             return render(request, "login.html", {"next": safe_next(next), "error": error}, status_code=401)
-        await start_session(request, user, now)
+        await start_session(request, user)
         return RedirectResponse(safe_next(next), status_code=303)
 
     @router.post("/logout")
