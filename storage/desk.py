@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
+from storage.accounts import SqlAccountStore, user_from_row
+from storage.accounts import User as User  # re-exported: the desk's modules import it from here
 from storage.schema import (
     api_tokens,
     audit_log,
     decisions,
+    desk_sessions,
     directory,
     notes,
     reports,
@@ -30,30 +33,10 @@ from storage.schema import (
     users,
 )
 from storage.search import query_terms
-from storage.store import LOW_CONFIDENCE, SqlReportStore
+from storage.store import LOW_CONFIDENCE
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    pk: int
-    name: str
-    role: str
-    password_hash: str
-    failures: int
-    last_failure: datetime | None
-    disabled: bool
-    inspections: str = "*"
-
-    def may_see(self, inspection_id: str) -> bool:
-        """Whether this account works the given inspection."""
-        return self.inspections.strip() == "*" or inspection_id in self.inspections.split()
-
-    def visible(self, all_ids: Sequence[str]) -> tuple[str, ...]:
-        """The inspections among `all_ids` this account may see."""
-        return tuple(i for i in all_ids if self.may_see(i))
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,23 +140,14 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlReportStore):
+class SqlDeskStore(SqlAccountStore):
     """The intake store plus the desk's queries and actions."""
 
     # --- accounts --------------------------------------------------------------------------
 
     @staticmethod
     def _user(row: RowMapping) -> User:
-        return User(
-            pk=row["pk"],
-            name=row["name"],
-            role=row["role"],
-            password_hash=row["password_hash"],
-            failures=row["failures"],
-            last_failure=row["last_failure"],
-            disabled=row["disabled"],
-            inspections=row["inspections"],
-        )
+        return user_from_row(row)
 
     async def add_user(
         self, name: str, role: str, password_hash: str, now: datetime, inspections: str = "*"
@@ -231,38 +205,22 @@ class SqlDeskStore(SqlReportStore):
         if disabled is not None:
             values["disabled"] = disabled
         if password_hash is not None:
-            values.update(password_hash=password_hash, failures=0, last_failure=None)
+            values["password_hash"] = password_hash
         if not values:
             return
         async with self._write() as conn:
             result = await conn.execute(update(users).where(users.c.name == name).values(**values))
             if result.rowcount == 0:
                 raise LookupError(f"no user {name!r}")
+            if password_hash is not None or disabled:
+                # A new password or a disabled account ends every session of the account.
+                pk = select(users.c.pk).where(users.c.name == name).scalar_subquery()
+                await conn.execute(delete(desk_sessions).where(desk_sessions.c.user_id == pk))
             detail = {"user": name, **{k: v for k, v in values.items() if k in ("role", "disabled")}}
             if password_hash is not None:
                 detail["password"] = "changed"
             await self._insert_audit(
                 conn, actor=actor, action="user.updated", report_id=None, detail=detail, now=now
-            )
-
-    async def record_sign_in(
-        self, user: User | None, name: str, ok: bool, client: str, now: datetime
-    ) -> None:
-        """Count a failure (for lockout) or reset the count, and audit the attempt."""
-        async with self._write() as conn:
-            if user is not None:
-                if ok:
-                    values: dict[str, Any] = {"failures": 0, "last_failure": None}
-                else:
-                    values = {"failures": users.c.failures + 1, "last_failure": now}
-                await conn.execute(update(users).where(users.c.pk == user.pk).values(**values))
-            await self._insert_audit(
-                conn,
-                actor=name[:100],
-                action="sign_in.ok" if ok else "sign_in.failed",
-                report_id=None,
-                detail={"client": client},
-                now=now,
             )
 
     async def add_token(self, user_pk: int, token_hash: str, now: datetime) -> None:

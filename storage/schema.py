@@ -183,8 +183,6 @@ users = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("role", String(16), nullable=False),  # officer | leader | admin
     Column("password_hash", Text, nullable=False),
-    Column("failures", Integer, nullable=False, default=0, server_default="0"),
-    Column("last_failure", UTCDateTime, nullable=True),
     Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
     # The inspections whose reports the account may see: ids separated by spaces, "*" for all.
     Column("inspections", Text, nullable=False, default="*", server_default="*"),
@@ -201,6 +199,35 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime, nullable=True),
 )
+
+# --- sign-in throttle and desk sessions (migration 0008_auth) -----------------------------------
+
+# Failed sign-ins per (name typed, client address): the backoff never locks an account everywhere.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("name_hash", String(64), nullable=False),  # SHA-256 of the name: it may be a password
+    Column("client", String(64), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UTCDateTime, nullable=True),
+    Column("last_attempt", UTCDateTime, nullable=False),
+    UniqueConstraint("name_hash", "client"),
+)
+Index("ix_sign_in_throttle_last_attempt", sign_in_throttle.c.last_attempt)
+
+# Signed-in desk sessions: the cookie holds a random id, this table its SHA-256 (sign-out deletes it).
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    Column("user_id", PK, ForeignKey("users.pk"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+Index("ix_desk_sessions_user_id", desk_sessions.c.user_id)
+Index("ix_desk_sessions_expires_at", desk_sessions.c.expires_at)
 
 # Desk columns of a report: who works it, what it was merged into, and its place in the default
 # queue (0 low confidence, 1 in scope, 2 the rest), stored so the queue is one index range scan.

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -15,10 +15,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from intake.errors import InspectionError
 from intake.inspection import parse_inspection
 from routing.divisions import load_divisions
+from storage.accounts import name_key
 from storage.desk import DirectoryEntry, User
 from web.auth import ROLES, check_csrf, hash_password, password_problem
 from web.identity import desk_store, require
 from web.pages import KIND_WORDS, render
+from web.signin import display_tz
 
 Admin = Annotated[User, Depends(require("admin"))]
 
@@ -46,8 +48,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
 
     @router.get("/admin", response_class=HTMLResponse)
     async def admin_home(request: Request, user: Admin) -> Response:
-        users = await desk_store(request).list_users()
-        return render(request, "admin/index.html", {"users": users, "roles": ROLES, "message": None})
+        return render(request, "admin/index.html", await _accounts(request, None))
 
     @router.post("/admin/users")
     async def add_user(
@@ -71,9 +72,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
                 )
             except ValueError:
                 problem = f"用户 {name} 已存在"
-        users = await store.list_users()
-        message = problem or f"已创建 {name}"
-        return render(request, "admin/index.html", {"users": users, "roles": ROLES, "message": message})
+        return render(request, "admin/index.html", await _accounts(request, problem or f"已创建 {name}"))
 
     @router.post("/admin/users/{name}")
     async def update_user(
@@ -91,6 +90,18 @@ def admin_router(inspection_dir: Path) -> APIRouter:
             name, actor=user.name, now=_now(), role=role or None, disabled=disabled == "1"
         )
         return RedirectResponse("/admin", status_code=303)
+
+    @router.post("/admin/users/{name}/unlock")
+    async def unlock_user(
+        request: Request, name: str, user: Admin, csrf: Annotated[str, Form()] = ""
+    ) -> Response:
+        """Lift the sign-in waits of an account from every address (audited as user.unlocked)."""
+        check_csrf(request, csrf)
+        store = desk_store(request)
+        if await store.get_user(name) is None:
+            raise HTTPException(status_code=404, detail="no such user")
+        await store.unlock(name, actor=user.name, now=_now())
+        return render(request, "admin/index.html", await _accounts(request, f"已解除 {name} 的登录限制"))
 
     @router.get("/admin/directory", response_class=HTMLResponse)
     async def directory_page(request: Request, user: Admin, q: str = "") -> Response:
@@ -194,13 +205,8 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         try:
             inspection = parse_inspection(source, "uploaded file")
         except InspectionError as exc:
-            users = await desk_store(request).list_users()
-            return render(
-                request,
-                "admin/index.html",
-                {"users": users, "roles": ROLES, "message": "；".join(exc.problems), "source": source},
-                422,
-            )
+            context = await _accounts(request, "；".join(exc.problems))
+            return render(request, "admin/index.html", {**context, "source": source}, 422)
         path = inspection_dir / f"{inspection.id}.toml"
         await asyncio.to_thread(_save, path, source)
         # Served from now on; the numbering continues where it was for a known id.
@@ -213,6 +219,23 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         return RedirectResponse("/admin", status_code=303)
 
     return router
+
+
+async def _accounts(request: Request, message: str | None) -> dict[str, Any]:
+    """The accounts part of the admin page: each account and until when its sign-in is slowed down
+    (and from how many addresses), in the inspections' local time."""
+    store = desk_store(request)
+    # The runtime's clock, which the sign-in throttle reads too.
+    now = request.app.state.rt.service.clock.now()
+    throttled = await store.throttled_names(now)
+    tz = display_tz(request.app.state.rt.inspections.values())
+    users = await store.list_users()
+    waits = {}
+    for u in users:
+        if (found := throttled.get(name_key(u.name))) is not None:
+            count, until = found
+            waits[u.name] = f"{count}个地址受限至{until.astimezone(tz).strftime('%H:%M:%S')}"
+    return {"users": users, "roles": ROLES, "message": message, "waits": waits}
 
 
 def _save(path: Path, text: str) -> None:

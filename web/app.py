@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,16 +30,17 @@ from storage.crypto import SealingCodec, load_keyring
 from storage.desk import User
 from storage.followup import FollowupStore
 from web.admin import admin_router
-from web.auth import SESSION_MAX_AGE, secret_key
+from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.bodies import read_body
+from web.citizen import citizen_router
 from web.desk import desk_router
 from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
-from web.identity import NotSignedIn, current_user, require
+from web.identity import NotSignedIn, require
 from web.ledger import ledger_router
-from web.pages import templates
 from web.security import DOCS_PATHS, HookRateLimit, SecurityHeaders, security_headers
 from web.settings import Settings
+from web.signin import signin_router
 from web.stats import stats_router
 from web.transfer_form import transfer_router
 
@@ -212,8 +212,10 @@ def create_app(
     senders: Mapping[Channel, OutboundChannel] | None = None,
     clock: Clock | None = None,
     run_worker: bool = False,
+    passwords: Passwords | None = None,
 ) -> FastAPI:
-    """The ASGI app. Tests inject the store, senders and clock; `serve` runs the worker inside."""
+    """The ASGI app. Tests inject the store, senders, clock and password checker; `serve` runs the
+    worker inside."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -241,7 +243,10 @@ def create_app(
 
     # The API docs describe every route: for signed-in admins only (`api_docs_routes`).
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.passwords = passwords or Passwords()
     app.include_router(hooks_router(settings))
+    app.include_router(citizen_router())
+    app.include_router(signin_router())
     app.include_router(desk_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
@@ -264,7 +269,7 @@ def create_app(
             return _error(401, "sign in or send Authorization: Bearer <token>")
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
-    # Sign-in attempts per address (the per-account lockout alone lets one address try many names).
+    # Sign-in attempts per address (the per-(name, address) wait alone lets one address try many names).
     app.add_middleware(
         HookRateLimit,
         per_minute=settings.login_rate_per_minute,
@@ -349,69 +354,12 @@ def create_app(
             }
         )
 
-    @app.get("/", response_class=HTMLResponse)
-    async def index(request: Request, submitted: str | None = None, error: str | None = None) -> Response:
-        rt = runtime(request)
-        # The list of reports is for signed-in officers only; a citizen sees the form.
-        user = await current_user(request)
-        reports = []
-        if user is not None:
-            reports = [
-                r for r in await rt.store.latest_reports(None, limit=50) if user.may_see(r.inspection_id)
-            ]
-        just_filed = await rt.store.get_report(submitted) if submitted else None
-        ack = None
-        if just_filed is not None:
-            acks = await rt.store.report_acks(just_filed.pk)
-            ack = acks[0].text if acks else None
-        return templates.TemplateResponse(
-            request,
-            "index.html",
-            {
-                "reports": reports,
-                "inspections": list(rt.inspections.values()),
-                "just_filed": just_filed,
-                "ack": ack,
-                "error": error,
-                "user": user,
-            },
-        )
-
-    @app.post("/submit")
-    async def submit(
-        request: Request,
-        text: str = Form(""),
-        inspection: str | None = Form(None),
-    ) -> Response:
-        rt = runtime(request)
-        try:
-            msg = SubmittedMessage(id=f"web-{uuid.uuid4()}", text=text, channel=Channel.WEB)
-            receipt = await rt.service.accept(msg, inspection_id=inspection or None)
-        except UnknownInspection:
-            return RedirectResponse(f"/?error={quote(UNKNOWN_INSPECTION_TEXT)}", status_code=303)
-        except StorageError:
-            log.exception("storing a submitted report failed")
-            return HTMLResponse(STORAGE_DOWN_PAGE, status_code=503)
-        except (ValidationError, ValueError) as exc:
-            detail = (
-                describe_validation_error(exc, whole="body") if isinstance(exc, ValidationError) else str(exc)
-            )
-            return RedirectResponse(f"/?error={quote(detail)}", status_code=303)
-        if receipt.tracking_number is None:
-            return RedirectResponse("/", status_code=303)
-        return RedirectResponse(f"/?submitted={receipt.tracking_number}", status_code=303)
-
     return app
 
 
-UNKNOWN_INSPECTION_TEXT = "所选的巡视（巡察）组不存在，请从列表中重新选择。"
 SERVER_ERROR_PAGE = (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>系统出错</title></head>'
     "<body><h1>系统出错</h1><p>很抱歉，系统内部出错，您的请求未能完成。请稍后再试。</p></body></html>"
-)
-STORAGE_DOWN_PAGE = (
-    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>暂时无法提交</title></head>'
-    "<body><h1>暂时无法提交</h1><p>系统暂时无法保存您的反映，内容未被保存，请稍后再提交一次。</p></body></html>"
 )
 
 

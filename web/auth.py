@@ -1,21 +1,28 @@
 """Sign-in, roles and CSRF for the duty officers' desk.
 
-Passwords are hashed with Argon2id (argon2-cffi's defaults). Sessions live in a signed cookie
-(Starlette's SessionMiddleware, itsdangerous) holding only the user id, a per-session CSRF token
-and the sign-in time; every request re-reads the user, so disabling an account takes effect at
-once. Roles are checked on the server for every page and API call, never only in the page.
+Passwords are hashed with Argon2id (argon2-cffi's defaults). The signed cookie (Starlette's
+SessionMiddleware, itsdangerous) holds a random session id, whose SHA-256 the database keeps
+(storage.accounts), and a per-session CSRF token; every request reads the account through its
+session, so signing out, a new password or disabling an account takes effect at once. Roles are
+checked on the server for every page and API call, never only in the page.
+
+Failed sign-ins slow down one (name, address) pair with a growing wait, never the account for
+everyone; every attempt, of a name that exists or not, throttled or not, costs one Argon2
+verification and gets the same answer for the same situation (see Passwords).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import HTTPException, Request
 
@@ -26,8 +33,10 @@ ROLES: tuple[Role, ...] = ("officer", "leader", "admin")
 # A higher rank may do everything a lower one may.
 RANK: dict[str, int] = {"officer": 1, "leader": 2, "admin": 3}
 
-LOCKOUT_FAILURES = 5
-LOCKOUT_TIME = timedelta(minutes=15)
+# A few wrong passwords are free; then each one doubles the wait of that name from that address.
+FREE_FAILURES = 3
+BACKOFF_FIRST = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=15)
 SESSION_MAX_AGE = 12 * 3600  # a duty day; then sign in again
 
 _hasher = PasswordHasher()
@@ -46,21 +55,45 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# Verifying against this when the user does not exist keeps the timing of a wrong user name
-# the same as that of a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password")
+class Passwords:
+    """Checks sign-in passwords, spending the same Argon2 work on every attempt, and counts it.
+
+    A name that is no account is checked against a hash of the same parameters, so it costs what
+    a wrong password costs; a throttled attempt is checked too and its result thrown away. The
+    counters let tests (and an operator) see that every path did the work."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or _hasher
+        # Checking against this when the name is no account keeps its timing that of a wrong password.
+        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        # Checks run in worker threads; the counters are bounded (one key per set of parameters).
+        self._lock = threading.Lock()
+        self.verifications = 0
+        self.costs: Counter[tuple[int, int, int]] = Counter()  # (time, memory, parallelism): checks
+
+    def check(self, stored_hash: str | None, password: str) -> bool:
+        """Whether `password` matches `stored_hash` (None: no account, always False)."""
+        target = stored_hash or self._dummy_hash
+        try:
+            params = extract_parameters(target)
+            cost = (params.time_cost, params.memory_cost, params.parallelism)
+        except InvalidHashError:
+            cost = (0, 0, 0)
+        with self._lock:
+            self.verifications += 1
+            self.costs[cost] += 1
+        try:
+            return self.hasher.verify(target, password) and stored_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
-def verify_unknown_user(password: str) -> None:
-    """Spend the time of a password check without a user (see _DUMMY_HASH)."""
-    verify_password(_DUMMY_HASH, password)
-
-
-def locked_until(failures: int, last_failure: datetime | None) -> datetime | None:
-    """When an account with this many consecutive failures may try again, or None if it may now."""
-    if failures < LOCKOUT_FAILURES or last_failure is None:
-        return None
-    return last_failure + LOCKOUT_TIME
+def backoff(failures: int) -> timedelta:
+    """How long (name, address) waits after its `failures`-th failure in a row."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    # The exponent is capped so a long run of failures cannot overflow the timedelta.
+    return min(BACKOFF_FIRST * (1 << min(failures - FREE_FAILURES, 20)), BACKOFF_MAX)
 
 
 def password_problem(password: str) -> str | None:

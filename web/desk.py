@@ -1,4 +1,4 @@
-"""The duty officers' desk: sign-in, the queue, a report and its actions, manual entry."""
+"""The duty officers' desk: the queue, a report and its actions, manual entry (sign-in: web.signin)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,9 @@ from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import accused_body_problem
 from storage.desk import NEEDS_DECISION, QueueFilter, SqlDeskStore, User
-from web.auth import (
-    check_csrf,
-    locked_until,
-    verify_password,
-    verify_unknown_user,
-)
+from web.auth import check_csrf
 from web.followup import feedback_deadline_for
-from web.identity import current_user, desk_store, require, start_session
+from web.identity import current_user, desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import local_time, render
 
@@ -80,48 +75,6 @@ async def _report_pk(request: Request, user: User, tracking_number: str) -> int:
 def desk_router() -> APIRouter:
     """Routes of the desk pages; every one checks the role on the server."""
     router = APIRouter()
-
-    # --- sign-in -------------------------------------------------------------------------------
-
-    @router.get("/login", response_class=HTMLResponse)
-    async def login_page(request: Request, next: str = "/desk") -> Response:
-        return render(request, "login.html", {"next": _safe_next(next), "error": None})
-
-    @router.post("/login")
-    async def login(
-        request: Request,
-        name: Annotated[str, Form()] = "",
-        password: Annotated[str, Form()] = "",
-        csrf: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "/desk",
-    ) -> Response:
-        check_csrf(request, csrf)
-        store = desk_store(request)
-        now = _now()
-        user = await store.get_user(name.strip())
-        error = None
-        if user is None:
-            verify_unknown_user(password)
-            error = "用户名或密码不正确"
-        else:
-            until = locked_until(user.failures, user.last_failure)
-            if until is not None and until > now:
-                error = f"连续多次登录失败，账号已锁定，请于{until.astimezone().strftime('%H:%M')}后再试"
-            elif user.disabled or not verify_password(user.password_hash, password):
-                error = "用户名或密码不正确"
-        if error:
-            await store.record_sign_in(user, name.strip() or "?", False, _client(request), now)
-            return render(request, "login.html", {"next": _safe_next(next), "error": error}, status_code=401)
-        assert user is not None
-        await store.record_sign_in(user, user.name, True, _client(request), now)
-        start_session(request, user)
-        return RedirectResponse(_safe_next(next), status_code=303)
-
-    @router.post("/logout")
-    async def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-        check_csrf(request, csrf)
-        request.session.clear()
-        return RedirectResponse("/login", status_code=303)
 
     # --- the queue -----------------------------------------------------------------------------
 
@@ -496,11 +449,6 @@ def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
         f"请于{deadline}前将办理情况反馈{team}。如有异议，请于收到之日起5个工作日内提出。\n\n"
         f"反映的主要问题：\n{transfer.matter}\n\n{team}"
     )
-
-
-def _safe_next(target: str) -> str:
-    """Only local paths: a sign-in link must not bounce the officer to another site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/desk"
 
 
 def _back(tracking_number: str, error: str) -> RedirectResponse:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, Request
 
 from storage.desk import SqlDeskStore, User
-from web.auth import Role, has_role
+from web.auth import SESSION_MAX_AGE, Role, has_role
 
 
 class NotSignedIn(HTTPException):
@@ -48,10 +48,11 @@ async def current_user(request: Request) -> User | None:
     if header.lower().startswith("bearer "):
         user = await store.user_by_token(token_hash(header[7:].strip()), datetime.now(UTC))
     else:
-        uid = request.session.get("uid")
-        if isinstance(uid, int):
-            user = await store.get_user_by_pk(uid)
-            # A password change or a role change ends older sessions: the session remembers both.
+        sid = request.session.get("sid")
+        if isinstance(sid, str):
+            # One indexed query per request: the session row (deleted by sign-out or a new password).
+            user = await store.user_by_session(token_hash(sid), datetime.now(UTC))
+            # A role change ends older sessions too: the session remembers the role it started with.
             if user is not None and request.session.get("ver") != _session_version(user):
                 user = None
     if user is not None and user.disabled:
@@ -64,12 +65,27 @@ def _session_version(user: User) -> str:
     return hashlib.sha256(f"{user.password_hash}|{user.role}".encode()).hexdigest()[:16]
 
 
-def start_session(request: Request, user: User) -> None:
-    """Sign `user` in: a new session (no fixation), a new CSRF token."""
+async def start_session(request: Request, user: User) -> None:
+    """Sign `user` in: a new server-side session (no fixation), a new CSRF token."""
+    # A session's life is wall-clock time, like the age of the cookie's signature: the service's
+    # clock (which tests move by months) has no say in it.
+    now = datetime.now(UTC)
+    sid = secrets.token_urlsafe(32)
+    await desk_store(request).open_session(
+        user.pk, token_hash(sid), now, now + timedelta(seconds=SESSION_MAX_AGE)
+    )
     request.session.clear()
-    request.session["uid"] = user.pk
+    request.session["sid"] = sid
     request.session["ver"] = _session_version(user)
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+async def end_session(request: Request) -> None:
+    """Sign out: the session row goes, so a copy of the cookie is worth nothing any more."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        await desk_store(request).close_session(token_hash(sid))
+    request.session.clear()
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[User]]:

@@ -217,3 +217,31 @@ async def test_admin_pages_render(service: tuple[str, dict[str, str]], browser: 
     await page.click("#save-entry")
     await expect(page.locator(".notice")).to_contain_text("已登记")
     await asyncio.sleep(0)
+
+
+async def test_citizen_form_counts_and_confirms_only_once(
+    service: tuple[str, dict[str, str]], browser: Browser
+) -> None:
+    base, _env = service
+    page = await browser.new_page(viewport={"width": 1366, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{base}/")
+    await expect(page.locator("#text-used")).to_have_text("0")
+    text = "西虢镇党委书记在道路工程招标中收受好处费。"
+    await page.fill("#text", text)
+    await expect(page.locator("#text-used")).to_have_text(str(len(text)))  # counted as typed
+    assert await page.get_attribute("#text", "maxlength") == "5000"
+    await page.click("button[type=submit]")
+    await expect(page.locator("#filed")).to_contain_text("编号 MZ1-0001")
+    await expect(page.locator("#filed")).to_contain_text("查询 MZ1-0001")
+    assert page.url == f"{base}/"  # the number is not in the address
+    await page.reload()
+    await expect(page.locator("#filed")).to_have_count(0)  # shown once
+    # A browser of its own (another person) asking for the number learns nothing.
+    other = await browser.new_context()
+    stranger = await other.new_page()
+    await stranger.goto(f"{base}/?submitted=MZ1-0001")
+    await expect(stranger.locator("body")).not_to_contain_text("MZ1-0001")
+    await other.close()
+    assert errors == []
