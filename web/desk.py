@@ -31,6 +31,7 @@ from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import accused_body_problem
 from storage.desk import NEEDS_DECISION, QueueFilter, SqlDeskStore, User
+from storage.store import unmasked
 from web.auth import (
     check_csrf,
     locked_until,
@@ -218,7 +219,11 @@ def desk_router() -> APIRouter:
             pk, "identity.viewed", {"client": _client(request)}, actor=user.name, now=_now()
         )
         detail = await store.detail(pk)
-        return render(request, "desk/report.html", {"d": detail, "revealed": True, "error": None})
+        # Contact details the citizen typed into the text are shown only here, with the sender.
+        shown = {m.pk: unmasked(m) for m in detail.messages}
+        return render(
+            request, "desk/report.html", {"d": detail, "revealed": True, "shown": shown, "error": None}
+        )
 
     @router.post("/desk/r/{tracking_number}/confirm")
     async def confirm(
