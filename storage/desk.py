@@ -55,6 +55,21 @@ class User:
         """The inspections among `all_ids` this account may see."""
         return tuple(i for i in all_ids if self.may_see(i))
 
+    def audit_scope(self, all_ids: Sequence[str]) -> AuditScope | None:
+        """What of the audit log this account may read; None: all of it (an unlimited account)."""
+        if self.inspections.strip() == "*":
+            return None
+        return AuditScope(self.visible(all_ids), self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditScope:
+    """What of the audit log an account limited to some inspections sees: the entries about their
+    reports, and of the entries about no report (sign-ins, accounts, exports) only its own."""
+
+    inspection_ids: tuple[str, ...]
+    own_name: str
+
 
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
@@ -679,11 +694,25 @@ class SqlDeskStore(SqlReportStore):
             )
 
     async def recent_audit(
-        self, limit: int = 200, *, action_prefix: str | None = None, actor: str | None = None
+        self,
+        limit: int = 200,
+        *,
+        action_prefix: str | None = None,
+        actor: str | None = None,
+        scope: AuditScope | None = None,
     ) -> list[AuditEntry]:
         """The newest audit entries of the whole service, newest first (for leaders); optionally only
-        actions starting with `action_prefix` ("identity." answers who saw a reporter), or one actor's."""
+        actions starting with `action_prefix` ("identity." answers who saw a reporter), or one actor's.
+        With `scope`, only what an account limited to some inspections may see (`AuditScope`)."""
         stmt = select(audit_log).order_by(audit_log.c.pk.desc()).limit(limit)
+        if scope is not None:
+            theirs = select(reports.c.pk).where(reports.c.inspection_id.in_(scope.inspection_ids))
+            stmt = stmt.where(
+                or_(
+                    audit_log.c.report_id.in_(theirs),
+                    and_(audit_log.c.report_id.is_(None), audit_log.c.actor == scope.own_name),
+                )
+            )
         if action_prefix:
             stmt = stmt.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
         if actor:

@@ -468,7 +468,11 @@ def desk_router() -> APIRouter:
     @router.get("/desk/audit", response_class=HTMLResponse)
     async def audit_page(request: Request, user: Leader, action: str = "", actor: str = "") -> Response:
         entries = await desk_store(request).recent_audit(
-            limit=300, action_prefix=action.strip() or None, actor=actor.strip() or None
+            limit=300,
+            action_prefix=action.strip() or None,
+            actor=actor.strip() or None,
+            # A leader limited to some inspections reads only what concerns them.
+            scope=user.audit_scope(list(request.app.state.rt.inspections)),
         )
         return render(request, "desk/audit.html", {"entries": entries, "action": action, "actor": actor})
 
