@@ -30,7 +30,8 @@ from storage.schema import (
     users,
 )
 from storage.search import query_terms
-from storage.store import LOW_CONFIDENCE, SqlReportStore
+from storage.store import LOW_CONFIDENCE
+from storage.transfers import Transfer, TransferForms
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -103,24 +104,6 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
-    pk: int
-    report_id: int
-    inspection_id: str
-    number: str
-    kind: str
-    region: str
-    body_name: str
-    body_email: str | None
-    matter: str
-    identity_released: bool
-    state: str
-    deadline: datetime
-    created_by: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class DirectoryEntry:
     kind: str
     region: str
@@ -172,7 +155,7 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlReportStore):
+class SqlDeskStore(TransferForms):
     """The intake store plus the desk's queries and actions."""
 
     # --- accounts --------------------------------------------------------------------------
@@ -547,103 +530,6 @@ class SqlDeskStore(SqlReportStore):
             await self._insert_audit(
                 conn, actor=actor, action=action, report_id=report_pk, detail=detail, now=now
             )
-
-    # --- transfers ---------------------------------------------------------------------------
-
-    def _transfer(self, row: RowMapping) -> Transfer:
-        return Transfer(
-            pk=row["pk"],
-            report_id=row["report_id"],
-            inspection_id=row["inspection_id"],
-            number=row["number"],
-            kind=row["kind"],
-            region=row["region"],
-            body_name=row["body_name"],
-            body_email=row["body_email"],
-            matter=self._codec.unseal(row["matter"]),
-            identity_released=row["identity_released"],
-            state=row["state"],
-            deadline=row["deadline"],
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-        )
-
-    async def create_transfer(
-        self,
-        report_pk: int,
-        *,
-        decision: Decision,
-        body_email: str | None,
-        matter: str,
-        identity_released: bool,
-        deadline: datetime,
-        actor: str,
-        now: datetime,
-    ) -> Transfer:
-        """Confirm an out-of-scope decision as a transfer (转办), all in one transaction."""
-        if decision.target is None:
-            raise ValueError("a transfer needs a target")
-        target = decision.target
-        async with self._write() as conn:
-            report_row = (
-                await conn.execute(
-                    select(reports.c.tracking_number, reports.c.inspection_id).where(
-                        reports.c.pk == report_pk
-                    )
-                )
-            ).one()
-            count = (
-                await conn.execute(select(func.count()).where(transfers.c.report_id == report_pk))
-            ).scalar_one()
-            number = f"ZB-{report_row.tracking_number}" + (f"-{count + 1}" if count else "")
-            await conn.execute(
-                transfers.insert().values(
-                    report_id=report_pk,
-                    inspection_id=report_row.inspection_id,
-                    number=number,
-                    kind=target.kind,
-                    region=target.region,
-                    body_name=target.name,
-                    body_email=body_email,
-                    matter=self._codec.seal(matter),
-                    identity_released=identity_released,
-                    state="open",
-                    deadline=deadline,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-            row = (await conn.execute(select(transfers).where(transfers.c.number == number))).mappings().one()
-            await self._insert_audit(
-                conn,
-                actor=actor,
-                action="transfer.created",
-                report_id=report_pk,
-                detail={
-                    "number": number,
-                    "kind": target.kind,
-                    "region": target.region,
-                    "body": target.name,
-                    "identity_released": identity_released,
-                },
-                now=now,
-            )
-        return self._transfer(row)
-
-    async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
-        async with self._read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(transfers).where(
-                            transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids)
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return self._transfer(row) if row else None
 
     # --- the directory -------------------------------------------------------------------------
 
