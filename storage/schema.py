@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -337,7 +338,8 @@ digest_runs = Table(
 # A leader's change of a transferred report's decision withdraws the form (state "withdrawn") and
 # issues a new one, named in `replaced_by`.
 transfer_identity_columns: tuple[Column[Any], ...] = (
-    Column("reporter_protected", Boolean, nullable=False, default=False, server_default=false()),
+    # Fails closed: a row written without it (by an older process mid-upgrade) withholds the reporter.
+    Column("reporter_protected", Boolean, nullable=False, default=True, server_default=true()),
     Column("category", String(32), nullable=True),
     Column("released_by", String(100), nullable=True),
     Column("released_at", UTCDateTime, nullable=True),

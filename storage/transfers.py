@@ -43,7 +43,7 @@ class Transfer:
     created_at: datetime
     # Fixed at issue (issue #13 item 1): the item was ever an accusation, so the form names the
     # reporter only once a leader released it (`identity_released`, by whom and when).
-    reporter_protected: bool = False
+    reporter_protected: bool = True
     category: str | None = None
     released_by: str | None = None
     released_at: datetime | None = None

@@ -44,7 +44,7 @@ def upgrade() -> None:
     """Add the columns, then fill them for the forms already issued."""
     with op.batch_alter_table("transfers") as batch:
         batch.add_column(
-            sa.Column("reporter_protected", sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("reporter_protected", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
         batch.add_column(sa.Column("category", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("released_by", sa.String(length=100), nullable=True))
