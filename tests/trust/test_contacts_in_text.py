@@ -9,10 +9,19 @@ import logging
 import re
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from intake.models import Category, Channel, Decision, Scope
+from storage.crypto import Keyring, SealingCodec, new_key
+from storage.desk import QueueFilter, SqlDeskStore
+from storage.rekey import rebuild_search_index, reseal_all
+from storage.schema import messages
+from storage.search import pairs, term_ids
+from storage.store import add_search_terms, unmasked
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.accounts import MENGZHOU, add_user, api, desk_store, session, token_for
 from tests.trust.harness import Harness, running, settings_for
@@ -130,3 +139,51 @@ def _restore_library_levels() -> Iterator[None]:
     yield
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+
+
+async def test_keys_rotate_masks_what_was_stored_before(db_url: str) -> None:
+    """A message stored unmasked before the fix, with its contact details in the search index:
+    `petition keys rotate` (reseal_all, rebuild_search_index) masks it and drops them."""
+    codec = SealingCodec(Keyring.from_texts([new_key()]))
+    store = await SqlDeskStore.open(db_url, codec=codec)
+    now = datetime.now(UTC)
+    original = WAGES + TYPED
+    decision = Decision(id="m", scope=Scope.IN_SCOPE, category=Category.APPEAL, confidence=0.9)
+    try:
+        saved = await store.save_raw(
+            inspection_id="ins",
+            channel=Channel.PHONE,
+            provider_id="old-1",
+            sender=None,
+            text=original,
+            subject=None,
+            received_at=now,
+            payload={"real_name": "张三"},
+        )
+        report = await store.create_report(
+            message_pk=saved.message.pk,
+            tracking_prefix="T",
+            decision=decision,
+            state="decided",
+            ack=None,
+            now=now,
+        )
+        async with store.engine.begin() as conn:  # as the code before the fix stored it
+            await conn.execute(
+                update(messages)
+                .where(messages.c.pk == saved.message.pk)
+                .values(text=codec.seal(original), payload=None)
+            )
+            await add_search_terms(conn, report.pk, term_ids(pairs(original), codec.lookup))
+        found = QueueFilter(("ins",), states=(), text=ID_CARD)
+        assert (await store.queue(found)).rows, "the old row is findable by the ID-card number"
+
+        await reseal_all(store.engine, codec)
+        await rebuild_search_index(store.engine, codec)
+        assert (await store.queue(found)).rows == []
+        [message] = await store.report_messages(report.pk)
+        assert "138****5678" in message.text and ID_CARD not in message.text
+        assert unmasked(message) == (original, None)
+        assert (await reseal_all(store.engine, codec)).rewritten["messages"] == 0  # done once
+    finally:
+        await store.close()
