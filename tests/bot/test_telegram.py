@@ -224,7 +224,8 @@ async def test_real_name_with_shared_contact(tmp_path: Path) -> None:
         report = await service.store.get_report("MZ1-0001")
         assert report is not None
         texts = [m.text for m in await service.store.report_messages(report.pk)]
-        assert texts == ["村会计挪用公款", "实名信息：张三 +8613912345678"]
+        # The number shared is masked in the text (intake/contacts.py); only the reveal shows it.
+        assert texts == ["村会计挪用公款", "实名信息：张三 139****5678"]
 
 
 async def test_quiet_draft_is_filed_as_anonymous(tmp_path: Path) -> None:
