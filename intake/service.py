@@ -17,7 +17,7 @@ from typing import Any
 from intake import acks
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, ReportState, Scope
-from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore, reply_from
+from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore, SavedRaw, reply_from
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,19 @@ class UnknownInspection(LookupError):
     pass
 
 
+class ForeignDuplicate(LookupError):
+    """An account re-sent a provider id that another inspection's message holds: nothing of that
+    message may be told or processed for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The account a message is submitted by (the API), with the inspections it may see."""
+
+    name: str
+    may_see: Callable[[str], bool]
+
+
 class IntakeService:
     """Accepts messages from every channel and turns them into reports."""
 
@@ -121,9 +134,20 @@ class IntakeService:
         *,
         inspection_id: str | None = None,
         payload: dict[str, Any] | None = None,
+        caller: Caller | None = None,
     ) -> Receipt:
-        """Take one message in: commit it raw first, then process it."""
+        """Take one message in: commit it raw first, then process it.
+
+        With `caller` (an account posting through the API) a provider id already held by another
+        inspection's message raises ForeignDuplicate, and a status query is answered to the account
+        only (see `_answer_caller`)."""
         inspection = self.inspection(inspection_id)
+        queried_by_caller = caller is not None and self._status_query(message.text) is not None
+        if queried_by_caller and message.sender is not None:
+            # The account is not the number it names: a status query must never be sent to that
+            # number, nor its answer depend on it (a test of whose number filed what). Stored
+            # without a sender, not even a recovery run after a crash can reply to it.
+            message = message.model_copy(update={"sender": None})
         saved = await self.store.save_raw(
             inspection_id=inspection.id,
             channel=message.channel,
@@ -134,6 +158,10 @@ class IntakeService:
             received_at=message.received_at or self.clock.now(),
             payload=payload,
         )
+        if caller is not None and saved.duplicate and saved.message.inspection_id != inspection.id:
+            raise ForeignDuplicate(message.id)
+        if caller is not None and queried_by_caller:
+            return await self._answer_caller(saved, caller)
         if saved.duplicate and saved.message.handled:
             queried = self._status_query(saved.message.text)
             if queried is not None:
@@ -290,6 +318,31 @@ class IntakeService:
     async def answer_status(self, raw: RawMessage, tracking_number: str) -> Receipt:
         """Answer a status query a channel recognised itself (the Telegram conversation)."""
         return await self._answer_status(raw, tracking_number.upper(), self.clock.now())
+
+    async def _answer_caller(self, saved: SavedRaw, caller: Caller) -> Receipt:
+        """A status query through the API: answered (audited) for a report of the account's
+        inspections, the same refusal for any other number; nothing is queued to anyone."""
+        raw = saved.message
+        queried = self._status_query(raw.text)
+        assert queried is not None
+        report = await self.store.get_report(queried)
+        visible = report is not None and caller.may_see(report.inspection_id)
+        text = (
+            acks.status_text(queried, report.state)
+            if visible and report
+            else acks.unknown_status_text(queried)
+        )
+        report_pk = report.pk if visible and report else None
+        if not raw.handled:
+            await self.store.mark_message_handled(raw.pk, report_pk)
+        await self.store.audit(
+            actor=caller.name,
+            action="status.queried",
+            report_id=report_pk,
+            detail={"number": queried, "answered": visible, "via": "api"},
+            now=self.clock.now(),
+        )
+        return Receipt(queried if visible else None, None, saved.duplicate, queried, text)
 
     async def sweep(self, min_age: timedelta = SWEEP_MIN_AGE, *, held_age: timedelta = SWEEP_HELD_AGE) -> int:
         """Process stored messages left without a report for longer than `min_age` (`held_age` on

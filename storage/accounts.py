@@ -43,6 +43,21 @@ class User:
         """The inspections among `all_ids` this account may see."""
         return tuple(i for i in all_ids if self.may_see(i))
 
+    def audit_scope(self, all_ids: Sequence[str]) -> AuditScope | None:
+        """What of the audit log this account may read; None: all of it (an unlimited account)."""
+        if self.inspections.strip() == "*":
+            return None
+        return AuditScope(self.visible(all_ids), self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditScope:
+    """What of the audit log an account limited to some inspections sees: the entries about their
+    reports, and of the entries about no report (sign-ins, accounts, exports) only its own."""
+
+    inspection_ids: tuple[str, ...]
+    own_name: str
+
 
 def user_from_row(row: RowMapping) -> User:
     """The account of a `users` row."""

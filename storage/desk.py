@@ -18,7 +18,7 @@ from sqlalchemy.engine import RowMapping
 
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
-from storage.accounts import SqlAccountStore, user_from_row
+from storage.accounts import AuditScope, SqlAccountStore, user_from_row
 from storage.accounts import User as User  # re-exported: the desk's modules import it from here
 from storage.schema import (
     api_tokens,
@@ -34,6 +34,7 @@ from storage.schema import (
 )
 from storage.search import query_terms
 from storage.store import LOW_CONFIDENCE
+from storage.transfers import Transfer, TransferForms
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -67,24 +68,6 @@ class Note:
     pk: int
     author: str
     text: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    pk: int
-    report_id: int
-    inspection_id: str
-    number: str
-    kind: str
-    region: str
-    body_name: str
-    body_email: str | None
-    matter: str
-    identity_released: bool
-    state: str
-    deadline: datetime
-    created_by: str
     created_at: datetime
 
 
@@ -140,7 +123,7 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlAccountStore):
+class SqlDeskStore(SqlAccountStore, TransferForms):
     """The intake store plus the desk's queries and actions."""
 
     # --- accounts --------------------------------------------------------------------------
@@ -491,103 +474,6 @@ class SqlDeskStore(SqlAccountStore):
                 conn, actor=actor, action=action, report_id=report_pk, detail=detail, now=now
             )
 
-    # --- transfers ---------------------------------------------------------------------------
-
-    def _transfer(self, row: RowMapping) -> Transfer:
-        return Transfer(
-            pk=row["pk"],
-            report_id=row["report_id"],
-            inspection_id=row["inspection_id"],
-            number=row["number"],
-            kind=row["kind"],
-            region=row["region"],
-            body_name=row["body_name"],
-            body_email=row["body_email"],
-            matter=self._codec.unseal(row["matter"]),
-            identity_released=row["identity_released"],
-            state=row["state"],
-            deadline=row["deadline"],
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-        )
-
-    async def create_transfer(
-        self,
-        report_pk: int,
-        *,
-        decision: Decision,
-        body_email: str | None,
-        matter: str,
-        identity_released: bool,
-        deadline: datetime,
-        actor: str,
-        now: datetime,
-    ) -> Transfer:
-        """Confirm an out-of-scope decision as a transfer (转办), all in one transaction."""
-        if decision.target is None:
-            raise ValueError("a transfer needs a target")
-        target = decision.target
-        async with self._write() as conn:
-            report_row = (
-                await conn.execute(
-                    select(reports.c.tracking_number, reports.c.inspection_id).where(
-                        reports.c.pk == report_pk
-                    )
-                )
-            ).one()
-            count = (
-                await conn.execute(select(func.count()).where(transfers.c.report_id == report_pk))
-            ).scalar_one()
-            number = f"ZB-{report_row.tracking_number}" + (f"-{count + 1}" if count else "")
-            await conn.execute(
-                transfers.insert().values(
-                    report_id=report_pk,
-                    inspection_id=report_row.inspection_id,
-                    number=number,
-                    kind=target.kind,
-                    region=target.region,
-                    body_name=target.name,
-                    body_email=body_email,
-                    matter=self._codec.seal(matter),
-                    identity_released=identity_released,
-                    state="open",
-                    deadline=deadline,
-                    created_by=actor,
-                    created_at=now,
-                )
-            )
-            row = (await conn.execute(select(transfers).where(transfers.c.number == number))).mappings().one()
-            await self._insert_audit(
-                conn,
-                actor=actor,
-                action="transfer.created",
-                report_id=report_pk,
-                detail={
-                    "number": number,
-                    "kind": target.kind,
-                    "region": target.region,
-                    "body": target.name,
-                    "identity_released": identity_released,
-                },
-                now=now,
-            )
-        return self._transfer(row)
-
-    async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
-        async with self._read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(transfers).where(
-                            transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids)
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return self._transfer(row) if row else None
-
     # --- the directory -------------------------------------------------------------------------
 
     async def directory_entries(self, search: str | None = None, limit: int = 200) -> list[DirectoryEntry]:
@@ -637,11 +523,25 @@ class SqlDeskStore(SqlAccountStore):
             )
 
     async def recent_audit(
-        self, limit: int = 200, *, action_prefix: str | None = None, actor: str | None = None
+        self,
+        limit: int = 200,
+        *,
+        action_prefix: str | None = None,
+        actor: str | None = None,
+        scope: AuditScope | None = None,
     ) -> list[AuditEntry]:
         """The newest audit entries of the whole service, newest first (for leaders); optionally only
-        actions starting with `action_prefix` ("identity." answers who saw a reporter), or one actor's."""
+        actions starting with `action_prefix` ("identity." answers who saw a reporter), or one actor's.
+        With `scope`, only what an account limited to some inspections may see (`AuditScope`)."""
         stmt = select(audit_log).order_by(audit_log.c.pk.desc()).limit(limit)
+        if scope is not None:
+            theirs = select(reports.c.pk).where(reports.c.inspection_id.in_(scope.inspection_ids))
+            stmt = stmt.where(
+                or_(
+                    audit_log.c.report_id.in_(theirs),
+                    and_(audit_log.c.report_id.is_(None), audit_log.c.actor == scope.own_name),
+                )
+            )
         if action_prefix:
             stmt = stmt.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
         if actor:

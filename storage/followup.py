@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 
 from intake.ports import NewAck, Report
-from storage.desk import NEEDS_DECISION, SqlDeskStore, Transfer
+from storage.desk import NEEDS_DECISION, SqlDeskStore
 from storage.schema import (
     decisions,
     digest_runs,
@@ -29,13 +29,14 @@ from storage.schema import (
     transfers,
 )
 from storage.store import _insert_ignoring_conflict
+from storage.transfers import FINISHED_TRANSFER, Transfer
 
 FeedbackKind = Literal["accepted", "objected", "handled", "closed", "mail"]
 FEEDBACK_KINDS: Final[tuple[str, ...]] = ("accepted", "objected", "handled", "closed", "mail")
 # A transfer in one of these states still waits for the receiving body.
 OPEN_TRANSFER: Final = ("open",)
-# Transfers in these states are finished; a report whose transfers are all finished can be closed.
-FINISHED_TRANSFER: Final = ("closed", "returned")
+# Transfers in FINISHED_TRANSFER's states (storage/transfers.py: closed, returned, withdrawn) are
+# finished; a report whose transfers are all finished can be closed.
 
 
 class FeedbackRefused(ValueError):
@@ -199,7 +200,8 @@ class FollowupStore(SqlDeskStore):
             ).scalar_one()
             state = row["state"]
             if kind != "mail" and state in FINISHED_TRANSFER:
-                raise FeedbackRefused(f"转办单已{'办结' if state == 'closed' else '退回'}，不能再登记反馈")
+                done = {"closed": "办结", "returned": "退回", "withdrawn": "作废"}.get(state, "办结")
+                raise FeedbackRefused(f"转办单已{done}，不能再登记反馈")
             if kind == "objected" and state != "open":
                 raise FeedbackRefused("承办单位已反馈办理结果，不能再退回")
             values: dict[str, Any] = {}

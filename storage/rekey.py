@@ -1,8 +1,10 @@
 """Re-sealing every personal field under the current data key (`petition keys rotate`).
 
 Also the upgrade path for rows written before sealing was on: they are read as plain text, then
-sealed and given their lookup hashes. Each batch is one transaction, so an interrupted run leaves
-every row readable (old key or new) and a second run finishes the job.
+sealed and given their lookup hashes; and for messages stored before contact details typed into
+the text were masked: they are masked now (the search index is rebuilt after). Each batch is one
+transaction, so an interrupted run leaves every row readable (old key or new) and a second run
+finishes the job.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from storage.schema import (
     transfers,
 )
 from storage.search import pairs, term_ids
-from storage.store import SEALED_PAYLOAD_KEY, add_search_terms
+from storage.store import SEALED_PAYLOAD_KEY, add_search_terms, masked_contacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ def _reseal_row(codec: SealingCodec, spec: Sealed, row: Any) -> dict[str, Any]:
             continue
         document = stored_json if sealed_text is None else json.loads(codec.unseal(sealed_text))
         values[name] = {SEALED_PAYLOAD_KEY: codec.seal(json.dumps(document, ensure_ascii=False))}
+    if spec.table is messages:
+        _mask_typed_contacts(codec, row, plain, values)
     if spec.hashed is not None:
         hash_column, source = spec.hashed
         value = plain[source]
@@ -84,6 +88,25 @@ def _reseal_row(codec: SealingCodec, spec: Sealed, row: Any) -> dict[str, Any]:
         if row[hash_column] != wanted:
             values[hash_column] = wanted
     return values
+
+
+def _mask_typed_contacts(
+    codec: SealingCodec, row: Any, plain: dict[str, str | None], values: dict[str, Any]
+) -> None:
+    """Mask the contact details typed into a message stored before `save_raw` masked them, keeping
+    them sealed in its payload as `save_raw` does (issue #13 item 2); a masked message is left."""
+    text = plain["text"] or ""
+    stored_json: dict[str, Any] | None = row["payload"]
+    if stored_json is not None and set(stored_json) == {SEALED_PAYLOAD_KEY}:
+        payload: dict[str, Any] | None = json.loads(codec.unseal(stored_json[SEALED_PAYLOAD_KEY]))
+    else:
+        payload = stored_json
+    masked_text, subject, masked_payload = masked_contacts(text, row["subject"], payload)
+    if masked_text == text and subject == row["subject"]:
+        return
+    values["text"] = codec.seal(masked_text)
+    values["subject"] = subject
+    values["payload"] = {SEALED_PAYLOAD_KEY: codec.seal(json.dumps(masked_payload, ensure_ascii=False))}
 
 
 async def reseal_all(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 500) -> RekeyResult:
@@ -94,6 +117,8 @@ async def reseal_all(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 5
         result.scanned[name] = result.rewritten[name] = 0
         pk = spec.table.c.pk
         columns = [pk, *(spec.table.c[c] for c in (*spec.texts, *spec.json_payloads))]
+        if spec.table is messages:
+            columns.append(messages.c.subject)  # masked too (_mask_typed_contacts)
         if spec.hashed is not None:
             columns.append(spec.table.c[spec.hashed[0]])
         after = 0

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -370,3 +371,20 @@ telegram_updates = Table(
     PrimaryKeyConstraint("bot", "update_id"),
 )
 Index("ix_telegram_updates_seen_at", telegram_updates.c.seen_at)
+# --- who a transfer form may name, fixed when it is issued (migration 0008_transfer_identity) ----
+
+# `reporter_protected`: the item was classified or confirmed as an accusation at some point before
+# the form was issued, so the form names the reporter only after a leader's recorded release
+# (`identity_released`, `released_by`, `released_at`). `category` is the category the form states.
+# A leader's change of a transferred report's decision withdraws the form (state "withdrawn") and
+# issues a new one, named in `replaced_by`.
+transfer_identity_columns: tuple[Column[Any], ...] = (
+    # Fails closed: a row written without it (by an older process mid-upgrade) withholds the reporter.
+    Column("reporter_protected", Boolean, nullable=False, default=True, server_default=true()),
+    Column("category", String(32), nullable=True),
+    Column("released_by", String(100), nullable=True),
+    Column("released_at", UTCDateTime, nullable=True),
+    Column("replaced_by", String(120), nullable=True),
+)
+for _identity_column in transfer_identity_columns:
+    transfers.append_column(_identity_column)

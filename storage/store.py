@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
+from intake.contacts import mask_text, restore
 from intake.errors import StorageError
 from intake.models import Channel, Decision, ReportState
 from intake.ports import (
@@ -112,6 +113,33 @@ class PlainText:
 # A message's raw payload (the provider's form or update) holds the sender and the text too, so it
 # is stored sealed as one JSON text under this key.
 SEALED_PAYLOAD_KEY: Final = "sealed"
+
+
+# Where a message's payload keeps the contact details masked in its text and subject.
+TEXT_CONTACTS_KEY: Final = "text_contacts"
+
+
+def masked_contacts(
+    text: str, subject: str | None, payload: dict[str, Any] | None
+) -> tuple[str, str | None, dict[str, Any] | None]:
+    """The text and subject with contact details masked, and the payload that keeps them."""
+    in_text = mask_text(text)
+    in_subject = mask_text(subject) if subject else None
+    if not in_text.contacts and not (in_subject and in_subject.contacts):
+        return text, subject, payload
+    record = {"text": in_text.sealed_record(), "subject": in_subject.sealed_record() if in_subject else []}
+    return (
+        in_text.text,
+        in_subject.text if in_subject else subject,
+        {**(payload or {}), TEXT_CONTACTS_KEY: record},
+    )
+
+
+def unmasked(message: RawMessage) -> tuple[str, str | None]:
+    """A message's text and subject as the citizen wrote them: only for the audited reveal."""
+    record = (message.payload or {}).get(TEXT_CONTACTS_KEY) or {}
+    subject = restore(message.subject, record.get("subject")) if message.subject else message.subject
+    return restore(message.text, record.get("text")), subject
 
 
 # Below this confidence a decision goes to the top of the officers' "check" list.
@@ -293,7 +321,12 @@ class SqlReportStore:
         received_at: datetime,
         payload: dict[str, Any] | None,
     ) -> SavedRaw:
-        """Commit a raw inbound message; a second delivery of (channel, provider_id) returns the first."""
+        """Commit a raw inbound message; a second delivery of (channel, provider_id) returns the first.
+
+        Contact details typed into the text or subject are masked in what is stored and sealed with
+        the payload (`masked_contacts`): the text is searched, listed and printed, the payload only
+        unsealed for an officer's audited reveal."""
+        text, subject, payload = masked_contacts(text, subject, payload)
         values = {
             "inspection_id": inspection_id,
             "channel": channel.value,

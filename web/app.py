@@ -8,30 +8,28 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
 from intake.inspection import Inspection, load_inspection
-from intake.models import Channel, SubmittedMessage, describe_validation_error
+from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
-from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
+from intake.service import IntakeService, SystemClock
 from storage.crypto import SealingCodec, load_keyring
-from storage.desk import User
 from storage.followup import FollowupStore
 from web.admin import admin_router
+from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
-from web.bodies import read_body
 from web.citizen import citizen_router
 from web.desk import desk_router
 from web.followup import followup_router
@@ -45,18 +43,6 @@ from web.stats import stats_router
 from web.transfer_form import transfer_router
 
 log = logging.getLogger(__name__)
-
-Officer = Annotated[User, Depends(require("officer"))]
-
-# A request body larger than this is refused before it is parsed: the largest text we accept is
-# 100,000 characters (at most 400 KB of UTF-8), so 1 MiB leaves room for JSON escaping.
-MAX_BODY_BYTES = 1 << 20
-
-
-class ApiMessage(SubmittedMessage):
-    """`POST /api/messages`: a message as in the classify contract, for a chosen inspection."""
-
-    inspection: str | None = None
 
 
 @dataclass
@@ -247,6 +233,7 @@ def create_app(
     app.include_router(hooks_router(settings))
     app.include_router(citizen_router())
     app.include_router(signin_router())
+    app.include_router(api_router())
     app.include_router(desk_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
@@ -266,7 +253,7 @@ def create_app(
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if request.url.path.startswith("/api/") and request.url.path not in DOCS_PATHS:
-            return _error(401, "sign in or send Authorization: Bearer <token>")
+            return JSONResponse({"error": "sign in or send Authorization: Bearer <token>"}, status_code=401)
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     # Sign-in attempts per address (the per-(name, address) wait alone lets one address try many names).
@@ -290,68 +277,6 @@ def create_app(
         ok = await runtime(request).store.ping()
         return JSONResponse(
             {"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503
-        )
-
-    @app.post("/api/messages", dependencies=[Depends(require("officer"))])
-    async def post_message(request: Request) -> JSONResponse:
-        body = await _read_limited(request)
-        if isinstance(body, Response):
-            return body  # type: ignore[return-value]
-        try:
-            msg = ApiMessage.model_validate_json(body)
-        except ValidationError as exc:
-            return _unprocessable(exc)
-        rt = runtime(request)
-        try:
-            receipt = await rt.service.accept(
-                SubmittedMessage.model_validate(msg.model_dump(exclude={"inspection"})),
-                inspection_id=msg.inspection,
-            )
-        except UnknownInspection as exc:
-            return _error(422, f"inspection: unknown inspection {exc.args[0]!r}")
-        except StorageError:
-            log.exception("storing a message failed")
-            return _error(503, "the database is not available; nothing was stored, try again")
-        return JSONResponse(_receipt_json(receipt), status_code=200 if receipt.duplicate else 201)
-
-    @app.get("/api/reports/{tracking_number}")
-    async def get_report(tracking_number: str, request: Request, user: Officer) -> JSONResponse:
-        store = runtime(request).store
-        report = await store.get_report(tracking_number.upper())
-        if report is None or not user.may_see(report.inspection_id):
-            return _error(404, f"no report {tracking_number}")
-        messages = await store.report_messages(report.pk)
-        acks = await store.report_acks(report.pk)
-        return JSONResponse(
-            {
-                "tracking_number": report.tracking_number,
-                "inspection": report.inspection_id,
-                "state": report.state,
-                "channel": report.channel.value,
-                "created_at": report.created_at.isoformat(),
-                "decision": report.decision.model_dump(mode="json"),
-                "messages": [
-                    {
-                        "channel": m.channel.value,
-                        "received_at": m.received_at.isoformat(),
-                        "subject": m.subject,
-                        "text": m.text,
-                    }
-                    for m in messages
-                ],
-                "acknowledgements": [
-                    {
-                        "channel": a.channel.value,
-                        "kind": a.kind,
-                        "text": a.text,
-                        "state": a.state,
-                        "attempts": a.attempts,
-                        "last_error": a.last_error,
-                        "sent_at": a.sent_at.isoformat() if a.sent_at else None,
-                    }
-                    for a in acks
-                ],
-            }
         )
 
     return app
@@ -396,32 +321,3 @@ def _static_dir() -> Any:
     from importlib import resources
 
     return resources.files("web").joinpath("static")
-
-
-async def _read_limited(request: Request) -> bytes | Response:
-    body = await read_body(request, MAX_BODY_BYTES)
-    return _error(413, f"request body over {MAX_BODY_BYTES} bytes") if body is None else body
-
-
-def _unprocessable(exc: ValidationError) -> JSONResponse:
-    errors = [
-        {"loc": [str(p) for p in e["loc"]], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
-        for e in exc.errors()
-    ]
-    return JSONResponse(
-        {"error": describe_validation_error(exc, whole="body"), "detail": errors}, status_code=422
-    )
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _receipt_json(receipt: Receipt) -> dict[str, Any]:
-    return {
-        "tracking_number": receipt.tracking_number,
-        "decision": receipt.decision.model_dump(mode="json") if receipt.decision else None,
-        "duplicate": receipt.duplicate,
-        "status_query": receipt.status_query,
-        "acknowledgement": receipt.ack_text,
-    }

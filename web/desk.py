@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from intake import acks
 from intake.models import (
     Category,
     Channel,
@@ -25,17 +24,23 @@ from intake.models import (
     describe_validation_error,
 )
 from intake.pipeline import decide
-from intake.ports import NewAck, reply_from
-from intake.service import REPLYABLE
 from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import accused_body_problem
-from storage.desk import NEEDS_DECISION, QueueFilter, SqlDeskStore, User
-from web.auth import check_csrf
-from web.followup import feedback_deadline_for
+from storage.desk import NEEDS_DECISION, QueueFilter, User
+from storage.store import unmasked
+from web.auth import check_csrf, has_role
 from web.identity import current_user, desk_store, require
 from web.kept_files import kept_file_response
-from web.pages import local_time, render
+from web.pages import render
+from web.transfers import (
+    announce,
+    change_transferred_decision,
+    deadline_for,
+    matter_of,
+    named_by_directory,
+    tell_citizen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +176,11 @@ def desk_router() -> APIRouter:
             pk, "identity.viewed", {"client": _client(request)}, actor=user.name, now=_now()
         )
         detail = await store.detail(pk)
-        return render(request, "desk/report.html", {"d": detail, "revealed": True, "error": None})
+        # Contact details the citizen typed into the text are shown only here, with the sender.
+        shown = {m.pk: unmasked(m) for m in detail.messages}
+        return render(
+            request, "desk/report.html", {"d": detail, "revealed": True, "shown": shown, "error": None}
+        )
 
     @router.post("/desk/r/{tracking_number}/confirm")
     async def confirm(
@@ -201,39 +210,26 @@ def desk_router() -> APIRouter:
             problem = _guard(decision)
             if problem:
                 return _back(tracking_number, problem)
-            released = bool(release_identity) and decision.category is Category.ACCUSATION
-            if released and user.role not in ("leader", "admin"):
+            # Only a leader may release; the store records it only on a form that protects the
+            # reporter (an item that was ever an accusation).
+            released = bool(release_identity)
+            if released and not has_role(user.role, "leader"):
                 return _back(tracking_number, "只有组长可以同意在转办单中写明反映人身份")
-            entry = await store.directory_entry(decision.target.kind, decision.target.region)
-            if entry is not None and entry.name != decision.target.name:
-                # The deployment's directory names the body; the default name was only a guess.
-                named = decision.target.model_copy(update={"name": entry.name})
-                decision = decision.model_copy(update={"target": named})
+            decision, email = await named_by_directory(store, decision)
             await store.set_decision(
                 pk, decision, actor=user.name, state="transferred", now=now, action="decision.confirmed"
             )
             transfer = await store.create_transfer(
                 pk,
                 decision=decision,
-                body_email=entry.email if entry else None,
-                matter=_matter(detail.messages[0].text if detail.messages else ""),
+                body_email=email,
+                matter=matter_of(detail),
                 identity_released=released,
-                # The inspection's feedback period (default 3 months), rolled past holidays.
-                deadline=feedback_deadline_for(
-                    request.app.state.rt.inspections.get(detail.report.inspection_id), now
-                ),
+                deadline=deadline_for(request, detail, now),
                 actor=user.name,
                 now=now,
             )
-            await _tell_citizen(
-                request, detail.report.pk, detail, _transferred_text(tracking_number, decision)
-            )
-            if transfer.body_email:
-                # The form goes to the body by e-mail through the outbox (retried like any message).
-                text = transfer_mail_text(transfer, detail.report.tracking_number, request.app.state.rt)
-                await store.enqueue_ack(
-                    detail.report.pk, NewAck(Channel.EMAIL, transfer.body_email, text, "transfer"), _now()
-                )
+            await announce(request, detail, transfer, decision)
             return RedirectResponse(f"/desk/t/{transfer.number}", status_code=303)
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
 
@@ -254,6 +250,9 @@ def desk_router() -> APIRouter:
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
         detail = await store.detail(pk)
+        if detail.report.state not in NEEDS_DECISION and not has_role(user.role, "leader"):
+            # A confirmed, transferred or closed item is changed only by a leader (and audited).
+            return _back(tracking_number, "该件已确认处理，修改处理意见须由组长进行")
         old = detail.report.decision
         try:
             new = _changed(old, category, scope, tier, target_kind, target_region, target_name)
@@ -262,6 +261,10 @@ def desk_router() -> APIRouter:
         problem = _guard(new)
         if problem:
             return _back(tracking_number, problem)
+        if await store.live_transfers(pk):
+            # The form already went out: its change is a new form with a new number (audited).
+            location = await change_transferred_decision(request, user, detail, new)
+            return RedirectResponse(location, status_code=303)
         # A change keeps the state: the officer confirms (or transfers) as a separate step.
         await store.set_decision(
             pk, new, actor=user.name, state=detail.report.state, now=_now(), action="decision.changed"
@@ -335,7 +338,7 @@ def desk_router() -> APIRouter:
         detail = await store.detail(pk)
         if not text.strip():
             return _back(tracking_number, "回复内容不能为空")
-        if not await _tell_citizen(request, pk, detail, text.strip()[:1000], kind="reply"):
+        if not await tell_citizen(request, pk, detail, text.strip()[:1000], kind="reply"):
             return _back(tracking_number, "该件没有可回复的渠道（来电、来信、来访或未留联系方式）")
         await store.audit_action(
             pk, "reply.queued", {"chars": len(text.strip())}, actor=user.name, now=_now()
@@ -416,7 +419,11 @@ def desk_router() -> APIRouter:
     @router.get("/desk/audit", response_class=HTMLResponse)
     async def audit_page(request: Request, user: Leader, action: str = "", actor: str = "") -> Response:
         entries = await desk_store(request).recent_audit(
-            limit=300, action_prefix=action.strip() or None, actor=actor.strip() or None
+            limit=300,
+            action_prefix=action.strip() or None,
+            actor=actor.strip() or None,
+            # A leader limited to some inspections reads only what concerns them.
+            scope=user.audit_scope(list(request.app.state.rt.inspections)),
         )
         return render(request, "desk/audit.html", {"entries": entries, "action": action, "actor": actor})
 
@@ -438,31 +445,12 @@ def find_regions(query: str, limit: int = 15) -> list[tuple[str, str]]:
     return found
 
 
-def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
-    """The transfer form as the plain text of an e-mail to the receiving body (no reporter identity)."""
-    inspection = rt.inspections.get(transfer.inspection_id)
-    team = inspection.team if inspection else transfer.inspection_id
-    deadline = local_time(transfer.deadline, "%Y年%m月%d日")
-    return (
-        f"转办单 {transfer.number}\n\n{transfer.body_name}：\n\n"
-        f"根据分级负责、属地管理，谁主管、谁负责的原则，现将来信（编号{tracking_number}）转你单位依规办理，"
-        f"请于{deadline}前将办理情况反馈{team}。如有异议，请于收到之日起5个工作日内提出。\n\n"
-        f"反映的主要问题：\n{transfer.matter}\n\n{team}"
-    )
-
-
 def _back(tracking_number: str, error: str) -> RedirectResponse:
     return RedirectResponse(f"/desk/r/{tracking_number}?{urlencode({'error': error})}", status_code=303)
 
 
 def _why(exc: Exception) -> str:
     return describe_validation_error(exc, whole="form") if isinstance(exc, ValidationError) else str(exc)
-
-
-def _matter(text: str) -> str:
-    """The matter as the transfer form states it: the citizen's words, trimmed."""
-    text = " ".join(text.split())
-    return text if len(text) <= 2000 else text[:2000] + "……"
 
 
 def _guard(decision: Decision) -> str | None:
@@ -514,25 +502,6 @@ def _changed(
             "reasons": [*old.reasons, "changed by the duty officer"],
         }
     )
-
-
-def _transferred_text(tracking_number: str, decision: Decision) -> str:
-    assert decision.target is not None
-    body = acks.receiving_body_phrase(decision.target, decision.category)
-    return f"您反映的事项（编号{tracking_number}）已按规定转{body}办理。"
-
-
-async def _tell_citizen(
-    request: Request, report_pk: int, detail: Any, text: str, kind: str = "transferred"
-) -> bool:
-    """Queue a message to the citizen on the channel the report came in on, if it can be answered."""
-    first = detail.messages[0] if detail.messages else None
-    if first is None or first.channel not in REPLYABLE or not first.sender:
-        return False
-    store: SqlDeskStore = desk_store(request)
-    ack = NewAck(first.channel, first.sender, text, kind, reply_from(first))
-    await store.enqueue_ack(report_pk, ack, _now())
-    return True
 
 
 async def signed_in(request: Request) -> User | None:

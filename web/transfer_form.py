@@ -1,24 +1,29 @@
 """The transfer form (转办单): a printable page and a PDF, numbered, dated, with the deadline.
 
-For an accusation the form carries the reporter's identity only when a team leader released it;
-otherwise it says that the reporter's identity is withheld (检举控告规则 保密条款).
+For an item that was ever an accusation the form carries the reporter's identity only when a team
+leader released it on this form (`POST /desk/t/<number>/release`, audited); otherwise it says that
+the reporter's identity is withheld (检举控告规则 保密条款). Which applies is fixed at issue.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from storage.desk import Transfer, User
+from storage.desk import User
+from storage.transfers import Transfer
+from web.auth import check_csrf
 from web.identity import desk_store, require
 from web.pages import CATEGORY_WORDS, local_time, render
 
@@ -28,6 +33,11 @@ _FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
 
 Officer = Annotated[User, Depends(require("officer"))]
+Leader = Annotated[User, Depends(require("leader"))]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +62,10 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
     if transfer is None:
         raise HTTPException(status_code=404, detail="no such transfer")
     detail = await store.detail(transfer.report_id)
-    decision = detail.report.decision
-    accusation = decision.category.value == "accusation"
-    if accusation and not transfer.identity_released:
+    # What the form says was fixed when it was issued: a later change of the report's decision
+    # (to "appeal", say) must not make an accusation's form name its reporter.
+    category = transfer.category or detail.report.decision.category.value
+    if not transfer.names_reporter:
         reporter = "（检举控告件，反映人身份依规保密，不予提供）"
     else:
         first = detail.messages[0] if detail.messages else None
@@ -76,7 +87,7 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
         team=inspection.team if inspection else transfer.inspection_id,
         body=transfer.body_name,
         tracking_number=detail.report.tracking_number,
-        category=CATEGORY_WORDS.get(decision.category.value, decision.category.value),
+        category=CATEGORY_WORDS.get(category, category),
         matter=transfer.matter,
         reporter=reporter,
         deadline=local_time(transfer.deadline, "%Y年%m月%d日"),
@@ -149,7 +160,25 @@ def transfer_router() -> APIRouter:
     @router.get("/desk/t/{number}", response_class=HTMLResponse)
     async def form_page(request: Request, number: str, user: Officer) -> Response:
         transfer, content = await _content(request, user, number)
-        return render(request, "desk/transfer.html", {"t": transfer, "c": content})
+        error = request.query_params.get("error")
+        return render(request, "desk/transfer.html", {"t": transfer, "c": content, "error": error})
+
+    @router.post("/desk/t/{number}/release")
+    async def release(
+        request: Request, number: str, user: Leader, csrf: Annotated[str, Form()] = ""
+    ) -> Response:
+        """A leader's release of the reporter's identity on this form: recorded with it, audited."""
+        check_csrf(request, csrf)
+        visible = user.visible(list(request.app.state.rt.inspections))
+        try:
+            released = await desk_store(request).release_identity(
+                number, visible, actor=user.name, now=_now()
+            )
+        except ValueError as exc:
+            return RedirectResponse(f"/desk/t/{number}?{urlencode({'error': str(exc)})}", status_code=303)
+        if released is None:
+            raise HTTPException(status_code=404, detail="no such transfer")
+        return RedirectResponse(f"/desk/t/{number}", status_code=303)
 
     @router.get("/desk/t/{number}/pdf")
     async def form_pdf(request: Request, number: str, user: Officer) -> Response:

@@ -33,10 +33,15 @@ async def _sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWOR
 
 
 async def _post_report(
-    client: httpx.AsyncClient, text: str, sender: str = "+8613900000001", **extra: str
+    client: httpx.AsyncClient,
+    text: str,
+    sender: str = "+8613900000001",
+    headers: dict[str, str] | None = None,
+    **extra: str,
 ) -> str:
     r = await client.post(
         "/api/messages",
+        headers=headers,
         json={
             "id": f"m-{abs(hash(text))}",
             "text": text,
@@ -412,7 +417,10 @@ async def test_admin_users_directory_and_inspection(app_client: AppClient) -> No
         )
         assert r.status_code == 422 and "999999" in r.text
         # a transfer to a body with an address in the directory is addressed to it
-        tn = await _post_report(client, "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。")
+        # (a signed-in session posts to the API with its CSRF token in a header)
+        tn = await _post_report(
+            client, "我在西虢镇一家工厂打工，老板拖欠三个月工资不给。", headers={"X-CSRF-Token": csrf}
+        )
         page = await client.get(f"/desk/r/{tn}")
         r = await client.post(f"/desk/r/{tn}/confirm", data={"csrf": _csrf(page.text)})
         assert "rsj@example.org" in (await client.get(r.headers["location"])).text
