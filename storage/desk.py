@@ -18,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
+from storage.calls import SqlCallStore
 from storage.schema import (
     api_tokens,
     audit_log,
@@ -30,7 +31,7 @@ from storage.schema import (
     users,
 )
 from storage.search import query_terms
-from storage.store import LOW_CONFIDENCE, SqlReportStore
+from storage.store import LOW_CONFIDENCE
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -157,7 +158,7 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlReportStore):
+class SqlDeskStore(SqlCallStore):
     """The intake store plus the desk's queries and actions."""
 
     # --- accounts --------------------------------------------------------------------------

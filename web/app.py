@@ -33,6 +33,7 @@ from web.admin import admin_router
 from web.auth import SESSION_MAX_AGE, secret_key
 from web.bodies import read_body
 from web.desk import desk_router
+from web.desk_calls import desk_calls_router
 from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, current_user, require
@@ -42,6 +43,7 @@ from web.security import HookRateLimit, SecurityHeaders
 from web.settings import Settings
 from web.stats import stats_router
 from web.transfer_form import transfer_router
+from web.voice_hooks import voice_router
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +242,9 @@ def create_app(
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(hooks_router(settings))
+    app.include_router(voice_router(settings))
     app.include_router(desk_router())
+    app.include_router(desk_calls_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
     app.include_router(ledger_router())
