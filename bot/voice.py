@@ -130,9 +130,14 @@ class VoiceIntake:
         sid = call_sid_of(form)
         ins = self.inspection_called(form.get("To", ""))
         now = self.service.clock.now()
-        in_hours = bool(ins.phone.ring) and in_duty_hours(ins, now)
+        in_hours = in_duty_hours(ins, now)
         call, created = await self.store.start_call(
-            call_sid=sid, inspection_id=ins.id, called=e164(form.get("To", "")), in_hours=in_hours, now=now
+            call_sid=sid,
+            inspection_id=ins.id,
+            called=e164(form.get("To", "")),
+            in_hours=in_hours,
+            ringing=in_hours and bool(ins.phone.ring),
+            now=now,
         )
         if created:
             log.info(
@@ -140,9 +145,10 @@ class VoiceIntake:
             )
         else:
             log.info("call %s: webhook retried, same answer", sid)
-        if call.in_hours:
+        if call.stage == "ringing":
             return self.ring_twiml(ins, sid)
-        return self.voicemail_twiml(ins, sid, outside_hours=True)
+        # In duty hours with nobody to ring (no `[phone] ring`), the officers "cannot answer".
+        return self.voicemail_twiml(ins, sid, outside_hours=not call.in_hours)
 
     async def whisper(self, form: Mapping[str, str], parent_sid: str) -> str:
         """An officer picked up: open the draft report and whisper its number to the officer."""

@@ -49,7 +49,14 @@ class CallStore(ReportStore, Protocol):
     """A report store that also keeps call records (storage.calls.SqlCallStore)."""
 
     async def start_call(
-        self, *, call_sid: str, inspection_id: str, called: str | None, in_hours: bool, now: datetime
+        self,
+        *,
+        call_sid: str,
+        inspection_id: str,
+        called: str | None,
+        in_hours: bool,
+        ringing: bool,
+        now: datetime,
     ) -> tuple[Call, bool]:
         """The call's record, created on its first webhook; True when this created it."""
         ...

@@ -27,7 +27,14 @@ class SqlCallStore(SqlReportStore):
     """Call records on top of the report store (same database, same transactions)."""
 
     async def start_call(
-        self, *, call_sid: str, inspection_id: str, called: str | None, in_hours: bool, now: datetime
+        self,
+        *,
+        call_sid: str,
+        inspection_id: str,
+        called: str | None,
+        in_hours: bool,
+        ringing: bool,
+        now: datetime,
     ) -> tuple[Call, bool]:
         """The call's record, created on its first webhook; True when this created it."""
         values = {
@@ -35,7 +42,7 @@ class SqlCallStore(SqlReportStore):
             "inspection_id": inspection_id,
             "called": (called or "")[:32] or None,
             "in_hours": in_hours,
-            "stage": "ringing" if in_hours else "voicemail",
+            "stage": "ringing" if ringing else "voicemail",
             "created_at": now,
             "updated_at": now,
         }
