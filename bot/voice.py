@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Final
 from urllib.parse import quote
 
@@ -53,6 +54,8 @@ _RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 # <Dial>'s outcomes when an officer took the call.
 TAKEN: Final = frozenset({"completed", "answered"})
 FINAL_STATUSES: Final = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
+# How long after the <Record> action a recording is fetched when its callback never came.
+RECORDING_GRACE: Final = timedelta(minutes=1)
 
 
 def call_sid_of(form: Mapping[str, str], key: str = "CallSid") -> str:
@@ -194,8 +197,9 @@ class VoiceIntake:
         report = await self._open_report(call, ins, form, voice_texts.VOICE_MESSAGE_TEXT)
         now = self.service.clock.now()
         await self.store.update_call(sid, stage="recorded", now=now)
-        if await self.store.recording_ready(sid, recording_sid, seconds, now):
-            self.kick_fetcher()
+        # The recording callback says when the audio is ready; should it be lost, this is fetched
+        # a minute later anyway.
+        await self.store.recording_ready(sid, recording_sid, seconds, now, due=now + RECORDING_GRACE)
         spoken = None if self._texted(caller_of(form)) else report.tracking_number
         _say(response, voice_texts.message_taken(ins, spoken))
         response.hangup()

@@ -40,8 +40,10 @@ class Call:
 
     @property
     def recording_missing(self) -> bool:
-        """A voice message whose audio is not (yet) kept: the desk says 录音未取回."""
-        return self.recording_state in ("none", "pending", "failed") and self.stage == "recorded"
+        """A recording the provider has (or a voice message's) that is not kept here: 录音未取回."""
+        return self.recording_state in ("pending", "failed") or (
+            self.stage == "recorded" and self.recording_state == "none"
+        )
 
 
 @runtime_checkable
@@ -68,9 +70,15 @@ class CallStore(ReportStore, Protocol):
     async def update_call(self, call_sid: str, *, now: datetime, **values: Any) -> None: ...
 
     async def recording_ready(
-        self, call_sid: str, recording_sid: str, seconds: int | None, now: datetime
+        self,
+        call_sid: str,
+        recording_sid: str,
+        seconds: int | None,
+        now: datetime,
+        *,
+        due: datetime | None = None,
     ) -> bool:
-        """Mark the call's recording due for fetching; False when it was known already."""
+        """Mark the call's recording due for fetching at `due`; False when that changed nothing."""
         ...
 
     async def due_recordings(

@@ -71,21 +71,35 @@ class SqlCallStore(SqlReportStore):
             )
 
     async def recording_ready(
-        self, call_sid: str, recording_sid: str, seconds: int | None, now: datetime
+        self,
+        call_sid: str,
+        recording_sid: str,
+        seconds: int | None,
+        now: datetime,
+        *,
+        due: datetime | None = None,
     ) -> bool:
-        """The provider has a recording of the call: due for fetching now. False when it was known
-        already (a retried callback) or the call is unknown."""
+        """The provider has (or will soon have) a recording of the call: fetch it at `due` (now).
+        An earlier due time replaces a later one not yet tried (the recording callback after the
+        `<Record>` action); otherwise nothing changes, so a retried callback returns False."""
+        due = due or now
+        fresh = calls.c.recording_state == "none"
+        sooner = and_(
+            calls.c.recording_state == "pending",
+            calls.c.recording_attempts == 0,
+            calls.c.recording_next_at > due,
+        )
+        values: dict[str, Any] = {
+            "recording_sid": recording_sid,
+            "recording_state": "pending",
+            "recording_next_at": due,
+            "updated_at": now,
+        }
+        if seconds is not None:
+            values["recording_seconds"] = seconds
         async with self._write() as conn:
             result = await conn.execute(
-                update(calls)
-                .where(calls.c.call_sid == call_sid, calls.c.recording_state == "none")
-                .values(
-                    recording_sid=recording_sid,
-                    recording_seconds=seconds,
-                    recording_state="pending",
-                    recording_next_at=now,
-                    updated_at=now,
-                )
+                update(calls).where(calls.c.call_sid == call_sid, fresh | sooner).values(values)
             )
         return bool(result.rowcount)
 

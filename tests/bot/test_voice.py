@@ -101,9 +101,11 @@ class Phone:
 
 
 @asynccontextmanager
-async def phone(tmp_path: Path, now: datetime = IN_HOURS, **overrides: Any) -> AsyncIterator[Phone]:
+async def phone(
+    tmp_path: Path, now: datetime = IN_HOURS, inspection: str = INSPECTION, **overrides: Any
+) -> AsyncIterator[Phone]:
     path = tmp_path / "mengzhou.toml"
-    path.write_text(INSPECTION, encoding="utf-8")
+    path.write_text(inspection, encoding="utf-8")
     fake = FakeTwilio()
     clock = FakeClock(now)
     async with serve(fake.app()) as base:
@@ -376,3 +378,23 @@ async def test_an_empty_message_is_not_numbered(tmp_path: Path) -> None:
         r = await p.post("/hooks/voice/recorded", call_form(sid, RecordingSid="", RecordingDuration="0"))
         assert "没有录到留言" in r.text
         assert await p.count(messages) == 0
+
+
+async def test_a_lost_recording_callback_still_gets_the_recording_fetched(tmp_path: Path) -> None:
+    async with phone(tmp_path, OUT_OF_HOURS) as p:
+        sid = p.fake.new_call(MOBILE, TEAM_NUMBER)
+        await p.post("/hooks/voice", call_form(sid))
+        rec = p.fake.new_recording(AUDIO)
+        await p.post("/hooks/voice/recorded", call_form(sid, RecordingSid=rec, RecordingDuration="20"))
+        assert await p.fetch() == 0 and p.fake.recording_fetches == 0  # waiting for the callback
+        p.clock.advance(minutes=1)
+        assert await p.fetch() == 1 and (await p.call(sid)).recording_seconds == 20
+
+
+async def test_in_hours_with_nobody_to_ring_the_message_says_the_officers_cannot_answer(
+    tmp_path: Path,
+) -> None:
+    async with phone(tmp_path, inspection=INSPECTION.split("[phone]")[0]) as p:
+        sid = p.fake.new_call(MOBILE, TEAM_NUMBER)
+        r = await p.post("/hooks/voice", call_form(sid))
+        assert "<Dial" not in r.text and "值班人员暂时无法接听" in r.text and "现在不是值班时间" not in r.text
