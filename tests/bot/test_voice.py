@@ -398,3 +398,25 @@ async def test_in_hours_with_nobody_to_ring_the_message_says_the_officers_cannot
         sid = p.fake.new_call(MOBILE, TEAM_NUMBER)
         r = await p.post("/hooks/voice", call_form(sid))
         assert "<Dial" not in r.text and "值班人员暂时无法接听" in r.text and "现在不是值班时间" not in r.text
+
+
+async def test_a_voice_message_on_each_database(tmp_path: Path, db_url: str) -> None:
+    # SQLite and PostgreSQL (the `db_url` fixture): the call record's upserts and updates.
+    async with phone(tmp_path, OUT_OF_HOURS, database_url=db_url) as p:
+        sid = p.fake.new_call(LANDLINE, TEAM_NUMBER)
+        for _ in range(2):
+            await p.post("/hooks/voice", call_form(sid, LANDLINE))
+        rec, _ = await leave_message(p, sid, LANDLINE)
+        await leave_message(p, sid, LANDLINE)  # a second message of the same call is not taken
+        assert await p.fetch() == 1 and await p.fetch() == 0
+        await p.post(
+            "/hooks/voice/status", call_form(sid, LANDLINE, CallStatus="completed", CallDuration="70")
+        )
+        call = await p.call(sid)
+        assert (call.stage, call.recording_state, call.duration, call.provider_deleted) == (
+            "recorded",
+            "stored",
+            70,
+            True,
+        )
+        assert call.recording_sid == rec and await p.count(calls) == 1 and await p.count(messages) == 1
