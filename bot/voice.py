@@ -34,7 +34,7 @@ from intake.errors import MalformedPayload
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.phone import e164, in_duty_hours, is_mobile, published_for
-from intake.ports import WRITTEN_TO, NewAck, Report
+from intake.ports import NewAck, Report
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,6 @@ class VoiceIntake:
             timeout=ins.phone.ring_seconds,
             action=self._url(DIAL_PATH),
             method="POST",
-            caller_id=None,
             record="record-from-answer" if ins.phone.record_calls else None,
             recording_status_callback=self._url(RECORDING_PATH) if ins.phone.record_calls else None,
         )
@@ -295,10 +294,8 @@ class VoiceIntake:
         unique per CallSid, the caller's number sealed in it as the reporter's identity."""
         caller = caller_of(form)
         now = self.service.clock.now()
-        payload = {
-            WRITTEN_TO: call.called or "",
-            "call": {"call_sid": call.call_sid, "in_hours": call.in_hours},
-        }
+        # No WRITTEN_TO: the number dialled is a voice number, not one an SMS answer may come from.
+        payload = {"call": {"call_sid": call.call_sid, "called": call.called, "in_hours": call.in_hours}}
         message = InboundMessage(
             id=call.call_sid, text=text, channel=Channel.PHONE, sender=caller, received_at=call.created_at
         )
@@ -306,6 +303,7 @@ class VoiceIntake:
         ack = None
         if caller is not None and self._texted(caller):
             sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
+            # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
             ack = NewAck(
                 Channel.SMS, caller, voice_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
             )
