@@ -7,7 +7,7 @@ failed after the last try); a pending one is fetched by a periodic job with back
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -132,22 +132,29 @@ class SqlCallStore(SqlReportStore):
                 )
             )
 
-    async def complete_call_report(self, report_pk: int, summary: str, *, actor: str, now: datetime) -> None:
+    async def complete_call_report(
+        self, report_pk: int, summary: str, placeholders: Collection[str], *, actor: str, now: datetime
+    ) -> bool:
         """The officer's written summary becomes the text of the call's report (its first message),
-        searchable like any report; the placeholder text is replaced and the change audited."""
+        searchable like any report, if that text is still one of `placeholders`; audited. False
+        when another officer's summary came first."""
         async with self._write() as conn:
-            pk = (
+            row = (
                 await conn.execute(
-                    select(messages.c.pk)
+                    select(messages.c.pk, messages.c.text)
                     .where(messages.c.report_id == report_pk)
                     .order_by(messages.c.pk)
                     .limit(1)
+                    .with_for_update()
                 )
-            ).scalar_one()
+            ).one()
+            if self._codec.unseal(row.text) not in placeholders:
+                return False
             await conn.execute(
-                update(messages).where(messages.c.pk == pk).values(text=self._codec.seal(summary))
+                update(messages).where(messages.c.pk == row.pk).values(text=self._codec.seal(summary))
             )
             await add_search_terms(conn, report_pk, self._terms(summary))
             await self._insert_audit(
                 conn, actor=actor, action="call.summarised", report_id=report_pk, detail={}, now=now
             )
+        return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -101,22 +102,32 @@ def desk_calls_router() -> APIRouter:
     ) -> Response:
         """Preview the system's suggestion on the summary, or save it as the report's text."""
         check_csrf(request, csrf)
-        ctx = await _call_form(request, user, tracking_number, text=text)
-        pk, ins = ctx.pop("_pk"), ctx.pop("_inspection")
-        try:
-            msg = SubmittedMessage(id=f"summary-{pk}", text=text, channel=Channel.PHONE)
-        except ValidationError as exc:
-            ctx["error"] = describe_validation_error(exc, whole="form")
-            return render(request, "desk/entry.html", ctx, 422)
-        decision = decide(msg, ins).model_copy(update={"id": tracking_number.upper()})
-        if action != "save":
-            return render(request, "desk/entry.html", {**ctx, "decision": decision})
-        store = desk_store(request)
-        await store.complete_call_report(pk, text.strip(), actor=user.name, now=_now())
-        await store.add_suggestion(pk, decision, now=_now())
-        return RedirectResponse(f"/desk/r/{tracking_number.upper()}?entered=1", status_code=303)
+        return await _summarise(request, user, tracking_number.upper(), text, save=action == "save")
 
     return router
+
+
+async def _summarise(
+    request: Request, user: User, tracking_number: str, text: str, *, save: bool
+) -> Response:
+    ctx = await _call_form(request, user, tracking_number, text=text)
+    pk, ins = ctx.pop("_pk"), ctx.pop("_inspection")
+    try:
+        msg = SubmittedMessage(id=f"summary-{pk}", text=text, channel=Channel.PHONE)
+    except ValidationError as exc:
+        ctx["error"] = describe_validation_error(exc, whole="form")
+        return render(request, "desk/entry.html", ctx, 422)
+    decision = decide(msg, ins).model_copy(update={"id": tracking_number})
+    if not save:
+        return render(request, "desk/entry.html", {**ctx, "decision": decision})
+    store = desk_store(request)
+    # The placeholder is checked again in the write: two officers saving at once write one summary.
+    if not await store.complete_call_report(pk, text.strip(), PLACEHOLDERS, actor=user.name, now=_now()):
+        return RedirectResponse(
+            f"/desk/r/{tracking_number}?{urlencode({'error': '该来电已由他人整理'})}", status_code=303
+        )
+    await store.add_suggestion(pk, decision, now=_now())
+    return RedirectResponse(f"/desk/r/{tracking_number}?entered=1", status_code=303)
 
 
 async def _call_form(request: Request, user: User, tracking_number: str, *, text: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from tests.bot.test_voice import (
     phone,
 )
 from web.auth import hash_password
+from web.desk_calls import PLACEHOLDERS
 
 PASSWORD = "correct horse battery"
 
@@ -74,8 +75,8 @@ async def test_the_recording_plays_only_for_officers_of_the_inspection(tmp_path:
         assert [e.actor for e in plays] == ["wang"]
 
 
-async def test_the_call_is_completed_through_the_entry_form(tmp_path: Path) -> None:
-    async with phone(tmp_path, OUT_OF_HOURS) as p:
+async def test_the_call_is_completed_through_the_entry_form(tmp_path: Path, db_url: str) -> None:
+    async with phone(tmp_path, OUT_OF_HOURS, database_url=db_url) as p:
         await _voice_message(p)
         officer = await _officer(p, "wang")
         async with aclosing(officer):
@@ -105,3 +106,8 @@ async def test_the_call_is_completed_through_the_entry_form(tmp_path: Path) -> N
         assert report.decision.scope.value == "in_scope" and report.sender == LANDLINE
         [msg] = await p.store.report_messages(report.pk)
         assert msg.text == summary
+        # A second officer's save that passed the form's check before the first one's commit.
+        late = await p.store.complete_call_report(
+            report.pk, "另一份记录", PLACEHOLDERS, actor="li", now=datetime.now(UTC)
+        )
+        assert not late and (await p.store.report_messages(report.pk))[0].text == summary
