@@ -60,6 +60,11 @@ async def test_the_recording_plays_only_for_officers_of_the_inspection(tmp_path:
             page = await officer.get("/desk/r/MZ1-0001")
             assert "录音未取回" in page.text and 'id="recording"' not in page.text
             assert (await officer.get("/desk/r/MZ1-0001/recording")).status_code == 404
+            p.fake.recording_failures.add(503)
+            assert await p.fetch() == 0
+            page = await officer.get("/desk/r/MZ1-0001")
+            assert "录音未取回（已重试1次，系统将自动再试）" in page.text
+            p.clock.advance(seconds=31)
             assert await p.fetch() == 1
             page = await officer.get("/desk/r/MZ1-0001")
             assert "录音未取回" not in page.text and "电话" in page.text
