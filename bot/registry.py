@@ -19,8 +19,11 @@ from bot.conversation import TelegramConversation
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.joining import ChannelIntake
+from bot.recordings import RecordingFetcher
 from bot.sms import SmsIntake, TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
+from bot.voice import VoiceIntake
+from intake.calls import CallStore
 from intake.errors import ChannelSendError, InboundError
 from intake.models import Channel
 from intake.ports import OutboundChannel, ReportStore
@@ -35,6 +38,7 @@ TELEGRAM_PATH = "/hooks/telegram"
 # bound to the database), so that a job that must run once runs in one of several processes.
 LeaderLock = Callable[[str], AbstractAsyncContextManager[bool]]
 TELEGRAM_POLLING_LOCK = "telegram-polling"
+RECORDINGS_LOCK = "voice-recordings"
 # How often a process that does not poll checks whether the polling process has gone.
 LEADER_RETRY_S = 15.0
 
@@ -54,6 +58,10 @@ class ChannelConfig(Protocol):
     def twilio_from(self) -> str | None: ...
     @property
     def twilio_api_base(self) -> str: ...
+    @property
+    def twilio_delete_recordings(self) -> bool: ...
+    @property
+    def twilio_max_recording_bytes(self) -> int: ...
     @property
     def telegram_token(self) -> str | None: ...
     @property
@@ -87,6 +95,9 @@ def channel_status(config: ChannelConfig) -> dict[str, str]:
             twilio_account_sid=config.twilio_account_sid,
             twilio_auth_token=config.twilio_auth_token,
             twilio_from=config.twilio_from,
+        ),
+        "phone (voice)": need(
+            twilio_account_sid=config.twilio_account_sid, twilio_auth_token=config.twilio_auth_token
         ),
         f"telegram ({telegram_mode})": need(
             telegram_token=config.telegram_token,
@@ -131,6 +142,9 @@ class Channels:
     intake: ChannelIntake
     sms_webhook: TwilioWebhook | None = None
     sms: SmsIntake | None = None
+    voice_webhook: TwilioWebhook | None = None
+    voice: VoiceIntake | None = None
+    recordings: RecordingFetcher | None = None
     telegram_webhook: TelegramWebhook | None = None
     telegram: TelegramConversation | None = None
     telegram_sender: TelegramSender | None = None
@@ -147,6 +161,8 @@ class Channels:
         """Start the background parts: IMAP, the SMTP server, Telegram polling or webhook, sweeps."""
         if self.imap is not None:
             self._spawn(self.imap.run(), "imap")
+        if self.recordings is not None:
+            self._spawn(self._fetch_recordings_as_leader(), "recordings")
         if self.mail is not None and self.smtp_listen is not None:
             host, port = self.smtp_listen
             domain = (config.mail_from or "").rsplit("@", 1)[-1]
@@ -177,6 +193,19 @@ class Channels:
                 if held:
                     log.info("telegram polling: this process polls")
                     await self.telegram_sender.poll(self._telegram_update)
+                    return
+            await asyncio.sleep(self.leader_retry_s)
+
+    async def _fetch_recordings_as_leader(self) -> None:
+        """Fetch voice messages in one process at a time (two would fetch each one twice)."""
+        assert self.recordings is not None
+        if self.leader_lock is None:
+            await self.recordings.run_forever()
+            return
+        while True:
+            async with self.leader_lock(RECORDINGS_LOCK) as held:
+                if held:
+                    await self.recordings.run_forever()
                     return
             await asyncio.sleep(self.leader_retry_s)
 
@@ -216,6 +245,8 @@ def build_channels(
     if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
         channels.sms_webhook = TwilioWebhook(config.twilio_auth_token)
         channels.sms = SmsIntake(intake, inline=config.intake_processing != "worker")
+    if config.twilio_account_sid and config.twilio_auth_token:
+        _build_voice(config, channels, seal_file)
     if config.telegram_token and (config.telegram_secret or config.telegram_polling):
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
         # Update ids are per bot: the token's public part (before the colon) names the bot.
@@ -234,6 +265,35 @@ def build_channels(
             host, _, port = config.smtp_listen.rpartition(":")
             channels.smtp_listen = (host or "127.0.0.1", int(port))
     return channels
+
+
+def _build_voice(
+    config: ChannelConfig, channels: Channels, seal_file: Callable[[bytes], bytes] | None
+) -> None:
+    """The duty phone: its webhooks and the job that fetches voice messages."""
+    assert config.twilio_account_sid and config.twilio_auth_token
+    store = channels.intake.store
+    if not isinstance(store, CallStore):
+        log.warning("duty phone off: the store keeps no call records")
+        return
+    channels.recordings = RecordingFetcher(
+        store,
+        channels.intake.service.clock,
+        account_sid=config.twilio_account_sid,
+        auth_token=config.twilio_auth_token,
+        api_base=config.twilio_api_base,
+        data_dir=Path(config.data_dir),
+        seal_file=seal_file or (lambda data: data),
+        delete_after=config.twilio_delete_recordings,
+        max_bytes=config.twilio_max_recording_bytes,
+    )
+    channels.voice_webhook = TwilioWebhook(config.twilio_auth_token)
+    channels.voice = VoiceIntake(
+        channels.intake,
+        public_url=config.public_url,
+        sms_on=bool(config.twilio_from),
+        kick_fetcher=channels.recordings.kick,
+    )
 
 
 async def check_channels(config: ChannelConfig) -> dict[str, str]:

@@ -23,6 +23,10 @@ from intake.models import Discipline, Tier
 from routing.divisions import load_divisions
 
 _HOUR_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+# Twilio dials E.164 numbers and SIP URIs; the published local form ("0371-65648420") is for display.
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SIP = re.compile(r"^sips?:[^@\s]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[^\s]*)?$")
+_LOCAL_NUMBER = re.compile(r"^\d[\d\- ]{2,19}\d$|^\(\d{2,4}\)[\d\- ]{5,16}\d$")
 
 
 class _Strict(BaseModel):
@@ -95,11 +99,44 @@ class Hours(_Strict):
 
 
 class Channels(_Strict):
+    # E.164 numbers ("+863718xxx", the ones Twilio answers) and the published local form.
     phone: tuple[str, ...] = ()
     sms: tuple[str, ...] = ()
     email: tuple[str, ...] = ()
     post: str | None = None
     telegram: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_numbers(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not (E164.match(value) or _LOCAL_NUMBER.match(value)):
+                raise ValueError(
+                    f"bad phone number {value!r}: expected E.164 (+86...) or a local number (0371-65648420)"
+                )
+        return values
+
+
+class PhoneSettings(_Strict):
+    """Who the duty phone rings in duty hours (docs/inspection-format.md, `[phone]`)."""
+
+    ring: tuple[str, ...] = ()
+    ring_seconds: int = Field(default=25, ge=5, le=120)
+    # Record answered calls too (the caller is told so); voice messages are always recorded.
+    record_calls: bool = False
+
+    @field_validator("ring")
+    @classmethod
+    def _dialable(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not (E164.match(value) or _SIP.match(value)):
+                raise ValueError(
+                    f"bad ring address {value!r}: expected E.164 (+8613800000001) or sip:user@host"
+                )
+        if len(values) > 10:
+            # Twilio's <Dial> rings at most ten <Number>/<Sip> at once.
+            raise ValueError("at most 10 phones can ring together")
+        return values
 
 
 class Person(_Strict):
@@ -133,6 +170,7 @@ class Inspection(_Strict):
     period: Period
     hours: Hours = Hours()
     channels: Channels = Channels()
+    phone: PhoneSettings = PhoneSettings()
     scope: ScopeSettings = ScopeSettings()
     transfer: TransferSettings = TransferSettings()
 

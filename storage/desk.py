@@ -20,6 +20,7 @@ from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
 from storage.accounts import AuditScope, SqlAccountStore, user_from_row
 from storage.accounts import User as User  # re-exported: the desk's modules import it from here
+from storage.calls import SqlCallStore
 from storage.schema import (
     api_tokens,
     audit_log,
@@ -123,7 +124,7 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlAccountStore, TransferForms):
+class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
     """The intake store plus the desk's queries and actions."""
 
     # --- accounts --------------------------------------------------------------------------

@@ -388,3 +388,37 @@ transfer_identity_columns: tuple[Column[Any], ...] = (
 )
 for _identity_column in transfer_identity_columns:
     transfers.append_column(_identity_column)
+# --- the duty phone (migration 0008_phone_calls) -----------------------------------------------
+
+# One row a call, keyed by the provider's CallSid: every webhook of the call finds it again, so a
+# retried webhook changes nothing twice. The caller's number is not here: it arrives with each of
+# the call's webhooks and is kept, sealed, only with the report's message.
+calls = Table(
+    "calls",
+    metadata,
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("call_sid", String(64), nullable=False),
+    Column("inspection_id", String(100), nullable=False),
+    Column("called", String(32), nullable=True),  # the team's number the caller dialled
+    Column("in_hours", Boolean, nullable=False),
+    Column("stage", String(16), nullable=False),  # ringing | answered | voicemail | recorded
+    Column("outcome", String(16), nullable=True),  # the provider's final CallStatus
+    Column("duration", Integer, nullable=True),  # seconds, from the status callback
+    Column("report_id", PK, ForeignKey("reports.pk"), nullable=True),
+    Column("answered_by", String(200), nullable=True),  # the officer's phone or SIP address
+    Column("recording_sid", String(64), nullable=True),
+    Column("recording_state", String(16), nullable=False, server_default="none"),
+    Column("recording_seconds", Integer, nullable=True),
+    Column("recording_attempts", Integer, nullable=False, server_default="0"),
+    Column("recording_next_at", UTCDateTime, nullable=True),
+    Column("recording_error", Text, nullable=True),
+    Column("recording_sha256", String(64), nullable=True),
+    Column("recording_bytes", Integer, nullable=True),
+    Column("recording_type", String(64), nullable=True),
+    Column("provider_deleted", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("call_sid"),
+)
+Index("ix_calls_report_id", calls.c.report_id)
+Index("ix_calls_recording_due", calls.c.recording_state, calls.c.recording_next_at)

@@ -32,6 +32,7 @@ from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.citizen import citizen_router
 from web.desk import desk_router
+from web.desk_calls import desk_calls_router
 from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, require
@@ -41,6 +42,7 @@ from web.settings import Settings
 from web.signin import signin_router
 from web.stats import stats_router
 from web.transfer_form import transfer_router
+from web.voice_hooks import voice_router
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +236,9 @@ def create_app(
     app.include_router(citizen_router())
     app.include_router(signin_router())
     app.include_router(api_router())
+    app.include_router(voice_router(settings))
     app.include_router(desk_router())
+    app.include_router(desk_calls_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
     app.include_router(ledger_router())

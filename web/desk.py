@@ -30,6 +30,7 @@ from routing.guard import accused_body_problem
 from storage.desk import NEEDS_DECISION, QueueFilter, User
 from storage.store import unmasked
 from web.auth import check_csrf, has_role
+from web.desk_calls import call_context
 from web.identity import current_user, desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import render
@@ -146,8 +147,10 @@ def desk_router() -> APIRouter:
     @router.get("/desk/r/{tracking_number}", response_class=HTMLResponse)
     async def report_page(request: Request, tracking_number: str, user: Officer) -> Response:
         pk = await _report_pk(request, user, tracking_number)
-        detail = await desk_store(request).detail(pk)
-        return render(request, "desk/report.html", {"d": detail, "error": request.query_params.get("error")})
+        store = desk_store(request)
+        detail = await store.detail(pk)
+        ctx = {"d": detail, "error": request.query_params.get("error"), **await call_context(store, detail)}
+        return render(request, "desk/report.html", ctx)
 
     @router.get("/desk/r/{tracking_number}/a/{sha256}")
     async def attachment(request: Request, tracking_number: str, sha256: str, user: Officer) -> Response:
@@ -178,9 +181,14 @@ def desk_router() -> APIRouter:
         detail = await store.detail(pk)
         # Contact details the citizen typed into the text are shown only here, with the sender.
         shown = {m.pk: unmasked(m) for m in detail.messages}
-        return render(
-            request, "desk/report.html", {"d": detail, "revealed": True, "shown": shown, "error": None}
-        )
+        ctx = {
+            "d": detail,
+            "revealed": True,
+            "shown": shown,
+            "error": None,
+            **await call_context(store, detail),
+        }
+        return render(request, "desk/report.html", ctx)
 
     @router.post("/desk/r/{tracking_number}/confirm")
     async def confirm(
@@ -196,6 +204,9 @@ def desk_router() -> APIRouter:
         detail = await store.detail(pk)
         if detail.report.state not in NEEDS_DECISION:
             return _back(tracking_number, "该件已处理，不能重复确认")
+        if (await call_context(store, detail))["needs_summary"]:
+            # A call's placeholder decision says nothing: it must not be confirmed (or archived) unheard.
+            return _back(tracking_number, "请先整理来电内容，再作判断")
         decision = detail.report.decision
         now = _now()
         if decision.scope is Scope.IN_SCOPE:

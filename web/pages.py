@@ -37,7 +37,7 @@ CHANNEL_WORDS = {
     "sms": "短信",
     "email": "邮件",
     "telegram": "Telegram",
-    "phone": "来电",
+    "phone": "电话",
     "letter": "来信",
     "visit": "来访",
     "web": "网页",

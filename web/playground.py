@@ -27,13 +27,15 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
+from intake.inspection import Inspection
 from intake.models import Channel
 from storage.engine import sqlite_url
+from web.playground_voice import VOICE_HELP, DemoClock, VoiceDemo
 from web.settings import Settings
 
 PUBLIC_URL: Final = "http://playground.invalid"
@@ -61,7 +63,14 @@ class FakeProviders:
 
     replies: list[Reply] = field(default_factory=list)
     sms_sids: list[str] = field(default_factory=list)
+    recordings: dict[str, bytes] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def new_recording(self, audio: bytes) -> str:
+        """A voice message the fake Twilio now serves; its RecordingSid."""
+        sid = f"RE{next(self._ids):032x}"
+        self.recordings[sid] = audio
+        return sid
 
     def app(self) -> Starlette:
         """The ASGI app of both fakes."""
@@ -70,6 +79,10 @@ class FakeProviders:
                 Route("/bot{token}/{method}", self._telegram, methods=["POST"]),
                 Route("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio_send, methods=["POST"]),
                 Route("/2010-04-01/Accounts/{sid}.json", self._twilio_account, methods=["GET"]),
+                Route("/2010-04-01/Accounts/{sid}/Recordings/{rec}.mp3", self._recording, methods=["GET"]),
+                Route(
+                    "/2010-04-01/Accounts/{sid}/Recordings/{rec}.json", self._recording, methods=["DELETE"]
+                ),
             ]
         )
 
@@ -108,6 +121,15 @@ class FakeProviders:
         self.sms_sids.append(sid)
         self.replies.append(Reply(Channel.SMS, form.get("Body", "")))
         return JSONResponse({"sid": sid, "status": "queued", "to": form.get("To")}, 201)
+
+    async def _recording(self, request: Request) -> Response:
+        rec = request.path_params["rec"]
+        if rec not in self.recordings:
+            return JSONResponse({"code": 20404, "status": 404}, 404)
+        if request.method == "DELETE":
+            del self.recordings[rec]
+            return Response(status_code=204)
+        return Response(self.recordings[rec], media_type="audio/mpeg")
 
     async def _twilio_account(self, request: Request) -> JSONResponse:
         return JSONResponse({"sid": TWILIO_SID, "friendly_name": "playground", "status": "active"})
@@ -202,6 +224,8 @@ class Playground:
         self._seen = 0
         self._reported = 0
         self.last_buttons: tuple[tuple[str, str], ...] = ()
+        self.clock = DemoClock()
+        self.voice = VoiceDemo(self, self.clock)
 
     async def __aenter__(self) -> Self:
         from web.app import create_app
@@ -210,7 +234,7 @@ class Playground:
         self._settings = playground_settings(self.data_dir, base, self.inspection)
         # The outbox is drained after every line instead of by the background worker, so that each
         # line's replies are known when it returns.
-        app = create_app(self._settings)
+        app = create_app(self._settings, clock=self.clock)
         await self._stack.enter_async_context(app.router.lifespan_context(app))
         self._app = app
         self._client = await self._stack.enter_async_context(
@@ -298,6 +322,10 @@ class Playground:
         return await self._replies()
 
     async def _post_twilio(self, path: str, form: dict[str, str]) -> None:
+        await self.post_twilio(path, form)
+
+    async def post_twilio(self, path: str, form: dict[str, str]) -> str:
+        """Post a form to one of the service's Twilio webhooks, signed as Twilio signs; its answer."""
         signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + path, form)
         response = await self._http.post(
             path,
@@ -305,6 +333,33 @@ class Playground:
             headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
         )
         response.raise_for_status()
+        return response.text
+
+    @property
+    def service_inspection(self) -> Inspection:
+        """The inspection the playground serves (its duty phone is the one called)."""
+        assert self._app is not None
+        found: Inspection = self._app.state.rt.service.default_inspection
+        return found
+
+    async def fetch_recordings(self) -> None:
+        """What the periodic job does: fetch the due voice messages from the (fake) provider."""
+        assert self._app is not None
+        await self._app.state.channels.recordings.run_once()
+
+    async def call_record(self, call_sid: str) -> tuple[str, str | None]:
+        """The call's recording state and its report's tracking number, if it has one."""
+        assert self._app is not None
+        store = self._app.state.rt.store
+        call = await store.get_call(call_sid)
+        if call is None:
+            return "none", None
+        number = (await store.detail(call.report_id)).report.tracking_number if call.report_id else None
+        return call.recording_state, number
+
+    async def replies(self) -> list[Reply]:
+        """What the service sent back since the last look (acknowledgements through the outbox)."""
+        return await self._replies()
 
     async def _post_telegram(self, update: dict[str, Any]) -> None:
         assert self._settings is not None and self._settings.telegram_secret is not None
@@ -335,7 +390,8 @@ class Playground:
         return new
 
 
-HELP: Final = """Type a line to send it as the citizen. Commands:
+HELP: Final = (
+    """Type a line to send it as the citizen. Commands:
   :sms / :tg          write by SMS (from {phone}) or to the Telegram bot (chat {chat})
   :1, :2 ...          press a button of the bot's last message (Telegram)
   :contact NAME PHONE share a contact card, as the "分享手机号" button does (Telegram)
@@ -343,7 +399,10 @@ HELP: Final = """Type a line to send it as the citizen. Commands:
   :quit               leave (Ctrl-D too)
 In Telegram, /start explains the team; lines are collected until you choose 实名 or 匿名.
 By SMS, lines sent within 2 minutes join the first one's report, like parts of a long SMS;
-查询 <编号> asks for a report's state; STOP/退订 stops all SMS to the number, START resumes them."""
+查询 <编号> asks for a report's state; STOP/退订 stops all SMS to the number, START resumes them.
+"""
+    + VOICE_HELP
+)
 
 
 def render(replies: list[Reply]) -> str:
@@ -407,4 +466,6 @@ async def _dispatch(pg: Playground, channel: Channel, line: str) -> list[Reply] 
         return await pg.press(int(command))
     if command == "contact" and len(args) == 2:
         return await pg.share_contact(args[1], args[0])
+    if command in ("call", "answer", "noanswer", "leave", "hangup"):
+        return await pg.voice.command(command, args)
     raise ValueError(HELP.format(phone=CITIZEN_PHONE, chat=CITIZEN_CHAT))

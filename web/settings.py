@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    # The duty phone (bot/voice.py): delete a voice message at Twilio once it is stored sealed here,
+    # and refuse one larger than this (three minutes of MP3 are some 720 KB).
+    twilio_delete_recordings: bool = True
+    twilio_max_recording_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
     telegram_token: str | None = None
     telegram_secret: str | None = None

@@ -58,3 +58,24 @@ def test_the_command_reads_lines_and_prints_replies(tmp_path: Path, monkeypatch:
     assert "bot [sms]>" in result.output and "编号MZ1-0001" in result.output
     assert ":contact NAME PHONE" in result.output
     assert (tmp_path / "pg").is_dir()  # kept: `petition serve` can open it afterwards
+
+
+async def test_a_call_played_step_by_step(tmp_path: Path) -> None:
+    async with Playground(tmp_path, inspection=MENGZHOU) as pg:
+        ringing = await pg.voice.command("call", ["in", "mobile"])
+        assert ringing[0].channel is Channel.PHONE and ringing[0].text.startswith(
+            "POST /hooks/voice -> <?xml"
+        )
+        assert "孟州市委第一巡察组值班电话" in ringing[1].text
+        assert "同时呼叫值班人员 +8613800000001、+8613800000002，25秒无人接听转留言" in render(ringing)
+        answered = render(await pg.voice.command("answer", []))
+        assert "巡察组来电，编号M Z 1 0 0 0 1" in answered and "通话结束，编号 MZ1-0001" in answered
+        assert "bot [sms]> 您的来电已收到，编号MZ1-0001" in answered
+        await pg.voice.command("call", ["out", "landline"])
+        left = render(await pg.voice.command("leave", ["42"]))
+        assert "您的留言编号是：M Z 1 0 0 0 2" in left and "录音已取回并加密保存" in left
+        assert pg.providers.recordings == {}  # deleted at the provider once stored
+        await pg.voice.command("call", [])
+        assert "未编号" in render(await pg.voice.command("hangup", []))
+        with pytest.raises(ValueError, match="no call"):
+            await pg.voice.command("answer", [])
