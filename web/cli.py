@@ -217,5 +217,14 @@ def _add_playground_commands() -> None:
 _add_playground_commands()
 
 
+def _add_model_commands() -> None:
+    from web.model_cli import model_group
+
+    main.add_command(model_group)
+
+
+_add_model_commands()
+
+
 if __name__ == "__main__":
     main()
