@@ -79,3 +79,50 @@ def status_command(path: Path | None) -> None:
         line = ", ".join(f"{k} {v:.3f}" for k, v in scores.items() if isinstance(v, float))
         click.echo(f"  {name}: {line or 'none recorded'}")
     click.echo(f"  calibration: {meta.get('calibration_note', 'identity')}")
+
+
+@model_group.command("evaluate")
+@click.option("--teddy", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(["teddy", "corpus", "cases"]),
+    help="score only these sources (all are still trained on); repeatable",
+)
+@click.option("--lexicon", is_flag=True, help="decide without the model (the lexicon pipeline alone)")
+@click.option("--no-cache", is_flag=True, help="retrain the fold models even if build/ has them")
+@click.option("-v", "--verbose", is_flag=True, help="print every labelled row decided wrongly")
+def evaluate_command(
+    teddy: Path | None, folds: int, sources: tuple[str, ...], lexicon: bool, no_cache: bool, verbose: bool
+) -> None:
+    """Out-of-fold scores of the full decide(): train on k-1 folds, decide the k-th, never the held back."""
+    from intake.textmodel.data import ROOT, default_teddy_path, load_rows
+    from intake.textmodel.oof import Measures, out_of_fold, right
+
+    rows = [r for r in load_rows(teddy or default_teddy_path()) if not r.heldback]
+    cache = None if no_cache else ROOT / "build" / "textmodel-folds"
+    decided = out_of_fold(
+        rows,
+        k=folds,
+        cache=cache,
+        lexicon_only=lexicon,
+        on_fold=lambda f: click.echo(f"fold {f + 1}/{folds} decided", err=True),
+    )
+    groups: dict[str, Measures] = {}
+    for r, d in decided:
+        if sources and r.source not in sources:
+            continue
+        for key in (r.source, "all"):
+            groups.setdefault(key, Measures()).add(r, d)
+        if verbose and r.expect is not None and not right(r, d):
+            click.echo(
+                f"{r.id} [{r.inspection}] {r.raw[:50]!r}: got {d.scope.value}/{d.category.value}, "
+                f"want {r.expect['scope']}/{r.expect['category']}; {d.reasons}"
+            )
+    what = "lexicon only" if lexicon else "model + lexicon"
+    click.echo(f"out-of-fold decide() ({what}, {folds} folds, held-back rows excluded)")
+    for key, m in groups.items():
+        for line in m.lines():
+            click.echo(f"  [{key}] {line}")

@@ -7,18 +7,20 @@ they never concern (henan-audit-2016, as `score_real.py` does); labelled rows un
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import inspect
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
 from intake.inspection import Inspection, load_inspection
 from intake.models import Category, Decision, InboundMessage, Scope
 from intake.pipeline import decide
-from intake.textmodel import TextModel
+from intake.textmodel import ModelError, TextModel, load_model
 from intake.textmodel.data import Row, inspection_dirs
 from intake.textmodel.train import DEFAULT_PARAMS, Params, fit_to_model
 
@@ -77,6 +79,8 @@ class Measures:
             return
         e = row.expect
         c["n"] += 1
+        c["hi"] += d.confidence >= 0.9
+        c["hi_wrong"] += d.confidence >= 0.9 and d.scope.value != e["scope"]
         c["scope"] += d.scope.value == e["scope"]
         c["cat"] += d.category.value == e["category"]
         exp_in, got_in = e["scope"] == "in_scope", d.scope == Scope.IN_SCOPE
@@ -107,14 +111,51 @@ class Measures:
             )
             out.append(
                 f"labelled: suggestions found {c['sugg']}/{c['sugg_n']}, "
-                f"appeals taken as accusations {c['appeal_acc']}/{c['appeal_n']}"
+                f"appeals taken as accusations {c['appeal_acc']}/{c['appeal_n']}, "
+                f"confidence >= 0.9 wrong on scope {c['hi_wrong']}/{c['hi']}"
             )
         if c["real"]:
             out.append(
                 f"real {c['real']}: department match {c['real_dept'] / c['real']:.3f}, in-scope rate "
                 f"{c['real_in'] / c['real']:.4f}, taken as accusation {c['real_acc'] / c['real']:.4f}"
             )
+        if self.pairs:
+            out.append(
+                f"confidence ranks right above wrong (AUROC, scope and category): {auroc(self.pairs):.3f}"
+            )
         return out
+
+
+def auroc(pairs: list[tuple[float, bool]]) -> float:
+    """Chance that a right decision has a higher confidence than a wrong one (ties count half)."""
+    right_conf = sorted(p for p, ok in pairs if ok)
+    wrong_conf = [p for p, ok in pairs if not ok]
+    if not right_conf or not wrong_conf:
+        return 1.0
+    total = 0.0
+    for w in wrong_conf:
+        above = len(right_conf) - bisect.bisect_right(right_conf, w)
+        ties = bisect.bisect_right(right_conf, w) - bisect.bisect_left(right_conf, w)
+        total += above + ties / 2
+    return total / (len(right_conf) * len(wrong_conf))
+
+
+def _fold_model(train: list[Row], params: Params, where: Path) -> TextModel:
+    """The model trained on `train`, from `where` if the same rows and params made one before."""
+    h = hashlib.sha256(repr(asdict(params)).encode())
+    for r in train:
+        h.update(f"{r.source}\x1f{r.text}\x1f{r.category.value}\x1f{r.sector}\x1e".encode())
+    path = where / f"fold-{h.hexdigest()[:16]}.npz"
+    if path.exists():
+        try:
+            return load_model(path)
+        except ModelError:
+            path.unlink()  # a cache entry cut short: train again
+    where.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    model = fit_to_model(train, params, tmp)
+    tmp.replace(path)
+    return model
 
 
 def out_of_fold(
@@ -122,14 +163,21 @@ def out_of_fold(
     params: Params = DEFAULT_PARAMS,
     k: int = 5,
     on_fold: Callable[[int], None] | None = None,
+    cache: Path | None = None,
+    lexicon_only: bool = False,
 ) -> list[tuple[Row, Decision]]:
-    """Every row decided by a model trained on the other folds (with its raw, uncalibrated confidence)."""
+    """Every row decided by a model trained on the other folds (with its raw, uncalibrated confidence).
+
+    `cache`: keep the fold models there (keyed by their rows and params), so that tuning decide()
+    re-runs only the decisions. `lexicon_only`: decide without a model, for the comparison.
+    """
     out: list[tuple[Row, Decision]] = []
     with tempfile.TemporaryDirectory(prefix="petition-oof-") as tmp:
+        where = cache or Path(tmp)
         for fold in range(k):
             train = [r for r in rows if r.fold(k) != fold]
             test = [r for r in rows if r.fold(k) == fold]
-            model = fit_to_model(train, params, Path(tmp) / f"fold{fold}.npz")
+            model = None if lexicon_only else _fold_model(train, params, where)
             out += [(r, decide_row(r, model)) for r in test]
             if on_fold is not None:
                 on_fold(fold)
