@@ -28,6 +28,8 @@ __all__ = [
     "SECTORS",
     "ModelError",
     "TextModel",
+    "activate",
+    "active_model",
     "default_model",
     "default_model_path",
     "load_model",
@@ -269,3 +271,20 @@ def default_model_path() -> Path:
 def default_model() -> TextModel:
     """The shipped model, loaded once per process; ModelError if it is missing or broken."""
     return load_model(default_model_path())
+
+
+# The model this process decides with: the shipped one unless the service was started with
+# PETITION_MODEL_PATH (web.app.create_app activates it, and refuses to start if it is broken).
+_active: list[TextModel] = []
+
+
+def activate(path: Path | None) -> TextModel:
+    """Load the model at `path` (None: the shipped one) and make it the process's active model."""
+    model = default_model() if path is None else load_model(path)
+    _active[:] = [model]
+    return model
+
+
+def active_model() -> TextModel:
+    """The model decide() uses when it is given none: the activated one, else the shipped one."""
+    return _active[0] if _active else default_model()
