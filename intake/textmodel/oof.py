@@ -140,7 +140,7 @@ def auroc(pairs: list[tuple[float, bool]]) -> float:
     return total / (len(right_conf) * len(wrong_conf))
 
 
-def _fold_model(train: list[Row], params: Params, where: Path) -> TextModel:
+def fold_model(train: list[Row], params: Params, where: Path) -> TextModel:
     """The model trained on `train`, from `where` if the same rows and params made one before."""
     h = hashlib.sha256(repr(asdict(params)).encode())
     for r in train:
@@ -177,7 +177,7 @@ def out_of_fold(
         for fold in range(k):
             train = [r for r in rows if r.fold(k) != fold]
             test = [r for r in rows if r.fold(k) == fold]
-            model = None if lexicon_only else _fold_model(train, params, where)
+            model = None if lexicon_only else fold_model(train, params, where)
             out += [(r, decide_row(r, model)) for r in test]
             if on_fold is not None:
                 on_fold(fold)
