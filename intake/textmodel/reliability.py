@@ -14,7 +14,8 @@ from pathlib import Path
 
 from intake.textmodel import TextModel, load_model
 from intake.textmodel.data import Row
-from intake.textmodel.oof import Measures, decide_row, fit_calibration, fold_model, out_of_fold, right
+from intake.textmodel.folds import fold_model
+from intake.textmodel.oof import Measures, decide_row, fit_calibration, out_of_fold, right
 from intake.textmodel.train import DEFAULT_PARAMS, Params, with_calibration
 
 EDGES = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001)

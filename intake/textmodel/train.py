@@ -62,7 +62,7 @@ def _f32(a: np.ndarray) -> np.ndarray:
 
 
 def _lr(c: float, seed: int) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=3000, random_state=seed, tol=1e-6)
+    return LogisticRegression(C=c, max_iter=3000, random_state=seed)
 
 
 def fit(rows: list[Row], params: Params = Params()) -> Fitted:
