@@ -31,6 +31,11 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
     if ctx.unit:
         if not body.in_unit:
             return None, f"{body.post}: not of the inspected unit"
+        if body.kind == "unit" and body.post.endswith(("处长", "科长")):
+            # 处长 of the unit with no division named: still the head of one of its divisions.
+            if body.role == "org_head":
+                return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+            return None, f"{body.post}: deputy of an unnamed division of the inspected unit"
         if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
             return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
         if body.kind == "division" and body.role == "org_head":

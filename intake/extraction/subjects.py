@@ -191,6 +191,16 @@ def _body(
     ):
         in_unit = True
         implicit = True
+    # 财务处处长 in a unit inspection, no unit or place named: a division of the inspected unit.
+    if (
+        ctx.unit
+        and not in_unit
+        and place is None
+        and len(chain) == 1
+        and org is not None
+        and org.type == "division"
+    ):
+        in_unit = implicit = org_after_target = True
     if in_unit:
         kind = "division" if org_after_target and org is not None else "unit"
         return Body(

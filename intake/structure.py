@@ -1,0 +1,214 @@
+"""Accusation by structure: an identified official as the one acting, plus an act that benefits them or
+people close to them, abuses a post, takes or demands something, or breaks a rule.
+
+People describe misconduct in words no list can enumerate (爱人开了家事务所，项目都外包给了这家所;
+让被审计单位"意思意思"; 车是老板送的，挂的是别人的名字). What stays stable is the shape of the
+sentence: an actor (a post, a roster name, 领导/干部 of a body, or 他/她 referring back to one), then,
+later in the same sentence, one of a few kinds of act built from small general parts:
+
+- a relation (爱人, 小舅子, 老乡 ...) with a business object (公司, 所, 工程, 项目) and a benefit
+  verb (外包, 承包, 中标, 给了): relatives' business;
+- a promotion verb with a relation (只用自己的老乡, 提拔亲信): favouritism in appointments;
+- a transfer of value to the actor (收/拿/要 + 钱/红包/卡, 老板送的车, 随礼) or a demand (意思意思,
+  不给就挑毛病);
+- public money moved (把单位的钱转到关联公司), a post used (利用职务便利), a name borrowed (挂别人的名字),
+  a lavish event (摆了六十多桌), leisure in working hours.
+
+An explicit 举报/检举/揭发/控告/实名反映 aimed at an official is an accusation on its own unless the
+text only asks for the sender's own benefit. A denied (没有收钱) or asked (是否收钱？) act does not count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.models import Discipline
+
+_END = "。！？!?；;\n"
+_SENTENCE = re.compile(f"[^{_END}]*[{_END}]?")
+
+_REL = (
+    r"(?:爱人|老婆|妻子|媳妇|夫人|丈夫|老公|儿子|女儿|女婿|儿媳|小舅子|小姨子|大舅哥|舅子|连襟|弟弟|哥哥|姐姐|"
+    r"妹妹|姐夫|妹夫|弟媳|侄子|侄女|外甥|表弟|表哥|表妹|堂弟|堂兄|亲戚|亲属|家属|家人|父亲|母亲|岳父|丈人|"
+    r"亲家|老乡|同乡|同学|战友|情人|情妇|小三|秘书|司机|亲信|心腹|朋友|发小|哥们|自己人|关系户|老同事)"
+)
+_BUSINESS = (
+    r"(?:公司|事务所|所|工程|项目|厂|店|企业|生意|买卖|股份|干股|合作社|酒店|饭店|工地|业务|中介|门面)"
+)
+_BENEFIT = (
+    r"(?:外包|包给|承包|承揽|揽|中标|拿到|拿下|接了|给了|交给|转给|指定|介绍给|垄断|供货|采购|入股|分红|干股|"
+    r"独家|全给|都给|只给|优先|照顾)"
+)
+_PROMOTE = (
+    r"(?:提拔|提干|任用|重用|只用|用人|安排|招录|招聘|录用|调入|调进|进了|当上|当了|升了|升任|破格|转正|入编|"
+    r"选拔|推荐|考上)"
+)
+_VALUE = (
+    r"(?:钱|现金|红包|礼金|礼品|礼物|购物卡|超市卡|加油卡|卡|烟酒|好烟|茅台|名酒|金条|好处|回扣|好处费|提成|"
+    r"干股|车|房|手表|万元|万块|千元|块钱|元|美元|欧元|特产|土特产|贵重)"
+)
+_GIVER = r"(?:老板|商人|开发商|包工头|下属|被审计单位|企业|公司|承包商|供应商|施工方|老总|私企|别人|人家)"
+_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("kin_business", _REL + r"[^。！？；]{0,30}?" + _BENEFIT),
+    (
+        "kin_business",
+        _REL + r"[^。！？；]{0,12}?(?:开|办|经营|注册|成立|开了|办了)[^。！？；]{0,12}?" + _BUSINESS,
+    ),
+    ("favour_kin", _PROMOTE + r"[^。！？；]{0,14}?" + _REL),
+    ("favour_kin", _REL + r"[^。！？；]{0,10}?(?:都|全|被)?" + _PROMOTE),
+    ("take", r"(?:收了?|收受|收下|拿了?|接受|笑纳|索要|要了?|吃了?)[^。！？；，,]{0,10}?" + _VALUE),
+    ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给)的?[^。！？；，,]{0,6}?" + _VALUE),
+    ("take", r"(?:送的|送给他的|送给她的|别人送|老板送|送了)[^。！？；]{0,4}?" + _VALUE),
+    ("take", r"(?:随礼|随份子|收礼|礼金|红包|回扣|好处费|购物卡)"),
+    (
+        "demand",
+        r"意思意思|表示表示|吃拿卡要|索要|要好处|打点|不给[^。！？；]{0,6}?就[^。！？；]{0,4}?(?:挑毛病|刁难|卡|不办|拖|找茬|为难|不批|不给办)",
+    ),
+    (
+        "nominee",
+        r"挂(?:的是|在)?[^。！？；，,]{0,6}?(?:别人|他人|亲戚|亲属|老婆|爱人|儿子|女儿|朋友|司机|外人)的?名|在别人名下|代持|借名|借用他人名义",
+    ),
+    (
+        "abuse",
+        r"利用职务|利用职权|职务便利|职务之便|以权谋私|权钱交易|滥用职权|仗着|仗势|打招呼|插手|干预|说情|搞特权|吃回扣",
+    ),
+    (
+        "funds",
+        r"(?:单位|公家|国家|集体|财政|专项|扶贫|低保|补助|补贴|村里|厅里|局里|公司)的?(?:钱|款|资金|经费|公款|物资)[^。！？；]{0,16}?(?:转到|转给|转入|打到|打给|划到|划给|挪|据为己有|私分|装进|拿去|占为|套|报销|吃喝|借给)",
+    ),
+    ("funds", r"关联公司|套取|虚开|虚报|冒领|截留|侵占|贪污|私分|公款|小金库|假账|吃空饷|挪用"),
+    (
+        "lavish",
+        r"(?:结婚|婚礼|婚宴|办事|丧事|葬礼|寿宴|过寿|生日|升学宴|满月|乔迁|嫁女|娶媳妇|办酒)[^。！？；]{0,16}?(?:摆|办|开|请)[^。！？；]{0,8}?(?:桌|席)|大操大办|大摆宴席",
+    ),
+    ("affair", r"情人|情妇|包养|小三|婚外情|不正当关系|开房"),
+    (
+        "idle",
+        r"(?:上班时间|工作时间|上班期间|上班时|工作日)[^。！？；]{0,12}?(?:打麻将|打牌|麻将|斗地主|喝酒|钓鱼|玩游戏|打游戏|炒股|睡觉|逛街|赌)|公车私用|开公车|用公车|公款吃喝|赌博",
+    ),
+)
+_ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS)
+DISCIPLINE_OF = {
+    "kin_business": Discipline.INTEGRITY,
+    "favour_kin": Discipline.ORGANIZATIONAL,
+    "take": Discipline.INTEGRITY,
+    "demand": Discipline.MASS,
+    "nominee": Discipline.INTEGRITY,
+    "abuse": Discipline.ILLEGAL,
+    "funds": Discipline.ILLEGAL,
+    "lavish": Discipline.LIFE,
+    "affair": Discipline.LIFE,
+    "idle": Discipline.WORK,
+}
+_PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
+_NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
+_ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
+_REPORT = re.compile(r"实名举报|实名反映|实名检举|举报|检举|揭发|控告")
+_CARRY = 3  # sentences a pronoun may reach back to find its official
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An official mentioned in the text: a post with its body, or a roster name."""
+
+    start: int
+    end: int
+    label: str
+    index: int  # the caller's index for it
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    kind: str
+    start: int
+    end: int
+    words: str
+    actor: Actor
+    via_pronoun: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StructureVote:
+    """What the sentence structure says: acts with their actors, an explicit report, and doubts."""
+
+    acts: tuple[Act, ...]
+    reported: Actor | None  # the official an explicit report is aimed at
+    own_benefit_only: bool  # a report that only asks for the sender's own matter
+    held_back: tuple[str, ...]  # acts found but denied or asked
+
+    @property
+    def accusation(self) -> bool:
+        return bool(self.acts) or (self.reported is not None and not self.own_benefit_only)
+
+    @property
+    def actor(self) -> Actor | None:
+        if self.acts:
+            return self.acts[0].actor
+        return self.reported
+
+    @property
+    def disciplines(self) -> list[Discipline]:
+        found = {DISCIPLINE_OF[a.kind] for a in self.acts}
+        return [d for d in Discipline if d in found]
+
+    @property
+    def kinds(self) -> list[str]:
+        return list(dict.fromkeys(a.kind for a in self.acts)) or (["report"] if self.accusation else [])
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _SENTENCE.finditer(text):
+        if m.end() > m.start():
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _held_back(text: str, s0: int, s1: int, start: int) -> bool:
+    """Denied right before the act (没有收钱), or asked in its sentence (是否收了钱？)."""
+    if _NEGATED.search(text[max(s0, start - 4) : start]):
+        return True
+    return _ASKED.search(text[s0:s1]) is not None
+
+
+def _actor_for(
+    kind: str, start: int, s0: int, text: str, actors: list[Actor], recent: list[Actor]
+) -> tuple[Actor | None, bool]:
+    """The official acting: the first one before the act in its sentence (Chinese puts the one the
+    sentence is about first: 人事处处长在干部选拔中...), else one a pronoun names."""
+    before = [a for a in actors if s0 <= a.start and a.end <= start]
+    if before:
+        return before[0], False
+    pron = _PRONOUN.search(text, s0, start)
+    if pron is not None and recent:
+        return recent[-1], True
+    return None, False
+
+
+def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
+    """The structural evidence for an accusation in a normalised text with its officials marked."""
+    acts: list[Act] = []
+    held: list[str] = []
+    recent: list[Actor] = []
+    reported: Actor | None = None
+    for s0, s1 in _sentences(text):
+        sentence_actors = [a for a in actors if s0 <= a.start < s1]
+        for kind, pattern in _ACTS:
+            for m in pattern.finditer(text, s0, s1):
+                actor, via = _actor_for(kind, m.start(), s0, text, sentence_actors, recent[-_CARRY:])
+                if actor is None:
+                    continue
+                if _held_back(text, s0, s1, m.start()):
+                    held.append(m.group())
+                    continue
+                acts.append(Act(kind, m.start(), m.end(), m.group(), actor, via))
+                break
+        rep = _REPORT.search(text, s0, s1)
+        if rep is not None and reported is None:
+            aimed = sentence_actors or recent[-1:]
+            if aimed:
+                reported = aimed[0]
+        recent.extend(sentence_actors)
+    acts.sort(key=lambda a: a.start)
+    return StructureVote(tuple(acts), reported, plea and not acts, tuple(held))
