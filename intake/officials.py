@@ -153,9 +153,26 @@ def named_officials(
     return out
 
 
+# Posts that are public servants only inside a public body: a 司机 or 工作人员 of a bus company or a
+# shop is not an official.
+_WEAK_STAFF = frozenset({"工作人员", "司机", "驾驶员", "干事", "执法人员", "公务员"})
+_PUBLIC_ORGS = frozenset(
+    {"dept", "station", "police", "discipline", "court", "procuratorate", "committee", "gov"}
+)
+
+
+def _can_act(n: Named) -> bool:
+    b = n.body
+    if n.sender:
+        return False
+    if b is None or b.post not in _WEAK_STAFF:
+        return True
+    return b.in_unit or (b.org is not None and b.org.type in _PUBLIC_ORGS)
+
+
 def actors(named: list[Named]) -> list[Actor]:
     """The officials who can be the one acting in a sentence (not the sender's own post)."""
-    return [Actor(n.start, n.end, n.name or n.post, i) for i, n in enumerate(named) if not n.sender]
+    return [Actor(n.start, n.end, n.name or n.post, i) for i, n in enumerate(named) if _can_act(n)]
 
 
 def supports(b: Body, c: Conduct, text: str) -> bool:

@@ -280,8 +280,10 @@ def _sector(
     second = ranked[1] if len(ranked) > 1 else (None, 0.0)
     grounds: list[Reason] = []
     if not with_model:
-        # A suggestion is one sector's matter only when that sector clearly leads (3 to 1 at least).
-        if category is Category.SUGGESTION and (score < 3 or 3 * second[1] > score):
+        # A suggestion is one sector's matter only when that sector clearly leads (3 to 1, or 2 to 1
+        # with strong evidence).
+        clear = (score >= 3 and 3 * second[1] <= score) or (score >= 5 and 2 * second[1] <= score)
+        if category is Category.SUGGESTION and not clear:
             return None, [], 0.0, None
         if second[0] is not None and score - second[1] <= 1:
             grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))

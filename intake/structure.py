@@ -44,11 +44,13 @@ _PROMOTE = (
     r"(?:提拔|提干|任用|重用|只用|用人|安排|招录|招聘|录用|调入|调进|进了|当上|当了|升了|升任|破格|转正|入编|"
     r"选拔|推荐|考上)"
 )
-_VALUE = (
-    r"(?:钱|现金|红包|礼金|礼品|礼物|购物卡|超市卡|加油卡|卡|烟酒|好烟|茅台|名酒|金条|好处|回扣|好处费|提成|"
-    r"干股|车|房|手表|万元|万块|千元|块钱|元|美元|欧元|特产|土特产|贵重)"
+# What is given to an official as such: gifts, kickbacks, shares (money alone is as often a fee).
+_GIFT = (
+    r"(?:红包|礼金|礼品|礼物|购物卡|超市卡|加油卡|烟酒|好烟|茅台|名酒|金条|好处|回扣|好处费|提成|干股|贿赂|"
+    r"贵重|特产|土特产|手表)"
 )
-_GIVER = r"(?:老板|商人|开发商|包工头|下属|被审计单位|企业|公司|承包商|供应商|施工方|老总|私企|别人|人家)"
+_VALUE = r"(?:" + _GIFT[3:-1] + r"|钱|现金|车|房|万元|万块|美元)"
+_GIVER = r"(?:老板|商人|开发商|包工头|下属|被审计单位|企业|承包商|供应商|施工方|老总|私企|人家)"
 _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("kin_business", _REL + r"[^。！？；]{0,30}?" + _BENEFIT),
     (
@@ -57,13 +59,14 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("favour_kin", _PROMOTE + r"[^。！？；]{0,14}?" + _REL),
     ("favour_kin", _REL + r"[^。！？；]{0,10}?(?:都|全|被)?" + _PROMOTE),
-    ("take", r"(?:收了?|收受|收下|拿了?|接受|笑纳|索要|要了?|吃了?)[^。！？；，,]{0,10}?" + _VALUE),
-    ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给)的?[^。！？；，,]{0,6}?" + _VALUE),
-    ("take", r"(?:送的|送给他的|送给她的|别人送|老板送|送了)[^。！？；]{0,4}?" + _VALUE),
-    ("take", r"(?:随礼|随份子|收礼|礼金|红包|回扣|好处费|购物卡)"),
+    ("take", r"(?:收了?|收受|收下|拿了?|接受|笑纳|索要|索取|要了)[^。！？；，,]{0,8}?" + _GIFT),
+    ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给|塞)的?[^。！？；，,]{0,6}?" + _VALUE),
+    ("take", r"(?:车|房|表|钱|卡|酒)[^。！？；，,]{0,4}?是?" + _GIVER + r"送的"),
+    ("take", r"随礼|随份子|收礼"),
     (
         "demand",
-        r"意思意思|表示表示|吃拿卡要|索要|要好处|打点|不给[^。！？；]{0,6}?就[^。！？；]{0,4}?(?:挑毛病|刁难|卡|不办|拖|找茬|为难|不批|不给办)",
+        r"意思意思|表示表示|吃拿卡要|索要|要好处|打点|"
+        r"不给(?:好处|红包|意思|钱)?就[^。！？；]{0,4}?(?:挑毛病|刁难|找茬|为难|不批|不给办)",
     ),
     (
         "nominee",
@@ -105,7 +108,9 @@ _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|�
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
 _REPORT = re.compile(r"实名举报|实名反映|实名检举|举报|检举|揭发|控告")
-_CARRY = 3  # sentences a pronoun may reach back to find its official
+_CARRY = 3  # officials of earlier sentences a pronoun may refer back to
+_REACH = 40  # characters from the official to the act (or from the report word to the official)
+_PRONOUN_REACH = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,18 +177,25 @@ def _held_back(text: str, s0: int, s1: int, start: int) -> bool:
     return _ASKED.search(text[s0:s1]) is not None
 
 
-def _actor_for(
-    kind: str, start: int, s0: int, text: str, actors: list[Actor], recent: list[Actor]
-) -> tuple[Actor | None, bool]:
-    """The official acting: the first one before the act in its sentence (Chinese puts the one the
-    sentence is about first: 人事处处长在干部选拔中...), else one a pronoun names."""
-    before = [a for a in actors if s0 <= a.start and a.end <= start]
+def _actor_for(start: int, s0: int, text: str, actors: list[Actor], recent: list[Actor]) -> Actor | None:
+    """The official acting: the first one shortly before the act in its sentence (Chinese puts the one
+    the sentence is about first: 人事处处长在干部选拔中...), else one a pronoun right before it names."""
+    before = [a for a in actors if s0 <= a.start and a.end <= start and start - a.end <= _REACH]
     if before:
-        return before[0], False
-    pron = _PRONOUN.search(text, s0, start)
+        return before[0]
+    pron = _PRONOUN.search(text, max(s0, start - _PRONOUN_REACH), start)
     if pron is not None and recent:
-        return recent[-1], True
-    return None, False
+        return recent[-1]
+    return None
+
+
+def _report_target(text: str, s0: int, s1: int, actors: list[Actor]) -> Actor | None:
+    """The official an explicit report in this sentence names: after the report word (举报…局长),
+    not the body it is made to (向市环保局举报)."""
+    rep = _REPORT.search(text, s0, s1)
+    if rep is None or "向" in text[max(s0, rep.start() - 8) : rep.start()]:
+        return None
+    return next((a for a in actors if rep.end() <= a.start and a.start - rep.end() <= _REACH), None)
 
 
 def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
@@ -196,19 +208,16 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
         sentence_actors = [a for a in actors if s0 <= a.start < s1]
         for kind, pattern in _ACTS:
             for m in pattern.finditer(text, s0, s1):
-                actor, via = _actor_for(kind, m.start(), s0, text, sentence_actors, recent[-_CARRY:])
+                actor = _actor_for(m.start(), s0, text, sentence_actors, recent[-_CARRY:])
                 if actor is None:
                     continue
                 if _held_back(text, s0, s1, m.start()):
                     held.append(m.group())
                     continue
-                acts.append(Act(kind, m.start(), m.end(), m.group(), actor, via))
+                acts.append(Act(kind, m.start(), m.end(), m.group(), actor, actor not in sentence_actors))
                 break
-        rep = _REPORT.search(text, s0, s1)
-        if rep is not None and reported is None:
-            aimed = sentence_actors or recent[-1:]
-            if aimed:
-                reported = aimed[0]
+        if reported is None:
+            reported = _report_target(text, s0, s1, sentence_actors)
         recent.extend(sentence_actors)
     acts.sort(key=lambda a: a.start)
     return StructureVote(tuple(acts), reported, plea and not acts, tuple(held))
