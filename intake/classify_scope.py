@@ -35,7 +35,8 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
             # 处长 of the unit with no division named: still the head of one of its divisions.
             if body.role == "org_head":
                 return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
-            return None, f"{body.post}: deputy of an unnamed division of the inspected unit"
+            # A deputy of a division not named may hold a key post: in scope, the officer decides.
+            return Tier.KEY_POSTS, f"{body.post}: deputy of a division of the inspected unit (key post?)"
         if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
             return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
         if body.kind == "division" and body.role == "org_head":

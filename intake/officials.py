@@ -172,7 +172,11 @@ def _can_act(n: Named) -> bool:
 
 def actors(named: list[Named]) -> list[Actor]:
     """The officials who can be the one acting in a sentence (not the sender's own post)."""
-    return [Actor(n.start, n.end, n.name or n.post, i) for i, n in enumerate(named) if _can_act(n)]
+    return [
+        Actor(n.start, n.end, n.name or n.post, i, n.body is None or n.body.role in LEADING_ROLES)
+        for i, n in enumerate(named)
+        if _can_act(n)
+    ]
 
 
 def supports(b: Body, c: Conduct, text: str) -> bool:

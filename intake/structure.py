@@ -42,7 +42,7 @@ _BENEFIT = (
 )
 _PROMOTE = (
     r"(?:提拔|提干|任用|重用|只用|用人|安排|招录|招聘|录用|调入|调进|进了|当上|当了|升了|升任|破格|转正|入编|"
-    r"选拔|推荐|考上)"
+    r"选拔|推荐|考上|提了|连提|提到|提成了|弄进|塞进|进了)"
 )
 # What is given to an official as such: gifts, kickbacks, shares (money alone is as often a fee).
 _GIFT = (
@@ -90,6 +90,67 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         "idle",
         r"(?:上班时间|工作时间|上班期间|上班时|工作日)[^。！？；]{0,12}?(?:打麻将|打牌|麻将|斗地主|喝酒|钓鱼|玩游戏|打游戏|炒股|睡觉|逛街|赌)|公车私用|开公车|用公车|公款吃喝|赌博",
     ),
+    # a benefit handed to someone close: 把工程都包给了他侄子, 低保名额都给了自己的亲戚
+    (
+        "to_kin",
+        r"(?:包给|给了|交给|转给|让给|分给|评给|留给|安排给|都给|全给|打给|给)[^。！？；]{0,6}?(?:他|她|自己)?的?"
+        + _REL,
+    ),
+    (
+        "kin_business",
+        _REL + r"[^。！？；]{0,40}?(?:项目|工程|业务|订单|生意|采购)[^。！？；]{0,10}?(?:给|包|交|让)",
+    ),
+    (
+        "take",
+        r"(?:收了?|收受|拿了?|要了)[^。！？；，,]{0,4}?"
+        + _GIVER
+        + r"[^。！？；，,]{0,6}?(?:钱|万|现金|好处|红包)",
+    ),
+    ("take", r"(?:都是|是)[^。！？；，,]{0,4}?(?:" + _GIVER[3:-1] + r"|别人|他人)(?:送|给)的"),
+    (
+        "wealth",
+        r"(?:买了|有)[^。！？；，,]{0,6}?(?:几|两|三|四|五|好几|多)套(?:房|别墅)|工资[^。！？；]{0,6}?买不起|来路不明",
+    ),
+    (
+        "vote",
+        r"(?:发|给|送)[^。！？；]{0,10}?(?:钱|红包|礼品|米|油|烟)[^。！？；]{0,8}?(?:投|选)[^。！？；]{0,4}?(?:票|他|她)|拉票|买票|贿选",
+    ),
+    (
+        "fake",
+        r"(?:档案|年龄|学历|文凭|履历|出生日期)[^。！？；]{0,8}?(?:改|造假|假的|伪造|篡改)|(?:伪造|篡改)[^。！？；]{0,6}?(?:档案|年龄|学历)",
+    ),
+    (
+        "defy",
+        r"(?:上面|上级|中央|省里|国家|组织)的?(?:规定|政策|要求|精神|文件|决定)[^。！？；]{0,12}?(?:行不通|不管用|不执行|不落实|不当回事|耳旁风|不用管|照样)|另搞一套|搞自己那一套|说一套做一套|该怎么办还怎么办",
+    ),
+    (
+        "obstruct",
+        r"(?:查账|检查|调查|审计|巡视|巡察|纪委)[^。！？；]{0,16}?(?:销毁|烧了|删了|删掉|转移|改账|做假账|串供|统一口径)|"
+        r"(?:让|叫|逼|要求)[^。！？；]{0,14}?(?:藏起来|销毁|烧掉|删掉|转移走|改账|做假账|统一口径|别说|不准说|不要乱说)",
+    ),
+    ("skim", r"(?:扣下|扣了|克扣|少发|扣留|截下)[^。！？；]{0,6}?(?:钱|块|元|补贴|补助|工资|款)"),
+    (
+        "demand",
+        r"(?:要|让)[^。！？；]{0,6}?(?:安排|请)[^。！？；]{0,4}?(?:吃喝|吃饭|喝酒)|带走[^。！？；]{0,4}?(?:土特产|特产|烟|酒)",
+    ),
+    ("absent", r"不上班|不在岗|很少上班|不来上班|露(?:一|两|几)次面|工资照拿|吃空饷"),
+    (
+        "car",
+        r"(?:开|用|开着)[^。！？；]{0,4}?(?:单位|公家|局里|厅里|公)的?车[^。！？；]{0,12}?(?:玩|旅游|回家|接送|办私事|拉|买菜|钓鱼|家)",
+    ),
+    ("inaction", r"从来不管|不管不问|不闻不问|推来推去|推诿|踢皮球|拖着不办|不作为|敷衍了事"),
+    ("rig", r"(?:招标|投标|中标)[^。！？；]{0,20}?(?:内定|走过场|定好|指定|串通|陪标|围标)|内定"),
+    (
+        "allowance",
+        r"(?:发了?|发放)[^。！？；]{0,12}?(?:奖金|补贴|津贴|购物卡|福利|加班费)[^。！？；]{0,10}?(?:没有|没|无)[^。！？；]{0,4}?(?:文件|依据|规定)|违规发放|乱发",
+    ),
+    ("affair", r"在外面养|养了个(?:女|男)|包了个|外面有人"),
+    ("gamble", r"赌钱|输赢[^。！？；]{0,4}?(?:几万|好几万|上万|万)|打牌[^。！？；]{0,10}?(?:输赢|赌|万)"),
+    ("abuse", r"利用[^。！？；，,]{0,6}?(?:权力|职权|职务|身份|手中的权)"),
+    (
+        "funds",
+        r"(?:村里|集体|公家|单位|国家|厅里|局里|镇里|财政|上面拨|扶贫|专项)[^。！？；，,]{0,6}?(?:钱|款|资金|经费)[^。！？；]{0,16}?(?:拿了|贪了|吞了|私吞|装进|揣进|花了|卖了|进了)|偷偷卖了|进了自己腰包|腰包",
+    ),
 )
 _ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS)
 DISCIPLINE_OF = {
@@ -103,7 +164,22 @@ DISCIPLINE_OF = {
     "lavish": Discipline.LIFE,
     "affair": Discipline.LIFE,
     "idle": Discipline.WORK,
+    "to_kin": Discipline.INTEGRITY,
+    "wealth": Discipline.INTEGRITY,
+    "vote": Discipline.ORGANIZATIONAL,
+    "fake": Discipline.ORGANIZATIONAL,
+    "defy": Discipline.POLITICAL,
+    "obstruct": Discipline.POLITICAL,
+    "skim": Discipline.MASS,
+    "absent": Discipline.WORK,
+    "car": Discipline.WORK,
+    "inaction": Discipline.WORK,
+    "rig": Discipline.WORK,
+    "allowance": Discipline.WORK,
+    "gamble": Discipline.LIFE,
 }
+# Acts that are misconduct only of someone who leads (不作为 of a 镇长; a 司机 who shrugs is rude).
+_LEADERS_ONLY = frozenset({"inaction", "absent"})
 _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
@@ -121,6 +197,7 @@ class Actor:
     end: int
     label: str
     index: int  # the caller's index for it
+    leader: bool = True  # holds a leading post (acts of _LEADERS_ONLY need one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +286,7 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
         for kind, pattern in _ACTS:
             for m in pattern.finditer(text, s0, s1):
                 actor = _actor_for(m.start(), s0, text, sentence_actors, recent[-_CARRY:])
-                if actor is None:
+                if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
                     continue
                 if _held_back(text, s0, s1, m.start()):
                     held.append(m.group())
