@@ -113,7 +113,8 @@ def accused_body_problem(
     for official in named:
         if barred(official.bars, target_kind, target_region) is not None:
             who = f"{official.unit or ''}{official.post}"
-            return f"文中反映了{who}，不能转其所在或所领导的单位（{target_name}）"
+            up = "上一级纪检监察机关" if target_kind == "discipline" else "上一级机关"
+            return f"文中反映了{who}，不能转其所在或所领导的单位（{target_name}），应转{up}"
         unit = official.unit
         if unit and len(unit) >= 3 and unit in target_name and not _is_place(unit):
             return f"被反映人所在单位（{official.unit}）不能作为承办单位"
