@@ -26,6 +26,7 @@ from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
+from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
 from storage.desk import User
 from storage.followup import FollowupStore
@@ -214,6 +215,10 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app. Tests inject the store, senders and clock; `serve` runs the worker inside."""
     settings = settings or Settings()
+    # A missing or broken model file stops the start here (ModelError names the file and the
+    # problem): a service that cannot decide must not take in reports.
+    model = activate(settings.model_path)
+    log.info("text model %s", model.version)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -239,6 +244,7 @@ def create_app(
                 await _close(rt.store)
 
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app.state.model = model
     app.include_router(hooks_router(settings))
     app.include_router(desk_router())
     app.include_router(transfer_router())
