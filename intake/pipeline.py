@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 
 from intake.classify import (
     Conduct,
@@ -32,13 +33,14 @@ from intake.normalise import normalise, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
+from intake.textmodel import active_model
 from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, vote_category
 from intake.where import Compiled, matter_region, route_for
 from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
 from routing.guard import steer
 
-__all__ = ["Compiled", "compile_inspection", "decide", "status_query"]
+__all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide", "status_query"]
 
 # Reports longer than this are read in their first part only: the facts come first, and the cost of
 # extraction must stay bounded for a 100,000-character paste.
@@ -87,11 +89,14 @@ def _find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
     return hits
 
 
-def decide(message: InboundMessage, inspection: Inspection, model: TextModel | None = None) -> Decision:
+def decide(
+    message: InboundMessage, inspection: Inspection, model: TextModel | _NoModel | None = None
+) -> Decision:
     """The suggested decision for one message under one inspection; never raises.
 
-    `model` is the learned text model (intake.textmodel.default_model()); without it the structure
-    and the lexicon decide alone."""
+    `model` is the learned text model; None uses the process's active one (intake.textmodel:
+    the one the service activated at start, else the shipped one), NO_MODEL decides with the
+    structure and the lexicon alone. A model that fails to load or answer is left out."""
     try:
         return _decide(message, inspection, model)
     except Exception as exc:  # totality: the officer must always get an item to look at
@@ -162,13 +167,24 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     return Facts(text, hits, targets, places, named, cues, sig, sector_scores(text, hits), substance)
 
 
+class _NoModel:
+    """Passed as `model`, decides with the structure and the lexicon alone (the comparison baseline)."""
+
+    version = "none"
+
+
+NO_MODEL: Final = _NoModel()
+
+
 def _ask_model(
-    model: TextModel | None, text: str
+    model: TextModel | _NoModel | None, text: str
 ) -> tuple[dict[Category, float] | None, dict[str, float] | None, TextModel | None]:
     """The model's probabilities; a failing model is left out (the structure still decides)."""
-    if model is None:
+    if isinstance(model, _NoModel):
         return None, None, None
     try:
+        if model is None:
+            model = active_model()
         return model.category_proba(text), model.sector_proba(text), model
     except Exception:  # the decision must not fail with the model; the reasons show it was absent
         return None, None, None
@@ -184,7 +200,7 @@ def _text_of(message: InboundMessage, grounds: list[Reason]) -> str:
     return text
 
 
-def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | None) -> Decision:
+def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | _NoModel | None) -> Decision:
     comp = _compiled(inspection)
     divisions = load_divisions()
     tracking = status_query(message.text)
@@ -213,6 +229,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         proba=proba,
         official=any(not n.sender for n in f.named),
         local_official=any(n.tier is not None and not n.sender for n in f.named),
+        against=struct.against is not None,
     )
     return _finish(
         message, inspection, comp, divisions, f, struct, who, vote, ranked, rules_words, used, grounds
@@ -289,8 +306,9 @@ def _sector(
             grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
             return top, grounds, 0.15, None
         return top, grounds, 0.0, None
-    need = _SUGGESTION_SECTOR if category is Category.SUGGESTION else _SECTOR_MIN
-    if score < need and f.sectors.get(top, 0) < (3 if category is Category.SUGGESTION else 2):
+    if category is Category.SUGGESTION and score < _SUGGESTION_SECTOR:
+        return None, [], 0.0, None
+    if category is Category.APPEAL and score < _SECTOR_MIN and f.sectors.get(top, 0) < 2:
         return None, [], 0.0, None
     grounds.append(Reason(code="sector", args={"sector": top, "p": f"{score:.2f}"}))
     if second[0] is not None and score - second[1] < 0.1:

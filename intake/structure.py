@@ -183,6 +183,11 @@ _LEADERS_ONLY = frozenset({"inaction", "absent"})
 _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
+# The text praises or clears the official: evidence against an accusation the model might read in.
+_PRAISE = re.compile(
+    r"好干部|好领导|讲得很好|讲得好|表扬|感谢|谢谢|点赞|称赞|负责任|办实事|为民|尽心尽力|热心|清正廉洁|"
+    r"两袖清风|造谣|诬告|不实|谣言"
+)
 _REPORT = re.compile(r"实名举报|实名反映|实名检举|举报|检举|揭发|控告")
 _CARRY = 3  # officials of earlier sentences a pronoun may refer back to
 _REACH = 40  # characters from the official to the act (or from the report word to the official)
@@ -218,6 +223,7 @@ class StructureVote:
     reported: Actor | None  # the official an explicit report is aimed at
     own_benefit_only: bool  # a report that only asks for the sender's own matter
     held_back: tuple[str, ...]  # acts found but denied or asked
+    against: str | None = None  # "denied" / "praise": the text clears or praises the official
 
     @property
     def accusation(self) -> bool:
@@ -297,4 +303,9 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
             reported = _report_target(text, s0, s1, sentence_actors)
         recent.extend(sentence_actors)
     acts.sort(key=lambda a: a.start)
-    return StructureVote(tuple(acts), reported, plea and not acts, tuple(held))
+    against = None
+    if not acts and held:
+        against = "denied"
+    elif not acts and actors and _PRAISE.search(text):
+        against = "praise"
+    return StructureVote(tuple(acts), reported, plea and not acts, tuple(held), against)

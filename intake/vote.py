@@ -23,6 +23,9 @@ MODEL_ACCUSE_ALONE = 0.7
 DOUBT_LOW = 0.25
 # The model's other categories override the rules' only when at least this sure.
 MODEL_OTHER = 0.6
+MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in the words only when this sure
+MODEL_SURE = 0.65  # below this a model-only accusation is flagged as doubtful
+MODEL_AGAINST = 0.8  # an accusation the structure argues against (denied, praised) needs this
 # Weight of the lexicon's normalised sector scores beside the model's sector probabilities.
 LEXICON_SECTOR_WEIGHT = 0.5
 
@@ -61,6 +64,7 @@ def vote_category(
     proba: dict[Category, float] | None,
     official: bool,
     local_official: bool,
+    against: bool = False,
 ) -> Vote:
     """The category from the structure (and lexicon) vote, the rules' other categories and the model.
 
@@ -75,14 +79,25 @@ def vote_category(
         if p_acc >= MODEL_ACCUSE:
             return Vote(Category.ACCUSATION, "both", p_acc, None)
         return Vote(Category.ACCUSATION, "structure", p_acc, "split")
-    if p_acc >= (MODEL_ACCUSE if official else MODEL_ACCUSE_ALONE):
-        doubt = "margin" if p_acc < 0.65 else None
+    if against:
+        # The structure clears or praises the official (没有收过礼, 好干部): the model must be sure.
+        if p_acc >= MODEL_AGAINST:
+            return Vote(Category.ACCUSATION, "model", p_acc, "split")
+    elif p_acc >= (MODEL_ACCUSE if official else MODEL_ACCUSE_ALONE):
+        doubt = "margin" if p_acc < MODEL_SURE else None
         return Vote(Category.ACCUSATION, "model", p_acc, doubt)
-    if local_official and p_acc >= DOUBT_LOW:
+    elif local_official and p_acc >= DOUBT_LOW and rules is not Category.SUGGESTION:
+        # (an opinion on a leader that proposes something, 能力一般，建议…, is a suggestion by policy)
         return Vote(Category.ACCUSATION, "model", p_acc, "official")
     others: dict[Category, float] = {c: _p(proba, c) for c in Category if c is not Category.ACCUSATION}
     best = max(others, key=lambda c: others[c])
-    if best is not rules and others[best] >= MODEL_OTHER and rules is not Category.NO_CONTENT:
+    if best is rules or rules is Category.NO_CONTENT:
+        return Vote(rules, "both" if best is rules else "rules", others.get(rules), None)
+    # A court case or a proposal the rules saw in the words stands unless the model all but rules it out.
+    explicit = rules in (Category.LITIGATION, Category.SUGGESTION)
+    if others[best] >= (MODEL_OVERRULE if explicit else MODEL_OTHER) and (
+        not explicit or others[rules] < 0.05
+    ):
         return Vote(best, "model", others[best], None)
     return Vote(rules, "rules", others.get(rules), None)
 
