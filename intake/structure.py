@@ -21,6 +21,7 @@ text only asks for the sender's own benefit. A denied (没有收钱) or asked (�
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from intake.models import Discipline
@@ -283,29 +284,41 @@ def _report_target(text: str, s0: int, s1: int, actors: list[Actor]) -> Actor | 
 
 def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
     """The structural evidence for an accusation in a normalised text with its officials marked."""
+    if not actors:  # nobody to act: no act and no report can be attributed (most appeals)
+        return StructureVote((), None, False, ())
+    sentences = _sentences(text)
+    starts = [s0 for s0, _ in sentences]
+    by_sentence = [[a for a in actors if s0 <= a.start < s1] for s0, s1 in sentences]
     acts: list[Act] = []
     held: list[str] = []
-    recent: list[Actor] = []
-    reported: Actor | None = None
-    for s0, s1 in _sentences(text):
-        sentence_actors = [a for a in actors if s0 <= a.start < s1]
-        for kind, pattern in _ACTS:
-            for m in pattern.finditer(text, s0, s1):
-                actor = _actor_for(m.start(), s0, text, sentence_actors, recent[-_CARRY:])
-                if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
-                    continue
-                if _held_back(text, s0, s1, m.start()):
-                    held.append(m.group())
-                    continue
-                acts.append(Act(kind, m.start(), m.end(), m.group(), actor, actor not in sentence_actors))
-                break
-        if reported is None:
-            reported = _report_target(text, s0, s1, sentence_actors)
-        recent.extend(sentence_actors)
+    for kind, pattern in _ACTS:
+        done: set[int] = set()  # sentences where this pattern already found its act
+        for m in pattern.finditer(text):
+            i = bisect_right(starts, m.start()) - 1
+            if i in done:
+                continue
+            s0, s1 = sentences[i]
+            earlier = [a for a in actors if a.start < s0][-_CARRY:]
+            actor = _actor_for(m.start(), s0, text, by_sentence[i], earlier)
+            if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
+                continue
+            if _held_back(text, s0, s1, m.start()):
+                held.append(m.group())
+                continue
+            acts.append(Act(kind, m.start(), m.end(), m.group(), actor, actor not in by_sentence[i]))
+            done.add(i)
+    reported = next(
+        (
+            r
+            for (s0, s1), here in zip(sentences, by_sentence, strict=True)
+            if here and (r := _report_target(text, s0, s1, here))
+        ),
+        None,
+    )
     acts.sort(key=lambda a: a.start)
     against = None
     if not acts and held:
         against = "denied"
-    elif not acts and actors and _PRAISE.search(text):
+    elif not acts and _PRAISE.search(text):
         against = "praise"
     return StructureVote(tuple(acts), reported, plea and not acts, tuple(held), against)
