@@ -67,11 +67,82 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         if prov is not None:
             extra |= {prov.name + n for n in names}
         names = tuple(sorted(set(names) | extra, key=len, reverse=True))
+    titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
     ctx = Context(
-        unit=unit, unit_names=names if unit else (), target_names=names, level=t.level, territory=territory
+        unit=unit,
+        unit_names=names if unit else (),
+        target_names=names,
+        level=t.level,
+        territory=territory,
+        unit_titles=titles,
+        unit_words=words,
     )
     roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
     return Compiled(ctx, territory if unit else None, roster, territory)
+
+
+# What the members of a unit call it and its leaders, by the kind of unit its name ends with.
+_UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("公司", "集团"),
+        (
+            "董事长",
+            "副董事长",
+            "总经理",
+            "副总经理",
+            "副总",
+            "老总",
+            "总会计师",
+            "总工程师",
+            "总经济师",
+            "党委书记",
+            "党委副书记",
+            "纪委书记",
+            "监事会主席",
+            "一把手",
+        ),
+        ("集团公司", "集团", "总公司", "本公司", "我们公司", "我公司"),
+    ),
+    (
+        ("大学", "学院", "学校"),
+        ("校长", "副校长", "党委书记", "党委副书记", "纪委书记", "总会计师", "一把手"),
+        ("学校", "我校", "本校", "校党委", "校领导"),
+    ),
+    (
+        ("局",),
+        ("局长", "副局长", "党组书记", "纪检组长", "一把手"),
+        ("局里", "本局", "我局", "局党组", "局领导"),
+    ),
+    (
+        ("厅",),
+        ("厅长", "副厅长", "党组书记", "纪检组长", "一把手"),
+        ("厅里", "本厅", "我厅", "厅党组", "厅领导"),
+    ),
+)
+# A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
+_OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们")
+
+
+def _unit_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    for suffixes, titles, words in _UNIT_KINDS:
+        if name.endswith(suffixes):
+            return frozenset(titles), words
+    return frozenset(), ()
+
+
+def _unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]:
+    """The unit's generic names (集团, 学校) where they stand alone."""
+    out = []
+    for h in _find_all(text, words, "target"):
+        if any(t.start <= h.start < t.end for t in taken):
+            continue
+        if (
+            h.start == 0
+            or text[h.start - 1] in _OWN_BEFORE
+            or not ("\u4e00" <= text[h.start - 1] <= "\u9fff")
+        ):
+            out.append(h)
+    return out
 
 
 def _find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
@@ -148,6 +219,8 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     ctx = comp.ctx
     hits = scan(text)
     targets = _find_all(text, ctx.unit_names, "target") if ctx.unit else []
+    if ctx.unit_words:
+        targets = sorted(targets + _unit_words(text, ctx.unit_words, targets), key=lambda h: h.start)
     roster_hits = _find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)

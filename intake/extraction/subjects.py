@@ -80,6 +80,10 @@ class Context:
     target_names: tuple[str, ...]
     level: str  # target level
     territory: str  # target region code (a township's county)
+    # Unit inspections: the titles of the unit's own leadership, bare (副总经理 in an SOE, 校长 in a
+    # university), and the words its members use for it (集团, 学校, 局里).
+    unit_titles: frozenset[str] = frozenset()
+    unit_words: tuple[str, ...] = ()
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -140,10 +144,39 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
+            body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
+            body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
         if _GREETING_AFTER.match(text, post_hit.end) or _GREETING_BEFORE.search(text, 0, post_hit.start):
             body = replace(body, addressee=True)
         bodies.append(body)
     return bodies
+
+
+# A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
+_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:部|处|科|室|中心|学院|系|分公司|子公司|所|队)的?$")
+_DIVISION_POSTS = frozenset({"org_head", "org_deputy"})
+
+
+def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> bool:
+    """A post of the inspected unit though the unit is not named: its own bare leadership titles, or the
+    head of a division named right before the post."""
+    if any(kind == "place" for kind, _ in chain):
+        return False
+    if not chain and hit.word in ctx.unit_titles:
+        return True
+    orgs = [v for k, v in chain if k == "org"]
+    if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
+        return False
+    entry = load_lexicons().posts[hit.word]
+    return (
+        entry.role in _DIVISION_POSTS
+        and _DIVISION_BEFORE.search(text, max(0, hit.start - 10), hit.start) is not None
+    )
+
+
+def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:
+    return "unit" if not chain and hit.word in ctx.unit_titles else "division"
 
 
 def _body(
