@@ -48,7 +48,8 @@ _OFFICIAL_STAFF = frozenset(
 )
 NEAR = 40  # characters between an official and a conduct cue for the cue to be read as theirs
 _SENTENCE_END = frozenset("。！？!?；;\n")
-_SELF = re.compile(r"(?:我是|本人是|我作为|我们是)$")
+# The sender's own post: 我是村支书, 本人系湘楚理工大学基建处原工作人员 (same clause, before the post).
+_SELF = re.compile(r"(?:我是|本人是|本人系|我系|我作为|我们是)[^，。,；;！？!?：:\n]{0,16}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ def named_officials(
             tier, why = None, f"{b.post}: no body named"
         if tier is not None and tier not in inspection.scope.tiers:
             why, tier = f"{why}; tier {tier.value} not taken by this inspection", None
-        sender = _SELF.search(text[max(0, b.start - 8) : b.start]) is not None
+        sender = _SELF.search(text, max(0, b.start - 24), b.start) is not None
         unit = unit_label(b, inspection)
         bars = [] if sender else _bars(b, comp, divisions)
         official = Official(post=b.post, unit=unit, region=b.where, bars=bars)

@@ -8,6 +8,7 @@ official the text names). Pure, deterministic and total: any text gives a Decisi
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,7 +79,9 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         unit_words=words,
     )
     roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
-    return Compiled(ctx, territory if unit else None, roster, territory)
+    return Compiled(
+        ctx, territory if unit else None, roster, territory, _subunit_pattern(names) if unit else None
+    )
 
 
 # What the members of a unit call it and its leaders, by the kind of unit its name ends with.
@@ -143,6 +146,43 @@ def _unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit
         ):
             out.append(h)
     return out
+
+
+_GENERIC_SUFFIXES = (
+    "集团有限公司",
+    "有限公司",
+    "集团公司",
+    "集团",
+    "公司",
+    "大学",
+    "学院",
+    "学校",
+    "局",
+    "厅",
+)
+_SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处"
+
+
+def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
+    stems = set()
+    for n in names:
+        for suffix in _GENERIC_SUFFIXES:
+            if n.endswith(suffix) and len(n) - len(suffix) >= 2:
+                stems.add(n[: -len(suffix)])
+                break
+    if not stems:
+        return None
+    alt = "|".join(re.escape(x) for x in sorted(stems, key=len, reverse=True))
+    return re.compile(f"(?:{alt})[\u4e00-\u9fff]{{1,6}}?(?:{_SUBUNIT_KINDS})")
+
+
+def _subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
+    return [
+        Hit(m.start(), m.end(), "subunit", m.group())
+        for m in pattern.finditer(text)
+        if not any(t.start < m.end() and m.start() < t.end for t in taken)
+    ]
 
 
 def _find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
@@ -220,7 +260,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     hits = scan(text)
     targets = _find_all(text, ctx.unit_names, "target") if ctx.unit else []
     if ctx.unit_words:
-        targets = sorted(targets + _unit_words(text, ctx.unit_words, targets), key=lambda h: h.start)
+        targets = targets + _unit_words(text, ctx.unit_words, targets)
+    if comp.subunits is not None:
+        targets = targets + _subunits(text, comp.subunits, targets)
+    targets.sort(key=lambda h: h.start)
     roster_hits = _find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
@@ -455,9 +498,13 @@ def _finish(
     grounds.extend(region_grounds)
     penalty += 0.2 if ambiguous else 0.0
     doubt = vote.doubt if accusation else None
+    in_scope = accusation and who.tier is not None
+    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
+        # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
     if doubt is not None:
         grounds.append(Reason(code="doubt", args={"why": doubt}))
-    in_scope = accusation and who.tier is not None
     target: Target | None = None
     margin: float | None = None
     if in_scope:
@@ -489,6 +536,15 @@ def _finish(
         officials=[n.official for n in f.named if not n.sender],
         model_version=used.version if used is not None else None,
     )
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
+    if not comp.ctx.unit or any(not n.sender for n in f.named):
+        return False
+    return bool(f.targets) or len(_HAN.findall(f.text)) * 3 < len(f.text)
 
 
 def _disciplines(struct: StructureVote, f: Facts) -> list[Discipline]:

@@ -4,6 +4,7 @@ body, the court or the most precise place named, and the route for each category
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from intake.extraction.lexicons import load_lexicons
@@ -23,6 +24,7 @@ class Compiled:
     unit_region: str | None
     roster: tuple[tuple[str, str, Tier], ...]
     default_region: str
+    subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
 
 
 def _most_precise(places: list[Place]) -> Place | None:

@@ -15,6 +15,7 @@ from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.scanner import Hit
 from routing.divisions import Divisions
 
+SUBUNIT = OrgEntry("下属单位", "division", "", False)
 PRINCIPAL_ROLES = frozenset({"sec", "head", "org_head", "vsec", "vhead"})
 REGION_ROLES = frozenset({"sec", "dsec", "standing", "head", "dhead", "congress", "cppcc", "disc"})
 LEADING_ROLES = REGION_ROLES | {"org_head", "org_deputy", "chief", "vsec", "vhead", "leader"}
@@ -134,7 +135,12 @@ def find_bodies(
             continue
         tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
     for t in targets:
-        tokens.append((t.start, t.end, "target", t.word))
+        if t.layer == "subunit":
+            # 蜀通建材公司: a subordinate unit of the inspected one, read as the unit and a division of it.
+            tokens.append((t.start, t.start + 1, "target", t.word))
+            tokens.append((t.start + 1, t.end, "org", SUBUNIT))
+        else:
+            tokens.append((t.start, t.end, "target", t.word))
     tokens.sort(key=lambda t: (t[0], t[1]))
     bodies: list[Body] = []
     for post_hit in hits["post"]:
@@ -154,8 +160,8 @@ def find_bodies(
 
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
-_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:部|处|科|室|中心|学院|系|分公司|子公司|所|队)的?$")
-_DIVISION_POSTS = frozenset({"org_head", "org_deputy"})
+_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:部|处|科|股|室|中心|学院|系|分公司|子公司|所|队)的?$")
+_DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec"})
 
 
 def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> bool:
@@ -166,6 +172,8 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     if not chain and hit.word in ctx.unit_titles:
         return True
     orgs = [v for k, v in chain if k == "org"]
+    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
+        return True  # 国土所 under an inspected 国土局: a station of the unit
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
     entry = load_lexicons().posts[hit.word]
@@ -173,6 +181,11 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
         entry.role in _DIVISION_POSTS
         and _DIVISION_BEFORE.search(text, max(0, hit.start - 10), hit.start) is not None
     )
+
+
+def _shares_stem(word: str, ctx: Context) -> bool:
+    """A station or office whose name starts like one of the unit's names (国土所, 国土局)."""
+    return len(word) >= 3 and any(n[:2] == word[:2] and n != word for n in ctx.unit_names)
 
 
 def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:
@@ -199,6 +212,7 @@ def _body(
         elif kind == "target":
             target_seen = True
             org = None
+            place = None  # 某村村民举报县自然资源局一名副局长: the unit named wins over a place before it
     level: str | None = None
     code: str | None = None
     parent: str | None = None
