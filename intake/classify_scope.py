@@ -26,8 +26,16 @@ def in_territory(body: Body, ctx: Context, divisions: Divisions) -> bool:
     return divisions.contains(ctx.territory, where)
 
 
+# Cadres in general (局里的干部, 县里的官员) are nobody's leadership team.
+_GENERAL = frozenset({"干部", "官员", "公职人员", "党员干部"})
+# Heads of a section inside a department: not the department's principal.
+_SECTION_HEADS = ("科长", "股长", "处长", "队长", "组长")
+
+
 def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None, str]:
     """The tier of a subject for this inspection, with the ground for it."""
+    if body.post in _GENERAL:
+        return None, f"{body.post}: cadres in general, no post"
     if ctx.unit:
         if not body.in_unit:
             return None, f"{body.post}: not of the inspected unit"
@@ -68,7 +76,12 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
         return Tier.NEXT_PRINCIPAL, f"{body.post}: principal of a next-level body"
     if ctx.level == "township" and body.kind == "station" and body.principal:
         return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a township station"
-    if body.kind == "dept" and level == ctx.level and body.principal:
+    if (
+        body.kind == "dept"
+        and level == ctx.level
+        and body.principal
+        and not body.post.endswith(_SECTION_HEADS)
+    ):
         return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a department of the target"
     if (
         body.kind in ("dept", "station")

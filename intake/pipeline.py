@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final
 
@@ -272,6 +272,12 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
         if not (b.org is not None and b.org.type == "team") and not b.addressee
     ]
+    if ctx.unit and _ELSEWHERE.search(text):
+        # 我是另一所高校的老师，我们学校的校长…: the unit's words and titles name another unit here.
+        bodies = [
+            replace(b, in_unit=False, kind="unknown") if b.in_unit and b.implicit else b for b in bodies
+        ]
+        targets = [t for t in targets if t.word in ctx.unit_names]
     named = named_officials(text, bodies, roster_hits, comp, inspection, divisions)
     cues = conduct(text, hits)
     sig = signals(hits)
@@ -539,10 +545,18 @@ def _finish(
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# Staff without a leading post, named as the one acting: not the unit's officials.
+_STAFF = re.compile(
+    r"采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
+    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员"
+)
+_ELSEWHERE = re.compile(
+    r"另一[所家个]|其他[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位)|外省|外地|一所省属|一家省属"
+)
 
 
 def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if not comp.ctx.unit or any(not n.sender for n in f.named):
+    if not comp.ctx.unit or any(not n.sender for n in f.named) or _STAFF.search(f.text):
         return False
     return bool(f.targets) or len(_HAN.findall(f.text)) * 3 < len(f.text)
 

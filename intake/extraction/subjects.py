@@ -150,6 +150,12 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if (
+            body.in_unit
+            and body.kind == "unit"
+            and _DIVISION_BEFORE.search(text, max(0, post_hit.start - 10), post_hit.start)
+        ):
+            body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
@@ -160,7 +166,7 @@ def find_bodies(
 
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
-_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:部|处|科|股|室|中心|学院|系|分公司|子公司|所|队)的?$")
+_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|中心|学院|系|分公司|子公司|所|队)的?$")
 _DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec"})
 
 
