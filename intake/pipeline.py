@@ -69,6 +69,7 @@ def compile_inspection(inspection: Inspection) -> Compiled:
             extra |= {prov.name + n for n in names}
         names = tuple(sorted(set(names) | extra, key=len, reverse=True))
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
+    div_titles, div_suffixes = _division_vocabulary(t.name) if unit else (frozenset(), ())
     ctx = Context(
         unit=unit,
         unit_names=names if unit else (),
@@ -77,6 +78,8 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory=territory,
         unit_titles=titles,
         unit_words=words,
+        division_titles=div_titles,
+        division_suffixes=div_suffixes,
     )
     roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
     return Compiled(
@@ -85,6 +88,13 @@ def compile_inspection(inspection: Inspection) -> Compiled:
 
 
 # What the members of a unit call it and its leaders, by the kind of unit its name ends with.
+# The bare titles of a unit's division heads, and words ending its divisions' names, by unit kind.
+_DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (("公司", "集团"), ("部长", "副部长"), ("公司",)),
+    (("大学", "学院", "学校"), ("处长", "副处长", "院长", "副院长"), ()),
+    (("局",), ("股长", "所长", "队长", "大队长"), ()),
+    (("厅",), ("处长", "副处长"), ()),
+)
 _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
     (
         ("公司", "集团"),
@@ -128,6 +138,13 @@ _OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n
 
 def _unit_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
     for suffixes, titles, words in _UNIT_KINDS:
+        if name.endswith(suffixes):
+            return frozenset(titles), words
+    return frozenset(), ()
+
+
+def _division_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    for suffixes, titles, words in _DIVISIONS:
         if name.endswith(suffixes):
             return frozenset(titles), words
     return frozenset(), ()

@@ -85,6 +85,10 @@ class Context:
     # university), and the words its members use for it (集团, 学校, 局里).
     unit_titles: frozenset[str] = frozenset()
     unit_words: tuple[str, ...] = ()
+    # ... the bare titles of its divisions' heads (处长 in a 厅, 院长 in a university, 股长 in a 局), and
+    # what else ends a division's name in it (物流公司 in an SOE).
+    division_titles: frozenset[str] = frozenset()
+    division_suffixes: tuple[str, ...] = ()
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -150,11 +154,7 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
-        if (
-            body.in_unit
-            and body.kind == "unit"
-            and _DIVISION_BEFORE.search(text, max(0, post_hit.start - 10), post_hit.start)
-        ):
+        if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
@@ -166,7 +166,9 @@ def find_bodies(
 
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
-_DIVISION_BEFORE = re.compile(r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|中心|学院|系|分公司|子公司|所|队)的?$")
+_DIVISION_BEFORE = re.compile(
+    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队)的?$"
+)
 _DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec"})
 
 
@@ -175,7 +177,7 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     head of a division named right before the post."""
     if any(kind == "place" for kind, _ in chain):
         return False
-    if not chain and hit.word in ctx.unit_titles:
+    if not chain and (hit.word in ctx.unit_titles or hit.word in ctx.division_titles):
         return True
     orgs = [v for k, v in chain if k == "org"]
     if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
@@ -183,10 +185,14 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
     entry = load_lexicons().posts[hit.word]
-    return (
-        entry.role in _DIVISION_POSTS
-        and _DIVISION_BEFORE.search(text, max(0, hit.start - 10), hit.start) is not None
-    )
+    return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
+
+
+def _division_before(text: str, start: int, ctx: Context) -> bool:
+    lead = text[max(0, start - 10) : start]
+    if _DIVISION_BEFORE.search(lead):
+        return True
+    return len(lead) >= 3 and any(lead.endswith((x, x + "的")) for x in ctx.division_suffixes)
 
 
 def _shares_stem(word: str, ctx: Context) -> bool:
@@ -195,7 +201,9 @@ def _shares_stem(word: str, ctx: Context) -> bool:
 
 
 def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:
-    return "unit" if not chain and hit.word in ctx.unit_titles else "division"
+    if not chain and hit.word in ctx.unit_titles and not _division_before(text, hit.start, ctx):
+        return "unit"
+    return "division"
 
 
 def _body(
