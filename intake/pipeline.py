@@ -47,9 +47,9 @@ __all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide", "status_query
 # extraction must stay bounded for a 100,000-character paste.
 _ANALYSED_CHARS = 6000
 # With a model, an appeal goes to a department only when the combined sector evidence reaches this.
-_SECTOR_MIN = 0.3
+_SECTOR_MIN = 0.15
 # A suggestion goes to one sector's department only when that sector clearly leads.
-_SUGGESTION_SECTOR = 0.55
+_SUGGESTION_SECTOR = 0.4
 _DOUBT_CEILING = 0.5  # a doubtful decision stays below the queue's low-confidence line
 
 
@@ -133,6 +133,7 @@ _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...
     ),
 )
 # A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
+_RISKY_WORDS = frozenset({"集团", "总公司", "集团公司"})
 _OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们")
 
 
@@ -156,11 +157,9 @@ def _unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit
     for h in _find_all(text, words, "target"):
         if any(t.start <= h.start < t.end for t in taken):
             continue
-        if (
-            h.start == 0
-            or text[h.start - 1] in _OWN_BEFORE
-            or not ("\u4e00" <= text[h.start - 1] <= "\u9fff")
-        ):
+        before = text[h.start - 1] if h.start else ""
+        # 集团 may end another group's name (恒大集团); 学校, 局里, 厅里 stand for the unit anywhere.
+        if h.word not in _RISKY_WORDS or before in _OWN_BEFORE or not ("\u4e00" <= before <= "\u9fff"):
             out.append(h)
     return out
 
@@ -361,6 +360,9 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     rules, rules_words = choose_category(
         sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposes(text, f.sig)
     )
+    if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
+        # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
+        rules = Category.SUGGESTION
     vote = vote_category(
         structure=struct.accusation,
         lexicon=lexicon_accusation(f.named, asserted, text),
@@ -438,14 +440,13 @@ def _sector(
     if not with_model:
         # A suggestion is one sector's matter only when that sector clearly leads (3 to 1, or 2 to 1
         # with strong evidence).
-        clear = (score >= 3 and 3 * second[1] <= score) or (score >= 5 and 2 * second[1] <= score)
-        if category is Category.SUGGESTION and not clear:
+        if category is Category.SUGGESTION and not _clear_lead(score, second[1]):
             return None, [], 0.0, None
         if second[0] is not None and score - second[1] <= 1:
             grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
             return top, grounds, 0.15, None
         return top, grounds, 0.0, None
-    if category is Category.SUGGESTION and score < _SUGGESTION_SECTOR:
+    if category is Category.SUGGESTION and (score < _SUGGESTION_SECTOR or not _lexicon_agrees(f.sectors)):
         return None, [], 0.0, None
     if category is Category.APPEAL and score < _SECTOR_MIN and f.sectors.get(top, 0) < 2:
         return None, [], 0.0, None
@@ -453,6 +454,17 @@ def _sector(
     if second[0] is not None and score - second[1] < 0.1:
         grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
     return top, grounds, 0.0, score - second[1]
+
+
+def _clear_lead(top: float, second: float) -> bool:
+    """One sector's matter: it leads 3 to 1, or 2 to 1 with strong evidence."""
+    return (top >= 3 and 3 * second <= top) or (top >= 5 and 2 * second <= top)
+
+
+def _lexicon_agrees(sectors: Counter[str]) -> bool:
+    """The words do not point at two sectors at once (文化广场: housing and culture)."""
+    ranked = sorted(sectors.values(), reverse=True)
+    return len(ranked) < 2 or ranked[1] == 0 or _clear_lead(ranked[0], ranked[1])
 
 
 def _target(
@@ -463,9 +475,10 @@ def _target(
     f: Facts,
     comp: Compiled,
     inspection: Inspection,
+    unit_staff: bool = False,
 ) -> tuple[Target, list[Reason]]:
     """The body an out-of-scope item goes to, steered away from every official the text names."""
-    route = route_for(category, who.body, region, sector, f.targets, comp)
+    route = route_for(category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff)
     kind, where, why = route.kind, route.region, route.code
     grounds: list[Reason] = []
     bars = [b for n in f.named for b in n.official.bars]
@@ -534,7 +547,9 @@ def _finish(
         grounds.append(Reason(code="in_scope"))
     else:
         sector, sector_grounds, sector_penalty, margin = _sector(category, ranked, f, used is not None)
-        target, route_grounds = _target(category, who, region, sector, f, comp, inspection)
+        target, route_grounds = _target(
+            category, who, region, sector, f, comp, inspection, _unit_staff(f, comp)
+        )
         grounds.extend(route_grounds + sector_grounds)
         penalty += sector_penalty + (
             0.15 if target.kind == "petition" and category is Category.APPEAL else 0.0
@@ -570,6 +585,16 @@ _STAFF = re.compile(
 _ELSEWHERE = re.compile(
     r"另一[所家个]|其他[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位)|外省|外地|一所省属|一家省属"
 )
+
+
+def _unit_staff(f: Facts, comp: Compiled) -> bool:
+    """Staff of the inspected unit (学校保卫处的一个保安) named as the one acting, and no official."""
+    return (
+        comp.ctx.unit
+        and bool(f.targets)
+        and not any(not n.sender for n in f.named)
+        and bool(_STAFF.search(f.text))
+    )
 
 
 def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:

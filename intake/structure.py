@@ -186,9 +186,14 @@ _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
 # The text praises or clears the official: evidence against an accusation the model might read in.
 _PRAISE = re.compile(
-    r"好干部|好领导|讲得很好|讲得好|表扬|感谢|谢谢|点赞|称赞|负责任|办实事|干了很多实事|为民|尽心尽力|热心|"
+    r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
     r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
     r"冤枉|还他清白|还她清白|没有这回事"
+)
+# A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).
+_OPINION = re.compile(
+    r"不太深入|不深入基层|不积极|能力一般|能力不强|水平一般|水平不高|作风(?:不好|散漫|漂浮|不实)|不了解情况|"
+    r"拍脑袋|念稿子|不团结|没啥新思路|没有新思路|不接地气"
 )
 _REPORT = re.compile(r"实名举报|实名反映|实名检举|举报|检举|揭发|控告")
 _CARRY = 3  # officials of earlier sentences a pronoun may refer back to
@@ -323,4 +328,6 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
         against = "denied"
     elif not acts and _PRAISE.search(text):
         against = "praise"  # also unmakes a report: 有人举报我们局长，我觉得是打击报复
+    elif not acts and reported is None and _OPINION.search(text):
+        against = "opinion"
     return StructureVote(tuple(acts), reported, plea and not acts, tuple(held), against)

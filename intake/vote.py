@@ -27,7 +27,8 @@ MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in th
 MODEL_SURE = 0.65  # below this a model-only accusation is flagged as doubtful
 MODEL_AGAINST = 0.8  # an accusation the structure argues against (denied, praised) needs this
 # Weight of the lexicon's normalised sector scores beside the model's sector probabilities.
-LEXICON_SECTOR_WEIGHT = 0.5
+LEXICON_SECTOR_WEIGHT = 0.25
+LEXICON_FULL = 12  # lexicon points beyond which its weight grows no more
 
 
 class TextModel(Protocol):
@@ -110,12 +111,14 @@ def combine_sectors(lexicon: Counter[str], proba: dict[str, float] | None) -> li
     if proba is None:
         ranked = sorted(((float(v), k) for k, v in lexicon.items() if k in SECTORS), reverse=True)
         return [(k, v) for v, k in ranked if v >= 2]
-    total = float(sum(v for k, v in lexicon.items() if k in SECTORS)) or 1.0
-    scores = {
-        s: float(proba.get(s, 0.0)) + LEXICON_SECTOR_WEIGHT * lexicon.get(s, 0) / total for s in SECTORS
-    }
+    total = float(sum(v for k, v in lexicon.items() if k in SECTORS))
+    # The lexicon's voice grows with its evidence: a named matter (征地补偿款, 6 points) outweighs the
+    # model's lean, a weak hint (小区, 1 point) barely moves it.
+    weight = LEXICON_SECTOR_WEIGHT * (1 + min(total, LEXICON_FULL) / 4)
+    share = {s: lexicon.get(s, 0) / total if total else 0.0 for s in SECTORS}
+    scores = {s: float(proba.get(s, 0.0)) + weight * share[s] for s in SECTORS}
     ranked2 = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    return [(k, v / (1 + LEXICON_SECTOR_WEIGHT)) for k, v in ranked2]
+    return [(k, v / (1 + weight)) for k, v in ranked2]
 
 
 def raw_confidence(

@@ -89,8 +89,12 @@ def route_for(
     sector: str | None,
     targets: list[Hit],
     comp: Compiled,
+    *,
+    unit_staff: bool = False,
 ) -> Route:
     """The body an out-of-scope item of this category goes to, before the guard."""
+    if category == Category.ACCUSATION and unit_staff and comp.unit_region is not None:
+        return Route("inspected_unit", comp.unit_region, "staff of the inspected unit", "unit_staff")
     if category == Category.ACCUSATION:
         accused = None
         if body is not None:
@@ -111,7 +115,8 @@ def route_for(
     if category == Category.LITIGATION:
         return route_litigation(region)
     if category == Category.SUGGESTION:
-        return route_suggestion(comp.unit_region, region, sector)
+        # A suggestion on the inspected unit's own work is the unit's, whatever its sector.
+        return route_suggestion(comp.unit_region, region, None if targets else sector)
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
     unit_matter = comp.unit_region is not None and (
         bool(targets) or (body is not None and body.in_unit and not body.implicit)
