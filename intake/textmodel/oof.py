@@ -35,7 +35,10 @@ def decide_with(message: InboundMessage, insp: Inspection, model: TextModel | No
     """decide() with `model` once the pipeline takes one (`decide(..., model=)`); the lexicon alone before."""
     if model is not None and _accepts_model():
         return decide(message, insp, model=model)  # type: ignore[call-arg,unused-ignore]
-    return decide(message, insp)
+    # decide() without a model uses the active one; the lexicon-only comparison must say so.
+    from intake.pipeline import NO_MODEL
+
+    return decide(message, insp, model=NO_MODEL)
 
 
 @cache
