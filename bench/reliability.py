@@ -15,11 +15,16 @@ from intake.textmodel.reliability import buckets, heldback_reliability, table
 
 def main() -> None:
     rows = load_rows(default_teddy_path())
-    rel = heldback_reliability(rows, cache=ROOT / "build" / "textmodel-folds")
-    print(f"held-back rows decided: {len(rel.calibrated)} (a model trained without them)")
-    print(table(buckets(rel.calibrated)))
-    print(f"AUROC of confidence, right vs wrong (scope and category): {auroc(rel.calibrated):.3f}")
-    for line in rel.measures.lines():
+    m = heldback_reliability(rows, cache=ROOT / "build" / "textmodel-folds").measures
+    print(f"held-back rows decided: {len(m.pairs)} (by a model trained without them)")
+    for title, pairs in (
+        ("labelled rows (corpus, cases)", m.labelled_pairs),
+        ("real messages", m.real_pairs),
+    ):
+        print(f"\n{title}: {len(pairs)} decisions; AUROC of confidence, right vs wrong {auroc(pairs):.3f}")
+        print(table(buckets(pairs)))
+    print()
+    for line in m.lines():
         print(line)
 
 

@@ -70,10 +70,14 @@ class Measures:
 
     c: Counter[str] = field(default_factory=Counter)
     pairs: list[tuple[float, bool]] = field(default_factory=list)
+    labelled_pairs: list[tuple[float, bool]] = field(default_factory=list)
+    real_pairs: list[tuple[float, bool]] = field(default_factory=list)
 
     def add(self, row: Row, d: Decision) -> None:
         c = self.c
-        self.pairs.append((d.confidence, right(row, d)))
+        pair = (d.confidence, right(row, d))
+        self.pairs.append(pair)
+        (self.real_pairs if row.expect is None else self.labelled_pairs).append(pair)
         if row.expect is None:
             c["real"] += 1
             c["real_dept"] += d.target is not None and d.target.kind == f"department:{row.sector}"
@@ -170,7 +174,11 @@ def out_of_fold(
 
 
 def fit_calibration(pairs: list[tuple[float, bool]]) -> tuple[list[float], list[float]]:
-    """Isotonic map from raw confidence to the share right, as threshold arrays for np.interp."""
+    """Isotonic map from raw confidence to the share right, as threshold arrays for np.interp.
+
+    Fitted on the labelled rows' decisions only: the real messages are right by a looser test (out
+    of scope, not an accusation) and nearly always so, which would make labelled decisions of the
+    same raw confidence look surer than they are. On real messages the map is thus conservative."""
     from sklearn.isotonic import IsotonicRegression
 
     if len({ok for _, ok in pairs}) < 2:
@@ -190,7 +198,7 @@ def calibration_from_folds(
         m = Measures()
         for r, d in decided:
             m.add(r, d)
-        xs, ys = fit_calibration(m.pairs)
+        xs, ys = fit_calibration(m.labelled_pairs)
         return xs, ys, m.lines()
 
     return run

@@ -15,7 +15,7 @@ from pathlib import Path
 from intake.textmodel import TextModel, load_model
 from intake.textmodel.data import Row
 from intake.textmodel.folds import fold_model
-from intake.textmodel.oof import Measures, decide_row, fit_calibration, out_of_fold, right
+from intake.textmodel.oof import Measures, decide_row, fit_calibration, out_of_fold
 from intake.textmodel.train import DEFAULT_PARAMS, Params, with_calibration
 
 EDGES = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001)
@@ -54,14 +54,13 @@ def dev_model(rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS, k: 
     for r, d in out_of_fold(dev, params, k, cache=where):
         m.add(r, d)
     path = where / "dev-calibrated.npz"
-    with_calibration(Path(fold_model(dev, params, where).path), path, fit_calibration(m.pairs))
+    with_calibration(Path(fold_model(dev, params, where).path), path, fit_calibration(m.labelled_pairs))
     return load_model(path)
 
 
 @dataclass(frozen=True)
 class Reliability:
-    calibrated: list[tuple[float, bool]]
-    measures: Measures
+    measures: Measures  # of the held-back rows' calibrated decisions: pairs, labelled_pairs, real_pairs
 
 
 def heldback_reliability(
@@ -71,11 +70,8 @@ def heldback_reliability(
     with tempfile.TemporaryDirectory(prefix="petition-rel-") as tmp:
         where = cache or Path(tmp)
         model = dev_model(rows, where, params)
-        held = [r for r in rows if r.heldback]
         m = Measures()
-        pairs = []
-        for r in held:
-            d = decide_row(r, model)
-            m.add(r, d)
-            pairs.append((d.confidence, right(r, d)))
-    return Reliability(pairs, m)
+        for r in rows:
+            if r.heldback:
+                m.add(r, decide_row(r, model))
+    return Reliability(m)

@@ -33,13 +33,21 @@ def test_auroc_and_buckets() -> None:
 
 @pytest.mark.skipif(default_teddy_path() is None, reason="needs ../shared/data/teddy2020-dev.csv")
 def test_confidence_is_calibrated_on_heldback_rows() -> None:
-    """A model trained without the held-back fifth, calibrated out of fold, decides that fifth:
-    in every bucket with enough decisions the share right is within 0.1 of the mean confidence."""
+    """A model trained without the held-back fifth, calibrated out of fold, decides that fifth: on the
+    labelled rows, in every bucket with enough decisions the share right is within 0.1 of the mean
+    confidence (the fold and dev models are cached in build/: the first run trains them)."""
     from intake.textmodel.reliability import heldback_reliability
 
-    rel = heldback_reliability(load_rows(default_teddy_path()), cache=ROOT / "build" / "textmodel-folds")
-    checked = [b for b in buckets(rel.calibrated) if b.n >= 40]
-    assert sum(b.n for b in checked) >= 0.8 * len(rel.calibrated)
+    m = heldback_reliability(
+        load_rows(default_teddy_path()), cache=ROOT / "build" / "textmodel-folds"
+    ).measures
+    checked = [b for b in buckets(m.labelled_pairs) if b.n >= 30]
+    assert sum(b.n for b in checked) >= 0.8 * len(m.labelled_pairs)
     for b in checked:
         assert abs(b.accuracy - b.mean_confidence) <= 0.1, b
-    assert auroc(rel.calibrated) >= 0.7  # wrong decisions rank below right ones
+    assert auroc(m.labelled_pairs) >= 0.7  # wrong decisions rank below right ones
+    # On real messages (not what the map is fitted on) confidence may be lower than the share right,
+    # never more than 0.1 higher.
+    for b in buckets(m.real_pairs):
+        if b.n >= 30:
+            assert b.accuracy >= b.mean_confidence - 0.1, b
