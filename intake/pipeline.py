@@ -369,7 +369,8 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         rules=rules,
         proba=proba,
         official=any(not n.sender for n in f.named),
-        local_official=any(n.tier is not None and not n.sender for n in f.named),
+        local_official=any(n.tier is not None and not n.sender for n in f.named) or _pinyin_official(f.text),
+        unreadable=_pinyin_official(f.text),
         against=struct.against is not None,
     )
     return _finish(
@@ -598,9 +599,27 @@ def _unit_staff(f: Facts, comp: Compiled) -> bool:
 
 
 def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if not comp.ctx.unit or any(not n.sender for n in f.named) or _STAFF.search(f.text):
+    if any(not n.sender for n in f.named) or _STAFF.search(f.text):
         return False
-    return bool(f.targets) or len(_HAN.findall(f.text)) * 3 < len(f.text)
+    if _pinyin_official(f.text):
+        return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides
+    return comp.ctx.unit and (bool(f.targets) or _mostly_latin(f.text))
+
+
+# Posts written in pinyin (a phone without Chinese input): tingzhang, fu juzhang, cun zhishu …
+_PINYIN_POST = re.compile(
+    r"\b(?:fu ?)?(?:ting ?zhang|ju ?zhang|chu ?zhang|ke ?zhang|shu ?ji|zhi ?shu|xian ?zhang|shi ?zhang|"
+    r"zhen ?zhang|xiang ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|suo ?zhang|zong ?jing ?li|"
+    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu)\b"
+)
+
+
+def _mostly_latin(text: str) -> bool:
+    return len(_HAN.findall(text)) * 3 < len(text)
+
+
+def _pinyin_official(text: str) -> bool:
+    return _mostly_latin(text) and _PINYIN_POST.search(text.lower()) is not None
 
 
 def _disciplines(struct: StructureVote, f: Facts) -> list[Discipline]:
