@@ -28,14 +28,17 @@ def model_group() -> None:
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
 @click.option("--no-calibration", is_flag=True, help="skip the out-of-fold decisions (identity map)")
-def train_command(teddy: Path | None, output: Path | None, folds: int, no_calibration: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="retrain the fold models even if build/ has them")
+def train_command(
+    teddy: Path | None, output: Path | None, folds: int, no_calibration: bool, no_cache: bool
+) -> None:
     """Train the model on the real messages, the corpus and the cases; write it and its card."""
     try:
         from intake.textmodel.build import build
     except ImportError as exc:
         click.echo(f"training needs scikit-learn: pip install 'petition-intake[train]' ({exc})", err=True)
         sys.exit(2)
-    from intake.textmodel.data import default_teddy_path
+    from intake.textmodel.data import ROOT, default_teddy_path
 
     teddy = teddy or default_teddy_path()
     if teddy is None:
@@ -46,7 +49,8 @@ def train_command(teddy: Path | None, output: Path | None, folds: int, no_calibr
         from intake.textmodel.oof import calibration_from_folds
 
         calibrate = calibration_from_folds(folds)
-    build(teddy, output, folds=folds, echo=click.echo, calibrate=calibrate)
+    cache = None if no_cache else ROOT / "build" / "textmodel-folds"
+    build(teddy, output, folds=folds, echo=click.echo, calibrate=calibrate, cache=cache)
 
 
 @model_group.command("status")

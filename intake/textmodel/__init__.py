@@ -133,10 +133,13 @@ class TextModel:
         self._tables = _key_tables(arrays["vocab"].tolist(), self.ngram)
         self._idf = np.asarray(arrays["idf"], dtype=np.float64)
         # Column-major slices: a message touches a few hundred features of tens of thousands.
-        self._cat_coef = np.ascontiguousarray(np.asarray(arrays["cat_coef"], dtype=np.float64).T)
-        self._cat_b = np.asarray(arrays["cat_intercept"], dtype=np.float64)
-        self._sec_coef = np.ascontiguousarray(np.asarray(arrays["sec_coef"], dtype=np.float64).T)
-        self._sec_b = np.asarray(arrays["sec_intercept"], dtype=np.float64)
+        # Both heads in one feature-major matrix: a message touches a few hundred rows of it, and
+        # one product gives the margins of every class of both heads.
+        cat, sec = np.asarray(arrays["cat_coef"], np.float64), np.asarray(arrays["sec_coef"], np.float64)
+        self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T)
+        self._bias = np.concatenate([arrays["cat_intercept"], arrays["sec_intercept"]]).astype(np.float64)
+        self._split = cat.shape[0]
+        self._margins: tuple[str, npt.NDArray[np.float64]] | None = None
         self._cal_x = np.asarray(arrays["cal_x"], dtype=np.float64)
         self._cal_y = np.asarray(arrays["cal_y"], dtype=np.float64)
         self._last: tuple[str, Vector] | None = None
@@ -172,24 +175,30 @@ class TextModel:
         return found
 
     # -- heads ----------------------------------------------------------------------------------
+    def _margins_of(self, text: str) -> npt.NDArray[np.float64]:
+        last = self._margins
+        if last is not None and last[0] == text:
+            return last[1]
+        idx, vals = self.features(text)
+        z: npt.NDArray[np.float64] = vals @ self._coef[idx] + self._bias
+        self._margins = (text, z)
+        return z
+
     @staticmethod
-    def _softmax(coef: npt.NDArray[np.float64], b: npt.NDArray[np.float64], vec: Vector) -> list[float]:
-        idx, vals = vec
-        z = vals @ coef[idx] + b
-        z = z - z.max()
-        e = np.exp(z)
+    def _softmax(z: npt.NDArray[np.float64]) -> list[float]:
+        e = np.exp(z - z.max())
         return (e / e.sum()).tolist()  # type: ignore[no-any-return]
 
     def category_proba(self, text: str) -> dict[Category, float]:
         """Probability of each of the five categories; sums to 1."""
-        p = self._softmax(self._cat_coef, self._cat_b, self.features(text))
+        p = self._softmax(self._margins_of(text)[: self._split])
         out = dict.fromkeys(CATEGORIES, 0.0)
         out.update(zip(self.categories, p, strict=True))
         return out
 
     def sector_proba(self, text: str) -> dict[str, float]:
         """Probability of each of the 11 sectors of policy 4.3 (0 for one the model never saw)."""
-        p = self._softmax(self._sec_coef, self._sec_b, self.features(text))
+        p = self._softmax(self._margins_of(text)[self._split :])
         out = dict.fromkeys(SECTORS, 0.0)
         out.update(zip(self.sectors, p, strict=True))
         return out

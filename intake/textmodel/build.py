@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,26 +45,44 @@ def build(
     params: Params = DEFAULT_PARAMS,
     folds: int = 5,
     echo: Callable[[str], None] = print,
-    calibrate: Callable[[list[Row], Params], tuple[list[float], list[float], list[str]]] | None = None,
+    calibrate: Callable[[list[Row], Params, Path], tuple[list[float], list[float], list[str]]] | None = None,
     today: dt.date | None = None,
+    cache: Path | None = None,
 ) -> BuildResult:
-    """Train, score and write the model and its card (the shipped ones unless `out` is given)."""
-    path = out or default_model_path()
+    """Train, score and write the model and its card (the shipped ones unless `out` is given).
+
+    `cache`: where the fold models are kept (those of `petition model evaluate` are reused)."""
+    with tempfile.TemporaryDirectory(prefix="petition-train-") as tmp:
+        return _build(
+            teddy, out or default_model_path(), params, folds, echo, calibrate, today, cache or Path(tmp)
+        )
+
+
+def _build(
+    teddy: Path | None,
+    path: Path,
+    params: Params,
+    folds: int,
+    echo: Callable[[str], None],
+    calibrate: Callable[[list[Row], Params, Path], tuple[list[float], list[float], list[str]]] | None,
+    today: dt.date | None,
+    cache: Path,
+) -> BuildResult:
     rows = load_rows(teddy)
     if not rows:
         raise ValueError("no training rows found")
     dev = [r for r in rows if not r.heldback]
     counts = ", ".join(f"{k} {v['rows']}" for k, v in sources(rows).items())
     echo(f"rows: {len(rows)} ({counts}); {len(rows) - len(dev)} held back")
-    cv = cross_validate(dev, params, folds).scores()
+    cv = cross_validate(dev, cache, params, folds).scores()
     echo(f"cross-validated ({folds} folds): {_brief(cv)}")
-    held = heldback_scores(rows, params).scores()
+    held = heldback_scores(rows, cache, params).scores()
     echo(f"held back: {_brief(held)}")
     cal_x: list[float] = []
     cal_y: list[float] = []
     notes: list[str] = []
     if calibrate is not None:
-        cal_x, cal_y, notes = calibrate(dev, params)
+        cal_x, cal_y, notes = calibrate(dev, params, cache)
         for line in notes:
             echo(line)
     day = today or dt.date.today()

@@ -9,12 +9,13 @@ share taken as an accusation.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from intake.textmodel import TextModel
 from intake.textmodel.data import Row
-from intake.textmodel.train import DEFAULT_PARAMS, Fitted, Params, fit
+from intake.textmodel.folds import fold_model
+from intake.textmodel.train import DEFAULT_PARAMS, Params
 
 
 class Tally:
@@ -35,16 +36,13 @@ class Tally:
         return out
 
 
-def score_fold(fitted: Fitted, test: list[Row], tally: Tally) -> None:
-    """Add the predictions of `fitted` on `test` (rows it was not trained on) to `tally`."""
-    if not test:
-        return
-    texts = [r.text for r in test]
-    cats, pc = fitted.category_proba(texts)
-    secs, ps = fitted.sector_proba(texts)
-    for r, c_row, s_row in zip(test, pc, ps, strict=True):
-        cat = cats[int(np.argmax(c_row))]
-        sec = secs[int(np.argmax(s_row))]
+def score_fold(model: TextModel, test: list[Row], tally: Tally) -> None:
+    """Add the predictions of `model` on `test` (rows it was not trained on) to `tally`."""
+    for r in test:
+        pc = model.category_proba(r.text)
+        cat = max(pc, key=pc.__getitem__).value
+        ps = model.sector_proba(r.text)
+        sec = max(ps, key=ps.__getitem__)
         if r.source == "teddy":
             tally.add("teddy_sector", sec == r.sector)
             tally.add("teddy_not_accusation", cat != "accusation")
@@ -58,18 +56,21 @@ def score_fold(fitted: Fitted, test: list[Row], tally: Tally) -> None:
                 tally.add("labelled_sector", sec == r.sector)
 
 
-def cross_validate(rows: list[Row], params: Params = DEFAULT_PARAMS, k: int = 5) -> Tally:
-    """k-fold cross-validated scores on `rows` (folds by text hash: duplicates stay together)."""
+def cross_validate(rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS, k: int = 5) -> Tally:
+    """k-fold cross-validated scores on `rows` (folds by text hash: duplicates stay together).
+
+    The fold models are the ones `petition model evaluate` decides with (cached in `where`)."""
     tally = Tally()
     for fold in range(k):
         train = [r for r in rows if r.fold(k) != fold]
         test = [r for r in rows if r.fold(k) == fold]
-        score_fold(fit(train, params), test, tally)
+        score_fold(fold_model(train, params, where), test, tally)
     return tally
 
 
-def heldback_scores(rows: list[Row], params: Params = DEFAULT_PARAMS) -> Tally:
+def heldback_scores(rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS) -> Tally:
     """Scores on the held-back fifth of a model trained on the rest only."""
     tally = Tally()
-    score_fold(fit([r for r in rows if not r.heldback], params), [r for r in rows if r.heldback], tally)
+    dev = fold_model([r for r in rows if not r.heldback], params, where)
+    score_fold(dev, [r for r in rows if r.heldback], tally)
     return tally

@@ -8,21 +8,21 @@ they never concern (henan-audit-2016, as `score_real.py` does); labelled rows un
 from __future__ import annotations
 
 import bisect
-import hashlib
 import inspect
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from intake.inspection import Inspection, load_inspection
 from intake.models import Category, Decision, InboundMessage, Scope
 from intake.pipeline import decide
-from intake.textmodel import ModelError, TextModel, load_model
+from intake.textmodel import TextModel
 from intake.textmodel.data import Row, inspection_dirs
-from intake.textmodel.train import DEFAULT_PARAMS, Params, fit_to_model
+from intake.textmodel.folds import fold_model
+from intake.textmodel.train import DEFAULT_PARAMS, Params
 
 REAL_INSPECTION = "henan-audit-2016"
 
@@ -143,24 +143,6 @@ def auroc(pairs: list[tuple[float, bool]]) -> float:
     return total / (len(right_conf) * len(wrong_conf))
 
 
-def _fold_model(train: list[Row], params: Params, where: Path) -> TextModel:
-    """The model trained on `train`, from `where` if the same rows and params made one before."""
-    h = hashlib.sha256(repr(asdict(params)).encode())
-    for r in train:
-        h.update(f"{r.source}\x1f{r.text}\x1f{r.category.value}\x1f{r.sector}\x1e".encode())
-    path = where / f"fold-{h.hexdigest()[:16]}.npz"
-    if path.exists():
-        try:
-            return load_model(path)
-        except ModelError:
-            path.unlink()  # a cache entry cut short: train again
-    where.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    model = fit_to_model(train, params, tmp)
-    tmp.replace(path)
-    return model
-
-
 def out_of_fold(
     rows: list[Row],
     params: Params = DEFAULT_PARAMS,
@@ -180,7 +162,7 @@ def out_of_fold(
         for fold in range(k):
             train = [r for r in rows if r.fold(k) != fold]
             test = [r for r in rows if r.fold(k) == fold]
-            model = None if lexicon_only else _fold_model(train, params, where)
+            model = None if lexicon_only else fold_model(train, params, where)
             out += [(r, decide_row(r, model)) for r in test]
             if on_fold is not None:
                 on_fold(fold)
@@ -200,11 +182,11 @@ def fit_calibration(pairs: list[tuple[float, bool]]) -> tuple[list[float], list[
 
 def calibration_from_folds(
     k: int,
-) -> Callable[[list[Row], Params], tuple[list[float], list[float], list[str]]]:
+) -> Callable[[list[Row], Params, Path], tuple[list[float], list[float], list[str]]]:
     """The build step that decides the rows out of fold, reports the measures and fits the map."""
 
-    def run(rows: list[Row], params: Params) -> tuple[list[float], list[float], list[str]]:
-        decided = out_of_fold(rows, params, k)
+    def run(rows: list[Row], params: Params, cache: Path) -> tuple[list[float], list[float], list[str]]:
+        decided = out_of_fold(rows, params, k, cache=cache)
         m = Measures()
         for r, d in decided:
             m.add(r, d)

@@ -62,7 +62,7 @@ def _f32(a: np.ndarray) -> np.ndarray:
 
 
 def _lr(c: float, seed: int) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=3000, random_state=seed, tol=1e-6)
+    return LogisticRegression(C=c, max_iter=3000, random_state=seed)
 
 
 def fit(rows: list[Row], params: Params = Params()) -> Fitted:
@@ -140,3 +140,13 @@ def fit_to_model(rows: list[Row], params: Params, path: Path) -> TextModel:
 
 def version_string(day: dt.date | None = None, serial: int = 1) -> str:
     return f"{(day or dt.date.today()).isoformat()}.{serial}"
+
+
+def with_calibration(src: Path, dst: Path, calibration: tuple[list[float], list[float]]) -> None:
+    """Copy the model file `src` to `dst` with another calibration map (the weights untouched)."""
+    with np.load(src, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["cal_x"] = np.array(calibration[0], dtype=np.float64)
+    arrays["cal_y"] = np.array(calibration[1], dtype=np.float64)
+    with dst.open("wb") as f:
+        np.savez_compressed(f, **arrays)
