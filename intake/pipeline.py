@@ -363,14 +363,15 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
         rules = Category.SUGGESTION
+    unreadable = _pinyin_official(text)
     vote = vote_category(
         structure=struct.accusation,
         lexicon=lexicon_accusation(f.named, asserted, text),
         rules=rules,
         proba=proba,
         official=any(not n.sender for n in f.named),
-        local_official=any(n.tier is not None and not n.sender for n in f.named) or _pinyin_official(f.text),
-        unreadable=_pinyin_official(f.text),
+        local_official=any(n.tier is not None and not n.sender for n in f.named) or unreadable,
+        unreadable=unreadable,
         against=struct.against is not None,
     )
     return _finish(
@@ -577,7 +578,6 @@ def _finish(
     )
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Staff without a leading post, named as the one acting: not the unit's officials.
 _STAFF = re.compile(
     r"采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
@@ -615,7 +615,8 @@ _PINYIN_POST = re.compile(
 
 
 def _mostly_latin(text: str) -> bool:
-    return len(_HAN.findall(text)) * 3 < len(text)
+    """Written mostly in Latin letters (pinyin, English): two thirds of the characters ASCII."""
+    return len(text.encode("ascii", "ignore")) * 3 >= 2 * len(text)
 
 
 def _pinyin_official(text: str) -> bool:
