@@ -47,6 +47,11 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
             return Tier.KEY_POSTS, f"{body.post}: deputy of a division of the inspected unit (key post?)"
         if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
             return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
+        if body.kind == "division" and body.role == "chief":
+            return (
+                Tier.KEY_POSTS,
+                f"{body.post} of a division or subordinate unit (finance or technical chief)",
+            )
         if body.kind == "division" and body.role in ("org_head", "sec"):
             return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
         if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
