@@ -24,12 +24,13 @@ from intake.classify import (
     proposes,
     signals,
 )
+from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place, generic_places, resolve_places
 from intake.extraction.scanner import Hit, scan
 from intake.extraction.sectors import sector_scores
 from intake.extraction.subjects import Context, find_bodies
 from intake.inspection import Inspection
-from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
+from intake.models import SECTORS, Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.reasons import render_en
@@ -83,7 +84,12 @@ def compile_inspection(inspection: Inspection) -> Compiled:
     )
     roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
     return Compiled(
-        ctx, territory if unit else None, roster, territory, _subunit_pattern(names) if unit else None
+        ctx,
+        territory if unit else None,
+        roster,
+        territory,
+        _subunit_pattern(names) if unit else None,
+        _unit_sector(names) if unit else None,
     )
 
 
@@ -177,6 +183,16 @@ _GENERIC_SUFFIXES = (
     "厅",
 )
 _SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处"
+
+
+def _unit_sector(names: tuple[str, ...]) -> str | None:
+    """The sector of an inspected department (自然资源局: natural_resources), from orgs.tsv."""
+    orgs = load_lexicons().orgs
+    for n in names:
+        for word, org in orgs.items():
+            if n.endswith(word) and len(word) >= 3 and org.sector in SECTORS:
+                return org.sector
+    return None
 
 
 def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -580,7 +596,7 @@ def _finish(
 
 # Staff without a leading post, named as the one acting: not the unit's officials.
 _STAFF = re.compile(
-    r"采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
+    r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
     r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员"
 )
 _ELSEWHERE = re.compile(
@@ -589,13 +605,17 @@ _ELSEWHERE = re.compile(
 
 
 def _unit_staff(f: Facts, comp: Compiled) -> bool:
-    """Staff of the inspected unit (学校保卫处的一个保安) named as the one acting, and no official."""
-    return (
-        comp.ctx.unit
-        and bool(f.targets)
-        and not any(not n.sender for n in f.named)
-        and bool(_STAFF.search(f.text))
-    )
+    """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
+    no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
+    if not comp.ctx.unit or any(not n.sender for n in f.named) or not _STAFF.search(f.text):
+        return False
+    lex = load_lexicons().orgs
+    own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
+    return bool(f.targets) or own
+
+
+def _shares_unit_stem(word: str, comp: Compiled) -> bool:
+    return len(word) >= 3 and any(n[:2] == word[:2] for n in comp.ctx.unit_names)
 
 
 def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
