@@ -39,7 +39,7 @@ _BUSINESS = (
 )
 _BENEFIT = (
     r"(?:外包|包给|承包|承揽|揽|中标|拿到|拿下|接了|给了|交给|转给|指定|介绍给|垄断|供货|采购|入股|分红|干股|"
-    r"独家|全给|都给|只给|优先|照顾)"
+    r"独家|全给|都给|只给|优先|照顾|在送|送货|供应|在做|承建|包了)"
 )
 _PROMOTE = (
     r"(?:提拔|提干|任用|重用|只用|用人|安排|招录|招聘|录用|调入|调进|进了|当上|当了|升了|升任|破格|转正|入编|"
@@ -64,6 +64,8 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给|塞)的?[^。！？；，,]{0,6}?" + _VALUE),
     ("take", r"(?:车|房|表|钱|卡|酒)[^。！？；，,]{0,4}?是?" + _GIVER + r"送的"),
     ("take", r"随礼|随份子|收礼"),
+    ("take", r"(?:给|向)[^。！？；，,]{0,8}?(?:送|塞|上供)(?:点|了|些)?(?:东西|礼|钱|红包|烟|酒)"),
+    ("kin_business", r"(?:公司|老板|老总|承包人|包工头)[^。！？；]{0,10}?是[^。！？；]{0,10}?" + _REL),
     (
         "demand",
         r"意思意思|表示表示|吃拿卡要|索要|要好处|打点|"
@@ -309,7 +311,11 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
                 continue
             s0, s1 = sentences[i]
             earlier = [a for a in actors if a.start < s0][-_CARRY:]
-            actor = _actor_for(m.start(), s0, text, by_sentence[i], earlier)
+            actor = _actor_for(m.start(), s0, text, by_sentence[i], earlier) or next(
+                # 给了所长一个远房外甥, 给股长送点东西: the official inside the act
+                (a for a in by_sentence[i] if m.start() <= a.start < m.end()),
+                None,
+            )
             if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
                 continue
             if _held_back(text, s0, s1, m.start()):
