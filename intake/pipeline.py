@@ -357,6 +357,20 @@ def _what_grounds(
     return penalty
 
 
+def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]) -> tuple[bool, str | None]:
+    """In scope, and the doubt that made it so (or that the officer should see)."""
+    accusation = vote.category is Category.ACCUSATION
+    doubt = vote.doubt if accusation else None
+    in_scope = accusation and who.tier is not None
+    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
+        # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
+    if doubt is not None:
+        grounds.append(Reason(code="doubt", args={"why": doubt}))
+    return in_scope, doubt
+
+
 def _finish(
     message: InboundMessage,
     inspection: Inspection,
@@ -382,14 +396,7 @@ def _finish(
     )
     grounds.extend(region_grounds)
     penalty += 0.2 if ambiguous else 0.0
-    doubt = vote.doubt if accusation else None
-    in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
-        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
-        # but no post we can read: most likely about the unit's own people; the officer decides.
-        in_scope, doubt = True, doubt or "official"
-    if doubt is not None:
-        grounds.append(Reason(code="doubt", args={"why": doubt}))
+    in_scope, doubt = _scope(vote, who, f, comp, grounds)
     target: Target | None = None
     margin: float | None = None
     if in_scope:
