@@ -37,21 +37,7 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
     if body.post in _GENERAL:
         return None, f"{body.post}: cadres in general, no post"
     if ctx.unit:
-        if not body.in_unit:
-            return None, f"{body.post}: not of the inspected unit"
-        if body.kind == "unit" and body.post.endswith(("处长", "科长")):
-            # 处长 of the unit with no division named: still the head of one of its divisions.
-            if body.role == "org_head":
-                return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
-            # A deputy of a division not named may hold a key post: in scope, the officer decides.
-            return Tier.KEY_POSTS, f"{body.post}: deputy of a division of the inspected unit (key post?)"
-        if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
-            return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
-        if body.kind == "division" and body.role in ("org_head", "sec"):
-            return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
-        if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
-            return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
-        return None, f"{body.post}: staff of the inspected unit below leadership and key posts"
+        return _unit_tier(body)
     if not in_territory(body, ctx, divisions):
         return None, f"{body.post}: outside the inspected region"
     level = body.level
@@ -94,3 +80,28 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
     if body.role in LEADING_ROLES and LEVEL_RANK.get(level, 9) < LEVEL_RANK[ctx.level]:
         return None, f"{body.post}: of a higher body than the target"
     return None, f"{body.post}: below the tiers in scope"
+
+
+def _unit_tier(body: Body) -> tuple[Tier | None, str]:
+    """The tier of a post in a unit inspection: the unit's leadership, heads of its divisions and
+    subordinate units, key posts."""
+    if not body.in_unit:
+        return None, f"{body.post}: not of the inspected unit"
+    if body.kind == "unit" and body.post.endswith(("处长", "科长")):
+        # 处长 of the unit with no division named: still the head of one of its divisions.
+        if body.role == "org_head":
+            return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+        # A deputy of a division not named may hold a key post: in scope, the officer decides.
+        return Tier.KEY_POSTS, f"{body.post}: deputy of a division of the inspected unit (key post?)"
+    if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
+        return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
+    if body.kind == "division" and body.role == "chief":
+        return (
+            Tier.KEY_POSTS,
+            f"{body.post} of a division or subordinate unit (finance or technical chief)",
+        )
+    if body.kind == "division" and body.role in ("org_head", "sec"):
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+    if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
+        return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
+    return None, f"{body.post}: staff of the inspected unit below leadership and key posts"

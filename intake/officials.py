@@ -205,6 +205,13 @@ def lexicon_accusation(named: list[Named], asserted: list[Conduct], text: str) -
     return False
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in _SENTENCE_END:
+        i -= 1
+    return i
+
+
 def choose_subject(
     named: list[Named], struct: StructureVote, asserted: list[Conduct], text: str, inspection: Inspection
 ) -> Who:
@@ -215,6 +222,11 @@ def choose_subject(
         indices = {a.actor.index for a in struct.acts}
         if struct.reported is not None:
             indices.add(struct.reported.index)
+        # ... and every official of an act's sentence before the act (中层干部换届中，学院党委书记送卡:
+        # the secretary, not the cadres in general)
+        for act in struct.acts:
+            s0 = _sentence_start(text, act.start)
+            indices.update(i for i, n in enumerate(named) if s0 <= n.start < act.start and not n.sender)
         if indices:
             pick = max((named[i] for i in sorted(indices)), key=lambda n: TIER_RANK[n.tier])
     if pick is None and named:

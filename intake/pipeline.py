@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Final
 
 from intake.classify import (
@@ -24,10 +23,11 @@ from intake.classify import (
     proposes,
     signals,
 )
+from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place, generic_places, resolve_places
 from intake.extraction.scanner import Hit, scan
 from intake.extraction.sectors import sector_scores
-from intake.extraction.subjects import Context, find_bodies
+from intake.extraction.subjects import find_bodies
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, status_query
@@ -35,6 +35,7 @@ from intake.officials import Named, Who, actors, choose_subject, lexicon_accusat
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.textmodel import active_model
+from intake.unit_context import compile_inspection, find_all, subunits, unit_words
 from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, vote_category
 from intake.where import Compiled, matter_region, route_for
 from routing.directory import body_name
@@ -51,169 +52,6 @@ _SECTOR_MIN = 0.15
 # A suggestion goes to one sector's department only when that sector clearly leads.
 _SUGGESTION_SECTOR = 0.4
 _DOUBT_CEILING = 0.5  # a doubtful decision stays below the queue's low-confidence line
-
-
-@lru_cache(maxsize=64)
-def compile_inspection(inspection: Inspection) -> Compiled:
-    """The per-inspection context: target names, territory, roster (cached)."""
-    divisions = load_divisions()
-    t = inspection.target
-    territory = divisions.current_code(t.region) or t.region
-    names = tuple(sorted({t.name, *t.aliases}, key=len, reverse=True))
-    unit = t.type == "unit"
-    if unit:
-        # 省审计厅 and 河南省审计厅 name the same unit as 审计厅.
-        extra = {("省" + n) for n in names if not n.startswith(("省", "市", "县"))}
-        prov = divisions.get(territory)
-        if prov is not None:
-            extra |= {prov.name + n for n in names}
-        names = tuple(sorted(set(names) | extra, key=len, reverse=True))
-    titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
-    div_titles, div_suffixes = _division_vocabulary(t.name) if unit else (frozenset(), ())
-    ctx = Context(
-        unit=unit,
-        unit_names=names if unit else (),
-        target_names=names,
-        level=t.level,
-        territory=territory,
-        unit_titles=titles,
-        unit_words=words,
-        division_titles=div_titles,
-        division_suffixes=div_suffixes,
-    )
-    roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
-    return Compiled(
-        ctx, territory if unit else None, roster, territory, _subunit_pattern(names) if unit else None
-    )
-
-
-# What the members of a unit call it and its leaders, by the kind of unit its name ends with.
-# The bare titles of a unit's division heads, and words ending its divisions' names, by unit kind.
-_DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (("公司", "集团"), ("部长", "副部长"), ("公司",)),
-    (("大学", "学院", "学校"), ("处长", "副处长", "院长", "副院长"), ()),
-    (("局",), ("股长", "所长", "队长", "大队长"), ()),
-    (("厅",), ("处长", "副处长"), ()),
-)
-_UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        ("公司", "集团"),
-        (
-            "董事长",
-            "副董事长",
-            "总经理",
-            "副总经理",
-            "副总",
-            "老总",
-            "总会计师",
-            "总工程师",
-            "总经济师",
-            "党委书记",
-            "党委副书记",
-            "纪委书记",
-            "监事会主席",
-            "一把手",
-        ),
-        ("集团公司", "集团", "总公司", "本公司", "我们公司", "我公司"),
-    ),
-    (
-        ("大学", "学院", "学校"),
-        ("校长", "副校长", "党委书记", "党委副书记", "纪委书记", "总会计师", "一把手"),
-        ("学校", "我校", "本校", "校党委", "校领导"),
-    ),
-    (
-        ("局",),
-        ("局长", "副局长", "党组书记", "纪检组长", "一把手"),
-        ("局里", "本局", "我局", "局党组", "局领导"),
-    ),
-    (
-        ("厅",),
-        ("厅长", "副厅长", "党组书记", "纪检组长", "一把手"),
-        ("厅里", "本厅", "我厅", "厅党组", "厅领导"),
-    ),
-)
-# A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
-_RISKY_WORDS = frozenset({"集团", "总公司", "集团公司"})
-_OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们")
-
-
-def _unit_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    for suffixes, titles, words in _UNIT_KINDS:
-        if name.endswith(suffixes):
-            return frozenset(titles), words
-    return frozenset(), ()
-
-
-def _division_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    for suffixes, titles, words in _DIVISIONS:
-        if name.endswith(suffixes):
-            return frozenset(titles), words
-    return frozenset(), ()
-
-
-def _unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]:
-    """The unit's generic names (集团, 学校) where they stand alone."""
-    out = []
-    for h in _find_all(text, words, "target"):
-        if any(t.start <= h.start < t.end for t in taken):
-            continue
-        before = text[h.start - 1] if h.start else ""
-        # 集团 may end another group's name (恒大集团); 学校, 局里, 厅里 stand for the unit anywhere.
-        if h.word not in _RISKY_WORDS or before in _OWN_BEFORE or not ("\u4e00" <= before <= "\u9fff"):
-            out.append(h)
-    return out
-
-
-_GENERIC_SUFFIXES = (
-    "集团有限公司",
-    "有限公司",
-    "集团公司",
-    "集团",
-    "公司",
-    "大学",
-    "学院",
-    "学校",
-    "局",
-    "厅",
-)
-_SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处"
-
-
-def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
-    stems = set()
-    for n in names:
-        for suffix in _GENERIC_SUFFIXES:
-            if n.endswith(suffix) and len(n) - len(suffix) >= 2:
-                stems.add(n[: -len(suffix)])
-                break
-    if not stems:
-        return None
-    alt = "|".join(re.escape(x) for x in sorted(stems, key=len, reverse=True))
-    return re.compile(f"(?:{alt})[\u4e00-\u9fff]{{1,6}}?(?:{_SUBUNIT_KINDS})")
-
-
-def _subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
-    return [
-        Hit(m.start(), m.end(), "subunit", m.group())
-        for m in pattern.finditer(text)
-        if not any(t.start < m.end() and m.start() < t.end for t in taken)
-    ]
-
-
-def _find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
-    hits: list[Hit] = []
-    taken: list[tuple[int, int]] = []
-    for w in words:  # longest first, so 省审计厅 wins over 审计厅
-        start = text.find(w)
-        while start != -1:
-            end = start + len(w)
-            if not any(s < end and start < e for s, e in taken):
-                hits.append(Hit(start, end, layer, w))
-                taken.append((start, end))
-            start = text.find(w, end)
-    hits.sort(key=lambda h: h.start)
-    return hits
 
 
 def decide(
@@ -274,13 +112,13 @@ class Facts:
 def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divisions) -> Facts:
     ctx = comp.ctx
     hits = scan(text)
-    targets = _find_all(text, ctx.unit_names, "target") if ctx.unit else []
+    targets = find_all(text, ctx.unit_names, "target") if ctx.unit else []
     if ctx.unit_words:
-        targets = targets + _unit_words(text, ctx.unit_words, targets)
+        targets = targets + unit_words(text, ctx.unit_words, targets)
     if comp.subunits is not None:
-        targets = targets + _subunits(text, comp.subunits, targets)
+        targets = targets + subunits(text, comp.subunits, targets)
     targets.sort(key=lambda h: h.start)
-    roster_hits = _find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
+    roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
     bodies = [
@@ -363,13 +201,15 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
         rules = Category.SUGGESTION
+    unreadable = _pinyin_official(text)
     vote = vote_category(
         structure=struct.accusation,
         lexicon=lexicon_accusation(f.named, asserted, text),
         rules=rules,
         proba=proba,
         official=any(not n.sender for n in f.named),
-        local_official=any(n.tier is not None and not n.sender for n in f.named),
+        local_official=any(n.tier is not None and not n.sender for n in f.named) or unreadable,
+        unreadable=unreadable,
         against=struct.against is not None,
     )
     return _finish(
@@ -496,6 +336,41 @@ def _target(
     return Target(kind=kind, region=where, name=name), grounds
 
 
+def _what_grounds(
+    vote: Vote, struct: StructureVote, who: Who, f: Facts, rules_words: str, grounds: list[Reason]
+) -> float:
+    """The grounds for what the item is (subject, conduct, who decided, denials); their penalty."""
+    penalty = 0.0
+    accusation = vote.category is Category.ACCUSATION
+    if accusation:
+        more, penalty = _accusation_grounds(who, struct, f)
+        grounds.extend(more)
+    else:
+        words = rules_words if vote.by == "rules" else ""
+        grounds.append(Reason(code="category", args={"category": vote.category.value, "words": words}))
+    grounds.append(_decided_by(vote, struct))
+    denied = [c for c in f.cues if c.denied or c.asked]
+    if denied:
+        cues = "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
+        grounds.append(Reason(code="denied", args={"cues": cues}))
+        penalty += 0.2 if accusation else 0.1
+    return penalty
+
+
+def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]) -> tuple[bool, str | None]:
+    """In scope, and the doubt that made it so (or that the officer should see)."""
+    accusation = vote.category is Category.ACCUSATION
+    doubt = vote.doubt if accusation else None
+    in_scope = accusation and who.tier is not None
+    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
+        # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
+    if doubt is not None:
+        grounds.append(Reason(code="doubt", args={"why": doubt}))
+    return in_scope, doubt
+
+
 def _finish(
     message: InboundMessage,
     inspection: Inspection,
@@ -512,35 +387,16 @@ def _finish(
 ) -> Decision:
     category = vote.category
     accusation = category is Category.ACCUSATION
-    penalty = 0.0
     subject = who.subject
-    if accusation:
-        more, penalty = _accusation_grounds(who, struct, f)
-        grounds.extend(more)
-    else:
-        if subject is not None:
-            subject = subject.model_copy(update={"tier": None})
-        words = rules_words if vote.by == "rules" else ""
-        grounds.append(Reason(code="category", args={"category": category.value, "words": words}))
-    grounds.append(_decided_by(vote, struct))
-    denied = [c for c in f.cues if c.denied or c.asked]
-    if denied:
-        cues = "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
-        grounds.append(Reason(code="denied", args={"cues": cues}))
-        penalty += 0.2 if accusation else 0.1
+    if not accusation and subject is not None:
+        subject = subject.model_copy(update={"tier": None})
+    penalty = _what_grounds(vote, struct, who, f, rules_words, grounds)
     region, region_grounds, ambiguous = matter_region(
         f.text, f.places, who.body, category, f.hits, comp, divisions
     )
     grounds.extend(region_grounds)
     penalty += 0.2 if ambiguous else 0.0
-    doubt = vote.doubt if accusation else None
-    in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
-        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
-        # but no post we can read: most likely about the unit's own people; the officer decides.
-        in_scope, doubt = True, doubt or "official"
-    if doubt is not None:
-        grounds.append(Reason(code="doubt", args={"why": doubt}))
+    in_scope, doubt = _scope(vote, who, f, comp, grounds)
     target: Target | None = None
     margin: float | None = None
     if in_scope:
@@ -576,10 +432,9 @@ def _finish(
     )
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Staff without a leading post, named as the one acting: not the unit's officials.
 _STAFF = re.compile(
-    r"采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
+    r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
     r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员"
 )
 _ELSEWHERE = re.compile(
@@ -588,19 +443,42 @@ _ELSEWHERE = re.compile(
 
 
 def _unit_staff(f: Facts, comp: Compiled) -> bool:
-    """Staff of the inspected unit (学校保卫处的一个保安) named as the one acting, and no official."""
-    return (
-        comp.ctx.unit
-        and bool(f.targets)
-        and not any(not n.sender for n in f.named)
-        and bool(_STAFF.search(f.text))
-    )
+    """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
+    no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
+    if not comp.ctx.unit or any(not n.sender for n in f.named) or not _STAFF.search(f.text):
+        return False
+    lex = load_lexicons().orgs
+    own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
+    return bool(f.targets) or own
+
+
+def _shares_unit_stem(word: str, comp: Compiled) -> bool:
+    return len(word) >= 3 and any(n[:2] == word[:2] for n in comp.ctx.unit_names)
 
 
 def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if not comp.ctx.unit or any(not n.sender for n in f.named) or _STAFF.search(f.text):
+    if any(not n.sender for n in f.named) or _STAFF.search(f.text):
         return False
-    return bool(f.targets) or len(_HAN.findall(f.text)) * 3 < len(f.text)
+    if _pinyin_official(f.text):
+        return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides
+    return comp.ctx.unit and (bool(f.targets) or _mostly_latin(f.text))
+
+
+# Posts written in pinyin (a phone without Chinese input): tingzhang, fu juzhang, cun zhishu …
+_PINYIN_POST = re.compile(
+    r"\b(?:fu ?)?(?:ting ?zhang|ju ?zhang|chu ?zhang|ke ?zhang|shu ?ji|zhi ?shu|xian ?zhang|shi ?zhang|"
+    r"zhen ?zhang|xiang ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|suo ?zhang|zong ?jing ?li|"
+    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu)\b"
+)
+
+
+def _mostly_latin(text: str) -> bool:
+    """Written mostly in Latin letters (pinyin, English): two thirds of the characters ASCII."""
+    return len(text.encode("ascii", "ignore")) * 3 >= 2 * len(text)
+
+
+def _pinyin_official(text: str) -> bool:
+    return _mostly_latin(text) and _PINYIN_POST.search(text.lower()) is not None
 
 
 def _disciplines(struct: StructureVote, f: Facts) -> list[Discipline]:

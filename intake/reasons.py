@@ -181,6 +181,7 @@ def _translated(a: dict[str, str]) -> dict[str, str]:
         "sector_zh": SECTOR_ZH.get(a.get("sector", ""), a.get("sector", "")),
         "other_zh": SECTOR_ZH.get(a.get("other", ""), a.get("other", "")),
         "why_zh": {**DOUBT_ZH, **NO_CONTENT_ZH}.get(a.get("why", ""), a.get("why", "")),
+        "words_zh": f"（{a['words']}）" if a.get("words") else "",
     }
 
 
@@ -204,8 +205,8 @@ _DEFAULTS = {
 _ZH_SIMPLE = {
     "status_query": "查询编号{tracking}的办理情况，自动答复",
     "long_text": "内容较长，仅分析前{chars}字",
-    "no_content": "无实质内容：{why_zh} {words}",
-    "category": "类别：{category_zh} {words}",
+    "no_content": "无实质内容：{why_zh}{words_zh}",
+    "category": "类别：{category_zh}{words_zh}",
     "subject_none": "被反映人：未写明职务或姓名",
     "subject_default": "被反映人：{post}未写明单位，按本地区推定",
     "region": "地区：{place}（{code}）",
@@ -224,8 +225,8 @@ _ZH_SIMPLE = {
 _EN_SIMPLE = {
     "status_query": "status query for {tracking}, answered automatically",
     "long_text": "long text: the first {chars} characters were analysed",
-    "no_content": "no content: {why} {words}",
-    "category": "category: {category} {words}",
+    "no_content": "no content: {why}{words_en}",
+    "category": "category: {category}{words_en}",
     "subject_none": "subject: no post or name",
     "subject_default": "subject: {post} placed in the inspection's own territory by default",
     "region": "region: {place} -> {code}",
@@ -262,7 +263,10 @@ def _en(r: Reason) -> str:
         detail = f": {a.get('actor', '')} ({acts})" if acts else ""
         p = f", model p={a['p']}" if a.get("p") else ""
         return f"decided by {a.get('by', '')} ({a.get('category', '')}{p}){detail}"
-    extra = {"why_en": DOUBT_EN.get(a.get("why", ""), a.get("why", ""))}
+    extra = {
+        "why_en": DOUBT_EN.get(a.get("why", ""), a.get("why", "")),
+        "words_en": f": {a['words']}" if a.get("words") else "",
+    }
     return _EN_SIMPLE[code].format(
         **{**_DEFAULTS, "why": "", "category": "", "sector": "", "other": "", **a, **extra}
     )

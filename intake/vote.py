@@ -21,6 +21,7 @@ MODEL_ACCUSE = 0.5
 MODEL_ACCUSE_ALONE = 0.7
 # Between these, with an official of the inspected unit or region named, the officer decides.
 DOUBT_LOW = 0.25
+DOUBT_UNREADABLE = 0.1  # ... and when the official is named in pinyin the words cannot speak
 # The model's other categories override the rules' only when at least this sure.
 MODEL_OTHER = 0.6
 MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in the words only when this sure
@@ -66,6 +67,7 @@ def vote_category(
     official: bool,
     local_official: bool,
     against: bool = False,
+    unreadable: bool = False,
 ) -> Vote:
     """The category from the structure (and lexicon) vote, the rules' other categories and the model.
 
@@ -87,7 +89,11 @@ def vote_category(
     elif p_acc >= (MODEL_ACCUSE if official else MODEL_ACCUSE_ALONE):
         doubt = "margin" if p_acc < MODEL_SURE else None
         return Vote(Category.ACCUSATION, "model", p_acc, doubt)
-    elif local_official and p_acc >= DOUBT_LOW and rules is not Category.SUGGESTION:
+    elif (
+        local_official
+        and p_acc >= (DOUBT_UNREADABLE if unreadable else DOUBT_LOW)
+        and rules is not Category.SUGGESTION
+    ):
         # (an opinion on a leader that proposes something, 能力一般，建议…, is a suggestion by policy)
         return Vote(Category.ACCUSATION, "model", p_acc, "official")
     others: dict[Category, float] = {c: _p(proba, c) for c in Category if c is not Category.ACCUSATION}

@@ -25,6 +25,7 @@ class Compiled:
     roster: tuple[tuple[str, str, Tier], ...]
     default_region: str
     subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
+    unit_sector: str | None = None  # the sector an inspected department is competent for
 
 
 def _most_precise(places: list[Place]) -> Place | None:
@@ -119,6 +120,8 @@ def route_for(
         return route_suggestion(comp.unit_region, region, None if targets else sector)
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
     unit_matter = comp.unit_region is not None and (
-        bool(targets) or (body is not None and body.in_unit and not body.implicit)
+        bool(targets)
+        or (body is not None and body.in_unit and not body.implicit)
+        or (sector is not None and sector == comp.unit_sector)  # the inspected department's own business
     )
     return route_appeal(sector, region, unit_matter, comp.unit_region)

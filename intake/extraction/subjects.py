@@ -169,19 +169,28 @@ def find_bodies(
 _DIVISION_BEFORE = re.compile(
     r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队)的?$"
 )
-_DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec"})
+_DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec", "chief"})
 
 
 def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> bool:
     """A post of the inspected unit though the unit is not named: its own bare leadership titles, or the
     head of a division named right before the post."""
-    if any(kind == "place" for kind, _ in chain):
+    orgs = [v for k, v in chain if k == "org"]
+    places = [v for k, v in chain if k == "place"]
+    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
+        # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
+        return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
+    if places:
         return False
     if not chain and (hit.word in ctx.unit_titles or hit.word in ctx.division_titles):
         return True
-    orgs = [v for k, v in chain if k == "org"]
-    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
-        return True  # 国土所 under an inspected 国土局: a station of the unit
+    if (
+        hit.word in ctx.unit_titles
+        and orgs
+        and all(isinstance(o, OrgEntry) and o.word == "公司" for o in orgs)
+        and "公司" in ctx.division_suffixes
+    ):
+        return True  # 公司纪委书记 in an SOE inspection: the company is the unit
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
     entry = load_lexicons().posts[hit.word]

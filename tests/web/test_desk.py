@@ -495,5 +495,6 @@ async def test_report_page_shows_the_grounds_in_chinese(app_client: AppClient) -
         await _sign_in(client, "qian")
         del client.headers["Authorization"]
         page = (await client.get(f"/desk/r/{tn}")).text
-        assert "被反映人：" in page and "问题性质：" in page and "由结构判断" in page
+        assert "被反映人：" in page and "问题性质：" in page and "结构" in page
+        assert "模型版本：" in page  # the service decides with the model it activated at start
         assert "decided by" not in page  # the English rendering is for the batch contract only
