@@ -118,6 +118,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     if comp.subunits is not None:
         targets = targets + subunits(text, comp.subunits, targets)
     targets.sort(key=lambda h: h.start)
+    # 我是另一所高校的老师，我们学校的校长…: the unit's generic words and titles name another unit here.
+    elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None
+    if elsewhere:
+        targets = [t for t in targets if t.word in ctx.unit_names]
     roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
@@ -126,12 +130,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
         if not (b.org is not None and b.org.type == "team") and not b.addressee
     ]
-    if ctx.unit and _ELSEWHERE.search(text):
-        # 我是另一所高校的老师，我们学校的校长…: the unit's words and titles name another unit here.
+    if elsewhere:
         bodies = [
             replace(b, in_unit=False, kind="unknown") if b.in_unit and b.implicit else b for b in bodies
         ]
-        targets = [t for t in targets if t.word in ctx.unit_names]
     named = named_officials(text, bodies, roster_hits, comp, inspection, divisions)
     cues = conduct(text, hits)
     sig = signals(hits)
