@@ -235,7 +235,8 @@ def choose_subject(
             assert n.body is not None
             near = min((abs(c.start - n.end) for c in asserted), default=10_000)
             sup = any(supports(n.body, c, text) for c in asserted)
-            return (0 if n.sender else 1, int(sup), TIER_RANK[n.tier] if near < 60 else 0, -near)
+            # the highest tier named wins over nearness: a missed accusation costs more (issue 12)
+            return (0 if n.sender else 1, int(sup), TIER_RANK[n.tier], -near)
 
         pick = max(named, key=key)
     if pick is None:

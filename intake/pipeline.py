@@ -118,6 +118,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     if comp.subunits is not None:
         targets = targets + subunits(text, comp.subunits, targets)
     targets.sort(key=lambda h: h.start)
+    # 我是另一所高校的老师，我们学校的校长…: the unit's generic words and titles name another unit here.
+    elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None
+    if elsewhere:
+        targets = [t for t in targets if t.word in ctx.unit_names]
     roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
@@ -126,12 +130,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
         if not (b.org is not None and b.org.type == "team") and not b.addressee
     ]
-    if ctx.unit and _ELSEWHERE.search(text):
-        # 我是另一所高校的老师，我们学校的校长…: the unit's words and titles name another unit here.
+    if elsewhere:
         bodies = [
             replace(b, in_unit=False, kind="unknown") if b.in_unit and b.implicit else b for b in bodies
         ]
-        targets = [t for t in targets if t.word in ctx.unit_names]
     named = named_officials(text, bodies, roster_hits, comp, inspection, divisions)
     cues = conduct(text, hits)
     sig = signals(hits)
@@ -316,9 +318,12 @@ def _target(
     comp: Compiled,
     inspection: Inspection,
     unit_staff: bool = False,
+    unit_sector: bool = False,
 ) -> tuple[Target, list[Reason]]:
     """The body an out-of-scope item goes to, steered away from every official the text names."""
-    route = route_for(category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff)
+    route = route_for(
+        category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
+    )
     kind, where, why = route.kind, route.region, route.code
     grounds: list[Reason] = []
     bars = [b for n in f.named for b in n.official.bars]
@@ -404,7 +409,15 @@ def _finish(
     else:
         sector, sector_grounds, sector_penalty, margin = _sector(category, ranked, f, used is not None)
         target, route_grounds = _target(
-            category, who, region, sector, f, comp, inspection, _unit_staff(f, comp)
+            category,
+            who,
+            region,
+            sector,
+            f,
+            comp,
+            inspection,
+            _unit_staff(f, comp),
+            _unit_sector_near(ranked, comp),
         )
         grounds.extend(route_grounds + sector_grounds)
         penalty += sector_penalty + (
@@ -440,6 +453,12 @@ _STAFF = re.compile(
 _ELSEWHERE = re.compile(
     r"另一[所家个]|其他[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位)|外省|外地|一所省属|一家省属"
 )
+
+
+def _unit_sector_near(ranked: list[tuple[str, float]], comp: Compiled) -> bool:
+    """The inspected department's own sector is among the two the evidence points at (不动产证 in a
+    自然资源和规划局 inspection, whatever the model's lean towards 住建)."""
+    return comp.unit_sector is not None and any(s == comp.unit_sector and v >= 0.2 for s, v in ranked[:2])
 
 
 def _unit_staff(f: Facts, comp: Compiled) -> bool:

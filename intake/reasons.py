@@ -73,6 +73,7 @@ ACT_ZH = {
     "rig": "操纵招投标",
     "allowance": "违规发放津补贴",
     "gamble": "赌博",
+    "force": "强拆强占、损害群众利益",
     "report": "实名或明确检举",
     "lexicon": "违纪用语",
 }
@@ -100,6 +101,7 @@ ACT_EN = {
     "rig": "rigged tendering",
     "allowance": "irregular allowances",
     "gamble": "gambling",
+    "force": "forced demolition or seizure",
     "report": "an explicit report",
     "lexicon": "conduct words",
 }

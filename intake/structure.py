@@ -151,6 +151,7 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:发了?|发放)[^。！？；]{0,12}?(?:奖金|补贴|津贴|购物卡|福利|加班费)[^。！？；]{0,10}?(?:没有|没|无)[^。！？；]{0,4}?(?:文件|依据|规定)|违规发放|乱发",
     ),
     ("affair", r"在外面养|养了个(?:女|男)|包了个|外面有人"),
+    ("force", r"强行拆|强拆|强行征|强占|逼着[^。！？；]{0,4}?签|不签字就"),
     ("gamble", r"赌钱|输赢[^。！？；]{0,4}?(?:几万|好几万|上万|万)|打牌[^。！？；]{0,10}?(?:输赢|赌|万)"),
     ("abuse", r"利用[^。！？；，,]{0,6}?(?:权力|职权|职务|身份|手中的权)"),
     (
@@ -183,9 +184,10 @@ DISCIPLINE_OF = {
     "rig": Discipline.WORK,
     "allowance": Discipline.WORK,
     "gamble": Discipline.LIFE,
+    "force": Discipline.MASS,
 }
 # Acts that are misconduct only of someone who leads (不作为 of a 镇长; a 司机 who shrugs is rude).
-_LEADERS_ONLY = frozenset({"inaction", "absent"})
+_LEADERS_ONLY = frozenset({"inaction", "absent", "force"})
 _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")

@@ -35,6 +35,9 @@ def compile_inspection(inspection: Inspection) -> Compiled:
             extra |= {prov.name + n for n in names}
         names = tuple(sorted(set(names) | extra, key=len, reverse=True))
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
+    if unit and t.name.endswith(("公司", "集团", "大学", "学院")):
+        # 蜀通的收费站, 蜀通修的高速: an enterprise's or university's own short name stands for it
+        words = (*words, *sorted(_stems(names) - set(names), key=len, reverse=True))
     div_titles, div_suffixes = _division_vocabulary(t.name) if unit else (frozenset(), ())
     ctx = Context(
         unit=unit,
@@ -105,7 +108,7 @@ _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...
 )
 # A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
 _RISKY_WORDS = frozenset({"集团", "总公司", "集团公司"})
-_OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们")
+_OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们议报映告让给对和被向跟求望说找问")
 
 
 def _unit_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -160,14 +163,20 @@ def _unit_sector(names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
+def _stems(names: tuple[str, ...]) -> set[str]:
+    """The unit's names without their generic ending (蜀通集团 -> 蜀通)."""
     stems = set()
     for n in names:
         for suffix in _GENERIC_SUFFIXES:
             if n.endswith(suffix) and len(n) - len(suffix) >= 2:
                 stems.add(n[: -len(suffix)])
                 break
+    return stems
+
+
+def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
+    stems = _stems(names)
     if not stems:
         return None
     alt = "|".join(re.escape(x) for x in sorted(stems, key=len, reverse=True))

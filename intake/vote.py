@@ -72,7 +72,8 @@ def vote_category(
     """The category from the structure (and lexicon) vote, the rules' other categories and the model.
 
     `official`: some official is named; `local_official`: one of the inspected unit or region is."""
-    rule_acc = structure or lexicon
+    # The lexicon's conduct words (说他搞腐败是谣言) do not count against a text that clears the official.
+    rule_acc = structure or (lexicon and not against)
     if proba is None:
         if rule_acc:
             return Vote(Category.ACCUSATION, "structure" if structure else "rules", None, None)

@@ -92,6 +92,7 @@ def route_for(
     comp: Compiled,
     *,
     unit_staff: bool = False,
+    unit_sector: bool = False,
 ) -> Route:
     """The body an out-of-scope item of this category goes to, before the guard."""
     if category == Category.ACCUSATION and unit_staff and comp.unit_region is not None:
@@ -123,5 +124,6 @@ def route_for(
         bool(targets)
         or (body is not None and body.in_unit and not body.implicit)
         or (sector is not None and sector == comp.unit_sector)  # the inspected department's own business
+        or unit_sector
     )
     return route_appeal(sector, region, unit_matter, comp.unit_region)

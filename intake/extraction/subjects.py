@@ -156,6 +156,16 @@ def find_bodies(
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
         if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
+        org = body.org
+        # 湘楚大学的党委副书记: the unit's own party committee, unless a division's (经管学院党委)
+        if (
+            body.in_unit
+            and body.kind == "division"
+            and org is not None
+            and org.type == "committee"
+            and not _division_before(text, post_hit.start - len(org.word), ctx)
+        ):
+            body = replace(body, kind="unit")
         if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
