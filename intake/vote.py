@@ -26,7 +26,7 @@ DOUBT_UNREADABLE = 0.1  # ... and when the official is named in pinyin the words
 MODEL_OTHER = 0.6
 MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in the words only when this sure
 MODEL_SURE = 0.65  # below this a model-only accusation is flagged as doubtful
-MODEL_AGAINST = 0.95  # an accusation the structure argues against (denied, praised) needs this
+MODEL_AGAINST = 0.8  # an accusation the structure argues against (denied, praised) needs this
 # Weight of the lexicon's normalised sector scores beside the model's sector probabilities.
 LEXICON_SECTOR_WEIGHT = 0.25
 LEXICON_FULL = 12  # lexicon points beyond which its weight grows no more
