@@ -945,18 +945,38 @@ class SqlReportStore:
 
     async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:
         """Take due pending items (and items of a worker whose claim ran out) for sending."""
-        due = or_(
-            and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= now),
-            and_(outbox.c.state == "sending", outbox.c.claimed_until < now),
+
+        def due(t: Any) -> Any:
+            return or_(
+                and_(t.c.state == "pending", t.c.next_attempt_at <= now),
+                and_(t.c.state == "sending", t.c.claimed_until < now),
+            )
+
+        # A citizen's messages go out in the order they were queued: an item waits while an earlier
+        # one to the same recipient was tried and is not due again (backing off, or out with a sender). Taken
+        # in queue order, an earlier due item is always in the batch with the later ones, and the
+        # worker sends one recipient's items one after the other.
+        earlier = outbox.alias("earlier")
+        waits = (
+            select(earlier.c.pk)
+            .where(
+                earlier.c.recipient_hash == outbox.c.recipient_hash,
+                earlier.c.channel == outbox.c.channel,
+                earlier.c.pk < outbox.c.pk,
+                earlier.c.state.in_(("pending", "sending")),
+                earlier.c.attempts > 0,  # tried: not an item merely scheduled for later
+                ~due(earlier),
+            )
+            .exists()
         )
         # SKIP LOCKED lets PostgreSQL workers take disjoint batches; SQLite ignores FOR UPDATE and
         # relies on BEGIN IMMEDIATE, which lets one claimer at a time in.
         pick = (
             select(outbox.c.pk)
-            .where(due)
-            .order_by(outbox.c.next_attempt_at, outbox.c.pk)
+            .where(due(outbox), ~waits)
+            .order_by(outbox.c.pk)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=outbox)
         )
         async with self._write() as conn:
             pks = list((await conn.execute(pick)).scalars().all())
@@ -979,8 +999,29 @@ class SqlReportStore:
                 .all()
             )
         items = [self._outbox_item(row) for row in claimed]
-        items.sort(key=lambda item: (item.next_attempt_at, item.pk))
+        items.sort(key=lambda item: item.pk)
         return items
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+        """Record that the items (pk, provider id) were sent: one transaction for a batch."""
+        if not sent:
+            return
+        stmt = (
+            update(outbox)
+            .where(outbox.c.pk == bindparam("b_pk"))
+            .values(state="sent", provider_id=bindparam("b_provider_id"), sent_at=now, claimed_until=None)
+        )
+        async with self._write() as conn:
+            await conn.execute(stmt, [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent])
+
+    async def release_outbox(self, pks: Collection[int]) -> None:
+        """Give claimed items back unsent and uncounted (an earlier item to their recipient failed
+        and is retried first)."""
+        if not pks:
+            return
+        values = {"state": "pending", "claimed_until": None, "attempts": outbox.c.attempts - 1}
+        async with self._write() as conn:
+            await conn.execute(update(outbox).where(outbox.c.pk.in_(list(pks))).values(values))
 
     async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None:
         """Record that an item was sent."""

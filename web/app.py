@@ -23,7 +23,7 @@ from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
 from intake.inspection import Inspection, load_inspection
 from intake.models import Channel, SubmittedMessage, describe_validation_error
-from intake.outbox import LogOnlySender, OutboxWorker
+from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, Receipt, SystemClock, UnknownInspection
@@ -125,7 +125,13 @@ async def build_runtime(
         store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
-    worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
+    worker = OutboxWorker(
+        store,
+        {**default_senders(), **configured, **(senders or {})},
+        clock,
+        max_in_flight=settings.outbox_in_flight,
+        rates=parse_rates(settings.outbox_rates),
+    )
     return Runtime(
         settings, store, service, worker, inspections, inspection_files=files, seal_file=codec.seal_file
     )
@@ -196,6 +202,7 @@ async def run_worker(settings: Settings) -> None:
         intake = settings.intake_processing == "worker"
         await asyncio.gather(*background_jobs(rt, intake=intake).values())
     finally:
+        await rt.worker.aclose()
         await _close(rt.store)
 
 
@@ -236,6 +243,7 @@ def create_app(
             for task in rt.tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await rt.worker.aclose()
             if store is None:
                 await _close(rt.store)
 
