@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from bench.intake import Line, render_intake, run_intake
 from bench.load import LoadResult, median
+from bench.outbox import Drain, bench_outbox, render_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TEDDY = Path("/work/shared/data/teddy2020-dev.csv")
@@ -236,6 +237,7 @@ async def run(args: argparse.Namespace) -> str:
     texts = real_texts()
     pg_version = await _pg_version(args.pg_url)
     figs: list[Line] | None = None
+    drains: dict[str, list[Drain]] = {}
     queue: dict[str, tuple[float, dict[str, LoadResult]]] = {}
     with tempfile.TemporaryDirectory(prefix="petition-bench-") as tmp:
         workdir = Path(tmp)
@@ -245,15 +247,20 @@ async def run(args: argparse.Namespace) -> str:
             if "queue" in args.only:
                 async with database(backend, workdir, args.pg_url, "queue") as url:
                     queue[backend] = await bench_queue(backend, url, args)
+        if "outbox" in args.only:
+            drains = await bench_outbox(workdir, database, args.pg_url, args.backends, args.runs, args.acks)
     classify = bench_classify(texts, args.runs) if "classify" in args.only else None
-    return render(args, pg_version, figs, queue, classify)
+    report = render(args, pg_version, figs, queue, classify)
+    if drains:
+        report = report.rstrip() + "\n\n" + "\n".join(render_outbox(drains, args.acks))
+    return report
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--quick", action="store_true", help="short runs and 50,000 reports")
-    p.add_argument("--only", default="intake,queue,classify")
+    p.add_argument("--only", default="intake,outbox,queue,classify")
     p.add_argument("--backends", default="sqlite,postgres")
     p.add_argument("--procs", default="1,2,4")
     p.add_argument("--runs", type=int, default=3)
@@ -261,6 +268,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sustained", type=float, default=30.0, help="service runs, s")
     p.add_argument("--drain", type=float, default=30.0, help="how long the backlog is watched after")
     p.add_argument("--no-latency", dest="latency", action="store_false", help="skip the 100/s runs")
+    p.add_argument("--acks", type=int, default=3000, help="acknowledgements drained by the outbox run")
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--queue-repeats", type=int, default=40)
     p.add_argument("--pg-url", default=os.environ.get("PETITION_BENCH_POSTGRES_URL", DEFAULT_PG))

@@ -134,7 +134,11 @@ class OutboxWorker:
         for item in items:  # in queue order
             by_recipient.setdefault((item.channel, item.recipient), []).append(item)
         sent: list[tuple[int, str | None]] = []
-        await asyncio.gather(*(self._send_in_order(queue, sent) for queue in by_recipient.values()))
+        # Checked again here, durably, whichever process sends: a STOP may have come after queueing.
+        stopped = await self.store.opted_out_among(list(by_recipient))
+        await asyncio.gather(
+            *(self._send_in_order(queue, sent, key in stopped) for key, queue in by_recipient.items())
+        )
         # One write for the batch's successes: a transaction per message would hold SQLite's
         # write lock, which the webhooks wait for, a few hundred times a second.
         await self.store.mark_sent_many(sent, self.clock.now())
@@ -142,16 +146,18 @@ class OutboxWorker:
             log.info("outbox: %d of %d sent", len(sent), len(items))
         return len(items)
 
-    async def _send_in_order(self, queue: list[OutboxItem], sent: list[tuple[int, str | None]]) -> None:
+    async def _send_in_order(
+        self, queue: list[OutboxItem], sent: list[tuple[int, str | None]], opted_out: bool
+    ) -> None:
         for i, item in enumerate(queue):
-            outcome = await self._send(item)
+            outcome = await self._send(item, opted_out)
             if outcome is _RETRY:
                 await self.store.release_outbox([later.pk for later in queue[i + 1 :]])
                 return
             if not isinstance(outcome, _Outcome):
                 sent.append((item.pk, outcome))
 
-    async def _send(self, item: OutboxItem) -> str | _Outcome | None:
+    async def _send(self, item: OutboxItem, opted_out: bool) -> str | _Outcome | None:
         """The provider's id of the sent item; `_DONE` when it is recorded as failed for good,
         `_RETRY` when it is put back to be retried."""
         sender = self.senders.get(item.channel)
@@ -160,8 +166,8 @@ class OutboxWorker:
             await self.store.mark_failed(item.pk, f"no sender for channel {item.channel.value}", None, now)
             log.warning("outbox %d: no sender for %s", item.pk, item.channel.value)
             return _DONE
-        if await self.store.is_opted_out(item.channel, item.recipient):
-            # Queued before the STOP arrived: checked again here, durably, whichever process sends.
+        if opted_out:
+            # Queued before the STOP arrived.
             await self.store.mark_failed(item.pk, OPTED_OUT_ERROR, None, now)
             log.info("outbox %d: recipient opted out; not sent", item.pk)
             return _DONE

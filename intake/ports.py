@@ -238,6 +238,10 @@ class ReportStore(Protocol):
         """Record STOP (True) or START (False) from `address`; nothing is queued or sent to it after STOP."""
         ...
 
+    async def opted_out_among(self, addresses: Collection[tuple[Channel, str]]) -> set[tuple[Channel, str]]:
+        """Those of the (channel, address) pairs that sent STOP and no START since."""
+        ...
+
     async def is_opted_out(self, channel: Channel, address: str) -> bool:
         """True when `address` sent STOP on `channel` and has not sent START since."""
         ...

@@ -912,6 +912,15 @@ class SqlReportStore:
         async with self._read() as conn:
             return await self._opted_out(conn, channel, self._codec.lookup(address))
 
+    async def opted_out_among(self, addresses: Collection[tuple[Channel, str]]) -> set[tuple[Channel, str]]:
+        """Those of the (channel, address) pairs that sent STOP and no START since: one query."""
+        by_hash = {(ch.value, self._codec.lookup(a)): (ch, a) for ch, a in addresses}
+        if not by_hash:
+            return set()
+        async with self._read() as conn:
+            stopped = await self._opted_out_among(conn, {h for _, h in by_hash})
+        return {by_hash[key] for key in stopped if key in by_hash}
+
     async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem:
         """Queue an acknowledgement, due at `now`."""
         async with self._write() as conn:
