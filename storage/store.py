@@ -7,13 +7,14 @@ import contextlib
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast, get_args
 
-from sqlalchemy import Table, and_, bindparam, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -36,6 +37,7 @@ from intake.ports import (
 )
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, file_problem, make_engine
+from storage.groupcommit import GroupCommit
 from storage.migrate import migrate_engine
 from storage.schema import (
     audit_log,
@@ -196,6 +198,9 @@ class SqlReportStore:
             lambda gram: next(iter(term_ids([gram], self._codec.lookup)))
         )
         self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._raw_commits: GroupCommit[dict[str, Any], tuple[RowMapping | None, RowMapping]] = GroupCommit(
+            self._save_raws
+        )
 
     @classmethod
     async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> Self:
@@ -306,37 +311,47 @@ class SqlReportStore:
             "handled": False,
             "created_at": utcnow(),
         }
+        inserted, row = await self._raw_commits.submit(values)
+        if inserted is None:
+            return SavedRaw(message=self._message(row), duplicate=True)
+        # What was just sealed need not be unsealed again.
+        message = RawMessage(
+            pk=inserted["pk"],
+            inspection_id=inspection_id,
+            channel=channel,
+            provider_id=provider_id,
+            sender=sender,
+            text=text,
+            subject=subject,
+            received_at=inserted["received_at"],
+            report_id=None,
+            payload=payload,
+            handled=False,
+        )
+        return SavedRaw(message=message, duplicate=False)
+
+    async def _save_raws(self, batch: Sequence[dict[str, Any]]) -> list[tuple[RowMapping | None, RowMapping]]:
+        """The webhooks' raw rows in one transaction (`GroupCommit`): per row, (inserted row or None,
+        stored row); None for a delivery stored before (or twice in this batch: the first wins)."""
+        key = operator.itemgetter("channel", "provider_id")
+        fresh = list({key(v): v for v in reversed(batch)}.values())
         async with self._write() as conn:
             stmt = _raw_message_insert(conn.dialect.name)
-            inserted = (await conn.execute(stmt, values)).mappings().one_or_none()
-            if inserted is not None:
-                # What was just sealed need not be unsealed again.
-                message = RawMessage(
-                    pk=inserted["pk"],
-                    inspection_id=inspection_id,
-                    channel=channel,
-                    provider_id=provider_id,
-                    sender=sender,
-                    text=text,
-                    subject=subject,
-                    received_at=inserted["received_at"],
-                    report_id=None,
-                    payload=payload,
-                    handled=False,
-                )
-                return SavedRaw(message=message, duplicate=False)
-            row = (
-                (
-                    await conn.execute(
-                        select(messages).where(
-                            messages.c.channel == channel.value, messages.c.provider_id == provider_id
-                        )
+            inserted = {key(r): r for r in (await conn.execute(stmt, fresh)).mappings().all()}
+            stored = dict(inserted)
+            missing = [k for k in map(key, batch) if k not in stored]
+            if missing:
+                found = await conn.execute(
+                    select(messages).where(
+                        tuple_(messages.c.channel, messages.c.provider_id).in_(sorted(set(missing)))
                     )
                 )
-                .mappings()
-                .one()
-            )
-        return SavedRaw(message=self._message(row), duplicate=True)
+                stored.update({key(r): r for r in found.mappings().all()})
+        out: list[tuple[RowMapping | None, RowMapping]] = []
+        for v in batch:
+            k = key(v)
+            out.append((inserted.pop(k, None), stored[k]))
+        return out
 
     async def unprocessed_messages(
         self,
