@@ -35,7 +35,7 @@ from web.auth import SESSION_MAX_AGE, secret_key
 from web.bodies import read_body
 from web.desk import desk_router
 from web.followup import followup_router
-from web.hooks import hooks_router, start_channels
+from web.hooks import HookFastPath, hook_handlers, hooks_router, start_channels
 from web.identity import NotSignedIn, current_user, require
 from web.ledger import ledger_router
 from web.pages import templates
@@ -249,7 +249,8 @@ def create_app(
 
     # The API docs describe every route: for signed-in admins only (`api_docs_routes`).
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(hooks_router(settings))
+    hooks = hook_handlers(settings)
+    app.include_router(hooks_router(hooks))
     app.include_router(desk_router())
     app.include_router(transfer_router())
     app.include_router(followup_router())
@@ -280,6 +281,7 @@ def create_app(
         prefix="/login",
         methods=frozenset({"POST"}),
     )
+    app.add_middleware(HookFastPath, handlers=hooks)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
