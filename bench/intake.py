@@ -162,7 +162,7 @@ class Sustained:
 
 
 async def poll_written(
-    url: str, tag: str, seconds: float, interval: float = 1.0
+    url: str, tag: str, seconds: float, *, load_s: float, interval: float = 1.0
 ) -> list[tuple[float, int, int]]:
     """(t, committed, written) every `interval` for `seconds`: messages of run `tag` stored, and
     those whose report is written (report row, decision, number, search terms, outbox, audit are
@@ -181,6 +181,8 @@ async def poll_written(
             async with engine.connect() as conn:
                 committed, written = (await conn.execute(stmt)).one()
             out.append((t, int(committed), int(written)))
+            if t > load_s + 1 and committed == written:
+                break  # the load is over and everything is written
             await asyncio.sleep(max(0.0, interval - (time.perf_counter() - start - t)))
     finally:
         await engine.dispose()
@@ -224,11 +226,11 @@ async def measure(
     seconds = args.sustained if service else args.seconds
     for run in range(args.runs):
         tag = f"{line.app[:2]}{line.backend[:2]}{line.procs}r{run}{time.time_ns() % 10**6}"
-        n = int(seconds * 2500) + 1000
+        n = int(seconds * (1500 if service else 4000)) + 1000
         reqs = write_requests(workdir / f"{tag}.req", texts, n, tag)
         poll = None
         if service and url is not None:
-            poll = asyncio.create_task(poll_written(url, tag, seconds + args.drain))
+            poll = asyncio.create_task(poll_written(url, tag, seconds + args.drain, load_s=seconds))
         r = await run_wrk(base, reqs, seconds=seconds, connections=CONNECTIONS)
         line.runs.append(r)
         extra = ""
@@ -246,7 +248,8 @@ async def measure(
             flush=True,
         )
         reqs.unlink()
-    if line.app == GENERATOR or not args.latency:
+    # At a fixed 100/s: the goal is for one process; more would only lengthen the run.
+    if line.app == GENERATOR or not args.latency or line.procs != 1:
         return
     for run in range(args.runs):
         tag = f"p{line.app[:2]}{line.backend[:2]}{line.procs}r{run}{time.time_ns() % 10**6}"

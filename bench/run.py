@@ -22,6 +22,7 @@ import csv
 import os
 import platform
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -182,6 +183,9 @@ def render(
         "",
         *[f"- {line}" for line in machine()],
         f"- PostgreSQL: {pg_version}",
+        f"- load generator: {_wrk_version()} (Debian: `apt-get install wrk`; only the benchmark needs it)",
+        "- this machine's 2 cores are shared with other engineers' sessions: every figure carries the",
+        "  1-minute load average at its end, and a busy machine lowers every line, the ceiling included",
         "",
     ]
     if figs is not None:
@@ -217,6 +221,16 @@ def render(
             "",
         ]
     return "\n".join(out)
+
+
+def _wrk_version() -> str:
+    import shutil
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return "wrk (not installed)"
+    out = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout
+    return out.split(" [")[0].strip() or "wrk"
 
 
 async def _pg_version(pg_url: str) -> str:
@@ -283,16 +297,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def merge_sections(old: str, new: str) -> str:
-    """`new`'s header and sections, with the sections of `old` that this run did not measure kept
-    after them (a `--only` run does not erase the others), each marked as from an earlier run."""
+    """`new`'s header and sections, with the sections of `old` that this run did not write kept
+    after them (a `--only` run does not erase the others; measured ones are marked as earlier)."""
 
     def sections(doc: str) -> list[str]:
         return ["## " + part for part in doc.split("\n## ")[1:]]
 
     fresh = {part.split("\n", 1)[0].split(":")[0] for part in sections(new)}
     kept = [part for part in sections(old) if part.split("\n", 1)[0].split(":")[0] not in fresh]
+    generated = ("## Intake", "## Outbox", "## Queue", "## Classify")
     for i, part in enumerate(kept):
-        if "_(from an earlier run" not in part:
+        if part.startswith(generated) and "_(from an earlier run" not in part:
             head, _, body = part.partition("\n")
             kept[i] = f"{head}\n\n_(from an earlier run of `bench.run`, kept by a `--only` run)_\n{body}"
     return "\n".join([new.rstrip(), *kept]).rstrip()
