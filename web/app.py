@@ -31,7 +31,7 @@ from storage.crypto import SealingCodec, load_keyring
 from storage.desk import User
 from storage.followup import FollowupStore
 from web.admin import admin_router
-from web.auth import SESSION_MAX_AGE, secret_key
+from web.auth import SESSION_MAX_AGE, dummy_hash, secret_key
 from web.bodies import read_body
 from web.desk import desk_router
 from web.followup import followup_router
@@ -227,6 +227,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
         app.state.rt = rt
+        # Ready before the first sign-in with an unknown name, without holding up the start.
+        rt.tasks.append(asyncio.create_task(asyncio.to_thread(dummy_hash), name="dummy-hash"))
         channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
         if recovered:

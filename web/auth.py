@@ -8,6 +8,7 @@ once. Roles are checked on the server for every page and API call, never only in
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -46,14 +47,17 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-# Verifying against this when the user does not exist keeps the timing of a wrong user name
-# the same as that of a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password")
+@functools.cache
+def dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the timing of a wrong user name
+    the same as that of a wrong password. Made on first use or by `create_app`'s start in a thread,
+    not at import: an Argon2 hash is a good part of a second of `serve`'s start on a busy machine."""
+    return _hasher.hash("not a password")
 
 
 def verify_unknown_user(password: str) -> None:
-    """Spend the time of a password check without a user (see _DUMMY_HASH)."""
-    verify_password(_DUMMY_HASH, password)
+    """Spend the time of a password check without a user (see `dummy_hash`)."""
+    verify_password(dummy_hash(), password)
 
 
 def locked_until(failures: int, last_failure: datetime | None) -> datetime | None:
