@@ -42,6 +42,11 @@ def trivial_app() -> Starlette:
     return Starlette(routes=[Route("/{path:path}", ok, methods=["GET", "POST"])])
 
 
+async def ready(request: Request) -> Response:
+    """GET /: the harness's readiness probe."""
+    return Response("ok")
+
+
 def ceiling_app(url: str, token: str, public_url: str) -> Starlette:
     """The ceiling endpoint on the database at `url` (a PETITION_DATABASE_URL)."""
     from bot.base import WebhookRequest
@@ -97,9 +102,6 @@ def ceiling_app(url: str, token: str, public_url: str) -> Starlette:
             return Response("forbidden", status_code=403)
         await db["insert"](form.get("MessageSid", ""), body.decode())
         return Response(TWIML, media_type="text/xml")
-
-    async def ready(request: Request) -> Response:
-        return Response("ok")
 
     routes = [Route("/hooks/sms", sms, methods=["POST"]), Route("/", ready)]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -363,7 +363,12 @@ def render_intake(lines: list[Line], args: argparse.Namespace) -> list[str]:
             f"| {x.backend} | {x.procs} | {x.app} | {answered:.0f} | {p} | {ratio} | {written} | {wratio} "
             f"| {backlog} | {cpu:.0%} | {load:.1f} | {flag} |"
         )
-    out += [
+    return [*out, *render_latency_memory(lines, args)]
+
+
+def render_latency_memory(lines: list[Line], args: argparse.Namespace) -> list[str]:
+    """The latency at 100/s and the memory and start tables."""
+    out = [
         "",
         f"### Latency at a fixed {RATE:.0f} requests/s ({args.seconds:g} s runs, wrk paced by `delay()`"
         " against a schedule)",
