@@ -142,8 +142,9 @@ class OutboxWorker:
         # One write for the batch's successes: a transaction per message would hold SQLite's
         # write lock, which the webhooks wait for, a few hundred times a second.
         await self.store.mark_sent_many(sent, self.clock.now())
-        if sent:
-            log.info("outbox: %d of %d sent", len(sent), len(items))
+        channel_of = {item.pk: item.channel.value for item in items}
+        for pk, _ in sent:
+            log.info("outbox %d: sent on %s", pk, channel_of[pk])
         return len(items)
 
     async def _send_in_order(
