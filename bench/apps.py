@@ -1,135 +1,151 @@
-"""The two servers the intake benchmark drives: the service itself, and the bare ceiling endpoint.
+"""The helper servers of the intake benchmark (the service itself is `petition serve --reuse-port`).
 
-    python -m bench.apps service PORT   # create_app(Settings()) from PETITION_* (no outbox worker)
-    python -m bench.apps ceiling PORT   # a bare ASGI app: one INSERT of the message row per request
-    python -m bench.apps worker PORT    # the worker's intake job alone (PETITION_INTAKE_PROCESSING=worker)
+    python -m bench.apps trivial PORT   # answers every request at once: the generator's capacity
+    python -m bench.apps ceiling PORT   # bare Starlette: parse, verify, one INSERT, commit
+    python -m bench.apps twilio PORT    # the local fake Twilio REST API the outbox sends to
 
-Both only ever listen on 127.0.0.1. The service runs without its outbox worker: the figure is
-intake (verify, store, decide, queue the acknowledgement), and sending is the worker's job.
+The ceiling does what the webhook must do before it answers and nothing else: read the form,
+check X-Twilio-Signature (the service's own check, bot.sms.TwilioWebhook), insert the raw body in
+one statement and commit, with aiosqlite (the service's pragmas) or asyncpg directly. Several
+processes share one port (SO_REUSEPORT), as `petition serve --reuse-port` does. Only ever on
+127.0.0.1.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import sys
-import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qsl
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 HOST = "127.0.0.1"
-WORKER_NICE = 10
-TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+SQLITE_PRAGMAS = ("PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+CREATE = "CREATE TABLE IF NOT EXISTS ceiling_raw (sid TEXT PRIMARY KEY, body TEXT NOT NULL)"
 
 
-class CeilingApp:
-    """Reads the form and inserts the raw message row, the same single-row insert intake starts with."""
+def trivial_app() -> Starlette:
+    """200 to everything, without reading the database."""
 
-    def __init__(self, url: str) -> None:
-        from storage.engine import make_engine
+    async def ok(request: Request) -> Response:
+        await request.body()
+        return Response(TWIML, media_type="text/xml")
 
-        self._engine = make_engine(url)
+    return Starlette(routes=[Route("/{path:path}", ok, methods=["GET", "POST"])])
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer every HTTP request after one INSERT; ignore lifespan events."""
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await self._engine.dispose()
-            await send({"type": "lifespan.shutdown.complete"})
+
+async def ready(request: Request) -> Response:
+    """GET /: the harness's readiness probe."""
+    return Response("ok")
+
+
+def ceiling_app(url: str, token: str, public_url: str) -> Starlette:
+    """The ceiling endpoint on the database at `url` (a PETITION_DATABASE_URL)."""
+    from bot.base import WebhookRequest
+    from bot.sms import TwilioWebhook
+    from intake.errors import WebhookAuthError
+
+    webhook = TwilioWebhook(token)
+    db: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if url.startswith("sqlite"):
+            import aiosqlite
+
+            conn = await aiosqlite.connect(url.split(":///", 1)[1])
+            for pragma in SQLITE_PRAGMAS:
+                await conn.execute(pragma)
+            await conn.execute(CREATE)
+            await conn.commit()
+
+            async def insert(sid: str, body: str) -> None:
+                await conn.execute("INSERT INTO ceiling_raw VALUES (?, ?)", (sid, body))
+                await conn.commit()
+
+            db["insert"] = insert
+            yield
+            await conn.close()
             return
-        body = bytearray()
-        while True:
-            event = await receive()
-            body.extend(event.get("body", b""))
-            if not event.get("more_body"):
-                break
-        if scope["method"] == "POST":
-            await self._insert(dict(parse_qsl(body.decode())))
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/xml")]}
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        schema = u.query.get("search_path")
+        settings = {"search_path": str(schema)} if schema else {}
+        pool = await asyncpg.create_pool(
+            host=u.host, port=u.port, user=u.username, database=u.database, server_settings=settings
         )
-        await send({"type": "http.response.body", "body": TWIML})
+        await pool.execute(CREATE)
 
-    async def _insert(self, form: dict[str, str]) -> None:
-        from storage.schema import messages
+        async def insert_pg(sid: str, body: str) -> None:
+            await pool.execute("INSERT INTO ceiling_raw VALUES ($1, $2)", sid, body)  # autocommit
 
-        now = datetime.now(UTC)
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                messages.insert().values(
-                    inspection_id="ceiling",
-                    channel="sms",
-                    provider_id=form.get("MessageSid") or uuid.uuid4().hex,
-                    sender=form.get("From"),
-                    text=form.get("Body", ""),
-                    received_at=now,
-                    payload={"form": form},
-                    handled=True,
-                    created_at=now,
-                )
-            )
+        db["insert"] = insert_pg
+        yield
+        await pool.close()
+
+    async def sms(request: Request) -> Response:
+        body = await request.body()
+        req = WebhookRequest(public_url + request.url.path, dict(request.headers), body)
+        try:
+            form = webhook.verify(req)
+        except WebhookAuthError:
+            return Response("forbidden", status_code=403)
+        await db["insert"](form.get("MessageSid", ""), body.decode())
+        return Response(TWIML, media_type="text/xml")
+
+    routes = [Route("/hooks/sms", sms, methods=["POST"]), Route("/", ready)]
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
-class IntakeWorkerApp:
-    """`petition worker`'s intake job (PETITION_INTAKE_PROCESSING=worker) and nothing else (no
-    outbox, no digest), behind an HTTP endpoint that answers once the job runs, for the harness."""
+def shared_socket(port: int) -> socket.socket:
+    """127.0.0.1:`port`, bindable by several processes at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((HOST, port))
+    return sock
 
-    def __init__(self, settings: Any) -> None:
-        self._settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the job for the app's lifetime; answer every HTTP request 200."""
-        if scope["type"] == "lifespan":
-            import asyncio
-            import contextlib
+def run_twilio(port: int) -> None:
+    """The fake Twilio of the tests, with the benchmark's credentials."""
+    from aiohttp import web
 
-            from web.app import build_runtime, process_committed_forever
+    from tests.fakes.twilio_api import FakeTwilio
 
-            await receive()
-            rt = await build_runtime(self._settings)
-            job = asyncio.create_task(process_committed_forever(rt))
-            await send({"type": "lifespan.startup.complete"})
-            await receive()
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
-            await rt.store.close()  # type: ignore[attr-defined]
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
+    fake = FakeTwilio(
+        sid=os.environ["PETITION_TWILIO_ACCOUNT_SID"], token=os.environ["PETITION_TWILIO_AUTH_TOKEN"]
+    )
+    web.run_app(fake.app(), host=HOST, port=port, print=None, access_log=None)
 
 
 def main() -> None:
     """Run one server on 127.0.0.1:PORT until terminated."""
     kind, port = sys.argv[1], int(sys.argv[2])
-    from web.settings import Settings
-
-    settings = Settings()
+    if kind == "twilio":
+        run_twilio(port)
+        return
     app: Any
-    if kind == "service":
-        from web.app import create_app
-
-        app = create_app(settings, run_worker=False)
+    if kind == "trivial":
+        app = trivial_app()
     elif kind == "ceiling":
-        app = CeilingApp(settings.resolved_database_url())
-    elif kind == "worker":
-        import os
-
-        # As docs/deploy.md runs it (systemd Nice=10): on a shared machine the webhooks come first.
-        os.nice(WORKER_NICE)
-        app = IntakeWorkerApp(settings)
+        env = os.environ
+        app = ceiling_app(
+            env["PETITION_DATABASE_URL"], env["PETITION_TWILIO_AUTH_TOKEN"], env["PETITION_PUBLIC_URL"]
+        )
     else:
         raise SystemExit(f"unknown app {kind!r}")
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[shared_socket(port)])
 
 
 if __name__ == "__main__":

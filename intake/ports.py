@@ -216,6 +216,14 @@ class ReportStore(Protocol):
 
     async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None: ...
 
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+        """Record that the items (pk, provider id) were sent, in one transaction."""
+        ...
+
+    async def release_outbox(self, pks: Collection[int]) -> None:
+        """Give claimed items back unsent, their attempt not counted."""
+        ...
+
     async def mark_failed(self, pk: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Record a failed send: retried at `retry_at`, or failed for good when it is None."""
         ...
@@ -228,6 +236,10 @@ class ReportStore(Protocol):
 
     async def set_opted_out(self, channel: Channel, address: str, opted_out: bool, now: datetime) -> bool:
         """Record STOP (True) or START (False) from `address`; nothing is queued or sent to it after STOP."""
+        ...
+
+    async def opted_out_among(self, addresses: Collection[tuple[Channel, str]]) -> set[tuple[Channel, str]]:
+        """Those of the (channel, address) pairs that sent STOP and no START since."""
         ...
 
     async def is_opted_out(self, channel: Channel, address: str) -> bool:

@@ -7,13 +7,14 @@ import contextlib
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast, get_args
 
-from sqlalchemy import Table, and_, bindparam, delete, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
@@ -37,6 +38,7 @@ from intake.ports import (
 )
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, file_problem, make_engine
+from storage.groupcommit import GroupCommit
 from storage.migrate import migrate_engine
 from storage.schema import (
     audit_log,
@@ -225,6 +227,9 @@ class SqlReportStore:
             lambda gram: next(iter(term_ids([gram], self._codec.lookup)))
         )
         self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._raw_commits: GroupCommit[dict[str, Any], tuple[RowMapping | None, RowMapping]] = GroupCommit(
+            self._save_raws
+        )
 
     @classmethod
     async def open(cls, url: str, *, codec: TextCodec | None = None, **engine_kwargs: Any) -> Self:
@@ -340,37 +345,47 @@ class SqlReportStore:
             "handled": False,
             "created_at": utcnow(),
         }
+        inserted, row = await self._raw_commits.submit(values)
+        if inserted is None:
+            return SavedRaw(message=self._message(row), duplicate=True)
+        # What was just sealed need not be unsealed again.
+        message = RawMessage(
+            pk=inserted["pk"],
+            inspection_id=inspection_id,
+            channel=channel,
+            provider_id=provider_id,
+            sender=sender,
+            text=text,
+            subject=subject,
+            received_at=inserted["received_at"],
+            report_id=None,
+            payload=payload,
+            handled=False,
+        )
+        return SavedRaw(message=message, duplicate=False)
+
+    async def _save_raws(self, batch: Sequence[dict[str, Any]]) -> list[tuple[RowMapping | None, RowMapping]]:
+        """The webhooks' raw rows in one transaction (`GroupCommit`): per row, (inserted row or None,
+        stored row); None for a delivery stored before (or twice in this batch: the first wins)."""
+        key = operator.itemgetter("channel", "provider_id")
+        fresh = list({key(v): v for v in reversed(batch)}.values())
         async with self._write() as conn:
             stmt = _raw_message_insert(conn.dialect.name)
-            inserted = (await conn.execute(stmt, values)).mappings().one_or_none()
-            if inserted is not None:
-                # What was just sealed need not be unsealed again.
-                message = RawMessage(
-                    pk=inserted["pk"],
-                    inspection_id=inspection_id,
-                    channel=channel,
-                    provider_id=provider_id,
-                    sender=sender,
-                    text=text,
-                    subject=subject,
-                    received_at=inserted["received_at"],
-                    report_id=None,
-                    payload=payload,
-                    handled=False,
-                )
-                return SavedRaw(message=message, duplicate=False)
-            row = (
-                (
-                    await conn.execute(
-                        select(messages).where(
-                            messages.c.channel == channel.value, messages.c.provider_id == provider_id
-                        )
+            inserted = {key(r): r for r in (await conn.execute(stmt, fresh)).mappings().all()}
+            stored = dict(inserted)
+            missing = [k for k in map(key, batch) if k not in stored]
+            if missing:
+                found = await conn.execute(
+                    select(messages).where(
+                        tuple_(messages.c.channel, messages.c.provider_id).in_(sorted(set(missing)))
                     )
                 )
-                .mappings()
-                .one()
-            )
-        return SavedRaw(message=self._message(row), duplicate=True)
+                stored.update({key(r): r for r in found.mappings().all()})
+        out: list[tuple[RowMapping | None, RowMapping]] = []
+        for v in batch:
+            k = key(v)
+            out.append((inserted.pop(k, None), stored[k]))
+        return out
 
     async def unprocessed_messages(
         self,
@@ -946,6 +961,15 @@ class SqlReportStore:
         async with self._read() as conn:
             return await self._opted_out(conn, channel, self._codec.lookup(address))
 
+    async def opted_out_among(self, addresses: Collection[tuple[Channel, str]]) -> set[tuple[Channel, str]]:
+        """Those of the (channel, address) pairs that sent STOP and no START since: one query."""
+        by_hash = {(ch.value, self._codec.lookup(a)): (ch, a) for ch, a in addresses}
+        if not by_hash:
+            return set()
+        async with self._read() as conn:
+            stopped = await self._opted_out_among(conn, {h for _, h in by_hash})
+        return {by_hash[key] for key in stopped if key in by_hash}
+
     async def enqueue_ack(self, report_id: int | None, ack: NewAck, now: datetime) -> OutboxItem:
         """Queue an acknowledgement, due at `now`."""
         async with self._write() as conn:
@@ -979,18 +1003,38 @@ class SqlReportStore:
 
     async def claim_outbox(self, now: datetime, limit: int = 20) -> Sequence[OutboxItem]:
         """Take due pending items (and items of a worker whose claim ran out) for sending."""
-        due = or_(
-            and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= now),
-            and_(outbox.c.state == "sending", outbox.c.claimed_until < now),
+
+        def due(t: Any) -> Any:
+            return or_(
+                and_(t.c.state == "pending", t.c.next_attempt_at <= now),
+                and_(t.c.state == "sending", t.c.claimed_until < now),
+            )
+
+        # A citizen's messages go out in the order they were queued: an item waits while an earlier
+        # one to the same recipient was tried and is not due again (backing off, or out with a sender). Taken
+        # in queue order, an earlier due item is always in the batch with the later ones, and the
+        # worker sends one recipient's items one after the other.
+        earlier = outbox.alias("earlier")
+        waits = (
+            select(earlier.c.pk)
+            .where(
+                earlier.c.recipient_hash == outbox.c.recipient_hash,
+                earlier.c.channel == outbox.c.channel,
+                earlier.c.pk < outbox.c.pk,
+                earlier.c.state.in_(("pending", "sending")),
+                earlier.c.attempts > 0,  # tried: not an item merely scheduled for later
+                ~due(earlier),
+            )
+            .exists()
         )
         # SKIP LOCKED lets PostgreSQL workers take disjoint batches; SQLite ignores FOR UPDATE and
         # relies on BEGIN IMMEDIATE, which lets one claimer at a time in.
         pick = (
             select(outbox.c.pk)
-            .where(due)
-            .order_by(outbox.c.next_attempt_at, outbox.c.pk)
+            .where(due(outbox), ~waits)
+            .order_by(outbox.c.pk)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=outbox)
         )
         async with self._write() as conn:
             pks = list((await conn.execute(pick)).scalars().all())
@@ -1013,8 +1057,29 @@ class SqlReportStore:
                 .all()
             )
         items = [self._outbox_item(row) for row in claimed]
-        items.sort(key=lambda item: (item.next_attempt_at, item.pk))
+        items.sort(key=lambda item: item.pk)
         return items
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+        """Record that the items (pk, provider id) were sent: one transaction for a batch."""
+        if not sent:
+            return
+        stmt = (
+            update(outbox)
+            .where(outbox.c.pk == bindparam("b_pk"))
+            .values(state="sent", provider_id=bindparam("b_provider_id"), sent_at=now, claimed_until=None)
+        )
+        async with self._write() as conn:
+            await conn.execute(stmt, [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent])
+
+    async def release_outbox(self, pks: Collection[int]) -> None:
+        """Give claimed items back unsent and uncounted (an earlier item to their recipient failed
+        and is retried first)."""
+        if not pks:
+            return
+        values = {"state": "pending", "claimed_until": None, "attempts": outbox.c.attempts - 1}
+        async with self._write() as conn:
+            await conn.execute(update(outbox).where(outbox.c.pk.in_(list(pks))).values(values))
 
     async def mark_sent(self, pk: int, provider_id: str | None, now: datetime) -> None:
         """Record that an item was sent."""

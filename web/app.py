@@ -21,7 +21,7 @@ from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
 from intake.inspection import Inspection, load_inspection
 from intake.models import Channel
-from intake.outbox import LogOnlySender, OutboxWorker
+from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, SystemClock
@@ -35,7 +35,7 @@ from web.citizen import citizen_router
 from web.desk import desk_router
 from web.desk_calls import desk_calls_router
 from web.followup import followup_router
-from web.hooks import hooks_router, start_channels
+from web.hooks import HookFastPath, hook_handlers, hooks_router, start_channels
 from web.identity import NotSignedIn, require
 from web.ledger import ledger_router
 from web.security import DOCS_PATHS, HookRateLimit, SecurityHeaders, security_headers
@@ -114,7 +114,13 @@ async def build_runtime(
         store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
-    worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
+    worker = OutboxWorker(
+        store,
+        {**default_senders(), **configured, **(senders or {})},
+        clock,
+        max_in_flight=settings.outbox_in_flight,
+        rates=parse_rates(settings.outbox_rates),
+    )
     return Runtime(
         settings, store, service, worker, inspections, inspection_files=files, seal_file=codec.seal_file
     )
@@ -185,6 +191,7 @@ async def run_worker(settings: Settings) -> None:
         intake = settings.intake_processing == "worker"
         await asyncio.gather(*background_jobs(rt, intake=intake).values())
     finally:
+        await rt.worker.aclose()
         await _close(rt.store)
 
 
@@ -215,6 +222,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
         app.state.rt = rt
+        # Ready before the first sign-in with an unknown name, without holding up the start.
         channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
         if recovered:
@@ -231,6 +239,7 @@ def create_app(
             for task in rt.tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await rt.worker.aclose()
             if store is None:
                 await _close(rt.store)
 
@@ -238,7 +247,8 @@ def create_app(
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.passwords = passwords or Passwords()
     app.state.model = model
-    app.include_router(hooks_router(settings))
+    hooks = hook_handlers(settings)
+    app.include_router(hooks_router(hooks))
     app.include_router(citizen_router())
     app.include_router(signin_router())
     app.include_router(api_router())
@@ -274,6 +284,7 @@ def create_app(
         prefix="/login",
         methods=frozenset({"POST"}),
     )
+    app.add_middleware(HookFastPath, handlers=hooks)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import socket
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,7 +111,12 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--telegram-polling", is_flag=True, help="fetch Telegram updates by long polling")
-def serve(host: str, port: int, telegram_polling: bool) -> None:
+@click.option(
+    "--reuse-port",
+    is_flag=True,
+    help="share the port with other `serve` processes (SO_REUSEPORT: the kernel spreads connections)",
+)
+def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool) -> None:
     """Start the service (web page, API, webhooks, outbox worker)."""
     import uvicorn
 
@@ -133,7 +139,19 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     for name, state in channel_status(settings).items():
         click.echo(f"  channel {name}: {state}")
     # log_config=None: uvicorn's records go through the root handler and its masking filter.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
+    server = uvicorn.Server(config)
+    server.run(sockets=[_shared_socket(host, port)] if reuse_port else None)
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    """A listening address several processes bind at once; each takes its share of connections."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
 
 
 @main.command()

@@ -19,9 +19,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
 
 from storage.desk import User
 from storage.followup import LedgerRow
@@ -111,6 +108,8 @@ def subject_text(row: LedgerRow) -> str:
 def cell_text(value: str) -> str:
     """`value` without the control characters a worksheet cannot hold (openpyxl refuses them, and
     its error quotes the value: a reporter's number in a 500 and in the log); shown as U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cleaned: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return cleaned
 
@@ -150,6 +149,10 @@ def _ledger_values(row: LedgerRow, identity: bool) -> list[str]:
 
 def workbook_bytes(rows: Sequence[LedgerRow], identity: bool, title: str) -> bytes:
     """The ledger as an .xlsx workbook: a title line, the header, one line per report."""
+    # openpyxl is imported when a workbook is asked for: it is most of a second of `serve`'s start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = "台账"

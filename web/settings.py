@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # process (one at a time holds the job), so the serving processes only verify and commit.
     intake_processing: Literal["inline", "worker"] = "inline"
 
+    # The outbox's send rates, messages per second per sending address or channel, as the provider
+    # allows them (a Twilio long code about 1/s, a short code 100/s): "sms=1,sms:+10655=100,telegram=25";
+    # unset: not limited. And how many sends may be out with the providers at once.
+    outbox_rates: str | None = None
+    outbox_in_flight: int = Field(default=32, ge=1, le=1000)
+
     # Sign-in attempts per client address and minute.
     login_rate_per_minute: int = Field(default=10, ge=1)
     # How often the officers' queue page asks for new reports.
@@ -72,6 +78,14 @@ class Settings(BaseSettings):
         if value.strip().lower() != "off":
             time.fromisoformat(value.strip())  # raises ValueError: "HH:MM" expected
         return value.strip()
+
+    @field_validator("outbox_rates")
+    @classmethod
+    def _outbox_rates_parse(cls, value: str | None) -> str | None:
+        from intake.outbox import parse_rates
+
+        parse_rates(value)  # raises ValueError: "KEY=messages per second" expected
+        return value
 
     def digest_time(self) -> time | None:
         """The local time of the daily digest, or None when it is off."""

@@ -125,6 +125,7 @@ async def test_send_posts_to_the_rest_api() -> None:
         )
         sid = await sender.send_text(PHONE, "您反映的问题已收到，编号MZ1-0001。")
         assert await sender.check() == "account test (active)"
+        await sender.aclose()
     assert sid == "SM" + "1".zfill(32)
     assert fake.messages == [
         {
@@ -151,6 +152,7 @@ async def test_provider_errors_are_retryable(
         )
         with pytest.raises(ChannelSendError) as err:
             await sender.send_text(PHONE, "x")
+        await sender.aclose()
     assert err.value.retryable is retryable and err.value.retry_after == retry_after
 
 
@@ -165,6 +167,8 @@ async def test_invalid_number_and_bad_credentials_are_permanent() -> None:
         wrong = TwilioSmsSender(account_sid=ACCOUNT_SID, auth_token="wrong", from_number="+1", api_base=base)
         with pytest.raises(ChannelSendError) as unauthorised:
             await wrong.send_text(PHONE, "x")
+        await sender.aclose()
+        await wrong.aclose()
     assert not invalid.value.retryable and "21211" in str(invalid.value)
     assert PHONE not in str(invalid.value)
     assert not unauthorised.value.retryable
@@ -180,6 +184,7 @@ async def test_unreachable_api_is_retryable() -> None:
     )
     with pytest.raises(ChannelSendError) as err:
         await sender.send_text(PHONE, "x")
+    await sender.aclose()
     assert err.value.retryable
 
 
@@ -204,6 +209,7 @@ async def test_outbox_retries_500_and_429_then_sends_once(tmp_path: Path) -> Non
         assert await worker.run_once() == 1  # sent
         clock.advance(hours=2)
         assert await worker.run_once() == 0
+        await sender.aclose()
     assert fake.attempts == 3
     assert [m["Body"] for m in fake.messages] == ["回执"]
 

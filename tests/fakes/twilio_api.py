@@ -23,6 +23,8 @@ class FakeTwilio:
     token: str = AUTH_TOKEN
     messages: list[dict[str, str]] = field(default_factory=list)
     failures: Failures = field(default_factory=Failures)
+    # Canned failures for one recipient ("To") only, served before that recipient's messages.
+    failures_to: dict[str, Failures] = field(default_factory=dict)
     attempts: int = 0
     # Calls (CallSid -> caller, called) and recordings (RecordingSid -> audio) the test made.
     calls: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -44,6 +46,9 @@ class FakeTwilio:
         self.recordings[sid] = audio
         return sid
 
+    # The client ends (address, port) the messages came from: one per TCP connection.
+    peers: set[tuple[str, int]] = field(default_factory=set)
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
@@ -60,10 +65,16 @@ class FakeTwilio:
         self.attempts += 1
         if not self._authorised(request):
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername")[:2])
         failure = self.failures.pop()
         if failure is not None:
             return failure
         form = {k: str(v) for k, v in (await request.post()).items()}
+        own = self.failures_to.get(form.get("To", ""))
+        failure = own.pop() if own is not None else None
+        if failure is not None:
+            return failure
         if not form.get("To", "").startswith("+"):
             return web.json_response(
                 {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}, status=400

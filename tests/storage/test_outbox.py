@@ -65,12 +65,41 @@ async def test_future_items_wait_and_order_is_by_due_time(store: SqlReportStore)
     assert [i.pk for i in await store.claim_outbox(NOW + timedelta(minutes=10))] == [later.pk]
 
 
+def citizen(i: int) -> str:
+    return f"+8613000000{i:03d}"
+
+
 async def test_claim_respects_limit(store: SqlReportStore) -> None:
     for i in range(5):
-        await store.enqueue_ack(None, ack(text=f"t{i}"), NOW)
+        await store.enqueue_ack(None, ack(recipient=citizen(i), text=f"t{i}"), NOW)
     assert len(await store.claim_outbox(NOW, limit=3)) == 3
     assert len(await store.claim_outbox(NOW, limit=3)) == 2
     assert await store.claim_outbox(NOW, limit=3) == []
+
+
+async def test_a_citizens_later_items_wait_behind_one_out_or_backing_off(store: SqlReportStore) -> None:
+    first, second, third = [await store.enqueue_ack(None, ack(text=t), NOW) for t in ("一", "二", "三")]
+    other = await store.enqueue_ack(None, ack(recipient=citizen(1), text="别人"), NOW)
+    [out] = await store.claim_outbox(NOW, limit=1)
+    assert out.pk == first.pk
+    # The first is out with a sender: the same citizen's second and third wait, another's goes.
+    assert [i.pk for i in await store.claim_outbox(NOW)] == [other.pk]
+    await store.mark_sent(other.pk, "SM2", NOW)
+    retry_at = NOW + timedelta(minutes=5)
+    await store.mark_failed(first.pk, "HTTP 429", retry_at, NOW)
+    # Backing off: still nothing of theirs, though the second and third are due.
+    assert await store.claim_outbox(NOW + timedelta(minutes=1)) == []
+    assert [i.pk for i in await store.claim_outbox(retry_at)] == [first.pk, second.pk, third.pk]
+
+
+async def test_released_items_are_not_counted_as_tried(store: SqlReportStore) -> None:
+    first, second = [await store.enqueue_ack(None, ack(text=t), NOW) for t in ("一", "二")]
+    claimed = await store.claim_outbox(NOW)
+    await store.release_outbox([second.pk])
+    await store.mark_sent_many([(first.pk, "SM1")], NOW)
+    assert [(i.pk, i.state) for i in claimed] == [(first.pk, "sending"), (second.pk, "sending")]
+    [again] = await store.claim_outbox(NOW)
+    assert (again.pk, again.attempts) == (second.pk, 1)
 
 
 async def test_crashed_claim_is_recovered_after_the_lease(store: SqlReportStore) -> None:
@@ -84,7 +113,7 @@ async def test_crashed_claim_is_recovered_after_the_lease(store: SqlReportStore)
 
 
 async def test_concurrent_claimers_never_share_a_row(store: SqlReportStore, db_url: str) -> None:
-    expected = {(await store.enqueue_ack(None, ack(text=f"t{i}"), NOW)).pk for i in range(40)}
+    expected = {(await store.enqueue_ack(None, ack(citizen(i), f"t{i}"), NOW)).pk for i in range(40)}
     other = await SqlReportStore.open(db_url)
     try:
 
