@@ -60,11 +60,7 @@ def test_the_issue_lines_are_in_scope_accusations() -> None:
         assert any(g.code == "decided_by" and g.args["by"] in ("structure", "both") for g in d.grounds)
 
 
-# "tune" was 1.0 with the first shipped model. The corpus-trained model reads praise or denial of a
-# named official (st-tune-39, 41, 44) as an accusation at p 0.85-0.92, above MODEL_AGAINST (0.8): split
-# evidence, taken in scope at confidence 0.5 (issue 12, item 4). MODEL_AGAINST 0.95 would put them
-# out of scope but lowers out-of-fold in-scope recall 0.945 -> 0.938; left to the vote's owner.
-@pytest.mark.parametrize("split,floor", [("tune", 0.93), ("check", 0.8)])
+@pytest.mark.parametrize("split,floor", [("tune", 1.0), ("check", 0.8)])
 def test_structure_cases(split: str, floor: float, capsys: pytest.CaptureFixture[str]) -> None:
     cases = [c for c in CASES if c["split"] == split]
     wrong = [c["id"] for c in cases if not _right(c)]
