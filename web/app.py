@@ -82,11 +82,6 @@ def load_inspection_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def load_inspections(settings: Settings) -> dict[str, Inspection]:
-    """Every served inspection by id; a bad file stops start-up with its problems listed."""
-    return {ins_id: load_inspection(path) for ins_id, path in load_inspection_files(settings).items()}
-
-
 def data_codec(settings: Settings) -> SealingCodec:
     """The codec sealing reporters' data, with the key from the settings or the data directory."""
     return SealingCodec(load_keyring(settings.data_dir, settings.data_key))

@@ -31,7 +31,7 @@ from storage.desk import NEEDS_DECISION, QueueFilter, User
 from storage.store import unmasked
 from web.auth import check_csrf, has_role
 from web.desk_calls import call_context
-from web.identity import current_user, desk_store, require
+from web.identity import desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import render
 from web.transfers import (
@@ -513,8 +513,3 @@ def _changed(
             "reasons": [*old.reasons, "changed by the duty officer"],
         }
     )
-
-
-async def signed_in(request: Request) -> User | None:
-    """The signed-in account, for pages that show something either way."""
-    return await current_user(request)
