@@ -27,6 +27,7 @@ from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, SystemClock
 from storage.crypto import SealingCodec, load_keyring
 from storage.followup import FollowupStore
+from storage.store import TextCodec
 from web.admin import admin_router
 from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
@@ -60,6 +61,8 @@ class Runtime:
     inspection_files: dict[str, Path] = field(default_factory=dict)
     # Seals a file's content before it is written to the data dir (raw mails, attachments).
     seal_file: Callable[[bytes], bytes] | None = None
+    # Seals reporters' data in the database (the store's, and the Telegram drafts').
+    codec: TextCodec | None = None
 
 
 def inspection_dir(settings: Settings) -> Path:
@@ -110,7 +113,14 @@ async def build_runtime(
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(store, {**default_senders(), **configured, **(senders or {})}, clock)
     return Runtime(
-        settings, store, service, worker, inspections, inspection_files=files, seal_file=codec.seal_file
+        settings,
+        store,
+        service,
+        worker,
+        inspections,
+        inspection_files=files,
+        seal_file=codec.seal_file,
+        codec=codec,
     )
 
 
