@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
-from intake.inspection import Inspection, load_inspection
+from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
@@ -27,7 +26,6 @@ from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, SystemClock
 from storage.crypto import SealingCodec, load_keyring
 from storage.followup import FollowupStore
-from storage.store import TextCodec
 from web.admin import admin_router
 from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
@@ -38,6 +36,7 @@ from web.followup import followup_router
 from web.hooks import hooks_router, start_channels
 from web.identity import NotSignedIn, require
 from web.ledger import ledger_router
+from web.runtime import Runtime, runtime, set_runtime
 from web.security import DOCS_PATHS, HookRateLimit, SecurityHeaders, security_headers
 from web.settings import Settings
 from web.signin import signin_router
@@ -46,23 +45,6 @@ from web.transfer_form import transfer_router
 from web.voice_hooks import voice_router
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """What the running app holds; built in the lifespan, read by the routes."""
-
-    settings: Settings
-    store: ReportStore
-    service: IntakeService
-    worker: OutboxWorker
-    inspections: dict[str, Inspection]
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    inspection_files: dict[str, Path] = field(default_factory=dict)
-    # Seals a file's content before it is written to the data dir (raw mails, attachments).
-    seal_file: Callable[[bytes], bytes] | None = None
-    # Seals reporters' data in the database (the store's, and the Telegram drafts').
-    codec: TextCodec | None = None
 
 
 def inspection_dir(settings: Settings) -> Path:
@@ -214,7 +196,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
-        app.state.rt = rt
+        set_runtime(app, rt)
         channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
         if recovered:
@@ -276,10 +258,6 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
-
-    def runtime(request: Request) -> Runtime:
-        rt: Runtime = request.app.state.rt
-        return rt
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,11 +27,9 @@ from intake.models import Channel
 from storage.drafts import SqlConversationDrafts
 from storage.locks import try_singleton_lock
 from web.bodies import read_body
+from web.runtime import Runtime
 from web.security import TokenBuckets, too_many_requests
 from web.settings import Settings
-
-if TYPE_CHECKING:
-    from web.app import Runtime
 
 log = logging.getLogger(__name__)
 

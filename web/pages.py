@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from web.auth import csrf_token, has_role
+from web.runtime import runtime
 
 _LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -87,7 +88,7 @@ templates = _templates()
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """Render a desk template with the user, the CSRF token and the inspections."""
-    rt = request.app.state.rt
+    rt = runtime(request)
     ctx = {
         "user": getattr(request.state, "user", None),
         "csrf": csrf_token(request),
