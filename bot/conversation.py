@@ -366,7 +366,9 @@ class TelegramConversation:
             log.info("telegram draft taken by another process")
             return 0
         taken = await self.states.load(self.bot_id, stored.chat)
-        if taken is None:
+        # What was taken, with any message added since the read above.
+        state = state_of(taken.state) if taken is not None else ChatState()
+        if taken is None or state.draft is None:
             return 0
         await self._file(stored.chat, state, real_name=False)
         await self._keep(stored.chat, state, taken)

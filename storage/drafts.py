@@ -25,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import StorageError
+from storage.crypto import SealingCodec
 from storage.engine import IMMEDIATE
 from storage.schema import conversation_drafts
 from storage.store import TextCodec
@@ -128,3 +129,24 @@ class SqlConversationDrafts:
                 delete(_T).where(_T.c.bot == bot, _T.c.last_at.is_(None), _T.c.updated_at < before)
             )
         return int(result.rowcount or 0)
+
+
+async def reseal_drafts(engine: AsyncEngine, codec: SealingCodec) -> tuple[int, int]:
+    """Seal every chat's state with the codec's current key and recompute its chat key (the
+    lookup key changes with the data key); (rows read, rows rewritten). Drafts are few and short
+    lived: one transaction."""
+    rewritten = 0
+    async with engine.begin() as conn:
+        rows = (await conn.execute(select(_T))).mappings().all()
+        for row in rows:
+            document = codec.unseal(row["state"])
+            key = codec.lookup(json.loads(document)["chat"])
+            if key == row["chat_key"] and codec.sealed_with_current(row["state"]):
+                continue
+            await conn.execute(
+                update(_T)
+                .where(_T.c.bot == row["bot"], _T.c.chat_key == row["chat_key"])
+                .values(chat_key=key, state=codec.seal(document))
+            )
+            rewritten += 1
+    return len(rows), rewritten
