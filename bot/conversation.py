@@ -195,9 +195,26 @@ class TelegramConversation:
         chat = event.chat_id
         stored = await self.states.load(self.bot_id, chat)
         state = state_of(stored.state) if stored is not None else ChatState()
+        await self._settle(state)
         receipt = await self._act(event, data, state)
         await self._keep(chat, state, stored)
         return receipt
+
+    async def _settle(self, state: ChatState) -> None:
+        """Drop from the draft the messages that got a report meanwhile: another process's start-up
+        recovery (or the service's sweep) filed them on their own, and filing them again would move
+        them out of those reports."""
+        draft = state.draft
+        if draft is None:
+            return
+        held = [m.pk for m in (*draft.messages, *draft.contact)]
+        still = await self.intake.store.unprocessed_among(held)
+        if len(still) == len(held):
+            return
+        draft.messages = [m for m in draft.messages if m.pk in still]
+        draft.contact = [m for m in draft.contact if m.pk in still]
+        if not draft.messages:
+            state.draft = None
 
     async def _act(self, event: TelegramEvent, data: dict[str, Any], state: ChatState) -> Receipt | None:
         chat = event.chat_id
@@ -368,7 +385,10 @@ class TelegramConversation:
         taken = await self.states.load(self.bot_id, stored.chat)
         # What was taken, with any message added since the read above.
         state = state_of(taken.state) if taken is not None else ChatState()
+        await self._settle(state)
         if taken is None or state.draft is None:
+            if taken is not None:
+                await self._keep(stored.chat, state, taken)
             return 0
         await self._file(stored.chat, state, real_name=False)
         await self._keep(stored.chat, state, taken)

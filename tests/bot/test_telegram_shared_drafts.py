@@ -107,3 +107,18 @@ async def test_the_stored_draft_is_sealed(tmp_path: Path, db_url: str) -> None:
         assert draft is not None
         assert [m.text for m in draft.messages] == [ACCUSATION, "补充：" + MORE]
         assert draft.awaiting_contact
+
+
+async def test_messages_another_process_recovered_are_not_filed_again(tmp_path: Path, db_url: str) -> None:
+    clock = FakeClock(START)
+    async with two_processes(tmp_path, db_url, clock) as (a, b):
+        await post(a, message_update(1001, CHAT, ACCUSATION))
+        await post(a, message_update(1002, CHAT, MORE))
+        # Process b (re)starts: its recovery files every committed message without a report.
+        assert await b.rt.service.recover() == 2
+        await post(a, callback_update(1003, CHAT, "anonymous"))
+        await drain(a, b)
+        assert await texts_of(a, "HN1-0001") == [ACCUSATION]
+        assert await texts_of(a, "HN1-0002") == [MORE]  # not moved into HN1-0001
+        assert await a.rt.store.get_report("HN1-0003") is None
+        assert await a.app.state.channels.telegram.draft_of(str(CHAT)) is None
