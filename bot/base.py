@@ -1,12 +1,9 @@
-"""What every channel adapter shares: the framework-free webhook request and the inbound protocol."""
+"""What every channel adapter shares: the framework-free webhook request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
-
-from intake.models import Channel, InboundMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +25,3 @@ class WebhookRequest:
             if key.lower() == wanted:
                 return value
         return None
-
-
-class InboundChannel(Protocol):
-    """A webhook channel: authenticate first, then parse; both raise only `InboundError`s."""
-
-    channel: Channel
-
-    def verify(self, req: WebhookRequest) -> None:
-        """Raise `WebhookAuthError` unless the request comes from the provider."""
-        ...
-
-    def parse(self, req: WebhookRequest) -> list[InboundMessage]:
-        """The messages of a verified request (pure)."""
-        ...

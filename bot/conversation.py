@@ -1,11 +1,13 @@
 """The guided Telegram conversation: explain, collect the report, ask real-name or anonymous, file it.
 
-Every message is committed raw the moment it arrives; what lives only in memory is which
-committed messages form the draft of the chat's report. The draft is filed as one report when
-the citizen chooses real-name (after sending a name and phone) or anonymous, or when the chat has
-been quiet for `idle` (filed as anonymous); it is dropped from memory only after that commit, so
-a failed write (answered 503, redelivered by Telegram) finds it again. If the service stops with a
-draft open, startup recovery files each of its messages as a report of its own: split, never lost.
+Every message is committed raw the moment it arrives; the chat's state (which committed messages
+form the draft of its report, the contact given, whether it sent /start) is kept in the database
+(`bot/drafts.py`), read at the start of each update and written at its end, so any process
+continues any chat. The draft is filed as one report when the citizen chooses real-name (after
+sending a name and phone) or anonymous, or when the chat has been quiet for `idle` (filed as
+anonymous); its state is written only after that commit, so a failed write (answered 503,
+redelivered by Telegram) finds the draft again. A draft's messages are older than the sweep's
+wait for held channels only when the chat stayed open that long: then the sweep files them.
 
 Each update is handled once: its update_id is claimed in the database before anything else (a
 redelivered button press or /start would otherwise act twice), and released if handling fails.
@@ -18,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.contact import Contact, typed_contact
+from bot.drafts import ChatState, Draft, DraftStore, MemoryDrafts, StoredChat, state_json, state_of
 from bot.joining import ChannelIntake
 from bot.telegram import CONTACT_TEXT, Button, TelegramEvent, parse_update
+from intake.errors import StorageError
 from intake.inspection import Inspection
 from intake.normalise import status_query
 from intake.ports import RawMessage
@@ -41,6 +44,8 @@ APPEND_WINDOW = timedelta(days=1)
 # Telegram gives up redelivering an update after a day; claims are kept twice that long.
 UPDATE_RETENTION = timedelta(days=2)
 PRUNE_EVERY = timedelta(hours=1)
+# The database compares `last_at < before`; the sweep files drafts quiet for `idle` or longer.
+MOMENT = timedelta(microseconds=1)
 
 
 class Prompter(Protocol):
@@ -117,21 +122,6 @@ def joined_text(texts: Sequence[str]) -> str:
     return "\n".join(t for t in texts if t.strip())
 
 
-@dataclass
-class Draft:
-    """The committed messages of a report still being written."""
-
-    messages: list[RawMessage]
-    last_at: datetime
-    awaiting_contact: bool = False
-    contact: list[RawMessage] = field(default_factory=list)
-    identity: Contact | None = None
-
-    def holds(self, raw: RawMessage) -> bool:
-        """Whether `raw` is already part of the draft (a redelivery after a failed write)."""
-        return any(m.pk == raw.pk for m in (*self.messages, *self.contact))
-
-
 class TelegramConversation:
     """Handles updates (from the webhook or long polling) of one bot."""
 
@@ -143,18 +133,18 @@ class TelegramConversation:
         inspection_id: str | None = None,
         idle: timedelta = DEFAULT_IDLE,
         bot_id: str = "bot",
+        states: DraftStore | None = None,
     ) -> None:
         self.intake = intake
         self.prompter = prompter
         self.inspection_id = inspection_id
         self.idle = idle
         self.bot_id = bot_id
-        self.drafts: dict[str, Draft] = {}
-        # Chats that sent /start since their last report: their next message opens a new report
-        # without offering 补充 to the earlier one.
-        self.fresh: set[str] = set()
+        # Chats' drafts; in memory only when no database is given (one process).
+        self.states: DraftStore = states or MemoryDrafts()
         self._pruned_at: datetime | None = None
-        # Updates of one chat must not interleave (two photos of one album arrive together).
+        # Updates of one chat must not interleave (two photos of one album arrive together); across
+        # processes, a write of a chat's state from a stale read fails (see `bot/drafts.py`).
         self._lock = asyncio.Lock()
 
     @property
@@ -183,11 +173,54 @@ class TelegramConversation:
             # The redelivery will be ignored; a committed message is still filed by the sweep.
             log.error("telegram update %s not released: %s", update_id, exc.__class__.__name__)
 
+    async def draft_of(self, chat_id: str) -> Draft | None:
+        """The chat's open draft, as any process sees it."""
+        stored = await self.states.load(self.bot_id, chat_id)
+        return None if stored is None else state_of(stored.state).draft
+
+    async def _keep(self, chat: str, state: ChatState, stored: StoredChat | None) -> None:
+        """Write the chat's state over what was read (`StorageError` if another process changed it)."""
+        if state.empty:
+            if stored is not None:
+                await self.states.delete(self.bot_id, chat, version=stored.version)
+            return
+        new = state_json(state)
+        if stored is not None and stored.state == new:
+            return
+        last_at = state.draft.last_at if state.draft is not None else None
+        version = None if stored is None else stored.version
+        await self.states.save(self.bot_id, chat, new, last_at=last_at, now=self._now, version=version)
+
     async def _handle(self, event: TelegramEvent, data: dict[str, Any]) -> Receipt | None:
+        chat = event.chat_id
+        stored = await self.states.load(self.bot_id, chat)
+        state = state_of(stored.state) if stored is not None else ChatState()
+        await self._settle(state)
+        receipt = await self._act(event, data, state)
+        await self._keep(chat, state, stored)
+        return receipt
+
+    async def _settle(self, state: ChatState) -> None:
+        """Drop from the draft the messages that got a report meanwhile: another process's start-up
+        recovery (or the service's sweep) filed them on their own, and filing them again would move
+        them out of those reports."""
+        draft = state.draft
+        if draft is None:
+            return
+        held = [m.pk for m in (*draft.messages, *draft.contact)]
+        still = await self.intake.store.unprocessed_among(held)
+        if len(still) == len(held):
+            return
+        draft.messages = [m for m in draft.messages if m.pk in still]
+        draft.contact = [m for m in draft.contact if m.pk in still]
+        if not draft.messages:
+            state.draft = None
+
+    async def _act(self, event: TelegramEvent, data: dict[str, Any], state: ChatState) -> Receipt | None:
         chat = event.chat_id
         if event.kind in ("start", "help"):
             if event.kind == "start":
-                self.fresh.add(chat)
+                state.fresh = True
             inspection = self.intake.service.inspection(self.inspection_id)
             await self._say(chat, welcome_text(inspection, self._now))
             return None
@@ -197,16 +230,16 @@ class TelegramConversation:
         if event.kind == "callback":
             if event.callback_id:
                 await self.prompter.answer_callback(event.callback_id)
-            receipt = await self._choice(chat, event.callback_data or "")
+            receipt = await self._choice(chat, state, event.callback_data or "")
             if event.source_message_id is not None:
                 await self._unbutton(chat, event.source_message_id)
             return receipt
-        return await self._message(event, data)
+        return await self._message(event, data, state)
 
-    async def _message(self, event: TelegramEvent, data: dict[str, Any]) -> Receipt | None:
+    async def _message(self, event: TelegramEvent, data: dict[str, Any], state: ChatState) -> Receipt | None:
         assert event.message is not None  # message and contact events carry one
         chat, message = event.chat_id, event.message
-        draft = self.drafts.get(chat)
+        draft = state.draft
         contact = event.contact
         if contact is None and draft is not None and draft.awaiting_contact and event.kind == "message":
             contact = typed_contact(message.text)
@@ -220,12 +253,12 @@ class TelegramConversation:
             log.info("duplicate telegram message %s", event.update_id)
             return Receipt(None, None, duplicate=True)
         if contact is not None:
-            return await self._contact(chat, raw, contact)
+            return await self._contact(chat, state, raw, contact)
         number = status_query(raw.text)
         if number is not None:
             return await self.intake.service.answer_status(raw, number)
         if draft is None:
-            await self._open_draft(chat, raw)
+            await self._open_draft(chat, state, raw)
             return None
         draft.messages.append(raw)
         draft.last_at = self._now
@@ -234,8 +267,10 @@ class TelegramConversation:
             await self._say(chat, ASK_AGAIN_TEXT, ask_contact=SHARE_PHONE)
         return None
 
-    async def _contact(self, chat: str, raw: RawMessage, contact: Contact) -> Receipt | None:
-        draft = self.drafts.get(chat)
+    async def _contact(
+        self, chat: str, state: ChatState, raw: RawMessage, contact: Contact
+    ) -> Receipt | None:
+        draft = state.draft
         if draft is None:
             await self.intake.record(raw, "message.contact_without_report")
             await self._say(chat, NOTHING_YET_TEXT, remove_keyboard=True)
@@ -243,20 +278,20 @@ class TelegramConversation:
         if not draft.holds(raw):
             draft.contact.append(raw)
         draft.identity = contact
-        return await self._file(chat, real_name=True)
+        return await self._file(chat, state, real_name=True)
 
-    async def _open_draft(self, chat: str, raw: RawMessage) -> None:
+    async def _open_draft(self, chat: str, state: ChatState, raw: RawMessage) -> None:
         buttons: tuple[tuple[Button, ...], ...] = CHOICE_BUTTONS
-        if chat not in self.fresh:
+        if not state.fresh:
             earlier = await self.intake.open_report_for(raw, join_window=APPEND_WINDOW)
             if earlier is not None:
                 label = append_label(earlier.tracking_number)
                 buttons = (((label, APPEND + earlier.tracking_number),), *CHOICE_BUTTONS)
-        self.drafts[chat] = Draft([raw], self._now)
+        state.draft = Draft([raw], self._now)
         await self._say(chat, COLLECTING_TEXT, buttons=buttons)
 
-    async def _choice(self, chat_id: str, choice: str) -> Receipt | None:
-        draft = self.drafts.get(chat_id)
+    async def _choice(self, chat_id: str, state: ChatState, choice: str) -> Receipt | None:
+        draft = state.draft
         if draft is None:
             await self._say(chat_id, NOTHING_YET_TEXT)
             return None
@@ -266,14 +301,16 @@ class TelegramConversation:
             await self._say(chat_id, ASK_CONTACT_TEXT, ask_contact=SHARE_PHONE)
             return None
         if choice == ANONYMOUS:
-            receipt = await self._file(chat_id, real_name=False)
+            receipt = await self._file(chat_id, state, real_name=False)
             await self._say(chat_id, ANONYMOUS_NOTE, remove_keyboard=draft.awaiting_contact)
             return receipt
         if choice.startswith(APPEND):
-            return await self._append(chat_id, draft, choice.removeprefix(APPEND))
+            return await self._append(chat_id, state, draft, choice.removeprefix(APPEND))
         return None
 
-    async def _append(self, chat_id: str, draft: Draft, tracking_number: str) -> Receipt | None:
+    async def _append(
+        self, chat_id: str, state: ChatState, draft: Draft, tracking_number: str
+    ) -> Receipt | None:
         # The number comes back from the client: only a report this chat filed is accepted.
         first = draft.messages[0]
         report = await self.intake.open_report_for(first, tracking_hints=[tracking_number])
@@ -284,12 +321,13 @@ class TelegramConversation:
         receipt = None
         for raw in (*draft.messages, *draft.contact):
             receipt = await self.intake.attach(raw, report)
-        self.drafts.pop(chat_id, None)  # only after the messages are linked
+        state.draft = None  # only after the messages are linked
         await self._say(chat_id, f"已补充到编号{report.tracking_number}。")
         return receipt
 
-    async def _file(self, chat_id: str, *, real_name: bool) -> Receipt:
-        draft = self.drafts[chat_id]
+    async def _file(self, chat_id: str, state: ChatState, *, real_name: bool) -> Receipt:
+        draft = state.draft
+        assert draft is not None  # filed only from an open draft
         messages = [*draft.messages, *draft.contact]
         if real_name and draft.identity is not None:
             await self.intake.store.set_reporter_identity(
@@ -298,8 +336,8 @@ class TelegramConversation:
         text = joined_text([m.text for m in draft.messages])
         receipt = await self.intake.open_joined(messages[0], messages[1:], text)
         # Dropped only now: had the write failed, Telegram's redelivery would find the draft again.
-        self.drafts.pop(chat_id, None)
-        self.fresh.discard(chat_id)
+        state.draft = None
+        state.fresh = False
         log.info(
             "telegram draft filed as %s (%s, %d messages)",
             receipt.tracking_number,
@@ -317,11 +355,44 @@ class TelegramConversation:
             now = self._now
             if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
                 await self.intake.store.prune_updates(now - UPDATE_RETENTION)
+                # A /start with nothing written after it is forgotten with the update claims.
+                await self.states.prune(self.bot_id, now - UPDATE_RETENTION)
                 self._pruned_at = now
-            due = [chat for chat, d in self.drafts.items() if now - d.last_at >= self.idle]
-            for chat in due:
-                await self._file(chat, real_name=False)
-            return len(due)
+            filed = 0
+            for stored in await self.states.idle(self.bot_id, now - self.idle + MOMENT):
+                filed += await self._file_idle(stored)
+            return filed
+
+    async def _file_idle(self, stored: StoredChat) -> int:
+        """File a quiet draft as anonymous, unless another process's sweep or update got it first."""
+        state = state_of(stored.state)
+        if state.draft is None:
+            return 0
+        try:
+            # Taking the draft (a write over the version read) keeps two processes' sweeps from
+            # filing it twice; the loser skips it.
+            await self.states.save(
+                self.bot_id,
+                stored.chat,
+                stored.state,
+                last_at=state.draft.last_at,
+                now=self._now,
+                version=stored.version,
+            )
+        except StorageError:
+            log.info("telegram draft taken by another process")
+            return 0
+        taken = await self.states.load(self.bot_id, stored.chat)
+        # What was taken, with any message added since the read above.
+        state = state_of(taken.state) if taken is not None else ChatState()
+        await self._settle(state)
+        if taken is None or state.draft is None:
+            if taken is not None:
+                await self._keep(stored.chat, state, taken)
+            return 0
+        await self._file(stored.chat, state, real_name=False)
+        await self._keep(stored.chat, state, taken)
+        return 1
 
     async def run_sweeper(self, interval: float = 15.0) -> None:
         """Sweep until cancelled."""

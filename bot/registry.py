@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.conversation import TelegramConversation
+from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.joining import ChannelIntake
@@ -238,8 +239,10 @@ def build_channels(
     service: IntakeService,
     *,
     seal_file: Callable[[bytes], bytes] | None = None,
+    drafts: DraftStore | None = None,
 ) -> Channels:
-    """The inbound adapters of every configured channel, on top of `service`."""
+    """The inbound adapters of every configured channel, on top of `service`; `drafts` keeps the
+    Telegram conversations' state (in this process's memory when None)."""
     intake = ChannelIntake(service)
     channels = Channels(intake, polling=config.telegram_polling)
     if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
@@ -251,7 +254,9 @@ def build_channels(
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
         # Update ids are per bot: the token's public part (before the colon) names the bot.
         bot_id = config.telegram_token.split(":", 1)[0]
-        channels.telegram = TelegramConversation(intake, channels.telegram_sender, bot_id=bot_id)
+        channels.telegram = TelegramConversation(
+            intake, channels.telegram_sender, bot_id=bot_id, states=drafts
+        )
         if config.telegram_secret:
             channels.telegram_webhook = TelegramWebhook(config.telegram_secret)
     if config.imap_url or config.smtp_listen:

@@ -95,6 +95,13 @@ def _decode_run(run: re.Match[str]) -> str:
     return bytes.fromhex(run.group().replace("%", "")).decode("utf-8", "replace")
 
 
+def twilio_signature(auth_token: str, url: str, form: dict[str, str]) -> str:
+    """The X-Twilio-Signature Twilio sends with a form posted to `url` (the playground signs its
+    own calls with it; the SDK stays in bot/)."""
+    signature: str = RequestValidator(auth_token).compute_signature(url, form)
+    return signature
+
+
 class TwilioWebhook:
     """Verifies and parses Twilio's inbound SMS and status-callback webhooks."""
 

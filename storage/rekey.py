@@ -17,7 +17,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
+from storage.drafts import reseal_drafts
 from storage.schema import (
+    conversation_drafts,
     messages,
     notes,
     opt_outs,
@@ -138,6 +140,9 @@ async def reseal_all(engine: AsyncEngine, codec: SealingCodec, *, batch: int = 5
                         result.rewritten[name] += 1
                 result.scanned[name] += len(rows)
                 after = rows[-1]["pk"]
+    # Telegram drafts: keyed by a hash of the chat id, not by a pk (storage/drafts.py).
+    name = conversation_drafts.name
+    result.scanned[name], result.rewritten[name] = await reseal_drafts(engine, codec)
     return result
 
 

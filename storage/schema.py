@@ -422,3 +422,25 @@ calls = Table(
 )
 Index("ix_calls_report_id", calls.c.report_id)
 Index("ix_calls_recording_due", calls.c.recording_state, calls.c.recording_next_at)
+
+
+# --- Telegram conversation drafts (migration 0012_conversation_drafts) -------------------------
+
+# One row a chat with something to remember: the draft of a report still being written (the
+# committed messages that form it, the contact given) and whether the chat sent /start since its
+# last report. Every process reads and writes it, so any process continues any chat. The chat is
+# found by a keyed hash of its id; the id and everything else sit in `state`, sealed like the
+# messages (they hold citizens' words and contact details). `last_at` is set while a draft is
+# open (the idle sweep files it); `version` makes a write from a stale read fail.
+conversation_drafts = Table(
+    "conversation_drafts",
+    metadata,
+    Column("bot", String(32), nullable=False),
+    Column("chat_key", String(64), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("last_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("bot", "chat_key"),
+)
+Index("ix_conversation_drafts_last_at", conversation_drafts.c.bot, conversation_drafts.c.last_at)

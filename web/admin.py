@@ -20,6 +20,7 @@ from storage.desk import DirectoryEntry, User
 from web.auth import ROLES, check_csrf, hash_password, password_problem
 from web.identity import desk_store, require
 from web.pages import KIND_WORDS, render
+from web.runtime import runtime
 from web.signin import display_tz
 
 Admin = Annotated[User, Depends(require("admin"))]
@@ -190,7 +191,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
 
     @router.get("/admin/inspection/{inspection_id}.toml")
     async def export_inspection(request: Request, inspection_id: str, user: Admin) -> Response:
-        path = request.app.state.rt.inspection_files.get(inspection_id)
+        path = runtime(request).inspection_files.get(inspection_id)
         if path is None:
             raise HTTPException(status_code=404, detail="no such inspection")
         text = await asyncio.to_thread(Path(path).read_text, "utf-8")
@@ -201,7 +202,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         request: Request, user: Admin, csrf: Annotated[str, Form()] = "", source: Annotated[str, Form()] = ""
     ) -> Response:
         check_csrf(request, csrf)
-        rt = request.app.state.rt
+        rt = runtime(request)
         try:
             inspection = parse_inspection(source, "uploaded file")
         except InspectionError as exc:
@@ -226,9 +227,9 @@ async def _accounts(request: Request, message: str | None) -> dict[str, Any]:
     (and from how many addresses), in the inspections' local time."""
     store = desk_store(request)
     # The runtime's clock, which the sign-in throttle reads too.
-    now = request.app.state.rt.service.clock.now()
+    now = runtime(request).service.clock.now()
     throttled = await store.throttled_names(now)
-    tz = display_tz(request.app.state.rt.inspections.values())
+    tz = display_tz(runtime(request).inspections.values())
     users = await store.list_users()
     waits = {}
     for u in users:

@@ -23,6 +23,7 @@ from intake.service import Caller, ForeignDuplicate, Receipt, UnknownInspection
 from storage.desk import User
 from web.bodies import read_body
 from web.identity import require
+from web.runtime import runtime
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def api_router() -> APIRouter:
             msg = ApiMessage.model_validate_json(body)
         except ValidationError as exc:
             return _unprocessable(exc)
-        rt = request.app.state.rt
+        rt = runtime(request)
         # Without a named inspection: the account's first; one it may not see is as good as unknown.
         inspection = msg.inspection or next(iter(user.visible(list(rt.inspections))), None)
         if inspection is None or not user.may_see(inspection):
@@ -97,7 +98,7 @@ def api_router() -> APIRouter:
 
     @router.get("/api/reports/{tracking_number}")
     async def get_report(tracking_number: str, request: Request, user: Officer) -> JSONResponse:
-        store = request.app.state.rt.store
+        store = runtime(request).store
         report = await store.get_report(tracking_number.upper())
         if report is None or not user.may_see(report.inspection_id):
             return _error(404, f"no report {tracking_number}")

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.registry import build_senders
 from intake.errors import InspectionError, StorageError
-from intake.inspection import Inspection, load_inspection
+from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
 from intake.pipeline import decide, status_query
@@ -38,6 +37,7 @@ from web.followup import followup_router
 from web.hooks import HookFastPath, hook_handlers, hooks_router, start_channels
 from web.identity import NotSignedIn, require
 from web.ledger import ledger_router
+from web.runtime import Runtime, runtime, set_runtime
 from web.security import DOCS_PATHS, HookRateLimit, SecurityHeaders, security_headers
 from web.settings import Settings
 from web.signin import signin_router
@@ -46,21 +46,6 @@ from web.transfer_form import transfer_router
 from web.voice_hooks import voice_router
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """What the running app holds; built in the lifespan, read by the routes."""
-
-    settings: Settings
-    store: ReportStore
-    service: IntakeService
-    worker: OutboxWorker
-    inspections: dict[str, Inspection]
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-    inspection_files: dict[str, Path] = field(default_factory=dict)
-    # Seals a file's content before it is written to the data dir (raw mails, attachments).
-    seal_file: Callable[[bytes], bytes] | None = None
 
 
 def inspection_dir(settings: Settings) -> Path:
@@ -81,11 +66,6 @@ def load_inspection_files(settings: Settings) -> dict[str, Path]:
         for path in sorted(saved.glob("*.toml")):
             files[load_inspection(path).id] = path
     return files
-
-
-def load_inspections(settings: Settings) -> dict[str, Inspection]:
-    """Every served inspection by id; a bad file stops start-up with its problems listed."""
-    return {ins_id: load_inspection(path) for ins_id, path in load_inspection_files(settings).items()}
 
 
 def data_codec(settings: Settings) -> SealingCodec:
@@ -122,7 +102,14 @@ async def build_runtime(
         rates=parse_rates(settings.outbox_rates),
     )
     return Runtime(
-        settings, store, service, worker, inspections, inspection_files=files, seal_file=codec.seal_file
+        settings,
+        store,
+        service,
+        worker,
+        inspections,
+        inspection_files=files,
+        seal_file=codec.seal_file,
+        codec=codec,
     )
 
 
@@ -221,8 +208,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
-        app.state.rt = rt
-        # Ready before the first sign-in with an unknown name, without holding up the start.
+        set_runtime(app, rt)
         channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
         if recovered:
@@ -288,10 +274,6 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
-
-    def runtime(request: Request) -> Runtime:
-        rt: Runtime = request.app.state.rt
-        return rt
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

@@ -20,6 +20,7 @@ from intake.models import Channel, SubmittedMessage
 from intake.service import UnknownInspection
 from web.identity import current_user
 from web.pages import templates
+from web.runtime import runtime
 
 # The citizen form's limit (the API takes longer texts): long enough for any report, short enough
 # for an officer to read; the page counts as the citizen types.
@@ -41,7 +42,7 @@ def citizen_router() -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     async def index(request: Request, error: str | None = None) -> Response:
-        rt = request.app.state.rt
+        rt = runtime(request)
         # The list of reports is for signed-in officers only; a citizen sees the form.
         user = await current_user(request)
         reports = []
@@ -68,7 +69,7 @@ def citizen_router() -> APIRouter:
 
     @router.post("/submit")
     async def submit(request: Request, text: str = Form(""), inspection: str | None = Form(None)) -> Response:
-        rt = request.app.state.rt
+        rt = runtime(request)
         if not text.strip():
             return _refused("empty")
         if len(text) > MAX_TEXT:
@@ -106,7 +107,7 @@ async def _status_answer(request: Request, number: str, filed: list[str]) -> str
     """`查询 <编号>` typed into the form: answered for the numbers this browser filed; for any
     other the same words whether the number exists or not."""
     if number in filed:
-        report = await request.app.state.rt.store.get_report(number)
+        report = await runtime(request).store.get_report(number)
         if report is not None:
             return acks.status_text(number, report.state)
     return acks.unknown_status_text(number)

@@ -32,7 +32,7 @@ from storage.desk import NEEDS_DECISION, QueueFilter, User
 from storage.store import unmasked
 from web.auth import check_csrf, has_role
 from web.desk_calls import call_context
-from web.identity import current_user, desk_store, require
+from web.identity import desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import render
 from web.transfers import (
@@ -516,8 +516,3 @@ def _changed(
             "grounds": [*old.grounds, Reason(code="officer_changed")],
         }
     )
-
-
-async def signed_in(request: Request) -> User | None:
-    """The signed-in account, for pages that show something either way."""
-    return await current_user(request)

@@ -24,6 +24,7 @@ from web.auth import check_csrf
 from web.identity import desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import render
+from web.runtime import runtime
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _now() -> datetime:
 
 
 async def _report_pk(request: Request, user: User, tracking_number: str) -> int:
-    rt = request.app.state.rt
+    rt = runtime(request)
     pk = await desk_store(request).report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
     if pk is None:
         raise HTTPException(status_code=404, detail="no such report")
@@ -71,7 +72,7 @@ def desk_calls_router() -> APIRouter:
             raise HTTPException(status_code=404, detail="no recording")
         meta = {"filename": f"{tracking_number.upper()}.mp3", "content_type": call.recording_type}
         response = await kept_file_response(
-            request.app.state.rt.settings, {call.recording_sha256: meta}, call.recording_sha256
+            runtime(request).settings, {call.recording_sha256: meta}, call.recording_sha256
         )
         response.headers["Content-Disposition"] = "inline"
         response.headers["Cache-Control"] = "no-store"
@@ -139,7 +140,7 @@ async def _call_form(request: Request, user: User, tracking_number: str, *, text
     first = detail.messages[0] if detail.messages else None
     if call is None or first is None or not needs_summary(first.text):
         raise HTTPException(status_code=404, detail="no call to complete")
-    ins = request.app.state.rt.inspections[detail.report.inspection_id]
+    ins = runtime(request).inspections[detail.report.inspection_id]
     local = first.received_at.astimezone(ins.tz).strftime("%Y-%m-%dT%H:%M")
     form = {
         "inspection": ins.id,

@@ -29,6 +29,7 @@ from web.digest import Digest, build_digest, digest_text
 from web.identity import require
 from web.kept_files import kept_file_response
 from web.pages import render
+from web.runtime import runtime
 
 Officer = Annotated[User, Depends(require("officer"))]
 
@@ -51,7 +52,7 @@ TRANSFER_STATE_WORDS: Final = {
 
 def followup_store(request: Request) -> FollowupStore:
     """The runtime's store, which must be the follow-up store."""
-    store = request.app.state.rt.store
+    store = runtime(request).store
     if not isinstance(store, FollowupStore):
         raise HTTPException(status_code=503, detail="follow-up needs the SQL follow-up store")
     return store
@@ -59,13 +60,13 @@ def followup_store(request: Request) -> FollowupStore:
 
 def now_of(request: Request) -> datetime:
     """The runtime clock's now (tests inject a clock)."""
-    moment: datetime = request.app.state.rt.service.clock.now()
+    moment: datetime = runtime(request).service.clock.now()
     return moment
 
 
 def inspection_of(request: Request, inspection_id: str) -> Inspection | None:
     """The served inspection with this id, if any."""
-    found: Inspection | None = request.app.state.rt.inspections.get(inspection_id)
+    found: Inspection | None = runtime(request).inspections.get(inspection_id)
     return found
 
 
@@ -113,7 +114,7 @@ def followup_router() -> APIRouter:
     router = APIRouter()
 
     async def _transfer(request: Request, user: User, number: str) -> Any:
-        rt = request.app.state.rt
+        rt = runtime(request)
         found = await followup_store(request).followed_transfer(
             number.upper(), user.visible(list(rt.inspections))
         )
@@ -164,7 +165,7 @@ def followup_router() -> APIRouter:
         uploads = [d for d in documents or [] if d.filename]
         if len(uploads) > MAX_DOCUMENTS:
             return RedirectResponse(f"{back}?{urlencode({'error': '附件过多'})}", status_code=303)
-        data_dir: Path = request.app.state.rt.settings.data_dir
+        data_dir: Path = runtime(request).settings.data_dir
         kept = []
         for upload in uploads:
             data = await upload.read(MAX_DOCUMENT_BYTES + 1)
@@ -209,7 +210,7 @@ def followup_router() -> APIRouter:
             for d in e.documents
             if isinstance(d, dict) and "sha256" in d
         }
-        response = await kept_file_response(request.app.state.rt.settings, listed, sha256)
+        response = await kept_file_response(runtime(request).settings, listed, sha256)
         await store.audit_action(
             found.transfer.report_id,
             "transfer.document_opened",
@@ -231,7 +232,7 @@ def followup_router() -> APIRouter:
         from web.auth import check_csrf
 
         check_csrf(request, csrf)
-        rt = request.app.state.rt
+        rt = runtime(request)
         store = followup_store(request)
         pk = await store.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
         if pk is None:
@@ -251,7 +252,7 @@ def followup_router() -> APIRouter:
     @router.get("/desk/digest", response_class=HTMLResponse)
     async def digest_page(request: Request, user: Officer, brief: str = "") -> Response:
         digest = await digest_for(
-            request.app.state.rt, user.visible(list(request.app.state.rt.inspections)), now_of(request)
+            runtime(request), user.visible(list(runtime(request).inspections)), now_of(request)
         )
         # `brief`: the one-line summary the queue page loads into its heading.
         return render(request, "desk/_digest_brief.html" if brief else "desk/digest.html", {"digest": digest})

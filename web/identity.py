@@ -11,6 +11,7 @@ from fastapi import HTTPException, Request
 
 from storage.desk import SqlDeskStore, User
 from web.auth import SESSION_MAX_AGE, Role, has_role
+from web.runtime import runtime
 
 
 class NotSignedIn(HTTPException):
@@ -31,7 +32,7 @@ def new_token() -> str:
 
 
 def desk_store(request: Request) -> SqlDeskStore:
-    store = request.app.state.rt.store
+    store = runtime(request).store
     if not isinstance(store, SqlDeskStore):
         raise HTTPException(status_code=503, detail="the desk needs the SQL store")
     return store

@@ -26,6 +26,7 @@ from web.auth import has_role
 from web.followup import followup_store, now_of
 from web.identity import require
 from web.pages import CATEGORY_WORDS, CHANNEL_WORDS, STATE_WORDS, TIER_WORDS, render
+from web.runtime import runtime
 
 Leader = Annotated[User, Depends(require("leader"))]
 # `?from=&to=`: Python keeps `from` for itself, so the parameters carry aliases.
@@ -232,7 +233,7 @@ def ledger_router() -> APIRouter:
     router = APIRouter()
 
     async def _rows(request: Request, user: User, first: date, last: date) -> list[LedgerRow]:
-        rt = request.app.state.rt
+        rt = runtime(request)
         start, end = utc_range(first, last)
         return await followup_store(request).ledger(user.visible(list(rt.inspections)), start, end)
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from intake.models import Decision
 from intake.reasons import render_zh
 from web.auth import csrf_token, has_role
+from web.runtime import runtime
 
 _LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -95,7 +96,7 @@ templates = _templates()
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """Render a desk template with the user, the CSRF token and the inspections."""
-    rt = request.app.state.rt
+    rt = runtime(request)
     ctx = {
         "user": getattr(request.state, "user", None),
         "csrf": csrf_token(request),

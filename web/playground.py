@@ -29,13 +29,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from twilio.request_validator import RequestValidator
 
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
+from bot.sms import twilio_signature
 from intake.inspection import Inspection
 from intake.models import Channel
+from storage.desk import SqlDeskStore
 from storage.engine import sqlite_url
-from web.playground_voice import VOICE_HELP, DemoClock, VoiceDemo
+from web.playground_voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
+from web.runtime import app_runtime
 from web.settings import Settings
 
 PUBLIC_URL: Final = "http://playground.invalid"
@@ -45,16 +47,6 @@ TWILIO_TOKEN: Final = "playground-auth-token"
 TEAM_NUMBER: Final = "+8613900000000"
 CITIZEN_PHONE: Final = "+8613800138000"
 CITIZEN_CHAT: Final = 10001
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One thing the service sent to the citizen: the text, and the labels of its buttons, if any."""
-
-    channel: Channel
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()  # (label, callback data)
-    asks_contact: bool = False
 
 
 @dataclass
@@ -257,7 +249,7 @@ class Playground:
     def inspection_name(self) -> str:
         """The team the citizen is writing to."""
         assert self._app is not None
-        return str(self._app.state.rt.service.default_inspection.team)
+        return str(app_runtime(self._app).service.default_inspection.team)
 
     async def sms(self, text: str, *, sender: str = CITIZEN_PHONE) -> list[Reply]:
         """The citizen sends `text` by SMS; returns what the service sent back."""
@@ -326,7 +318,7 @@ class Playground:
 
     async def post_twilio(self, path: str, form: dict[str, str]) -> str:
         """Post a form to one of the service's Twilio webhooks, signed as Twilio signs; its answer."""
-        signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + path, form)
+        signature = twilio_signature(TWILIO_TOKEN, PUBLIC_URL + path, form)
         response = await self._http.post(
             path,
             content=urlencode(form),
@@ -339,7 +331,7 @@ class Playground:
     def service_inspection(self) -> Inspection:
         """The inspection the playground serves (its duty phone is the one called)."""
         assert self._app is not None
-        found: Inspection = self._app.state.rt.service.default_inspection
+        found: Inspection = app_runtime(self._app).service.default_inspection
         return found
 
     async def fetch_recordings(self) -> None:
@@ -350,7 +342,9 @@ class Playground:
     async def call_record(self, call_sid: str) -> tuple[str, str | None]:
         """The call's recording state and its report's tracking number, if it has one."""
         assert self._app is not None
-        store = self._app.state.rt.store
+        store = app_runtime(self._app).store
+        # The playground runs the app on its own database: the SQL store with the desk's reads.
+        assert isinstance(store, SqlDeskStore)
         call = await store.get_call(call_sid)
         if call is None:
             return "none", None
@@ -370,7 +364,7 @@ class Playground:
 
     async def _replies(self) -> list[Reply]:
         assert self._app is not None
-        rt = self._app.state.rt
+        rt = app_runtime(self._app)
         channels = self._app.state.channels
         if channels.sms is not None:
             await channels.sms.drain()  # the SMS webhook answers on commit; the report follows

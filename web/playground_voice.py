@@ -10,16 +10,50 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 from xml.etree import ElementTree
 
 from intake.inspection import Inspection
 from intake.models import Channel
 from intake.phone import e164
 
-if TYPE_CHECKING:
-    from web.playground import Playground, Reply
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One thing the service sent to the citizen: the text, and the labels of its buttons, if any."""
+
+    channel: Channel
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, callback data)
+    asks_contact: bool = False
+
+
+class FakeRecordings(Protocol):
+    """The fake Twilio's recordings (`web.playground.FakeProviders`)."""
+
+    def new_recording(self, audio: bytes) -> str: ...
+
+
+class VoiceHost(Protocol):
+    """What the voice demo needs of the playground (`web.playground.Playground`), named here so
+    that this module does not import the playground that imports it."""
+
+    @property
+    def providers(self) -> FakeRecordings: ...
+
+    @property
+    def service_inspection(self) -> Inspection: ...
+
+    async def post_twilio(self, path: str, form: dict[str, str]) -> str: ...
+
+    async def fetch_recordings(self) -> None: ...
+
+    async def call_record(self, call_sid: str) -> tuple[str, str | None]: ...
+
+    async def replies(self) -> list[Reply]: ...
+
 
 CALLERS: Final = {"mobile": "+8613800138000", "landline": "+863918222222", "withheld": "anonymous"}
 OFFICER: Final = "+8613800000001"
@@ -72,7 +106,7 @@ def describe(twiml: str) -> list[str]:
 class VoiceDemo:
     """One call at a time, played against the service's voice webhooks."""
 
-    def __init__(self, pg: Playground, clock: DemoClock) -> None:
+    def __init__(self, pg: VoiceHost, clock: DemoClock) -> None:
         self.pg = pg
         self.clock = clock
         self.sid: str | None = None
@@ -86,7 +120,6 @@ class VoiceDemo:
         return {"CallSid": self.sid, "From": self.caller, "To": to or "+863918111111", **extra}
 
     async def _step(self, path: str, form: dict[str, str]) -> list[Reply]:
-        from web.playground import Reply
 
         twiml = await self.pg.post_twilio(path, form)
         shown = [Reply(Channel.PHONE, f"POST {path} -> {twiml}")] if twiml.startswith("<?xml") else []
@@ -127,7 +160,6 @@ class VoiceDemo:
         return replies + await self._end(str(int(seconds) + 40))
 
     async def _end(self, duration: str) -> list[Reply]:
-        from web.playground import Reply
 
         await self.pg.post_twilio(
             "/hooks/voice/status", self._form(CallStatus="completed", CallDuration=duration)

@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import time
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from intake.models import Channel
 from intake.ports import Clock, NewAck
 from storage.followup import FollowupStore
 from web.digest import digest_text
-
-if TYPE_CHECKING:
-    from web.app import Runtime
+from web.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from storage.accounts import Attempt
 from web.auth import Passwords, backoff, check_csrf
 from web.identity import desk_store, end_session, start_session
 from web.pages import render
+from web.runtime import runtime
 
 WRONG = "用户名或密码不正确"
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -44,7 +45,7 @@ def signin_router() -> APIRouter:
         next: Annotated[str, Form()] = "/desk",
     ) -> Response:
         check_csrf(request, csrf)
-        rt = request.app.state.rt
+        rt = runtime(request)
         store = desk_store(request)
         now: datetime = rt.service.clock.now()
         client = request.client.host if request.client else "unknown"

@@ -23,6 +23,7 @@ from web.followup import followup_store, now_of
 from web.identity import require
 from web.ledger import DISCIPLINE_WORDS, From, To, period_bounds, utc_range
 from web.pages import CATEGORY_WORDS, CHANNEL_WORDS, KIND_WORDS, SCOPE_WORDS, render
+from web.runtime import runtime
 
 Officer = Annotated[User, Depends(require("officer"))]
 
@@ -158,7 +159,7 @@ def stats_router() -> APIRouter:
     router = APIRouter()
 
     async def _stats(request: Request, user: User, start: str, end: str) -> dict[str, Any]:
-        rt = request.app.state.rt
+        rt = runtime(request)
         now = now_of(request)
         today = now.astimezone(_LOCAL).date()
         first, last = (

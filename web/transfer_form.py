@@ -26,6 +26,7 @@ from storage.transfers import Transfer
 from web.auth import check_csrf
 from web.identity import desk_store, require
 from web.pages import CATEGORY_WORDS, local_time, render
+from web.runtime import runtime
 
 # A CID font the PDF names but does not embed: every PDF reader with CJK support has it, so the
 # file stays small and needs no font file on the server.
@@ -56,7 +57,7 @@ class FormContent:
 
 
 async def _content(request: Request, user: User, number: str) -> tuple[Transfer, FormContent]:
-    rt = request.app.state.rt
+    rt = runtime(request)
     store = desk_store(request)
     transfer = await store.get_transfer(number, user.visible(list(rt.inspections)))
     if transfer is None:
@@ -169,7 +170,7 @@ def transfer_router() -> APIRouter:
     ) -> Response:
         """A leader's release of the reporter's identity on this form: recorded with it, audited."""
         check_csrf(request, csrf)
-        visible = user.visible(list(request.app.state.rt.inspections))
+        visible = user.visible(list(runtime(request).inspections))
         try:
             released = await desk_store(request).release_identity(
                 number, visible, actor=user.name, now=_now()

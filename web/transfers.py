@@ -21,6 +21,7 @@ from storage.transfers import Transfer
 from web.followup import feedback_deadline_for
 from web.identity import desk_store
 from web.pages import local_time
+from web.runtime import runtime
 
 
 def _now() -> datetime:
@@ -81,7 +82,7 @@ async def named_by_directory(store: SqlDeskStore, decision: Decision) -> tuple[D
 
 def deadline_for(request: Request, detail: ReportDetail, now: datetime) -> datetime:
     """The inspection's feedback period (default 3 months), rolled past holidays."""
-    return feedback_deadline_for(request.app.state.rt.inspections.get(detail.report.inspection_id), now)
+    return feedback_deadline_for(runtime(request).inspections.get(detail.report.inspection_id), now)
 
 
 async def announce(request: Request, detail: ReportDetail, transfer: Transfer, decision: Decision) -> None:
@@ -90,7 +91,7 @@ async def announce(request: Request, detail: ReportDetail, transfer: Transfer, d
     number = detail.report.tracking_number
     await tell_citizen(request, detail.report.pk, detail, transferred_text(number, decision))
     if transfer.body_email:
-        text = transfer_mail_text(transfer, number, request.app.state.rt)
+        text = transfer_mail_text(transfer, number, runtime(request))
         await desk_store(request).enqueue_ack(
             detail.report.pk, NewAck(Channel.EMAIL, transfer.body_email, text, "transfer"), _now()
         )

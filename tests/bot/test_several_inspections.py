@@ -12,7 +12,7 @@ from intake.models import Channel
 from tests.bot.test_hooks import app_client, sms_form, sms_post
 from tests.fakes.http import serve
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
-from web.app import Runtime
+from web.runtime import Runtime
 
 HENAN_SMS = "+8618539578021"  # published in henan-audit-2016.toml
 MENGZHOU_SMS = "+86 139 0000 0000"  # mengzhou-xiguo-2021.toml has +8613900000000: spacing differs

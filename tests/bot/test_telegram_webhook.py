@@ -296,7 +296,7 @@ async def test_every_spelling_of_a_status_query_is_answered_not_attached(tmp_pat
         await p.h.drain()
         # Answered, not taken as content: no draft, no 补充 offer, no new report.
         assert [t.split("：")[0] for t in p.heard()[before:]] == ["编号HN1-0001"] * 3
-        assert p.h.app.state.channels.telegram.drafts == {}
+        assert await p.h.app.state.channels.telegram.draft_of(str(p.chat)) is None
         assert await p.h.rt.store.get_report("HN1-0002") is None
 
 
@@ -306,7 +306,7 @@ async def test_a_bare_status_command_opens_no_report(tmp_path: Path) -> None:
         await p.h.drain()
         assert "查询 编号" in p.heard()[-1]
         assert await p.h.rt.store.get_report("HN1-0001") is None
-        assert p.h.app.state.channels.telegram.drafts == {}
+        assert await p.h.app.state.channels.telegram.draft_of(str(p.chat)) is None
 
 
 async def test_a_report_starting_with_chaxun_still_gets_the_choice(tmp_path: Path) -> None:

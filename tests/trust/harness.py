@@ -19,7 +19,8 @@ from intake.ports import Clock
 from tests.fakes.http import serve
 from tests.fakes.telegram_api import TOKEN, FakeBotApi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
-from web.app import Runtime, create_app
+from web.app import create_app
+from web.runtime import Runtime
 from web.settings import Settings
 
 PUBLIC = "https://petition.example.org"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from tests.web.conftest import AppClient
-from web.app import Runtime
+from web.runtime import Runtime
 
 MENGZHOU = "mengzhou-xiguo-2021"
 

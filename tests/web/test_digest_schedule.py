@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from intake.models import Channel
 from storage.followup import FollowupStore
 from storage.schema import digest_runs, outbox
-from web.app import Runtime, _close, background_jobs, build_runtime
+from web.app import _close, background_jobs, build_runtime
+from web.runtime import Runtime
 from web.schedule import DigestScheduler
 from web.settings import Settings
 
