@@ -10,7 +10,14 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from intake.inspection import Inspection
-from intake.models import Decision, ErrorLine, InboundMessage, SubmittedMessage, describe_validation_error
+from intake.models import (
+    CONTRACT_FIELDS,
+    Decision,
+    ErrorLine,
+    InboundMessage,
+    SubmittedMessage,
+    describe_validation_error,
+)
 
 Decide = Callable[[InboundMessage, Inspection], Decision]
 
@@ -73,6 +80,7 @@ def run_batch(
             result.bad += 1
             payload = out.model_dump(mode="json")
         else:
-            payload = out.model_dump(mode="json")
+            # The contract's line: the desk's additions (grounds, officials, model_version) stay out.
+            payload = out.model_dump(mode="json", include=set(CONTRACT_FIELDS))
         sink.write(json.dumps(payload, ensure_ascii=False) + "\n")
     return result

@@ -102,26 +102,45 @@ def disciplines_of(cues: list[Conduct]) -> list[Discipline]:
     return [d for d in Discipline if d in found]
 
 
-def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, str]:
-    """Empty, greeting, test, spam or gibberish, with the ground."""
+def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, str, str]:
+    """Empty, greeting, test, spam or gibberish: (empty, the ground's code, the words behind it)."""
     han = len(_HAN.findall(text))
     if not _CONTENT.search(text):
-        return True, "no words"
+        return True, "no_words", ""
     spam = sig.counts["spam"] + (1 if _DIGITS.search(text) else 0)
     if spam >= 3 and not has_substance:
-        return True, "advertising: " + "、".join(sig.words.get("spam", []))
+        return True, "advertising", "、".join(sig.words.get("spam", []))
     stripped = text
     for kind in ("greeting", "test"):
         for w in sig.words.get(kind, []):
             stripped = stripped.replace(w, "")
     rest = len(_HAN.findall(stripped))
     if not has_substance and (sig.has("greeting") or sig.has("test")) and rest <= 4:
-        return True, "greeting or test: " + "、".join(
-            sig.words.get("greeting", []) + sig.words.get("test", [])
-        )
+        return True, "greeting", "、".join(sig.words.get("greeting", []) + sig.words.get("test", []))
     if not has_substance and han < 5 and len(_WORD.findall(text)) < 3:
-        return True, "too short to state a matter"
-    return False, ""
+        return True, "too_short", ""
+    return False, "", ""
+
+
+# The sender proposes (建议增设, 希望能开通, 呼吁) rather than complains ...
+_PROPOSES = re.compile(
+    r"建议|提议|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
+    r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
+    r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)"
+)
+# ... and states no grievance of their own.
+_GRIEVANCE = re.compile(
+    r"投诉|不满|拖欠|欠薪|欠款|欠我|不给|不退|不发|没发|未发|不解决|没人管|无人管|赔偿|维权|被骗|骗了|"
+    r"损失|受害|扰民|苦不堪言|强行|强拆|乱收费|要回|讨要|讨回|退还|退款|求助|帮帮|救救|冤|气愤|愤怒|"
+    r"严重影响|无法入睡|至今未|迟迟|一直没|不作为|意见很大|意见大|有意见|乱收"
+)
+
+
+def proposes(text: str, sig: Signals) -> bool:
+    """A suggestion: the text proposes something and states no grievance or plea of the sender's."""
+    if sig.has("plea") or _GRIEVANCE.search(text):
+        return False
+    return sig.has("suggestion") or _PROPOSES.search(text) is not None
 
 
 def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:
@@ -136,23 +155,16 @@ def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:
 
 def choose_category(
     *,
-    accusation: bool,
     sig: Signals,
-    sector_total: int,
     sector_top: int,
-    about_target: bool,
-    vague_subject: bool,
+    suggestion: bool,
 ) -> tuple[Category, str]:
-    """The category once conduct and subject are known (no_content is decided before)."""
-    if accusation:
-        return Category.ACCUSATION, "asserted conduct of an official"
+    """The rules' category when no accusation is found (no_content is decided before)."""
     # 诉访分离 applies when the case itself is the matter, not when a wage claim mentions a court once.
     legal = 2 * sig.counts["litigation"] + sig.counts["litigation_hint"]
     if sig.has("litigation") and 2 * legal >= sector_top:
         words = sig.words.get("litigation", []) + sig.words.get("litigation_hint", [])
-        return Category.LITIGATION, "court or police case: " + "、".join(dict.fromkeys(words))
-    if sig.has("suggestion") and not sig.has("plea") and (sector_total < 3 or about_target):
-        return Category.SUGGESTION, "suggestion: " + "、".join(dict.fromkeys(sig.words["suggestion"]))
-    if vague_subject and not sig.has("plea") and sector_total < 3:
-        return Category.SUGGESTION, "opinion on an official without conduct"
-    return Category.APPEAL, "the sender's own matter, no accusation"
+        return Category.LITIGATION, "、".join(dict.fromkeys(words))
+    if suggestion:
+        return Category.SUGGESTION, "、".join(dict.fromkeys(sig.words.get("suggestion", [])))
+    return Category.APPEAL, ""

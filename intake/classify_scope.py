@@ -26,18 +26,18 @@ def in_territory(body: Body, ctx: Context, divisions: Divisions) -> bool:
     return divisions.contains(ctx.territory, where)
 
 
+# Cadres in general (局里的干部, 县里的官员) are nobody's leadership team.
+_GENERAL = frozenset({"干部", "官员", "公职人员", "党员干部"})
+# Heads of a section inside a department: not the department's principal.
+_SECTION_HEADS = ("科长", "股长", "处长", "队长", "组长")
+
+
 def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None, str]:
     """The tier of a subject for this inspection, with the ground for it."""
+    if body.post in _GENERAL:
+        return None, f"{body.post}: cadres in general, no post"
     if ctx.unit:
-        if not body.in_unit:
-            return None, f"{body.post}: not of the inspected unit"
-        if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
-            return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
-        if body.kind == "division" and body.role == "org_head":
-            return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
-        if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
-            return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
-        return None, f"{body.post}: staff of the inspected unit below leadership and key posts"
+        return _unit_tier(body)
     if not in_territory(body, ctx, divisions):
         return None, f"{body.post}: outside the inspected region"
     level = body.level
@@ -62,7 +62,12 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
         return Tier.NEXT_PRINCIPAL, f"{body.post}: principal of a next-level body"
     if ctx.level == "township" and body.kind == "station" and body.principal:
         return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a township station"
-    if body.kind == "dept" and level == ctx.level and body.principal:
+    if (
+        body.kind == "dept"
+        and level == ctx.level
+        and body.principal
+        and not body.post.endswith(_SECTION_HEADS)
+    ):
         return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a department of the target"
     if (
         body.kind in ("dept", "station")
@@ -75,3 +80,28 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
     if body.role in LEADING_ROLES and LEVEL_RANK.get(level, 9) < LEVEL_RANK[ctx.level]:
         return None, f"{body.post}: of a higher body than the target"
     return None, f"{body.post}: below the tiers in scope"
+
+
+def _unit_tier(body: Body) -> tuple[Tier | None, str]:
+    """The tier of a post in a unit inspection: the unit's leadership, heads of its divisions and
+    subordinate units, key posts."""
+    if not body.in_unit:
+        return None, f"{body.post}: not of the inspected unit"
+    if body.kind == "unit" and body.post.endswith(("处长", "科长")):
+        # 处长 of the unit with no division named: still the head of one of its divisions.
+        if body.role == "org_head":
+            return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+        # A deputy of a division not named may hold a key post: in scope, the officer decides.
+        return Tier.KEY_POSTS, f"{body.post}: deputy of a division of the inspected unit (key post?)"
+    if body.kind == "unit" and body.role in _LEADERSHIP_UNIT_ROLES:
+        return Tier.LEADERSHIP, f"{body.post} of the inspected unit (leadership)"
+    if body.kind == "division" and body.role == "chief":
+        return (
+            Tier.KEY_POSTS,
+            f"{body.post} of a division or subordinate unit (finance or technical chief)",
+        )
+    if body.kind == "division" and body.role in ("org_head", "sec"):
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a division of the inspected unit"
+    if body.kind == "division" and body.role == "org_deputy" and body.org is not None and body.org.key:
+        return Tier.KEY_POSTS, f"{body.post} of {body.org.word} (key post)"
+    return None, f"{body.post}: staff of the inspected unit below leadership and key posts"

@@ -113,8 +113,33 @@ class Target(BaseModel):
     name: str
 
 
+class Reason(BaseModel):
+    """One ground of a decision: a code and its arguments, rendered by intake.reasons (Chinese for the
+    desk, English for the batch contract's `reasons`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    args: dict[str, str] = Field(default_factory=dict)
+
+
+class Official(BaseModel):
+    """An official the text names (not the addressee), with the bodies the item must never go to:
+    the official's own body and the bodies they lead, as "kind@region" ("*" = every kind)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    post: str
+    unit: str | None = None
+    region: str | None = None
+    bars: list[str] = Field(default_factory=list)
+
+
 class Decision(BaseModel):
-    """The classify contract's output line: what the service suggests for one message."""
+    """The classify contract's output line: what the service suggests for one message.
+
+    `grounds`, `officials` and `model_version` are additions the contract allows (a reader ignores
+    fields it does not know); `reasons` stays the English rendering of `grounds`."""
 
     id: str
     scope: Scope
@@ -125,6 +150,15 @@ class Decision(BaseModel):
     target: Target | None = None
     reasons: list[str] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
+    grounds: list[Reason] = Field(default_factory=list)
+    officials: list[Official] = Field(default_factory=list)
+    model_version: str | None = None
+
+
+# The fields of the classify contract's output line (docs/classify-contract.md).
+CONTRACT_FIELDS = frozenset(
+    {"id", "scope", "category", "disciplines", "subject", "region", "target", "reasons", "confidence"}
+)
 
 
 class ErrorLine(BaseModel):

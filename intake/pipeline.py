@@ -1,130 +1,80 @@
-"""The decision pipeline: (message, inspection) -> Decision, per docs classify-contract.md.
+"""The decision pipeline: (message, inspection[, model]) -> Decision, per docs classify-contract.md.
 
-normalise -> scan (one Aho-Corasick pass) -> places, posts, roster -> conduct and category ->
-subject tier -> scope -> route. Pure, deterministic and total: any text gives a Decision.
+normalise -> scan (one Aho-Corasick pass) -> places, posts, roster -> the officials named ->
+the structure of the sentences (intake.structure), the lexicon's conduct words and the learned model
+vote on the category (intake.vote) -> subject tier -> scope -> route -> the guard (never toward an
+official the text names). Pure, deterministic and total: any text gives a Decision.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from typing import Final
 
 from intake.classify import (
     Conduct,
+    Signals,
     choose_category,
     conduct,
     disciplines_of,
     is_no_content,
+    proposes,
     signals,
 )
-from intake.classify_scope import tier_of
 from intake.extraction.lexicons import load_lexicons
-from intake.extraction.places import LEVEL_RANK, Place, generic_places, resolve_places
+from intake.extraction.places import Place, generic_places, resolve_places
 from intake.extraction.scanner import Hit, scan
-from intake.extraction.sectors import sector_scores, top_sector
-from intake.extraction.subjects import LEADING_ROLES, REGION_ROLES, Body, Context, find_bodies
+from intake.extraction.sectors import sector_scores
+from intake.extraction.subjects import find_bodies
 from intake.inspection import Inspection
-from intake.models import Category, Decision, InboundMessage, Scope, Subject, Target, Tier
+from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, status_query
+from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
+from intake.reasons import render_en
+from intake.structure import StructureVote, find_structure
+from intake.textmodel import active_model
+from intake.unit_context import compile_inspection, find_all, subunits, unit_words
+from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, vote_category
+from intake.where import Compiled, matter_region, route_for
 from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
-from routing.rules import Accused, Route, route_accusation, route_appeal, route_litigation, route_suggestion
+from routing.guard import steer
 
-__all__ = ["decide", "status_query"]
+__all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide", "status_query"]
 
 # Reports longer than this are read in their first part only: the facts come first, and the cost of
 # extraction must stay bounded for a 100,000-character paste.
 _ANALYSED_CHARS = 6000
-_TIER_RANK = {Tier.LEADERSHIP: 3, Tier.NEXT_PRINCIPAL: 2, Tier.KEY_POSTS: 1, None: 0}
-# Public servants whose misconduct is an accusation even without a leading post.
-_OFFICIAL_STAFF = frozenset(
-    {
-        "科员",
-        "普通科员",
-        "办事员",
-        "公务员",
-        "民警",
-        "警察",
-        "辅警",
-        "城管",
-        "城管队员",
-        "执法人员",
-        "审计人员",
-        "法官",
-        "检察官",
-        "干事",
-        "工作人员",
-        "司机",
-        "驾驶员",
-    }
-)
-_NEAR = 40  # characters between an official and a conduct cue for the cue to be read as theirs
-_SENTENCE_END = frozenset("。！？!?；;\n")
-_SELF = re.compile(r"(?:我是|本人是|我作为|我们是)$")
+# With a model, an appeal goes to a department only when the combined sector evidence reaches this.
+_SECTOR_MIN = 0.15
+# A suggestion goes to one sector's department only when that sector clearly leads.
+_SUGGESTION_SECTOR = 0.4
+_DOUBT_CEILING = 0.5  # a doubtful decision stays below the queue's low-confidence line
 
 
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    """What decide() needs from an inspection, computed once per inspection."""
+def decide(
+    message: InboundMessage, inspection: Inspection, model: TextModel | _NoModel | None = None
+) -> Decision:
+    """The suggested decision for one message under one inspection; never raises.
 
-    ctx: Context
-    unit_region: str | None
-    roster: tuple[tuple[str, str, Tier], ...]
-    default_region: str
-
-
-@lru_cache(maxsize=64)
-def compile_inspection(inspection: Inspection) -> Compiled:
-    """The per-inspection context: target names, territory, roster (cached)."""
-    divisions = load_divisions()
-    t = inspection.target
-    territory = divisions.current_code(t.region) or t.region
-    names = tuple(sorted({t.name, *t.aliases}, key=len, reverse=True))
-    unit = t.type == "unit"
-    if unit:
-        # 省审计厅 and 河南省审计厅 name the same unit as 审计厅.
-        extra = {("省" + n) for n in names if not n.startswith(("省", "市", "县"))}
-        prov = divisions.get(territory)
-        if prov is not None:
-            extra |= {prov.name + n for n in names}
-        names = tuple(sorted(set(names) | extra, key=len, reverse=True))
-    ctx = Context(
-        unit=unit, unit_names=names if unit else (), target_names=names, level=t.level, territory=territory
-    )
-    roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
-    return Compiled(ctx, territory if unit else None, roster, territory)
-
-
-def _find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
-    hits: list[Hit] = []
-    taken: list[tuple[int, int]] = []
-    for w in words:  # longest first, so 省审计厅 wins over 审计厅
-        start = text.find(w)
-        while start != -1:
-            end = start + len(w)
-            if not any(s < end and start < e for s, e in taken):
-                hits.append(Hit(start, end, layer, w))
-                taken.append((start, end))
-            start = text.find(w, end)
-    hits.sort(key=lambda h: h.start)
-    return hits
-
-
-def decide(message: InboundMessage, inspection: Inspection) -> Decision:
-    """The suggested decision for one message under one inspection; never raises."""
+    `model` is the learned text model; None uses the process's active one (intake.textmodel:
+    the one the service activated at start, else the shipped one), NO_MODEL decides with the
+    structure and the lexicon alone. A model that fails to load or answer is left out."""
     try:
-        return _decide(message, inspection)
+        return _decide(message, inspection, model)
     except Exception as exc:  # totality: the officer must always get an item to look at
         region = inspection.target.region
+        grounds = [Reason(code="internal_error", args={"error": type(exc).__name__})]
         return Decision(
             id=message.id,
             scope=Scope.OUT_OF_SCOPE,
             category=Category.APPEAL,
             region=region,
             target=Target(kind="petition", region=region, name=body_name("petition", region)),
-            reasons=[f"internal error ({type(exc).__name__}): check by hand"],
+            reasons=render_en(grounds),
+            grounds=grounds,
             confidence=0.0,
         )
 
@@ -144,302 +94,412 @@ def _compiled(inspection: Inspection) -> Compiled:
     return comp
 
 
-def _decide(message: InboundMessage, inspection: Inspection) -> Decision:
-    comp = _compiled(inspection)
+@dataclass(slots=True)
+class Facts:
+    """What the extraction found in one normalised text."""
+
+    text: str
+    hits: dict[str, list[Hit]]
+    targets: list[Hit]
+    places: list[Place]
+    named: list[Named]
+    cues: list[Conduct]
+    sig: Signals
+    sectors: Counter[str]
+    substance: bool
+
+
+def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divisions) -> Facts:
     ctx = comp.ctx
-    divisions = load_divisions()
-    reasons: list[str] = []
-
-    tracking = status_query(message.text)
-    if tracking is not None:
-        return Decision(
-            id=message.id,
-            scope=Scope.NO_CONTENT,
-            category=Category.NO_CONTENT,
-            reasons=[f"status query for {tracking}, answered automatically"],
-            confidence=0.95,
-        )
-
-    text = normalise(message.text)
-    if message.subject:
-        text = normalise(message.subject) + "\n" + text
-    if len(text) > _ANALYSED_CHARS:
-        text = text[:_ANALYSED_CHARS]
-        reasons.append(f"long text: the first {_ANALYSED_CHARS} characters were analysed")
-
     hits = scan(text)
-    targets = _find_all(text, ctx.unit_names, "target") if ctx.unit else []
-    roster_hits = _find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
+    targets = find_all(text, ctx.unit_names, "target") if ctx.unit else []
+    if ctx.unit_words:
+        targets = targets + unit_words(text, ctx.unit_words, targets)
+    if comp.subunits is not None:
+        targets = targets + subunits(text, comp.subunits, targets)
+    targets.sort(key=lambda h: h.start)
+    # 我是另一所高校的老师，我们学校的校长…: the unit's generic words and titles name another unit here.
+    elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None
+    if elsewhere:
+        targets = [t for t in targets if t.word in ctx.unit_names]
+    roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
     bodies = [
         b
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
-        if not _is_team(b) and not b.addressee
+        if not (b.org is not None and b.org.type == "team") and not b.addressee
     ]
+    if elsewhere:
+        bodies = [
+            replace(b, in_unit=False, kind="unknown") if b.in_unit and b.implicit else b for b in bodies
+        ]
+    named = named_officials(text, bodies, roster_hits, comp, inspection, divisions)
     cues = conduct(text, hits)
     sig = signals(hits)
-    sectors = sector_scores(text, hits)
-
-    has_substance = bool(
-        cues
-        or bodies
-        or places
-        or roster_hits
-        or hits["sector"]
+    substance = (
+        bool(cues or bodies or places or roster_hits or hits["sector"] or targets)
         or sig.has("litigation")
         or sig.has("report")
-        or targets
     )
-    # With substance found, nothing can make the text empty: skip the character counts.
-    empty, why_empty = (False, "") if has_substance else is_no_content(text, sig, has_substance)
+    return Facts(text, hits, targets, places, named, cues, sig, sector_scores(text, hits), substance)
+
+
+class _NoModel:
+    """Passed as `model`, decides with the structure and the lexicon alone (the comparison baseline)."""
+
+    version = "none"
+
+
+NO_MODEL: Final = _NoModel()
+
+
+def _ask_model(
+    model: TextModel | _NoModel | None, text: str
+) -> tuple[dict[Category, float] | None, dict[str, float] | None, TextModel | None]:
+    """The model's probabilities; a failing model is left out (the structure still decides)."""
+    if isinstance(model, _NoModel):
+        return None, None, None
+    try:
+        if model is None:
+            model = active_model()
+        return model.category_proba(text), model.sector_proba(text), model
+    except Exception:  # the decision must not fail with the model; the reasons show it was absent
+        return None, None, None
+
+
+def _text_of(message: InboundMessage, grounds: list[Reason]) -> str:
+    text = normalise(message.text)
+    if message.subject:
+        text = normalise(message.subject) + "\n" + text
+    if len(text) > _ANALYSED_CHARS:
+        grounds.append(Reason(code="long_text", args={"chars": str(_ANALYSED_CHARS)}))
+        text = text[:_ANALYSED_CHARS]
+    return text
+
+
+def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | _NoModel | None) -> Decision:
+    comp = _compiled(inspection)
+    divisions = load_divisions()
+    tracking = status_query(message.text)
+    if tracking is not None:
+        status = [Reason(code="status_query", args={"tracking": tracking})]
+        return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, status, 0.95)
+    grounds: list[Reason] = []
+    text = _text_of(message, grounds)
+    f = _extract(text, comp, inspection, divisions)
+    empty, why, words = (False, "", "") if f.substance else is_no_content(text, f.sig, f.substance)
     if empty:
-        return Decision(
-            id=message.id,
-            scope=Scope.NO_CONTENT,
-            category=Category.NO_CONTENT,
-            reasons=[*reasons, f"no content: {why_empty}"],
-            confidence=0.9,
-        )
-
-    # Who: roster names first (named in the inspection file), then posts by tier, then nearness to conduct.
-    asserted = [c for c in cues if not c.denied and not c.asked]
-    denied = [c for c in cues if c.denied or c.asked]
-    subject: Subject | None = None
-    chosen: Body | None = None
-    tier: Tier | None = None
-    tier_why = ""
-    if roster_hits:
-        name = roster_hits[0].word
-        post, rtier = next((p, t) for n, p, t in comp.roster if n == name)
-        tier = rtier if rtier in inspection.scope.tiers else None
-        subject = Subject(name=name, post=post or None, unit=inspection.target.name, tier=tier)
-        tier_why = f"{name} ({post}) is on the inspection's roster ({rtier.value})"
-    else:
-        scored: list[tuple[tuple[int, int, int, int], Body, Tier | None, str]] = []
-        for b in bodies:
-            bt, why = tier_of(b, ctx, divisions)
-            if b.role == "leader" and b.implicit:
-                bt, why = None, f"{b.post}: no body named"
-            if bt is not None and bt not in inspection.scope.tiers:
-                why = f"{why}; tier {bt.value} not taken by this inspection"
-                bt = None
-            near = min((abs(c.start - b.end) for c in asserted), default=10_000)
-            sender = _SELF.search(text[max(0, b.start - 8) : b.start]) is not None
-            supports = any(_supports(b, c, text) for c in asserted)
-            key = (0 if sender else 1, int(supports), _TIER_RANK[bt] if near < 60 else 0, -near)
-            scored.append((key, b, bt, why))
-        if scored:
-            scored.sort(key=lambda s: s[0], reverse=True)
-            _, chosen, tier, tier_why = scored[0]
-            subject = Subject(name=None, post=chosen.post, unit=_unit_label(chosen, inspection), tier=tier)
-
-    if roster_hits:
-        official = any(c.strength >= 2 or abs(c.start - roster_hits[0].end) <= _NEAR for c in asserted)
-    else:
-        official = chosen is not None and any(_supports(chosen, c, text) for c in asserted)
-    strong_alone = [
-        c
-        for c in asserted
-        if c.strength >= 2 and c.disciplines[0].value in ("political", "organizational", "illegal")
-    ]
-    accusation = (bool(asserted) and bool(official)) or bool(strong_alone and sig.has("report"))
-    vague = bool(official) and not asserted and sig.has("suggestion")
-    about_target = bool(targets) or any(n in text for n in ctx.target_names)
-    category, cat_why = choose_category(
-        accusation=accusation,
-        sig=sig,
-        sector_total=sum(sectors.values()),
-        sector_top=max(sectors.values(), default=0),
-        about_target=about_target,
-        vague_subject=vague,
+        grounds.append(Reason(code="no_content", args={"why": why, "words": words}))
+        return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, 0.9)
+    proba, sector_proba, used = _ask_model(model, text)
+    struct = find_structure(text, actors(f.named), plea=f.sig.has("plea"))
+    asserted = [c for c in f.cues if not c.denied and not c.asked]
+    who = choose_subject(f.named, struct, asserted, text, inspection)
+    ranked = combine_sectors(f.sectors, sector_proba)
+    rules, rules_words = choose_category(
+        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposes(text, f.sig)
     )
-    if category != Category.ACCUSATION:
-        tier = None
-        if subject is not None:
-            subject = subject.model_copy(update={"tier": None})
-    disciplines = disciplines_of(cues) if category == Category.ACCUSATION else []
+    if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
+        # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
+        rules = Category.SUGGESTION
+    unreadable = _pinyin_official(text)
+    vote = vote_category(
+        structure=struct.accusation,
+        lexicon=lexicon_accusation(f.named, asserted, text),
+        rules=rules,
+        proba=proba,
+        official=any(not n.sender for n in f.named),
+        local_official=any(n.tier is not None and not n.sender for n in f.named) or unreadable,
+        unreadable=unreadable,
+        against=struct.against is not None,
+    )
+    return _finish(
+        message, inspection, comp, divisions, f, struct, who, vote, ranked, rules_words, used, grounds
+    )
 
-    confidence = 0.9
-    if category == Category.ACCUSATION:
-        reasons.append(
-            "conduct: "
-            + "、".join(dict.fromkeys(c.cue for c in asserted))
-            + f" ({', '.join(d.value for d in disciplines)})"
-        )
-        if tier_why:
-            reasons.append("subject: " + tier_why)
-        if chosen is None and not roster_hits:
-            reasons.append("subject: no post or name; conduct alone")
-            confidence -= 0.25
-        elif chosen is not None and chosen.implicit:
-            reasons.append(f"subject: {chosen.post} placed in the inspection's own territory by default")
-            confidence -= 0.15
-        if all(c.strength < 2 for c in asserted):
-            confidence -= 0.15
-    else:
-        reasons.append(cat_why)
-        if denied:
-            reasons.append(
-                "not asserted: "
-                + "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
-            )
-            confidence -= 0.1
-    if denied and asserted:
-        confidence -= 0.1
 
-    # Where: the accused's body, the court, or the most precise place named; else the team's region.
-    region, region_why, ambiguous = _matter_region(text, places, chosen, category, hits, comp, divisions)
-    if region_why:
-        reasons.append(region_why)
-    if ambiguous:
-        confidence -= 0.2
-
-    scope = Scope.IN_SCOPE if category == Category.ACCUSATION and tier is not None else Scope.OUT_OF_SCOPE
-    target: Target | None = None
-    if scope == Scope.IN_SCOPE:
-        reasons.append("in scope: accusation against a subject in the inspection's tiers")
-    else:
-        route = _route(category, chosen, region, sectors, targets, comp, divisions, text)
-        target = Target(
-            kind=route.kind,
-            region=route.region,
-            name=body_name(route.kind, route.region, inspection.target.name),
-        )
-        reasons.append(f"route: {route.why} -> {target.name}")
-        if route.kind == "petition" and category == Category.APPEAL:
-            confidence -= 0.15
-        if category == Category.APPEAL:
-            top = sectors.most_common(2)
-            if len(top) == 2 and top[0][1] - top[1][1] <= 1:
-                confidence -= 0.15
-                reasons.append(f"sector close call: {top[0][0]} {top[0][1]} vs {top[1][0]} {top[1][1]}")
+def _decision(
+    message: InboundMessage, scope: Scope, category: Category, grounds: list[Reason], confidence: float
+) -> Decision:
     return Decision(
         id=message.id,
         scope=scope,
         category=category,
-        disciplines=disciplines,
+        reasons=render_en(grounds),
+        grounds=grounds,
+        confidence=confidence,
+    )
+
+
+def _accusation_grounds(who: Who, struct: StructureVote, f: Facts) -> tuple[list[Reason], float]:
+    """Who and what for an accusation, and the confidence they cost."""
+    grounds: list[Reason] = []
+    penalty = 0.0
+    if who.subject is None:
+        grounds.append(Reason(code="subject_none"))
+        penalty += 0.25
+    else:
+        s = who.subject
+        args = {"post": s.post or "", "unit": s.unit or "", "name": s.name or ""}
+        grounds.append(Reason(code="subject", args={**args, "tier": s.tier.value if s.tier else ""}))
+        if who.body is not None and who.body.implicit:
+            grounds.append(Reason(code="subject_default", args={"post": s.post or ""}))
+            penalty += 0.15
+    asserted = [c for c in f.cues if not c.denied and not c.asked]
+    disciplines = ",".join(d.value for d in _disciplines(struct, f))
+    acts = struct.kinds if struct.acts else (["lexicon"] if asserted else struct.kinds)
+    cues = "、".join(dict.fromkeys(c.cue for c in asserted))
+    grounds.append(
+        Reason(code="conduct", args={"acts": ",".join(acts), "disciplines": disciplines, "cues": cues})
+    )
+    if not struct.acts and asserted and all(c.strength < 2 for c in asserted):
+        penalty += 0.15
+    return grounds, penalty
+
+
+def _decided_by(vote: Vote, struct: StructureVote) -> Reason:
+    actor = struct.actor.label if struct.actor is not None else ""
+    args = {
+        "by": vote.by,
+        "category": vote.category.value,
+        "p": f"{vote.p:.2f}" if vote.p is not None else "",
+        "actor": actor if vote.by in ("structure", "both") else "",
+        "acts": ",".join(struct.kinds) if vote.by in ("structure", "both") else "",
+    }
+    return Reason(code="decided_by", args=args)
+
+
+def _sector(
+    category: Category, ranked: list[tuple[str, float]], f: Facts, with_model: bool
+) -> tuple[str | None, list[Reason], float, float | None]:
+    """The department's sector for an appeal or a suggestion, its grounds, penalty and margin."""
+    if category not in (Category.APPEAL, Category.SUGGESTION) or not ranked:
+        return None, [], 0.0, None
+    top, score = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else (None, 0.0)
+    grounds: list[Reason] = []
+    if not with_model:
+        # A suggestion is one sector's matter only when that sector clearly leads (3 to 1, or 2 to 1
+        # with strong evidence).
+        if category is Category.SUGGESTION and not _clear_lead(score, second[1]):
+            return None, [], 0.0, None
+        if second[0] is not None and score - second[1] <= 1:
+            grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
+            return top, grounds, 0.15, None
+        return top, grounds, 0.0, None
+    if category is Category.SUGGESTION and (score < _SUGGESTION_SECTOR or not _lexicon_agrees(f.sectors)):
+        return None, [], 0.0, None
+    if category is Category.APPEAL and score < _SECTOR_MIN and f.sectors.get(top, 0) < 2:
+        return None, [], 0.0, None
+    grounds.append(Reason(code="sector", args={"sector": top, "p": f"{score:.2f}"}))
+    if second[0] is not None and score - second[1] < 0.1:
+        grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
+    return top, grounds, 0.0, score - second[1]
+
+
+def _clear_lead(top: float, second: float) -> bool:
+    """One sector's matter: it leads 3 to 1, or 2 to 1 with strong evidence."""
+    return (top >= 3 and 3 * second <= top) or (top >= 5 and 2 * second <= top)
+
+
+def _lexicon_agrees(sectors: Counter[str]) -> bool:
+    """The words do not point at two sectors at once (文化广场: housing and culture)."""
+    ranked = sorted(sectors.values(), reverse=True)
+    return len(ranked) < 2 or ranked[1] == 0 or _clear_lead(ranked[0], ranked[1])
+
+
+def _target(
+    category: Category,
+    who: Who,
+    region: str,
+    sector: str | None,
+    f: Facts,
+    comp: Compiled,
+    inspection: Inspection,
+    unit_staff: bool = False,
+    unit_sector: bool = False,
+) -> tuple[Target, list[Reason]]:
+    """The body an out-of-scope item goes to, steered away from every official the text names."""
+    route = route_for(
+        category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
+    )
+    kind, where, why = route.kind, route.region, route.code
+    grounds: list[Reason] = []
+    bars = [b for n in f.named for b in n.official.bars]
+    moved = steer(kind, where, bars, accusation=category is Category.ACCUSATION)
+    if moved is not None:
+        barred_by = next((n for n in f.named if n.official.bars), None)
+        post = barred_by.official.post if barred_by is not None else ""
+        grounds.append(
+            Reason(code="guard", args={"name": body_name(kind, where, inspection.target.name), "post": post})
+        )
+        kind, where = moved
+        why = "guard"
+    name = body_name(kind, where, inspection.target.name)
+    grounds.append(Reason(code="route", args={"name": name, "why": why, "kind": kind}))
+    return Target(kind=kind, region=where, name=name), grounds
+
+
+def _what_grounds(
+    vote: Vote, struct: StructureVote, who: Who, f: Facts, rules_words: str, grounds: list[Reason]
+) -> float:
+    """The grounds for what the item is (subject, conduct, who decided, denials); their penalty."""
+    penalty = 0.0
+    accusation = vote.category is Category.ACCUSATION
+    if accusation:
+        more, penalty = _accusation_grounds(who, struct, f)
+        grounds.extend(more)
+    else:
+        words = rules_words if vote.by == "rules" else ""
+        grounds.append(Reason(code="category", args={"category": vote.category.value, "words": words}))
+    grounds.append(_decided_by(vote, struct))
+    denied = [c for c in f.cues if c.denied or c.asked]
+    if denied:
+        cues = "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
+        grounds.append(Reason(code="denied", args={"cues": cues}))
+        penalty += 0.2 if accusation else 0.1
+    return penalty
+
+
+def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]) -> tuple[bool, str | None]:
+    """In scope, and the doubt that made it so (or that the officer should see)."""
+    accusation = vote.category is Category.ACCUSATION
+    doubt = vote.doubt if accusation else None
+    in_scope = accusation and who.tier is not None
+    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+        # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
+        # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
+    if doubt is not None:
+        grounds.append(Reason(code="doubt", args={"why": doubt}))
+    return in_scope, doubt
+
+
+def _finish(
+    message: InboundMessage,
+    inspection: Inspection,
+    comp: Compiled,
+    divisions: Divisions,
+    f: Facts,
+    struct: StructureVote,
+    who: Who,
+    vote: Vote,
+    ranked: list[tuple[str, float]],
+    rules_words: str,
+    used: TextModel | None,
+    grounds: list[Reason],
+) -> Decision:
+    category = vote.category
+    accusation = category is Category.ACCUSATION
+    subject = who.subject
+    if not accusation and subject is not None:
+        subject = subject.model_copy(update={"tier": None})
+    penalty = _what_grounds(vote, struct, who, f, rules_words, grounds)
+    region, region_grounds, ambiguous = matter_region(
+        f.text, f.places, who.body, category, f.hits, comp, divisions
+    )
+    grounds.extend(region_grounds)
+    penalty += 0.2 if ambiguous else 0.0
+    in_scope, doubt = _scope(vote, who, f, comp, grounds)
+    target: Target | None = None
+    margin: float | None = None
+    if in_scope:
+        grounds.append(Reason(code="in_scope"))
+    else:
+        sector, sector_grounds, sector_penalty, margin = _sector(category, ranked, f, used is not None)
+        target, route_grounds = _target(
+            category,
+            who,
+            region,
+            sector,
+            f,
+            comp,
+            inspection,
+            _unit_staff(f, comp),
+            _unit_sector_near(ranked, comp),
+        )
+        grounds.extend(route_grounds + sector_grounds)
+        penalty += sector_penalty + (
+            0.15 if target.kind == "petition" and category is Category.APPEAL else 0.0
+        )
+    raw = raw_confidence(vote=vote, structure=struct.accusation, penalties=penalty, sector_margin=margin)
+    confidence = used.calibrate(raw) if used is not None else raw
+    if doubt is not None:
+        confidence = min(confidence, _DOUBT_CEILING)
+    if used is not None:
+        grounds.append(Reason(code="model", args={"version": used.version}))
+    return Decision(
+        id=message.id,
+        scope=Scope.IN_SCOPE if in_scope else Scope.OUT_OF_SCOPE,
+        category=category,
+        disciplines=_disciplines(struct, f) if accusation else [],
         subject=subject,
         region=region,
         target=target,
-        reasons=reasons,
+        reasons=render_en(grounds),
+        grounds=grounds,
         confidence=round(max(0.05, min(0.99, confidence)), 2),
+        officials=[n.official for n in f.named if not n.sender],
+        model_version=used.version if used is not None else None,
     )
 
 
-def _supports(b: Body, c: Conduct, text: str) -> bool:
-    """Whether conduct cue `c` is asserted of the official `b`: near it, and weak cues only of leaders."""
-    if not _is_official(b):
+# Staff without a leading post, named as the one acting: not the unit's officials.
+_STAFF = re.compile(
+    r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
+    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员"
+)
+_ELSEWHERE = re.compile(
+    r"另一[所家个]|其他[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位)|外省|外地|一所省属|一家省属"
+)
+
+
+def _unit_sector_near(ranked: list[tuple[str, float]], comp: Compiled) -> bool:
+    """The inspected department's own sector is among the two the evidence points at (不动产证 in a
+    自然资源和规划局 inspection, whatever the model's lean towards 住建)."""
+    return comp.unit_sector is not None and any(s == comp.unit_sector and v >= 0.2 for s, v in ranked[:2])
+
+
+def _unit_staff(f: Facts, comp: Compiled) -> bool:
+    """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
+    no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
+    if not comp.ctx.unit or any(not n.sender for n in f.named) or not _STAFF.search(f.text):
         return False
-    if c.strength < 2 and b.role not in LEADING_ROLES and b.role != "vstaff" and not b.in_unit:
+    lex = load_lexicons().orgs
+    own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
+    return bool(f.targets) or own
+
+
+def _shares_unit_stem(word: str, comp: Compiled) -> bool:
+    return len(word) >= 3 and any(n[:2] == word[:2] for n in comp.ctx.unit_names)
+
+
+def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
+    if any(not n.sender for n in f.named) or _STAFF.search(f.text):
         return False
-    if abs(c.start - b.end) <= _NEAR:
-        return True
-    lo, hi = min(c.start, b.end), max(c.start, b.end)
-    return not any(ch in _SENTENCE_END for ch in text[lo:hi])
+    if _pinyin_official(f.text):
+        return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides
+    return comp.ctx.unit and (bool(f.targets) or _mostly_latin(f.text))
 
 
-def _is_team(b: Body) -> bool:
-    return b.org is not None and b.org.type == "team"
+# Posts written in pinyin (a phone without Chinese input): tingzhang, fu juzhang, cun zhishu …
+_PINYIN_POST = re.compile(
+    r"\b(?:fu ?)?(?:ting ?zhang|ju ?zhang|chu ?zhang|ke ?zhang|shu ?ji|zhi ?shu|xian ?zhang|shi ?zhang|"
+    r"zhen ?zhang|xiang ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|suo ?zhang|zong ?jing ?li|"
+    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu)\b"
+)
 
 
-def _is_official(b: Body) -> bool:
-    if b.role in LEADING_ROLES or b.role == "vstaff":
-        return not (b.role == "leader" and b.implicit)
-    return b.post in _OFFICIAL_STAFF or b.kind in ("unit", "division", "dept", "station")
+def _mostly_latin(text: str) -> bool:
+    """Written mostly in Latin letters (pinyin, English): two thirds of the characters ASCII."""
+    return len(text.encode("ascii", "ignore")) * 3 >= 2 * len(text)
 
 
-def _unit_label(b: Body, inspection: Inspection) -> str | None:
-    if b.in_unit:
-        return inspection.target.name + (b.org.word if b.org is not None and b.kind == "division" else "")
-    parts = [b.place.word] if b.place is not None else []
-    if b.org is not None:
-        parts.append(b.org.word)
-    return "".join(parts) or None
+def _pinyin_official(text: str) -> bool:
+    return _mostly_latin(text) and _PINYIN_POST.search(text.lower()) is not None
 
 
-def _most_precise(places: list[Place]) -> Place | None:
-    known = [p for p in places if p.code is not None or p.parent is not None]
-    if not known:
-        return None
-    return max(known, key=lambda p: (LEVEL_RANK[p.level] if p.code else LEVEL_RANK[p.level] - 1.5, -p.start))
-
-
-def _matter_region(
-    text: str,
-    places: list[Place],
-    body: Body | None,
-    category: Category,
-    hits: dict[str, list[Hit]],
-    comp: Compiled,
-    divisions: Divisions,
-) -> tuple[str, str, bool]:
-    if comp.ctx.unit and body is not None and body.in_unit:
-        return comp.default_region, "", False
-    if category == Category.ACCUSATION and body is not None and not body.implicit and body.where:
-        place = body.place
-        return (
-            body.where,
-            f"region: {body.place.word if body.place else body.post} -> {body.where}",
-            bool(place and place.ambiguous),
-        )
-    chosen: Place | None = None
-    if category == Category.LITIGATION:
-        courts = [
-            h
-            for h in hits["org"]
-            if load_lexicons().orgs[h.word].type in ("court", "procuratorate", "police")
-        ]
-        for c in courts:
-            before = [p for p in places if p.end <= c.start and c.start - p.end <= 6]
-            if before:
-                chosen = before[-1]
-                break
-    if chosen is None:
-        chosen = _most_precise(places)
-    if chosen is None:
-        return comp.default_region, "region: no place named; the inspection's own region", False
-    code = chosen.code or chosen.parent or comp.default_region
-    why = f"region: {chosen.word} -> {code}"
-    if chosen.ambiguous:
-        why += f" (ambiguous: {', '.join(chosen.candidates)}; chose the one in or nearest the territory)"
-    return code, why, chosen.ambiguous
-
-
-def _route(
-    category: Category,
-    body: Body | None,
-    region: str,
-    sectors: Counter[str],
-    targets: list[Hit],
-    comp: Compiled,
-    divisions: Divisions,
-    text: str,
-) -> Route:
-    if category == Category.ACCUSATION:
-        accused = None
-        if body is not None:
-            leadership = (
-                body.kind == "region"
-                and body.role in REGION_ROLES | {"leader"}
-                and body.level in ("province", "city", "county")
-            )
-            accused = Accused(
-                level=body.level,
-                leadership=leadership,
-                where=body.where or region,
-                discipline_body=body.role == "disc"
-                or (body.org is not None and body.org.type == "discipline"),
-                in_unit=body.in_unit,
-            )
-        return route_accusation(accused, region, comp.unit_region)
-    if category == Category.LITIGATION:
-        return route_litigation(region)
-    if category == Category.SUGGESTION:
-        return route_suggestion(comp.unit_region, region)
-    sector = top_sector(sectors)
-    # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
-    unit_matter = comp.unit_region is not None and (
-        bool(targets) or (body is not None and body.in_unit and not body.implicit)
-    )
-    return route_appeal(sector, region, unit_matter, comp.unit_region)
+def _disciplines(struct: StructureVote, f: Facts) -> list[Discipline]:
+    found = set(struct.disciplines) | set(disciplines_of(f.cues))
+    return [d for d in Discipline if d in found]

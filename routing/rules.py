@@ -29,6 +29,7 @@ class Route:
     kind: str
     region: str
     why: str
+    code: str = ""  # the ground's code, rendered in Chinese by intake.reasons (ROUTE_ZH)
 
 
 def county_or_above(code: str, divisions: Divisions | None = None) -> str:
@@ -60,7 +61,9 @@ def route_accusation(accused: Accused | None, region: str, unit_region: str | No
     """Discipline body of the level that manages the accused, never the accused's own body."""
     divisions = load_divisions()
     if accused is not None and accused.in_unit and unit_region is not None:
-        return Route("inspected_unit", unit_region, "staff of the inspected unit: its own discipline")
+        return Route(
+            "inspected_unit", unit_region, "staff of the inspected unit: its own discipline", "unit_staff"
+        )
     where = (accused.where if accused is not None else None) or region
     level = accused.level if accused is not None else None
     d = divisions.get(where)
@@ -69,37 +72,52 @@ def route_accusation(accused: Accused | None, region: str, unit_region: str | No
         level = where_level if where_level != "central" else "province"
     if level in ("township", "village"):
         target = at_level(where, "county", divisions)
-        why = "township/village cadre: managed by the county"
+        why, code = "township/village cadre: managed by the county", "village"
     elif accused is not None and accused.leadership:
         above = _ABOVE[level]
         target = CENTRAL if above == "central" else at_level(where, above, divisions)
-        why = f"{level} leadership: managed by the level above"
+        why, code = f"{level} leadership: managed by the level above", "leadership"
     else:
         target = at_level(where, level, divisions)
-        why = f"{level} department cadre: managed by the {level}"
+        why, code = f"{level} department cadre: managed by the {level}", "dept"
     if accused is not None and accused.discipline_body and not accused.leadership:
         # 信访工作条例 Art. 30: a report on a 纪委 official never goes to that 纪委.
         target = up(target, divisions)
         why += "; the accused serves in that discipline body: one level up"
-    return Route("discipline", target, why)
+        code = "disc_up"
+    return Route("discipline", target, why, code)
 
 
 def route_litigation(region: str) -> Route:
     """诉访分离: the political-legal commission of the place of the case."""
-    return Route("political_legal", region, "court/police case: 政法委 of the place of the case")
+    return Route(
+        "political_legal", region, "court/police case: 政法委 of the place of the case", "litigation"
+    )
 
 
 def route_appeal(sector: str | None, region: str, unit_matter: bool, unit_region: str | None) -> Route:
     """The competent functional department, the inspected unit for its own matters, else 信访局."""
     if unit_matter and unit_region is not None:
-        return Route("inspected_unit", unit_region, "the inspected unit's own business or staff")
+        return Route(
+            "inspected_unit", unit_region, "the inspected unit's own business or staff", "unit_matter"
+        )
     if sector:
-        return Route(f"department:{sector}", region, f"competent department: {sector}")
-    return Route("petition", region, "no functional department fits: 信访局")
+        return Route(f"department:{sector}", region, f"competent department: {sector}", "sector")
+    return Route("petition", region, "no functional department fits: 信访局", "petition")
 
 
-def route_suggestion(unit_region: str | None, region: str) -> Route:
-    """Suggestions go to the inspected unit, or to the region's 信访局."""
+def route_suggestion(unit_region: str | None, region: str, sector: str | None = None) -> Route:
+    """Suggestions go to the inspected unit, or to the region's 信访局; a suggestion clearly about one
+    sector's matter goes to that sector's department of the region (谁主管、谁负责)."""
+    if sector:
+        return Route(
+            f"department:{sector}",
+            region,
+            f"suggestion on one sector's matter: {sector}",
+            "suggestion_sector",
+        )
     if unit_region is not None:
-        return Route("inspected_unit", unit_region, "suggestion on the inspected unit's work")
-    return Route("petition", region, "suggestion: 信访局 of the region")
+        return Route(
+            "inspected_unit", unit_region, "suggestion on the inspected unit's work", "suggestion_unit"
+        )
+    return Route("petition", region, "suggestion: 信访局 of the region", "suggestion_region")

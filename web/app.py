@@ -25,6 +25,7 @@ from intake.outbox import LogOnlySender, OutboxWorker
 from intake.pipeline import decide, status_query
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.service import IntakeService, SystemClock
+from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
 from storage.followup import FollowupStore
 from web.admin import admin_router
@@ -205,6 +206,10 @@ def create_app(
     """The ASGI app. Tests inject the store, senders, clock and password checker; `serve` runs the
     worker inside."""
     settings = settings or Settings()
+    # A missing or broken model file stops the start here (ModelError names the file and the
+    # problem): a service that cannot decide must not take in reports.
+    model = activate(settings.model_path)
+    log.info("text model %s", model.version)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -232,6 +237,7 @@ def create_app(
     # The API docs describe every route: for signed-in admins only (`api_docs_routes`).
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.passwords = passwords or Passwords()
+    app.state.model = model
     app.include_router(hooks_router(settings))
     app.include_router(citizen_router())
     app.include_router(signin_router())

@@ -122,7 +122,13 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     settings = Settings()
     if telegram_polling:
         settings = settings.model_copy(update={"telegram_polling": True})
-    app = create_app(settings, run_worker=True)
+    from intake.textmodel import ModelError
+
+    try:
+        app = create_app(settings, run_worker=True)
+    except ModelError as exc:
+        click.echo(f"cannot start: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"petition-intake on http://{host}:{port}/  (data: {settings.resolved_database_url()})")
     for name, state in channel_status(settings).items():
         click.echo(f"  channel {name}: {state}")
@@ -215,6 +221,15 @@ def _add_playground_commands() -> None:
 
 
 _add_playground_commands()
+
+
+def _add_model_commands() -> None:
+    from web.model_cli import model_group
+
+    main.add_command(model_group)
+
+
+_add_model_commands()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from intake.models import (
     Category,
     Channel,
     Decision,
+    Reason,
     Scope,
     Subject,
     SubmittedMessage,
@@ -26,7 +27,7 @@ from intake.models import (
 from intake.pipeline import decide
 from routing.directory import body_name
 from routing.divisions import load_divisions
-from routing.guard import accused_body_problem
+from routing.guard import Named, accused_body_problem
 from storage.desk import NEEDS_DECISION, QueueFilter, User
 from storage.store import unmasked
 from web.auth import check_csrf, has_role
@@ -476,6 +477,7 @@ def _guard(decision: Decision) -> str | None:
         target_kind=decision.target.kind,
         target_region=decision.target.region,
         target_name=decision.target.name,
+        named=[Named(o.post, o.unit, tuple(o.bars)) for o in decision.officials],
     )
 
 
@@ -511,6 +513,7 @@ def _changed(
             "target": target,
             "confidence": 1.0,
             "reasons": [*old.reasons, "changed by the duty officer"],
+            "grounds": [*old.grounds, Reason(code="officer_changed")],
         }
     )
 

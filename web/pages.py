@@ -11,6 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from intake.models import Decision
+from intake.reasons import render_zh
 from web.auth import csrf_token, has_role
 
 _LOCAL = ZoneInfo("Asia/Shanghai")
@@ -67,6 +69,11 @@ def local_time(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return moment.astimezone(_LOCAL).strftime(fmt) if moment else ""
 
 
+def reasons_zh(decision: Decision) -> list[str]:
+    """The decision's grounds in Chinese; a decision stored before grounds existed keeps its lines."""
+    return render_zh(decision.grounds) if decision.grounds else list(decision.reasons)
+
+
 def _templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(resources.files("web").joinpath("templates")))
     t.env.globals.update(
@@ -77,6 +84,7 @@ def _templates() -> Jinja2Templates:
         TIER_WORDS=TIER_WORDS,
         KIND_WORDS=KIND_WORDS,
         has_role=has_role,
+        reasons_zh=reasons_zh,
     )
     t.env.filters["local"] = local_time
     return t

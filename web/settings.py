@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Days after an inspection's period ends before `petition retention run` archives and purges its
     # reports; unset: never (docs/security.md, "Retention").
     retention_days: int | None = None
+    # The text model file (`petition model train --output`); unset: the model shipped in the package.
+    # A missing or broken file stops the service at start (intake/textmodel).
+    model_path: Path | None = None
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -110,5 +110,10 @@ def scan(text: str) -> dict[str, list[Hit]]:
         )
     ]
     # 平江县长寿镇: a place that starts inside a post and runs past it unmakes the post (县长).
-    out["post"] = [h for h in out["post"] if not any(h.start < p.start < h.end < p.end for p in out["place"])]
+    # Only a full place name does (长寿镇); a two-character city name does not (局长春节 is 局长 + 春节).
+    out["post"] = [
+        h
+        for h in out["post"]
+        if not any(h.start < p.start < h.end < p.end and p.end - p.start >= 3 for p in out["place"])
+    ]
     return out

@@ -15,6 +15,7 @@ from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.scanner import Hit
 from routing.divisions import Divisions
 
+SUBUNIT = OrgEntry("下属单位", "division", "", False)
 PRINCIPAL_ROLES = frozenset({"sec", "head", "org_head", "vsec", "vhead"})
 REGION_ROLES = frozenset({"sec", "dsec", "standing", "head", "dhead", "congress", "cppcc", "disc"})
 LEADING_ROLES = REGION_ROLES | {"org_head", "org_deputy", "chief", "vsec", "vhead", "leader"}
@@ -80,6 +81,14 @@ class Context:
     target_names: tuple[str, ...]
     level: str  # target level
     territory: str  # target region code (a township's county)
+    # Unit inspections: the titles of the unit's own leadership, bare (副总经理 in an SOE, 校长 in a
+    # university), and the words its members use for it (集团, 学校, 局里).
+    unit_titles: frozenset[str] = frozenset()
+    unit_words: tuple[str, ...] = ()
+    # ... the bare titles of its divisions' heads (处长 in a 厅, 院长 in a university, 股长 in a 局), and
+    # what else ends a division's name in it (物流公司 in an SOE).
+    division_titles: frozenset[str] = frozenset()
+    division_suffixes: tuple[str, ...] = ()
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -130,7 +139,12 @@ def find_bodies(
             continue
         tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
     for t in targets:
-        tokens.append((t.start, t.end, "target", t.word))
+        if t.layer == "subunit":
+            # 蜀通建材公司: a subordinate unit of the inspected one, read as the unit and a division of it.
+            tokens.append((t.start, t.start + 1, "target", t.word))
+            tokens.append((t.start + 1, t.end, "org", SUBUNIT))
+        else:
+            tokens.append((t.start, t.end, "target", t.word))
     tokens.sort(key=lambda t: (t[0], t[1]))
     bodies: list[Body] = []
     for post_hit in hits["post"]:
@@ -140,10 +154,75 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
+            body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
+        org = body.org
+        # 湘楚大学的党委副书记: the unit's own party committee, unless a division's (经管学院党委)
+        if (
+            body.in_unit
+            and body.kind == "division"
+            and org is not None
+            and org.type == "committee"
+            and not _division_before(text, post_hit.start - len(org.word), ctx)
+        ):
+            body = replace(body, kind="unit")
+        if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
+            body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
+            body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
         if _GREETING_AFTER.match(text, post_hit.end) or _GREETING_BEFORE.search(text, 0, post_hit.start):
             body = replace(body, addressee=True)
         bodies.append(body)
     return bodies
+
+
+# A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
+_DIVISION_BEFORE = re.compile(
+    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队)的?$"
+)
+_DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec", "chief"})
+
+
+def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> bool:
+    """A post of the inspected unit though the unit is not named: its own bare leadership titles, or the
+    head of a division named right before the post."""
+    orgs = [v for k, v in chain if k == "org"]
+    places = [v for k, v in chain if k == "place"]
+    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
+        # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
+        return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
+    if places:
+        return False
+    if not chain and (hit.word in ctx.unit_titles or hit.word in ctx.division_titles):
+        return True
+    if (
+        hit.word in ctx.unit_titles
+        and orgs
+        and all(isinstance(o, OrgEntry) and o.word == "公司" for o in orgs)
+        and "公司" in ctx.division_suffixes
+    ):
+        return True  # 公司纪委书记 in an SOE inspection: the company is the unit
+    if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
+        return False
+    entry = load_lexicons().posts[hit.word]
+    return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
+
+
+def _division_before(text: str, start: int, ctx: Context) -> bool:
+    lead = text[max(0, start - 10) : start]
+    if _DIVISION_BEFORE.search(lead):
+        return True
+    return len(lead) >= 3 and any(lead.endswith((x, x + "的")) for x in ctx.division_suffixes)
+
+
+def _shares_stem(word: str, ctx: Context) -> bool:
+    """A station or office whose name starts like one of the unit's names (国土所, 国土局)."""
+    return len(word) >= 3 and any(n[:2] == word[:2] and n != word for n in ctx.unit_names)
+
+
+def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:
+    if not chain and hit.word in ctx.unit_titles and not _division_before(text, hit.start, ctx):
+        return "unit"
+    return "division"
 
 
 def _body(
@@ -166,6 +245,7 @@ def _body(
         elif kind == "target":
             target_seen = True
             org = None
+            place = None  # 某村村民举报县自然资源局一名副局长: the unit named wins over a place before it
     level: str | None = None
     code: str | None = None
     parent: str | None = None
@@ -191,6 +271,16 @@ def _body(
     ):
         in_unit = True
         implicit = True
+    # 财务处处长 in a unit inspection, no unit or place named: a division of the inspected unit.
+    if (
+        ctx.unit
+        and not in_unit
+        and place is None
+        and len(chain) == 1
+        and org is not None
+        and org.type == "division"
+    ):
+        in_unit = implicit = org_after_target = True
     if in_unit:
         kind = "division" if org_after_target and org is not None else "unit"
         return Body(

@@ -32,7 +32,7 @@ def _places(text: str, territory: str) -> dict[str, tuple[str | None, bool]]:
 
 
 def _bodies(text: str, ctx: Context) -> list[Body]:
-    from intake.pipeline import _find_all
+    from intake.unit_context import find_all as _find_all
 
     d = load_divisions()
     text = normalise(text)

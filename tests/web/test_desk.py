@@ -274,7 +274,7 @@ async def test_change_target_assign_note_merge_reply_and_audit(app_client: AppCl
         )
         assert r.status_code == 303 and "error" not in r.headers["location"]
         page = (await client.get(f"/desk/r/{first}")).text
-        assert "焦作市教育局" in page and "changed by the duty officer" in page
+        assert "焦作市教育局" in page and "值班人员已修改" in page  # reasons are shown in Chinese
         await client.post(f"/desk/r/{first}/assign", data={"csrf": csrf, "assignee": "feng"})
         await client.post(f"/desk/r/{first}/note", data={"csrf": csrf, "text": "已电话核实学校名称"})
         r = await client.post(f"/desk/r/{first}/assign", data={"csrf": csrf, "assignee": "ghost"})
@@ -495,3 +495,15 @@ async def test_attachment_opens_only_when_listed(app_client: AppClient, settings
         assert "filename*=UTF-8''%E7%85%A7%E7%89%87.txt" in r.headers["content-disposition"]
         assert (await client.get(f"/desk/r/{tn}/a/{'0' * 64}")).status_code == 404
         assert "attachment.opened" in [e.action for e in await store.recent_audit()]
+
+
+async def test_report_page_shows_the_grounds_in_chinese(app_client: AppClient) -> None:
+    async with app_client() as client:
+        tn = await _post_report(client, "西虢镇某村的村支书把村里的工程都包给了他侄子，别人想干都干不上。")
+        await _user(client, "qian", "officer")
+        await _sign_in(client, "qian")
+        del client.headers["Authorization"]
+        page = (await client.get(f"/desk/r/{tn}")).text
+        assert "被反映人：" in page and "问题性质：" in page and "结构" in page
+        assert "模型版本：" in page  # the service decides with the model it activated at start
+        assert "decided by" not in page  # the English rendering is for the batch contract only

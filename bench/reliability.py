@@ -1,0 +1,32 @@
+"""Reliability table of decide()'s confidence on the held-back fifth (needs scikit-learn).
+
+usage: PYTHONPATH=$PWD python -m bench.reliability
+A development model is trained on the rows not held back, its calibration fitted on their
+out-of-fold decisions; the held-back rows are decided with it and grouped by confidence.
+Fold models are cached in build/textmodel-folds/ (shared with `petition model evaluate`).
+"""
+
+from __future__ import annotations
+
+from intake.textmodel.data import ROOT, default_teddy_path, load_rows
+from intake.textmodel.oof import auroc
+from intake.textmodel.reliability import buckets, heldback_reliability, table
+
+
+def main() -> None:
+    rows = load_rows(default_teddy_path())
+    m = heldback_reliability(rows, cache=ROOT / "build" / "textmodel-folds").measures
+    print(f"held-back rows decided: {len(m.pairs)} (by a model trained without them)")
+    for title, pairs in (
+        ("labelled rows (corpus, cases)", m.labelled_pairs),
+        ("real messages", m.real_pairs),
+    ):
+        print(f"\n{title}: {len(pairs)} decisions; AUROC of confidence, right vs wrong {auroc(pairs):.3f}")
+        print(table(buckets(pairs)))
+    print()
+    for line in m.lines():
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The labelled rows the text model learns from, and the deterministic held-back fifth and folds.
+
+Sources: the real messages of `teddy2020-dev.csv` (beside the repository, never copied into it),
+the project's corpus (`corpus/train/*.jsonl`) and its own cases (`tests/data/cases/*.jsonl`).
+`corpus/heldback/` is the evaluation's: nothing here reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intake.models import Category
+from intake.normalise import normalise
+
+ROOT = Path(__file__).resolve().parents[2]
+# The contest's seven topics and the sectors of policy 4.3 they name (../shared/data/README.md).
+TEDDY_SECTOR = {
+    "城乡建设": "housing",
+    "劳动和社会保障": "human_resources",
+    "教育文体": "education",
+    "商贸旅游": "market",
+    "卫生计生": "health",
+    "环境保护": "environment",
+    "交通运输": "transport",
+}
+HELDBACK_SHARE = 5  # one row in five is held back from all tuning
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled message: its normalised text, labels, and where it came from."""
+
+    source: str  # "teddy", "corpus" or "cases"
+    id: str
+    text: str  # normalised as the pipeline normalises
+    category: Category
+    sector: str | None
+    raw: str = field(repr=False, default="")
+    inspection: str | None = None
+    expect: dict[str, Any] | None = field(default=None, repr=False)
+    channel: str = "sms"
+
+    @property
+    def key(self) -> int:
+        """A stable hash of the text: held-back share and folds follow it, duplicates go together."""
+        return int(hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12], 16)
+
+    @property
+    def heldback(self) -> bool:
+        return self.key % HELDBACK_SHARE == 0
+
+    def fold(self, k: int) -> int:
+        return (self.key // HELDBACK_SHARE) % k
+
+
+def default_teddy_path() -> Path | None:
+    """`teddy2020-dev.csv` from PETITION_TEDDY_CSV, or `shared/data/` beside the checkout."""
+    env = os.environ.get("PETITION_TEDDY_CSV")
+    if env:
+        return Path(env)
+    for base in (ROOT.parent, ROOT.parent.parent):
+        p = base / "shared" / "data" / "teddy2020-dev.csv"
+        if p.exists():
+            return p
+    return None
+
+
+def teddy_rows(path: Path) -> list[Row]:
+    """The real messages: appeals (by the contest's framing) with the sector their topic names."""
+    rows: list[Row] = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for i, rec in enumerate(csv.reader(f)):
+            if len(rec) < 2 or rec[0] not in TEDDY_SECTOR:
+                continue
+            rows.append(
+                Row("teddy", f"teddy-{i}", normalise(rec[1]), Category.APPEAL, TEDDY_SECTOR[rec[0]], rec[1])
+            )
+    return rows
+
+
+def case_sector(expect: dict[str, Any]) -> str | None:
+    kind = (expect.get("target") or {}).get("kind") or ""
+    return kind.split(":", 1)[1] if kind.startswith("department:") else None
+
+
+def case_rows(paths: Iterable[Path], source: str) -> list[Row]:
+    """Labelled cases (the format of public.jsonl) from JSON Lines files."""
+    rows: list[Row] = []
+    for p in paths:
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            c = json.loads(line)
+            e = c["expect"]
+            rows.append(
+                Row(
+                    source,
+                    str(c.get("id") or f"{p.stem}-{n}"),
+                    normalise(c["text"]),
+                    Category(e["category"]),
+                    case_sector(e),
+                    c["text"],
+                    c.get("inspection"),
+                    e,
+                    c.get("channel", "sms"),
+                )
+            )
+    return rows
+
+
+def corpus_files(root: Path = ROOT) -> list[Path]:
+    """The corpus's training files; never `corpus/heldback/`."""
+    return sorted((root / "corpus" / "train").glob("*.jsonl"))
+
+
+def case_files(root: Path = ROOT) -> list[Path]:
+    return sorted((root / "tests" / "data" / "cases").glob("*.jsonl"))
+
+
+def load_rows(teddy: Path | None, root: Path = ROOT) -> list[Row]:
+    """Every training row: the real messages (if given), the corpus and the cases."""
+    rows = teddy_rows(teddy) if teddy is not None else []
+    rows += case_rows(corpus_files(root), "corpus")
+    rows += case_rows(case_files(root), "cases")
+    return rows
+
+
+def inspection_dirs(root: Path = ROOT) -> list[Path]:
+    """Where the inspections that cases name are: the bundled examples, then the corpus's own."""
+    return [root / "intake" / "examples", root / "corpus" / "inspections"]

@@ -1,0 +1,206 @@
+"""What decide() needs from an inspection, computed once per inspection: the target's names and
+territory, the roster, and for a unit inspection the words its own people use for it and its posts
+(集团, 学校, 局里; 副总经理, 校长; 处长 of its divisions; 蜀通建材公司 as a subordinate unit).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from intake.extraction.lexicons import load_lexicons
+from intake.extraction.scanner import Hit
+from intake.extraction.subjects import Context
+from intake.inspection import Inspection
+from intake.models import SECTORS
+from intake.where import Compiled
+from routing.divisions import load_divisions
+
+__all__ = ["compile_inspection", "find_all", "subunits", "unit_words"]
+
+
+@lru_cache(maxsize=64)
+def compile_inspection(inspection: Inspection) -> Compiled:
+    """The per-inspection context: target names, territory, roster (cached)."""
+    divisions = load_divisions()
+    t = inspection.target
+    territory = divisions.current_code(t.region) or t.region
+    names = tuple(sorted({t.name, *t.aliases}, key=len, reverse=True))
+    unit = t.type == "unit"
+    if unit:
+        # 省审计厅 and 河南省审计厅 name the same unit as 审计厅.
+        extra = {("省" + n) for n in names if not n.startswith(("省", "市", "县"))}
+        prov = divisions.get(territory)
+        if prov is not None:
+            extra |= {prov.name + n for n in names}
+        names = tuple(sorted(set(names) | extra, key=len, reverse=True))
+    titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
+    if unit and t.name.endswith(("公司", "集团", "大学", "学院")):
+        # 蜀通的收费站, 蜀通修的高速: an enterprise's or university's own short name stands for it
+        words = (*words, *sorted(_stems(names) - set(names), key=len, reverse=True))
+    div_titles, div_suffixes = _division_vocabulary(t.name) if unit else (frozenset(), ())
+    ctx = Context(
+        unit=unit,
+        unit_names=names if unit else (),
+        target_names=names,
+        level=t.level,
+        territory=territory,
+        unit_titles=titles,
+        unit_words=words,
+        division_titles=div_titles,
+        division_suffixes=div_suffixes,
+    )
+    roster = tuple((p.name, p.post, p.tier) for p in inspection.scope.people)
+    return Compiled(
+        ctx,
+        territory if unit else None,
+        roster,
+        territory,
+        _subunit_pattern(names) if unit else None,
+        _unit_sector(names) if unit else None,
+    )
+
+
+# What the members of a unit call it and its leaders, by the kind of unit its name ends with.
+# The bare titles of a unit's division heads, and words ending its divisions' names, by unit kind.
+_DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (("公司", "集团"), ("部长", "副部长"), ("公司",)),
+    (("大学", "学院", "学校"), ("处长", "副处长", "院长", "副院长"), ()),
+    (("局",), ("股长", "所长", "队长", "大队长"), ()),
+    (("厅",), ("处长", "副处长", "所长"), ()),
+)
+_UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("公司", "集团"),
+        (
+            "董事长",
+            "副董事长",
+            "总经理",
+            "副总经理",
+            "副总",
+            "老总",
+            "总会计师",
+            "总工程师",
+            "总经济师",
+            "党委书记",
+            "党委副书记",
+            "纪委书记",
+            "监事会主席",
+            "一把手",
+        ),
+        ("集团公司", "集团", "总公司", "本公司", "我们公司", "我公司"),
+    ),
+    (
+        ("大学", "学院", "学校"),
+        ("校长", "副校长", "党委书记", "党委副书记", "纪委书记", "总会计师", "一把手"),
+        ("学校", "我校", "本校", "校党委", "校领导"),
+    ),
+    (
+        ("局",),
+        ("局长", "副局长", "党组书记", "纪检组长", "一把手"),
+        ("局里", "本局", "我局", "局党组", "局领导"),
+    ),
+    (
+        ("厅",),
+        ("厅长", "副厅长", "党组书记", "纪检组长", "一把手"),
+        ("厅里", "本厅", "我厅", "厅党组", "厅领导"),
+    ),
+)
+# A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
+_RISKY_WORDS = frozenset({"集团", "总公司", "集团公司"})
+_OWN_BEFORE = frozenset("本我该个在到去回进的，。、：:,.!！？?\n 们议报映告让给对和被向跟求望说找问")
+
+
+def _unit_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    for suffixes, titles, words in _UNIT_KINDS:
+        if name.endswith(suffixes):
+            return frozenset(titles), words
+    return frozenset(), ()
+
+
+def _division_vocabulary(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    for suffixes, titles, words in _DIVISIONS:
+        if name.endswith(suffixes):
+            return frozenset(titles), words
+    return frozenset(), ()
+
+
+def unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]:
+    """The unit's generic names (集团, 学校) where they stand alone."""
+    out = []
+    for h in find_all(text, words, "target"):
+        if any(t.start <= h.start < t.end for t in taken):
+            continue
+        before = text[h.start - 1] if h.start else ""
+        # 集团 may end another group's name (恒大集团); 学校, 局里, 厅里 stand for the unit anywhere.
+        if h.word not in _RISKY_WORDS or before in _OWN_BEFORE or not ("\u4e00" <= before <= "\u9fff"):
+            out.append(h)
+    return out
+
+
+_GENERIC_SUFFIXES = (
+    "集团有限公司",
+    "有限公司",
+    "集团公司",
+    "集团",
+    "公司",
+    "大学",
+    "学院",
+    "学校",
+    "局",
+    "厅",
+)
+_SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处"
+
+
+def _unit_sector(names: tuple[str, ...]) -> str | None:
+    """The sector of an inspected department (自然资源局: natural_resources), from orgs.tsv."""
+    orgs = load_lexicons().orgs
+    for n in names:
+        for word, org in orgs.items():
+            if n.endswith(word) and len(word) >= 3 and org.sector in SECTORS:
+                return org.sector
+    return None
+
+
+def _stems(names: tuple[str, ...]) -> set[str]:
+    """The unit's names without their generic ending (蜀通集团 -> 蜀通)."""
+    stems = set()
+    for n in names:
+        for suffix in _GENERIC_SUFFIXES:
+            if n.endswith(suffix) and len(n) - len(suffix) >= 2:
+                stems.add(n[: -len(suffix)])
+                break
+    return stems
+
+
+def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
+    stems = _stems(names)
+    if not stems:
+        return None
+    alt = "|".join(re.escape(x) for x in sorted(stems, key=len, reverse=True))
+    return re.compile(f"(?:{alt})[\u4e00-\u9fff]{{1,6}}?(?:{_SUBUNIT_KINDS})")
+
+
+def subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
+    return [
+        Hit(m.start(), m.end(), "subunit", m.group())
+        for m in pattern.finditer(text)
+        if not any(t.start < m.end() and m.start() < t.end for t in taken)
+    ]
+
+
+def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for w in words:  # longest first, so 省审计厅 wins over 审计厅
+        start = text.find(w)
+        while start != -1:
+            end = start + len(w)
+            if not any(s < end and start < e for s, e in taken):
+                hits.append(Hit(start, end, layer, w))
+                taken.append((start, end))
+            start = text.find(w, end)
+    hits.sort(key=lambda h: h.start)
+    return hits

@@ -1,0 +1,156 @@
+"""The learned model and the sentence structure vote on the category; the sector evidence is combined.
+
+The policy's rules stay rules (tiers, territory, routing, the guard); what kind of item a message is
+and which department's matter an appeal is are where a model trained on many ways of telling helps.
+When the voters disagree, or the model's margin is small, or an official of the inspected unit or
+region is named, the item is taken in scope with low confidence: a missed accusation costs more than
+an extra item in the officers' queue, and the queue puts low confidence first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from intake.models import SECTORS, Category
+
+# Above this the model's accusation probability decides on its own when an official is named.
+MODEL_ACCUSE = 0.5
+# Without any official named, the model must be surer: the accusation has nobody to be about.
+MODEL_ACCUSE_ALONE = 0.7
+# Between these, with an official of the inspected unit or region named, the officer decides.
+DOUBT_LOW = 0.25
+DOUBT_UNREADABLE = 0.1  # ... and when the official is named in pinyin the words cannot speak
+# The model's other categories override the rules' only when at least this sure.
+MODEL_OTHER = 0.6
+MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in the words only when this sure
+MODEL_SURE = 0.65  # below this a model-only accusation is flagged as doubtful
+MODEL_AGAINST = 0.8  # an accusation the structure argues against (denied, praised) needs this
+# Weight of the lexicon's normalised sector scores beside the model's sector probabilities.
+LEXICON_SECTOR_WEIGHT = 0.25
+LEXICON_FULL = 12  # lexicon points beyond which its weight grows no more
+
+
+class TextModel(Protocol):
+    """What decide() needs of the learned model (intake.textmodel.TextModel satisfies it)."""
+
+    version: str
+
+    def category_proba(self, text: str) -> dict[Category, float]: ...
+
+    def sector_proba(self, text: str) -> dict[str, float]: ...
+
+    def calibrate(self, raw: float) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    category: Category
+    by: str  # model | structure | both | rules
+    p: float | None  # the model's probability for the chosen category
+    doubt: str | None  # split | margin | official | None
+
+
+def _p(proba: dict[Category, float] | None, cat: Category) -> float:
+    if proba is None:
+        return 0.0
+    return float(proba.get(cat, 0.0))
+
+
+def vote_category(
+    *,
+    structure: bool,
+    lexicon: bool,
+    rules: Category,
+    proba: dict[Category, float] | None,
+    official: bool,
+    local_official: bool,
+    against: bool = False,
+    unreadable: bool = False,
+) -> Vote:
+    """The category from the structure (and lexicon) vote, the rules' other categories and the model.
+
+    `official`: some official is named; `local_official`: one of the inspected unit or region is."""
+    # The lexicon's conduct words (说他搞腐败是谣言) do not count against a text that clears the official.
+    rule_acc = structure or (lexicon and not against)
+    if proba is None:
+        if rule_acc:
+            return Vote(Category.ACCUSATION, "structure" if structure else "rules", None, None)
+        return Vote(rules, "rules", None, None)
+    p_acc = _p(proba, Category.ACCUSATION)
+    if rule_acc:
+        if p_acc >= MODEL_ACCUSE:
+            return Vote(Category.ACCUSATION, "both", p_acc, None)
+        return Vote(Category.ACCUSATION, "structure", p_acc, "split")
+    if against:
+        # The structure clears or praises the official (没有收过礼, 好干部): the model must be sure.
+        if p_acc >= MODEL_AGAINST:
+            return Vote(Category.ACCUSATION, "model", p_acc, "split")
+    elif p_acc >= (MODEL_ACCUSE if official else MODEL_ACCUSE_ALONE):
+        doubt = "margin" if p_acc < MODEL_SURE else None
+        return Vote(Category.ACCUSATION, "model", p_acc, doubt)
+    elif (
+        local_official
+        and p_acc >= (DOUBT_UNREADABLE if unreadable else DOUBT_LOW)
+        and rules is not Category.SUGGESTION
+    ):
+        # (an opinion on a leader that proposes something, 能力一般，建议…, is a suggestion by policy)
+        return Vote(Category.ACCUSATION, "model", p_acc, "official")
+    others: dict[Category, float] = {c: _p(proba, c) for c in Category if c is not Category.ACCUSATION}
+    best = max(others, key=lambda c: others[c])
+    if best is rules or rules is Category.NO_CONTENT:
+        return Vote(rules, "both" if best is rules else "rules", others.get(rules), None)
+    # A court case or a proposal the rules saw in the words stands unless the model all but rules it out.
+    explicit = rules in (Category.LITIGATION, Category.SUGGESTION)
+    if others[best] >= (MODEL_OVERRULE if explicit else MODEL_OTHER) and (
+        not explicit or others[rules] < 0.05
+    ):
+        return Vote(best, "model", others[best], None)
+    return Vote(rules, "rules", others.get(rules), None)
+
+
+def combine_sectors(lexicon: Counter[str], proba: dict[str, float] | None) -> list[tuple[str, float]]:
+    """Sectors ranked by evidence: the model's probability plus the lexicon's share of the scores.
+
+    Without a model the lexicon's raw scores rank (as before); a sector needs 2 points of lexicon
+    evidence or, with a model, a probability that leads."""
+    if proba is None:
+        ranked = sorted(((float(v), k) for k, v in lexicon.items() if k in SECTORS), reverse=True)
+        return [(k, v) for v, k in ranked if v >= 2]
+    total = float(sum(v for k, v in lexicon.items() if k in SECTORS))
+    # The lexicon's voice grows with its evidence: a named matter (征地补偿款, 6 points) outweighs the
+    # model's lean, a weak hint (小区, 1 point) barely moves it.
+    weight = LEXICON_SECTOR_WEIGHT * (1 + min(total, LEXICON_FULL) / 4)
+    share = {s: lexicon.get(s, 0) / total if total else 0.0 for s in SECTORS}
+    scores = {s: float(proba.get(s, 0.0)) + weight * share[s] for s in SECTORS}
+    ranked2 = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    return [(k, v / (1 + weight)) for k, v in ranked2]
+
+
+def raw_confidence(
+    *,
+    vote: Vote,
+    structure: bool,
+    penalties: float,
+    sector_margin: float | None,
+) -> float:
+    """A score that ranks right decisions above wrong ones; the model's calibrate() maps it to a
+    probability (fitted out of fold by the model's trainer).
+
+    Its parts: the model's probability for the chosen category (or 0.75 for the rules alone), raised
+    when structure and model agree, lowered when they split; the sector margin for appeals; the
+    pipeline's penalties (no subject, a place assumed, an ambiguous place ...)."""
+    base = vote.p if vote.p is not None else 0.75
+    if vote.by == "both":
+        base = 0.5 + 0.5 * base
+    elif vote.doubt == "split":
+        base = 0.5 * base + 0.15
+    elif vote.by == "structure" and structure:
+        base = max(base, 0.8)
+    if sector_margin is not None:
+        base *= 0.7 + 0.3 * min(1.0, sector_margin * 2)
+    raw = base - penalties
+    if vote.doubt is not None:
+        raw = min(raw, 0.35)
+    return round(max(0.0, min(1.0, raw)), 4)

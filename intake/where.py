@@ -1,0 +1,129 @@
+"""Where an item's matter is (属地管理) and which body gets it: the region chosen from the accused's
+body, the court or the most precise place named, and the route for each category (policy.md section 4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intake.extraction.lexicons import load_lexicons
+from intake.extraction.places import LEVEL_RANK, Place
+from intake.extraction.scanner import Hit
+from intake.extraction.subjects import REGION_ROLES, Body, Context
+from intake.models import Category, Reason, Tier
+from routing.divisions import Divisions
+from routing.rules import Accused, Route, route_accusation, route_appeal, route_litigation, route_suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What decide() needs from an inspection, computed once per inspection."""
+
+    ctx: Context
+    unit_region: str | None
+    roster: tuple[tuple[str, str, Tier], ...]
+    default_region: str
+    subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
+    unit_sector: str | None = None  # the sector an inspected department is competent for
+
+
+def _most_precise(places: list[Place]) -> Place | None:
+    known = [p for p in places if p.code is not None or p.parent is not None]
+    if not known:
+        return None
+    return max(known, key=lambda p: (LEVEL_RANK[p.level] if p.code else LEVEL_RANK[p.level] - 1.5, -p.start))
+
+
+def matter_region(
+    text: str,
+    places: list[Place],
+    body: Body | None,
+    category: Category,
+    hits: dict[str, list[Hit]],
+    comp: Compiled,
+    divisions: Divisions,
+) -> tuple[str, list[Reason], bool]:
+    """The region of the matter, the grounds for it, and whether the place was ambiguous."""
+    if comp.ctx.unit and body is not None and body.in_unit:
+        return comp.default_region, [], False
+    if category == Category.ACCUSATION and body is not None and not body.implicit and body.where:
+        place = body.place
+        word = body.place.word if body.place else body.post
+        grounds = [Reason(code="region", args={"place": word, "code": body.where})]
+        if place is not None and place.ambiguous:
+            grounds.append(_ambiguous(place))
+        return body.where, grounds, bool(place and place.ambiguous)
+    chosen: Place | None = None
+    if category == Category.LITIGATION:
+        courts = [
+            h
+            for h in hits["org"]
+            if load_lexicons().orgs[h.word].type in ("court", "procuratorate", "police")
+        ]
+        for c in courts:
+            before = [p for p in places if p.end <= c.start and c.start - p.end <= 6]
+            if before:
+                chosen = before[-1]
+                break
+    if chosen is None:
+        chosen = _most_precise(places)
+    if chosen is None:
+        return comp.default_region, [Reason(code="region_default")], False
+    code = chosen.code or chosen.parent or comp.default_region
+    grounds = [Reason(code="region", args={"place": chosen.word, "code": code})]
+    if chosen.ambiguous:
+        grounds.append(_ambiguous(chosen))
+    return code, grounds, chosen.ambiguous
+
+
+def _ambiguous(place: Place) -> Reason:
+    return Reason(
+        code="ambiguous_place", args={"place": place.word, "candidates": "、".join(place.candidates)}
+    )
+
+
+def route_for(
+    category: Category,
+    body: Body | None,
+    region: str,
+    sector: str | None,
+    targets: list[Hit],
+    comp: Compiled,
+    *,
+    unit_staff: bool = False,
+    unit_sector: bool = False,
+) -> Route:
+    """The body an out-of-scope item of this category goes to, before the guard."""
+    if category == Category.ACCUSATION and unit_staff and comp.unit_region is not None:
+        return Route("inspected_unit", comp.unit_region, "staff of the inspected unit", "unit_staff")
+    if category == Category.ACCUSATION:
+        accused = None
+        if body is not None:
+            leadership = (
+                body.kind == "region"
+                and body.role in REGION_ROLES | {"leader"}
+                and body.level in ("province", "city", "county")
+            )
+            accused = Accused(
+                level=body.level,
+                leadership=leadership,
+                where=body.where or region,
+                discipline_body=body.role == "disc"
+                or (body.org is not None and body.org.type == "discipline"),
+                in_unit=body.in_unit,
+            )
+        return route_accusation(accused, region, comp.unit_region)
+    if category == Category.LITIGATION:
+        return route_litigation(region)
+    if category == Category.SUGGESTION:
+        # A suggestion on the inspected unit's own work is the unit's, whatever its sector.
+        return route_suggestion(comp.unit_region, region, None if targets else sector)
+    # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
+    unit_matter = comp.unit_region is not None and (
+        bool(targets)
+        or (body is not None and body.in_unit and not body.implicit)
+        or (sector is not None and sector == comp.unit_sector)  # the inspected department's own business
+        or unit_sector
+    )
+    return route_appeal(sector, region, unit_matter, comp.unit_region)

@@ -1,0 +1,71 @@
+"""The model and the structure vote; when unsure, the item is taken in scope with low confidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intake.inspection import load_inspection
+from intake.models import Category, InboundMessage, Scope
+from intake.pipeline import decide
+from intake.reasons import render_zh
+from tests.fakes.textmodel import FakeTextModel
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "intake" / "examples"
+HENAN = load_inspection(EXAMPLES / "henan-audit-2016.toml")
+MENGZHOU = load_inspection(EXAMPLES / "mengzhou-xiguo-2021.toml")
+
+
+def _msg(text: str) -> InboundMessage:
+    return InboundMessage(id="v", text=text)
+
+
+def test_both_agree_high_and_the_reasons_say_so() -> None:
+    model = FakeTextModel({Category.ACCUSATION: 0.9, Category.APPEAL: 0.1})
+    d = decide(_msg("审计厅一个处长开的车是老板送的，挂的是别人的名字。"), HENAN, model)
+    assert d.scope is Scope.IN_SCOPE and d.model_version == "fake-1"
+    assert any(line.startswith("模型与结构一致") for line in render_zh(d.grounds))
+    assert d.confidence >= 0.6
+
+
+def test_structure_against_the_model_is_in_scope_with_low_confidence() -> None:
+    model = FakeTextModel({Category.APPEAL: 0.95, Category.ACCUSATION: 0.05})
+    d = decide(
+        _msg("审计厅一位副厅长的爱人开了家会计师事务所，厅里好几个审计项目都外包给了这家所。"), HENAN, model
+    )
+    assert d.scope is Scope.IN_SCOPE and d.category is Category.ACCUSATION
+    assert d.confidence < 0.6  # the queue puts it in front of an officer
+    assert any(g.code == "doubt" and g.args["why"] == "split" for g in d.grounds)
+    assert any("存疑" in line for line in render_zh(d.grounds))
+
+
+def test_model_alone_with_a_local_official_named_is_in_scope_when_unsure() -> None:
+    model = FakeTextModel({Category.ACCUSATION: 0.35, Category.APPEAL: 0.65})
+    d = decide(_msg("西虢镇某村村支书这个人，大家心里都有数，希望巡察组来村里看看。"), MENGZHOU, model)
+    assert d.scope is Scope.IN_SCOPE and d.confidence < 0.6
+    assert any(g.code == "doubt" and g.args["why"] == "official" for g in d.grounds)
+
+
+def test_model_decides_an_accusation_the_structure_misses() -> None:
+    model = FakeTextModel({Category.ACCUSATION: 0.92, Category.APPEAL: 0.08})
+    d = decide(_msg("审计厅党组书记这几年的做法，大家私下里议论纷纷，都说他心思不在工作上。"), HENAN, model)
+    assert d.scope is Scope.IN_SCOPE
+    assert any(g.code == "decided_by" and g.args["by"] == "model" for g in d.grounds)
+
+
+def test_no_official_no_structure_the_model_appeal_stands() -> None:
+    model = FakeTextModel({Category.APPEAL: 0.9}, {"housing": 0.8, "transport": 0.1})
+    d = decide(_msg("我家小区的电梯坏了一个月，物业一直拖着不修。"), HENAN, model)
+    assert d.category is Category.APPEAL and d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind.startswith("department:")
+
+
+def test_a_failing_model_leaves_the_structure_to_decide() -> None:
+    d = decide(_msg("审计厅一个处长开的车是老板送的。"), HENAN, FakeTextModel(fail=True))
+    assert d.scope is Scope.IN_SCOPE and d.model_version is None
+    assert not any("internal error" in r for r in d.reasons)
+
+
+def test_the_model_sees_the_normalised_text() -> None:
+    model = FakeTextModel()
+    decide(_msg("審計廳副廳長收禮"), HENAN, model)
+    assert model.seen == ["审计厅副厅长收礼"]
