@@ -438,6 +438,23 @@ class SqlReportStore:
         process: a few thousand bigrams make up most texts, and a report has a hundred or more."""
         return {self._term_id(gram) for gram in pairs(text)}
 
+    async def first_texts(self, report_ids: Collection[int]) -> dict[int, str]:
+        """Each report's first message text (contacts already masked at rest), for the queue."""
+        if not report_ids:
+            return {}
+        stmt = (
+            select(messages.c.report_id, messages.c.text)
+            .where(messages.c.report_id.in_(list(report_ids)))
+            .order_by(messages.c.pk)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        found: dict[int, str] = {}
+        for report_id, stored in rows:
+            if report_id not in found:
+                found[report_id] = self._codec.unseal(stored)
+        return found
+
     async def report_messages(self, report_id: int) -> Sequence[RawMessage]:
         """The messages of a report, in arrival order."""
         stmt = select(messages).where(messages.c.report_id == report_id).order_by(messages.c.pk)

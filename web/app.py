@@ -28,6 +28,7 @@ from intake.service import IntakeService, SystemClock
 from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
 from storage.followup import FollowupStore
+from web import error_pages
 from web.admin import admin_router
 from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
@@ -276,6 +277,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
+    error_pages.install(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
 
     def runtime(request: Request) -> Runtime:
