@@ -33,6 +33,7 @@ from web.admin import admin_router
 from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.citizen import citizen_router
+from web.demo import demo_inspection
 from web.desk import desk_router
 from web.desk_calls import desk_calls_router
 from web.followup import followup_router
@@ -110,6 +111,9 @@ async def build_runtime(
     files = load_inspection_files(settings)
     inspections = {ins_id: load_inspection(path) for ins_id, path in files.items()}
     clock = clock or SystemClock()
+    if settings.demo:
+        today = clock.now().date()
+        inspections = {ins_id: demo_inspection(ins, today) for ins_id, ins in inspections.items()}
     codec = data_codec(settings)
     if store is None:
         store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)

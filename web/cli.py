@@ -8,9 +8,12 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from web.settings import Settings
 
 from intake.errors import InspectionError
 from intake.inspection import Inspection, load_inspection
@@ -110,7 +113,8 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--telegram-polling", is_flag=True, help="fetch Telegram updates by long polling")
-def serve(host: str, port: int, telegram_polling: bool) -> None:
+@click.option("--demo", is_flag=True, help="a demo: the period open today (演示) and a demo officer")
+def serve(host: str, port: int, telegram_polling: bool, demo: bool) -> None:
     """Start the service (web page, API, webhooks, outbox worker)."""
     import uvicorn
 
@@ -122,6 +126,9 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
     settings = Settings()
     if telegram_polling:
         settings = settings.model_copy(update={"telegram_polling": True})
+    if demo:
+        settings = settings.model_copy(update={"demo": True})
+        _demo_officer(settings)
     from intake.textmodel import ModelError
 
     try:
@@ -134,6 +141,15 @@ def serve(host: str, port: int, telegram_polling: bool) -> None:
         click.echo(f"  channel {name}: {state}")
     # log_config=None: uvicorn's records go through the root handler and its masking filter.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
+
+
+def _demo_officer(settings: Settings) -> None:
+    """The first demo start creates an officer and shows its password this once."""
+    from web.demo import DEMO_OFFICER, ensure_demo_officer
+
+    password = asyncio.run(ensure_demo_officer(settings))
+    if password:
+        click.echo(f"demo officer: {DEMO_OFFICER}  password: {password}  (shown once; only its hash is kept)")
 
 
 @main.command()
