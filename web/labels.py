@@ -7,7 +7,7 @@ audit actions) never reach a page except in a `title` attribute for the officer 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,13 +124,13 @@ def local_time(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return moment.astimezone(LOCAL).strftime(fmt) if moment else ""
 
 
-def cn_date(moment: datetime | None, with_time: bool = False) -> str:
-    """2027年3月1日 (and 16:04 local time when asked)."""
+def cn_date(moment: date | None, with_time: bool = False) -> str:
+    """2027年3月1日 (and 16:04 local time when asked), for a date or a UTC timestamp."""
     if moment is None:
         return ""
-    t = moment.astimezone(LOCAL) if moment.tzinfo else moment
+    t = moment.astimezone(LOCAL) if isinstance(moment, datetime) and moment.tzinfo else moment
     day = f"{t.year}年{t.month}月{t.day}日"
-    return f"{day} {t:%H:%M}" if with_time else day
+    return f"{day} {t:%H:%M}" if with_time and isinstance(t, datetime) else day
 
 
 def region_label(code: str | None) -> Markup:

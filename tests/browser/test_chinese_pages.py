@@ -74,6 +74,21 @@ async def test_a_report_from_form_to_transfer_reads_chinese(
     await expect(page.locator("#queue-rows")).to_contain_text("拖欠三个月工资")  # the text column
     await _check(page, seen, "queue")
 
+    # `c` on a row says where it goes and does nothing more; Esc leaves it as it was.
+    await page.keyboard.press("j")
+    await page.keyboard.press("c")
+    await expect(page.locator("#confirm-bar")).to_contain_text("转办至：")
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#confirm-bar")).to_be_hidden()
+    await expect(page.locator("#queue-rows tr.row")).to_have_count(2)
+
+    # The queue on a phone: cards, nothing wider than the screen.
+    phone = await browser.new_page(viewport={"width": 390, "height": 844})
+    await _sign_in(phone, base, "duty")
+    await expect(phone.locator("#queue-rows tr.row")).to_have_count(2)
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 390
+    await _check(phone, seen, "queue-phone")
+
     await page.goto(f"{base}/desk/r/MZ1-0001")
     await expect(page.locator("#decision-heading")).to_have_text("系统建议")
     await _check(page, seen, "report")
@@ -103,6 +118,9 @@ async def test_a_report_from_form_to_transfer_reads_chinese(
     await page.goto(f"{base}/desk/r/MZ1-0002")
     await expect(page.locator(".delivery").first).not_to_contain_text("已送达")
     await _check(page, seen, "report-sms")
+    await page.goto(f"{base}/")  # the signed-in home page lists the reports
+    await expect(page.locator("body")).to_contain_text("申诉求决")
+    await _check(page, seen, "home-signed-in")
     for path in ("/desk/stats", "/desk/digest", "/desk/entry", "/desk/r/MZ9-9999", "/admin"):
         await page.goto(base + path)
         await _check(page, seen, path.strip("/").replace("/", "-"))
