@@ -33,7 +33,9 @@ _PAGES = ("/desk", "/admin")
 
 def _wants_page(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(_PAGES) and "text/html" in request.headers.get("accept", "text/html")
+    accept = request.headers.get("accept", "")
+    # A script that asks for JSON only gets JSON; a browser (or anything else) gets the page.
+    return path.startswith(_PAGES) and ("text/html" in accept or "application/json" not in accept)
 
 
 def _sentence(detail: object) -> str:
