@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import zipfile
 from functools import cache
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from intake.models import Category
+from intake.textmodel.ngrams import NO_FEATURES, key_tables, lookup, ngram_keys
 
 __all__ = [
     "CATEGORIES",
@@ -66,46 +68,6 @@ _ARRAYS = (
 # sklearn's char analyzer folds runs of two or more white-space characters into one space.
 _WHITE_SPACES = re.compile(r"\s\s+")
 Vector = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
-_NO_FEATURES = np.zeros(0, dtype=np.intp)
-# An n-gram is looked up as one integer: its code points (21 bits each) side by side. Three fit in a
-# uint64, so the whole text's n-grams are found with numpy at once instead of a dict lookup per slice.
-_BITS = 21
-_MAX_N = 3
-
-
-def _ngram_keys(doc: str, ngram: tuple[int, int]) -> list[tuple[int, npt.NDArray[np.uint64]]]:
-    """(n, the keys of every n-gram of `doc` in order) for each n of the model's range."""
-    cps = np.frombuffer(doc.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    out: list[tuple[int, npt.NDArray[np.uint64]]] = []
-    keys = cps
-    for n in range(1, ngram[1] + 1):
-        if n > 1:
-            keys = (keys[:-1] << np.uint64(_BITS)) | cps[n - 1 :]
-        if n >= ngram[0]:
-            out.append((n, keys))
-    return out
-
-
-def _key(gram: str) -> int:
-    k = 0
-    for ch in gram:
-        k = (k << _BITS) | ord(ch)
-    return k
-
-
-def _key_tables(
-    vocab: list[str], ngram: tuple[int, int]
-) -> dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]]:
-    """Per n-gram length: the sorted keys of the vocabulary's n-grams and their feature indices."""
-    if ngram[1] > _MAX_N or ngram[0] < 1:
-        raise ValueError(f"n-gram range {ngram}: this version reads 1 to {_MAX_N}")
-    tables = {}
-    for n in range(ngram[0], ngram[1] + 1):
-        feats = np.array([i for i, w in enumerate(vocab) if len(w) == n], dtype=np.intp)
-        keys = np.array([_key(vocab[i]) for i in feats], dtype=np.uint64)
-        order = np.argsort(keys, kind="stable")
-        tables[n] = (keys[order], feats[order])
-    return tables
 
 
 class ModelError(Exception):
@@ -130,16 +92,18 @@ class TextModel:
         self.lowercase = bool(meta.get("lowercase", True))
         self.categories: tuple[Category, ...] = tuple(Category(c) for c in meta["categories"])
         self.sectors: tuple[str, ...] = tuple(meta["sectors"])
-        self._tables = _key_tables(arrays["vocab"].tolist(), self.ngram)
+        self._tables = key_tables(arrays["vocab"].tolist(), self.ngram)
         self._idf = np.asarray(arrays["idf"], dtype=np.float64)
         # Column-major slices: a message touches a few hundred features of tens of thousands.
         # Both heads in one feature-major matrix: a message touches a few hundred rows of it, and
         # one product gives the margins of every class of both heads.
-        cat, sec = np.asarray(arrays["cat_coef"], np.float64), np.asarray(arrays["sec_coef"], np.float64)
+        # Kept as float32 (the weights are float32-exact): half the memory the CPU cache must hold;
+        # the product still runs in float64, as sklearn's does.
+        cat, sec = np.asarray(arrays["cat_coef"], np.float32), np.asarray(arrays["sec_coef"], np.float32)
         self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T)
         self._bias = np.concatenate([arrays["cat_intercept"], arrays["sec_intercept"]]).astype(np.float64)
         self._split = cat.shape[0]
-        self._margins: tuple[str, npt.NDArray[np.float64]] | None = None
+        self._margins: tuple[str, list[float]] | None = None
         self._cal_x = np.asarray(arrays["cal_x"], dtype=np.float64)
         self._cal_y = np.asarray(arrays["cal_y"], dtype=np.float64)
         self._last: tuple[str, Vector] | None = None
@@ -151,9 +115,10 @@ class TextModel:
         if last is not None and last[0] == text:
             return last[1]
         doc = _WHITE_SPACES.sub(" ", text.lower() if self.lowercase else text)
-        found = [self._lookup(n, keys) for n, keys in _ngram_keys(doc, self.ngram)]
-        idx, counts = np.unique(np.concatenate(found) if found else _NO_FEATURES, return_counts=True)
-        tf = counts.astype(np.float64)
+        found = [lookup(self._tables, n, keys) for n, keys in ngram_keys(doc, self.ngram)]
+        # n-grams of different lengths are different features: the parts never share an index.
+        idx = np.concatenate([f for f, _ in found]) if found else NO_FEATURES
+        tf = np.concatenate([c for _, c in found]).astype(np.float64) if found else np.zeros(0)
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
         vals = tf * self._idf[idx]
@@ -164,30 +129,23 @@ class TextModel:
         self._last = (text, vec)
         return vec
 
-    def _lookup(self, n: int, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
-        """Feature indices of the n-gram keys that are in the vocabulary (one entry per occurrence)."""
-        table, feats = self._tables[n]
-        if table.size == 0 or keys.size == 0:
-            return _NO_FEATURES
-        pos = np.searchsorted(table, keys)
-        np.minimum(pos, table.size - 1, out=pos)
-        found: npt.NDArray[np.intp] = feats[pos[table[pos] == keys]]
-        return found
-
     # -- heads ----------------------------------------------------------------------------------
-    def _margins_of(self, text: str) -> npt.NDArray[np.float64]:
+    def _margins_of(self, text: str) -> list[float]:
         last = self._margins
         if last is not None and last[0] == text:
             return last[1]
         idx, vals = self.features(text)
-        z: npt.NDArray[np.float64] = vals @ self._coef[idx] + self._bias
+        z: list[float] = (vals @ self._coef[idx].astype(np.float64) + self._bias).tolist()
         self._margins = (text, z)
         return z
 
     @staticmethod
-    def _softmax(z: npt.NDArray[np.float64]) -> list[float]:
-        e = np.exp(z - z.max())
-        return (e / e.sum()).tolist()  # type: ignore[no-any-return]
+    def _softmax(z: list[float]) -> list[float]:
+        # A handful of numbers: plain Python beats numpy's per-call overhead here.
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        total = math.fsum(e)
+        return [v / total for v in e]
 
     def category_proba(self, text: str) -> dict[Category, float]:
         """Probability of each of the five categories; sums to 1."""

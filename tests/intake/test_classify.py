@@ -29,10 +29,13 @@ def test_accusation_with_disciplines_and_reasons() -> None:
 @pytest.mark.parametrize(
     "text", ["西虢镇镇长从来没有收礼，是有人造谣。", "西虢镇镇长是否收受红包，能不能查询一下？"]
 )
-def test_denied_or_asked_conduct_is_not_an_accusation(text: str) -> None:
+def test_denied_or_asked_conduct_is_no_confident_accusation(text: str) -> None:
     d = _d(text)
-    assert d.category != Category.ACCUSATION
     assert any("not asserted" in r for r in d.reasons)
+    if d.category == Category.ACCUSATION:
+        # Issue 12, item 4: the model reads an accusation where the structure sees the conduct denied
+        # or only asked about; split evidence is taken in scope with low confidence, for an officer.
+        assert d.confidence <= 0.5 and any(r.startswith("doubt") for r in d.reasons)
 
 
 def test_conduct_of_no_official_is_an_appeal() -> None:

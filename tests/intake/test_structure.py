@@ -35,11 +35,13 @@ def _right(case: dict[str, object]) -> bool:
     d = decide(
         InboundMessage(id=str(case["id"]), text=str(case["text"])), _inspection(str(case["inspection"]))
     )
+    if expect["category"] is None and d.category is Category.ACCUSATION:
+        # Not an accusation (praise, a denial): the structure argues against it, so if the model still
+        # reads one, the split goes to an officer: in scope, low confidence, a doubt (issue 12, item 4).
+        return d.confidence < 0.6 and any(g.code == "doubt" for g in d.grounds)
     if expect["scope"] is not None and d.scope.value != expect["scope"]:
         return False
     if expect["category"] is not None and d.category.value != expect["category"]:
-        return False
-    if expect["category"] is None and d.category is Category.ACCUSATION:
         return False
     want = expect["target"]
     if want is not None:
