@@ -24,12 +24,14 @@ browser = desk.browser
 ALLOWED = {"Telegram", "duty", "boss", "CSV", "PDF", "Excel", "Enter", "SMS", "Twilio", "Email", "mail"}
 # Chinese characters are word characters to `\b`: the number's edges are spelled out.
 TRACKING = re.compile(r"(?<![A-Za-z0-9])(?:ZB-)?[A-Z]{1,5}\d?-\d{3,}(?:-\d+)?(?![0-9])")
+# The model version (2026-11-29.1+62ec1132): an identifier, like a tracking number.
+MODEL_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}\.\d+\+[0-9a-f]+")
 LATIN = re.compile(r"[A-Za-z]{2,}")
 
 
 async def english_on(page: Page) -> list[str]:
     """Latin words in the page's visible text, tracking numbers and the allowlist left out."""
-    text = TRACKING.sub(" ", await page.inner_text("body"))
+    text = TRACKING.sub(" ", MODEL_VERSION.sub(" ", await page.inner_text("body")))
     return sorted({w for w in LATIN.findall(text) if w not in ALLOWED})
 
 
