@@ -28,7 +28,8 @@ from storage.desk import User
 from storage.transfers import Transfer
 from web.auth import check_csrf
 from web.identity import desk_store, require
-from web.pages import CATEGORY_WORDS, local_time, render
+from web.labels import cn_date
+from web.pages import CATEGORY_WORDS, render
 
 log = logging.getLogger(__name__)
 # With PETITION_PDF_FONT set to a TrueType file (Debian: fonts-wqy-microhei, not shipped here: 5 MB),
@@ -108,14 +109,14 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
     inspection = rt.inspections.get(transfer.inspection_id)
     content = FormContent(
         number=transfer.number,
-        date=local_time(transfer.created_at, "%Y年%m月%d日"),
+        date=cn_date(transfer.created_at),
         team=inspection.team if inspection else transfer.inspection_id,
         body=transfer.body_name,
         tracking_number=detail.report.tracking_number,
         category=CATEGORY_WORDS.get(category, category),
         matter=transfer.matter,
         reporter=reporter,
-        deadline=local_time(transfer.deadline, "%Y年%m月%d日"),
+        deadline=cn_date(transfer.deadline),
     )
     return transfer, content
 
