@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from storage.schema import (
     decisions,
     desk_sessions,
     directory,
+    messages,
     notes,
     reports,
     search_terms,
@@ -126,6 +127,23 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
 
 class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
     """The intake store plus the desk's queries and actions."""
+
+    async def first_texts(self, report_ids: Collection[int]) -> dict[int, str]:
+        """Each report's first message text (contacts already masked at rest), for the queue."""
+        if not report_ids:
+            return {}
+        stmt = (
+            select(messages.c.report_id, messages.c.text)
+            .where(messages.c.report_id.in_(list(report_ids)))
+            .order_by(messages.c.pk)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        found: dict[int, str] = {}
+        for report_id, stored in rows:
+            if report_id not in found:
+                found[report_id] = self._codec.unseal(stored)
+        return found
 
     # --- accounts --------------------------------------------------------------------------
 

@@ -27,10 +27,12 @@ from intake.service import IntakeService, SystemClock
 from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
 from storage.followup import FollowupStore
+from web import error_pages
 from web.admin import admin_router
 from web.api import api_router
 from web.auth import SESSION_MAX_AGE, Passwords, secret_key
 from web.citizen import citizen_router
+from web.demo import demo_inspection
 from web.desk import desk_router
 from web.desk_calls import desk_calls_router
 from web.followup import followup_router
@@ -89,6 +91,9 @@ async def build_runtime(
     files = load_inspection_files(settings)
     inspections = {ins_id: load_inspection(path) for ins_id, path in files.items()}
     clock = clock or SystemClock()
+    if settings.demo:
+        today = clock.now().date()
+        inspections = {ins_id: demo_inspection(ins, today) for ins_id, ins in inspections.items()}
     codec = data_codec(settings)
     if store is None:
         store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
@@ -247,14 +252,7 @@ def create_app(
     app.include_router(stats_router())
     app.include_router(admin_router(inspection_dir(settings)))
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret_key(settings.data_dir, settings.secret_key),
-        session_cookie="petition_session",
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=settings.public_url.startswith("https://"),
-    )
+    add_session_cookie(app, settings)
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -273,7 +271,27 @@ def create_app(
     app.add_middleware(HookFastPath, handlers=hooks)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     api_docs_routes(app)
+    error_pages.install(app)
     app.add_exception_handler(Exception, server_error_handler(settings.public_url.startswith("https://")))
+
+    health_route(app)
+    return app
+
+
+def add_session_cookie(app: FastAPI, settings: Settings) -> None:
+    """The signed session cookie of the desk and the citizen page (the session itself is server-side)."""
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings.data_dir, settings.secret_key),
+        session_cookie="petition_session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+
+
+def health_route(app: FastAPI) -> None:
+    """`/healthz`: 200 while the database answers (and, on SQLite, is still the file opened), else 503."""
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
@@ -281,8 +299,6 @@ def create_app(
         return JSONResponse(
             {"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503
         )
-
-    return app
 
 
 SERVER_ERROR_PAGE = (

@@ -9,9 +9,12 @@ import socket
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from web.settings import Settings
 
 from intake.errors import InspectionError
 from intake.inspection import Inspection, load_inspection
@@ -116,7 +119,8 @@ def classify(inspection_path: Path, input_path: Path | None, output_path: Path |
     is_flag=True,
     help="share the port with other `serve` processes (SO_REUSEPORT: the kernel spreads connections)",
 )
-def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool) -> None:
+@click.option("--demo", is_flag=True, help="a demo: the period open today (演示) and a demo officer")
+def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: bool) -> None:
     """Start the service (web page, API, webhooks, outbox worker)."""
     import uvicorn
 
@@ -128,6 +132,9 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool) -> Non
     settings = Settings()
     if telegram_polling:
         settings = settings.model_copy(update={"telegram_polling": True})
+    if demo:
+        settings = settings.model_copy(update={"demo": True})
+        _demo_officer(settings)
     from intake.textmodel import ModelError
 
     try:
@@ -152,6 +159,15 @@ def _shared_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
+
+
+def _demo_officer(settings: Settings) -> None:
+    """The first demo start creates an officer and shows its password this once."""
+    from web.demo import DEMO_OFFICER, ensure_demo_officer
+
+    password = asyncio.run(ensure_demo_officer(settings))
+    if password:
+        click.echo(f"demo officer: {DEMO_OFFICER}  password: {password}  (shown once; only its hash is kept)")
 
 
 @main.command()

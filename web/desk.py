@@ -133,6 +133,8 @@ def desk_router() -> APIRouter:
         }
         ctx: dict[str, Any] = {
             "page": page,
+            # Decrypted for this page only; contacts in the text are masked at rest (intake/contacts).
+            "texts": await store.first_texts([r.pk for r in page.rows]),
             "filters": params,
             "query": urlencode(params),
             "count": await store.queue_count(f),
@@ -269,7 +271,7 @@ def desk_router() -> APIRouter:
         try:
             new = _changed(old, category, scope, tier, target_kind, target_region, target_name)
         except ValueError as exc:
-            return _back(tracking_number, str(exc))
+            return _back(tracking_number, str(exc), region=target_region, name=target_name)
         problem = _guard(new)
         if problem:
             return _back(tracking_number, problem)
@@ -281,7 +283,7 @@ def desk_router() -> APIRouter:
         await store.set_decision(
             pk, new, actor=user.name, state=detail.report.state, now=_now(), action="decision.changed"
         )
-        return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
+        return RedirectResponse(f"/desk/r/{tracking_number}?saved=1", status_code=303)
 
     @router.post("/desk/r/{tracking_number}/assign")
     async def assign(
@@ -457,8 +459,26 @@ def find_regions(query: str, limit: int = 15) -> list[tuple[str, str]]:
     return found
 
 
-def _back(tracking_number: str, error: str) -> RedirectResponse:
-    return RedirectResponse(f"/desk/r/{tracking_number}?{urlencode({'error': error})}", status_code=303)
+def _resolve_region(text: str) -> str:
+    """A region code from a code or a name (兰考县, 开封市, 祥符区); ValueError offers the matches."""
+    divisions = load_divisions()
+    division = divisions.get(text)
+    if division is not None:
+        return division.code
+    named = divisions.by_name(text)
+    if len(named) == 1:
+        return named[0].code
+    found = [(d.code, divisions.full_name(d.code)) for d in named] if named else find_regions(text, 6)
+    if not found:
+        raise ValueError(f"找不到地区“{text}”，请输入行政区划名称或代码")
+    choices = "、".join(f"{full}（{code}）" for code, full in found)
+    raise ValueError(f"地区“{text}”不唯一，请从中选择：{choices}")
+
+
+def _back(tracking_number: str, error: str, **typed: str) -> RedirectResponse:
+    """Back to the report with the error; what the officer typed is kept in the form."""
+    query = urlencode({"error": error, **{k: v for k, v in typed.items() if v}})
+    return RedirectResponse(f"/desk/r/{tracking_number}?{query}", status_code=303)
 
 
 def _why(exc: Exception) -> str:
@@ -496,12 +516,12 @@ def _changed(
         region = region.strip() or (old.target.region if old.target else "")
         if not kind or not region:
             raise ValueError("转办需要选择承办单位（类别和地区）")
-        division = load_divisions().get(region)
-        if division is None:
-            raise ValueError(f"地区代码 {region} 不在行政区划表中")
-        region = division.code
+        region = _resolve_region(region)
         same = old.target is not None and old.target.kind == kind and old.target.region == region
-        name = name.strip() or (old.target.name if same and old.target else body_name(kind, region))
+        # An inspected unit is named by the inspection, not by its region: a new region keeps it.
+        unit = old.target is not None and old.target.kind == kind == "inspected_unit"
+        keep = (same or unit) and old.target is not None
+        name = name.strip() or (old.target.name if keep and old.target else body_name(kind, region))
         target = Target(kind=kind, region=region, name=name)
     else:
         target = None
@@ -512,7 +532,16 @@ def _changed(
             "subject": subject,
             "target": target,
             "confidence": 1.0,
-            "reasons": [*old.reasons, "changed by the duty officer"],
-            "grounds": [*old.grounds, Reason(code="officer_changed")],
+            # The machine's grounds argued for its own suggestion; only those about the text itself
+            # (who is named, where) still hold. Its suggestion stays in the history (系统原建议).
+            "reasons": ["changed by the duty officer"],
+            "grounds": [
+                Reason(code="officer_changed"),
+                *(g for g in old.grounds if g.code in _FACT_GROUNDS),
+            ],
         }
     )
+
+
+# Grounds that describe the message rather than argue for the machine's suggestion.
+_FACT_GROUNDS = frozenset({"subject", "subject_none", "region", "ambiguous_place", "long_text", "model"})

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from intake.models import Decision
+from intake.reasons import ACT_ZH
 from storage.desk import User
 from storage.followup import LedgerRow
 from web.auth import has_role
@@ -49,6 +51,7 @@ LEDGER_COLUMNS: Final = (
     "办理结果",
     "办结时间",
     "状态",
+    "反映的主要问题",
 )
 DISCIPLINE_WORDS: Final = {
     "political": "政治纪律",
@@ -145,7 +148,23 @@ def _ledger_values(row: LedgerRow, identity: bool) -> list[str]:
         "\n".join(t.result or ("已退回" if t.transfer.state == "returned" else "") for t in ts).strip(),
         _fmt(closed_at),
         STATE_WORDS.get(row.report.state, row.report.state),
+        main_problem(d),
     ]
+
+
+def main_problem(d: Decision) -> str:
+    """反映的主要问题: who and what, from the decision's grounds; never the reporter."""
+    acts = [
+        ACT_ZH.get(a, "")
+        for g in d.grounds
+        if g.code == "conduct"
+        for a in g.args.get("acts", "").split(",")
+        if a and a != "lexicon"
+    ]
+    who = f"{d.subject.unit or ''}{d.subject.post or ''}" if d.subject else ""
+    what = "、".join(dict.fromkeys(a for a in acts if a)) or CATEGORY_WORDS.get(d.category.value, "")
+    disciplines = "、".join(DISCIPLINE_WORDS.get(x.value, x.value) for x in d.disciplines)
+    return f"反映{who}{what}问题" + (f"（{disciplines}）" if disciplines else "")
 
 
 def workbook_bytes(rows: Sequence[LedgerRow], identity: bool, title: str) -> bytes:

@@ -2,77 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from intake.models import Decision
-from intake.reasons import render_zh
+from intake.outbox import LogOnlySender
+from web import labels
 from web.auth import csrf_token, has_role
+from web.labels import (
+    CATEGORY_WORDS,
+    CHANNEL_WORDS,
+    KIND_WORDS,
+    SCOPE_WORDS,
+    STATE_WORDS,
+    TIER_WORDS,
+    local_time,
+    reasons_zh,
+)
 from web.runtime import runtime
 
-_LOCAL = ZoneInfo("Asia/Shanghai")
-
-SCOPE_WORDS = {"in_scope": "属于受理范围", "out_of_scope": "不属于（转办）", "no_content": "无实质内容"}
-CATEGORY_WORDS = {
-    "accusation": "检举控告",
-    "appeal": "申诉求决",
-    "litigation": "涉法涉诉",
-    "suggestion": "建议意见",
-    "no_content": "无实质内容",
-}
-STATE_WORDS = {
-    "received": "已收到",
-    "decided": "待确认",
-    "confirmed": "已受理",
-    "transferred": "已转办",
-    "feedback_received": "已反馈",
-    "closed": "已办结",
-    "merged": "已合并",
-    "archived": "已存档",
-}
-CHANNEL_WORDS = {
-    "sms": "短信",
-    "email": "邮件",
-    "telegram": "Telegram",
-    "phone": "电话",
-    "letter": "来信",
-    "visit": "来访",
-    "web": "网页",
-}
-TIER_WORDS = {"leadership": "领导班子成员", "next_principal": "下一级主要负责人", "key_posts": "重要岗位"}
-KIND_WORDS = {
-    "discipline": "纪委监委",
-    "political_legal": "政法委",
-    "petition": "信访局",
-    "inspected_unit": "被巡视（察）单位",
-    "department:housing": "住建部门",
-    "department:human_resources": "人社部门",
-    "department:education": "教育部门",
-    "department:health": "卫健部门",
-    "department:environment": "生态环境部门",
-    "department:transport": "交通运输部门",
-    "department:market": "市场监管部门",
-    "department:natural_resources": "自然资源部门",
-    "department:civil_affairs": "民政部门",
-    "department:agriculture": "农业农村部门",
-    "department:public_security": "公安部门",
-}
-
-
-def local_time(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-    """A UTC timestamp as Beijing time, for people."""
-    return moment.astimezone(_LOCAL).strftime(fmt) if moment else ""
-
-
-def reasons_zh(decision: Decision) -> list[str]:
-    """The decision's grounds in Chinese; a decision stored before grounds existed keeps its lines."""
-    return render_zh(decision.grounds) if decision.grounds else list(decision.reasons)
+__all__ = [
+    "CATEGORY_WORDS",
+    "CHANNEL_WORDS",
+    "KIND_WORDS",
+    "SCOPE_WORDS",
+    "STATE_WORDS",
+    "TIER_WORDS",
+    "local_time",
+    "reasons_zh",
+    "render",
+    "templates",
+]
 
 
 def _templates() -> Jinja2Templates:
@@ -84,14 +47,34 @@ def _templates() -> Jinja2Templates:
         CHANNEL_WORDS=CHANNEL_WORDS,
         TIER_WORDS=TIER_WORDS,
         KIND_WORDS=KIND_WORDS,
+        DISCIPLINE_WORDS=labels.DISCIPLINE_WORDS,
+        ROLE_WORDS=labels.ROLE_WORDS,
+        ACK_KIND_WORDS=labels.ACK_KIND_WORDS,
         has_role=has_role,
         reasons_zh=reasons_zh,
+        event_line=labels.event_line,
+        actor_word=labels.actor_word,
+        delivery_word=labels.delivery_word,
+        delivered_ids=labels.delivered_ids,
+        target_label=labels.target_label,
+        region_label=labels.region_label,
+        disciplines=labels.disciplines,
+        confidence_band=labels.confidence_band,
     )
     t.env.filters["local"] = local_time
+    t.env.filters["cn_date"] = labels.cn_date
+    t.env.filters["snippet"] = labels.snippet
+    t.env.globals["subject_line"] = labels.subject_line
     return t
 
 
 templates = _templates()
+
+
+def _unconfigured(rt: Any) -> list[str]:
+    """Channels whose acknowledgements only go to the log: no provider is configured for them."""
+    senders = getattr(getattr(rt, "worker", None), "senders", {})
+    return [ch.value for ch, sender in senders.items() if isinstance(sender, LogOnlySender)]
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -101,6 +84,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "user": getattr(request.state, "user", None),
         "csrf": csrf_token(request),
         "inspections": list(rt.inspections.values()),
+        "unconfigured": _unconfigured(rt),
         **context,
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

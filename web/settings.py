@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     inspection: str | None = Field(default=None, description="inspection TOML path(s), ':'-separated")
     public_url: str = "http://127.0.0.1:8000"
+    # `petition serve --demo`: the inspections' periods moved around today and marked 演示 (web/demo.py).
+    demo: bool = False
+    # A TrueType font (.ttf/.ttc) whose glyphs the transfer form's PDF embeds (web/transfer_form.py).
+    pdf_font: str | None = None
     secret_key: str | None = None
     # The data key(s) sealing reporters' data (base64url, comma-separated, the first current); unset:
     # `<data_dir>/data.key`, generated on first start (storage/crypto.py, docs/security.md).

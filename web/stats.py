@@ -124,7 +124,7 @@ def day_chart(per_day: dict[str, dict[str, int]], *, label: str) -> Markup:
         f'<svg class="chart" role="img" aria-label="{escape(label)}" viewBox="0 0 {width} {height + 24}" '
         f'width="100%" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(label)}</title>",
-        f'<text x="2" y="20" font-size="11">{top}</text>',
+        f'<text x="2" y="20" font-size="13">{top}</text>',
         f'<line x1="{left}" y1="{10 + plot_h}" x2="{width - 10}" y2="{10 + plot_h}" stroke="#d9dee2"/>',
     ]
     for n, day in enumerate(days):
@@ -143,12 +143,12 @@ def day_chart(per_day: dict[str, dict[str, int]], *, label: str) -> Markup:
             )
         # Label about ten days along the axis, however long the period.
         if n % max(len(days) // 10, 1) == 0:
-            parts.append(f'<text x="{x:.1f}" y="{height - 22}" font-size="10">{day[5:]}</text>')
+            parts.append(f'<text x="{x:.1f}" y="{height - 22}" font-size="12">{day[5:]}</text>')
     for n, channel in enumerate(CHANNEL_ORDER):
         x = left + n * 90
         parts.append(
             f'<rect x="{x}" y="{height}" width="10" height="10" fill="{CHANNEL_COLOURS[channel]}"/>'
-            f'<text x="{x + 14}" y="{height + 9}" font-size="11">{CHANNEL_WORDS[channel]}</text>'
+            f'<text x="{x + 14}" y="{height + 9}" font-size="13">{CHANNEL_WORDS[channel]}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

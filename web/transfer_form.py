@@ -7,7 +7,9 @@ the reporter's identity is withheld (检举控告规则 保密条款). Which app
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -19,19 +21,43 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from storage.desk import User
 from storage.transfers import Transfer
 from web.auth import check_csrf
 from web.identity import desk_store, require
-from web.pages import CATEGORY_WORDS, local_time, render
+from web.labels import cn_date
+from web.pages import CATEGORY_WORDS, render
 from web.runtime import runtime
 
-# A CID font the PDF names but does not embed: every PDF reader with CJK support has it, so the
-# file stays small and needs no font file on the server.
-_FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+log = logging.getLogger(__name__)
+# With PETITION_PDF_FONT set to a TrueType file (Debian: fonts-wqy-microhei, not shipped here: 5 MB),
+# the form's PDF embeds the subset of its glyphs it uses, so an office printer without CJK fonts
+# prints text, not boxes. Unset or unusable, the PDF names STSong-Light without embedding it (only a
+# reader with CJK support draws it) and the log says so once.
+SUGGESTED_PDF_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+_CID_FONT = "STSong-Light"
+
+
+@functools.cache
+def pdf_font(path: str | None) -> str:
+    """The registered font's name: the TrueType file at `path` when usable, else the CID font."""
+    if path:
+        try:
+            name = f"FormFont{abs(hash(path))}"  # one name per file: two settings, two fonts
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+            return name
+        except (OSError, TTFError) as exc:
+            log.warning("transfer form: PETITION_PDF_FONT %s not usable (%s)", path, exc)
+    log.warning(
+        "transfer form: the PDF does not embed its font (STSong-Light); set PETITION_PDF_FONT, e.g. %s",
+        SUGGESTED_PDF_FONT,
+    )
+    pdfmetrics.registerFont(UnicodeCIDFont(_CID_FONT))
+    return _CID_FONT
+
 
 Officer = Annotated[User, Depends(require("officer"))]
 Leader = Annotated[User, Depends(require("leader"))]
@@ -84,28 +110,29 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
     inspection = rt.inspections.get(transfer.inspection_id)
     content = FormContent(
         number=transfer.number,
-        date=local_time(transfer.created_at, "%Y年%m月%d日"),
+        date=cn_date(transfer.created_at),
         team=inspection.team if inspection else transfer.inspection_id,
         body=transfer.body_name,
         tracking_number=detail.report.tracking_number,
         category=CATEGORY_WORDS.get(category, category),
         matter=transfer.matter,
         reporter=reporter,
-        deadline=local_time(transfer.deadline, "%Y年%m月%d日"),
+        deadline=cn_date(transfer.deadline),
     )
     return transfer, content
 
 
-def _pdf(c: FormContent) -> bytes:
+def _pdf(c: FormContent, font_path: str | None = None) -> bytes:
+    font = pdf_font(font_path)
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"转办单 {c.number}")
     width, height = A4
     y = height - 30 * mm
-    canvas.setFont(_FONT, 20)
+    canvas.setFont(font, 20)
     canvas.drawCentredString(width / 2, y, "转 办 单")
     y -= 12 * mm
-    canvas.setFont(_FONT, 11)
+    canvas.setFont(font, 11)
     canvas.drawString(25 * mm, y, f"编号：{c.number}")
     canvas.drawRightString(width - 25 * mm, y, c.date)
     y -= 10 * mm
@@ -118,11 +145,11 @@ def _pdf(c: FormContent) -> bytes:
     ]
     for label, value in rows:
         canvas.drawString(25 * mm, y, f"{label}：")
-        y = _wrapped(canvas, value, 50 * mm, y, width - 75 * mm)
+        y = _wrapped(canvas, font, value, 50 * mm, y, width - 75 * mm)
         y -= 3 * mm
     canvas.drawString(25 * mm, y, "反映的主要问题：")
     y -= 7 * mm
-    y = _wrapped(canvas, c.matter, 25 * mm, y, width - 50 * mm)
+    y = _wrapped(canvas, font, c.matter, 25 * mm, y, width - 50 * mm)
     y -= 10 * mm
     canvas.drawString(
         25 * mm, y, "根据分级负责、属地管理，谁主管、谁负责的原则，现将上述事项转你单位依规办理。"
@@ -135,17 +162,17 @@ def _pdf(c: FormContent) -> bytes:
     return buf.getvalue()
 
 
-def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float) -> float:
+def _wrapped(canvas: Canvas, font: str, text: str, x: float, y: float, width: float) -> float:
     """Draw text wrapped by character (Chinese has no spaces); return the y below it."""
     line = ""
     for ch in text.replace("\n", " "):
-        if canvas.stringWidth(line + ch, _FONT, 11) > width:
+        if canvas.stringWidth(line + ch, font, 11) > width:
             canvas.drawString(x, y, line)
             y -= 6 * mm
             line = ""
             if y < 40 * mm:
                 canvas.showPage()
-                canvas.setFont(_FONT, 11)
+                canvas.setFont(font, 11)
                 y = A4[1] - 25 * mm
         line += ch
     if line:
@@ -185,7 +212,7 @@ def transfer_router() -> APIRouter:
     async def form_pdf(request: Request, number: str, user: Officer) -> Response:
         _transfer, content = await _content(request, user, number)
         return Response(
-            _pdf(content),
+            _pdf(content, request.app.state.rt.settings.pdf_font),
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{content.number}.pdf"'},
         )

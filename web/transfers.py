@@ -20,7 +20,7 @@ from storage.desk import ReportDetail, SqlDeskStore, User
 from storage.transfers import Transfer
 from web.followup import feedback_deadline_for
 from web.identity import desk_store
-from web.pages import local_time
+from web.labels import cn_date
 from web.runtime import runtime
 
 
@@ -38,7 +38,7 @@ def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
     """The transfer form as the plain text of an e-mail to the receiving body (no reporter identity)."""
     inspection = rt.inspections.get(transfer.inspection_id)
     team = inspection.team if inspection else transfer.inspection_id
-    deadline = local_time(transfer.deadline, "%Y年%m月%d日")
+    deadline = cn_date(transfer.deadline)
     return (
         f"转办单 {transfer.number}\n\n{transfer.body_name}：\n\n"
         f"根据分级负责、属地管理，谁主管、谁负责的原则，现将来信（编号{tracking_number}）转你单位依规办理，"

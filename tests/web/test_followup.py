@@ -338,7 +338,7 @@ async def test_ledger_workbook_csv_identity_and_audit(
         assert exports[-1]["format"] == "xlsx" and exports[-1]["rows"] == 2
 
         week = await client.get("/desk/ledger/week?week=2025-07-02")
-        assert week.status_code == 200 and "2025年06月30日" in week.text
+        assert week.status_code == 200 and "2025年6月30日" in week.text
         assert re.search(r'id="w-received">2<', week.text) and "+86139" not in week.text
 
 
