@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from intake.models import Reason
+from routing.divisions import load_divisions
 
 CATEGORY_ZH = {
     "accusation": "检举控告",
@@ -184,7 +185,18 @@ def _translated(a: dict[str, str]) -> dict[str, str]:
         "other_zh": SECTOR_ZH.get(a.get("other", ""), a.get("other", "")),
         "why_zh": {**DOUBT_ZH, **NO_CONTENT_ZH}.get(a.get("why", ""), a.get("why", "")),
         "words_zh": f"（{a['words']}）" if a.get("words") else "",
+        "region_zh": _region_zh(a.get("place", ""), a.get("code", "")),
     }
+
+
+def _region_zh(place: str, code: str) -> str:
+    """The division's full name after the place as written, when it says more (officers read names;
+    the code is for the desk's hover)."""
+    divisions = load_divisions()
+    division = divisions.get(code) if code else None
+    if division is None or division.name == place:
+        return ""
+    return f"（{divisions.full_name(code)}）"
 
 
 _DEFAULTS = {
@@ -211,7 +223,7 @@ _ZH_SIMPLE = {
     "category": "类别：{category_zh}{words_zh}",
     "subject_none": "被反映人：未写明职务或姓名",
     "subject_default": "被反映人：{post}未写明单位，按本地区推定",
-    "region": "地区：{place}（{code}）",
+    "region": "地区：{place}{region_zh}",
     "ambiguous_place": "地名“{place}”有多处（{candidates}），取本地区或最近者",
     "region_default": "地区：未写明地点，按巡视对象所在地区",
     "in_scope": "属于本组受理范围：反映巡视对象相关领导干部的问题",
