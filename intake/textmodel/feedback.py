@@ -90,7 +90,8 @@ def active_deployment_model(data_dir: Path) -> Path | None:
     pointer = models_dir(data_dir) / ACTIVE_POINTER
     if not pointer.exists():
         return None
-    return models_dir(data_dir) / pointer.read_text(encoding="utf-8").strip()
+    # Only a file name is honoured: the pointer cannot send the service outside the models dir.
+    return models_dir(data_dir) / Path(pointer.read_text(encoding="utf-8").strip()).name
 
 
 def train_candidate(
@@ -135,6 +136,9 @@ def train_candidate(
         }
     }
     _rewrite_meta(path, meta)
+    # The vocabulary holds character n-grams of the officers' reports: readable by the service only,
+    # like the data key beside it.
+    path.chmod(0o600)
     return load_model(path), comparison
 
 

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from intake.models import Category
-from intake.textmodel import activate, default_model
+from intake.textmodel import activate, default_model, load_model
 from intake.textmodel.data import ROOT, Row, case_rows
 from intake.textmodel.feedback import DeskExample, active_deployment_model, heldback
 from storage.desk import SqlDeskStore
 from storage.feedback import desk_examples
 from tests.web.conftest import AppClient
 from tests.web.test_desk import _csrf, _post_report, _sign_in, _user
+from web.cli import main
 from web.model_feedback import DeskTraining, train_from_desk
 from web.settings import Settings
 
@@ -43,6 +45,10 @@ def _shipped_model_afterwards() -> Iterator[None]:
 
 def _base() -> list[Row]:
     return case_rows([ROOT / "tests" / "data" / "cases" / "own.jsonl"], "corpus")
+
+
+def _others_may_read(path: str) -> bool:
+    return Path(path).stat().st_mode & 0o077 != 0
 
 
 async def _desk(client: httpx.AsyncClient, texts: list[str], labels: list[Category]) -> list[str]:
@@ -145,6 +151,8 @@ async def test_a_better_model_is_switched_to_and_the_service_decides_with_it(
         assert c.heldback >= 5 and c.in_use < 0.5 and c.candidate > 0.8, out
         assert result.switched and "switched" in out
         assert result.candidate.scores["desk_heldback"]["candidate"] == c.candidate
+        # Its vocabulary holds n-grams of the reports: readable by the service's user only.
+        assert _others_may_read(result.candidate.path) is False
     # A restart loads the switched model: its version is on the next suggested decision and the page.
     async with app_client() as client:
         assert client.app.state.model.version == result.candidate.version  # type: ignore[attr-defined]
@@ -158,3 +166,35 @@ async def test_a_better_model_is_switched_to_and_the_service_decides_with_it(
         await _sign_in(client, "wang")
         page = await client.get(f"/desk/r/{tn}")
         assert f"模型版本：{result.candidate.version}" in page.text
+
+
+def test_the_cli_refuses_without_desk_decisions_then_forces_and_status_lists_both(tmp_path: Path) -> None:
+    own = ROOT / "tests" / "data" / "cases" / "own.jsonl"
+    env = {
+        "PETITION_DATA_DIR": str(tmp_path / "data"),
+        "PETITION_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
+        "PETITION_MODEL_PATH": None,  # unset, whatever the caller's environment says
+    }
+    train = ["model", "train", "--from-desk", "--corpus", str(own), "--limit", "120"]
+    result = CliRunner().invoke(main, train, env=env)
+    assert result.exit_code == 0, result.output
+    assert "refused: the candidate is no held-back desk decisions to compare on" in result.stdout
+    assert active_deployment_model(tmp_path / "data") is None
+    result = CliRunner().invoke(main, [*train, "--force"], env=env)
+    assert result.exit_code == 0 and "switched:" in result.stdout, result.output
+    switched = active_deployment_model(tmp_path / "data")
+    assert switched is not None and switched.exists()
+    result = CliRunner().invoke(main, ["model", "status"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"model: {switched} (deployment)" in result.stdout
+    assert "  shipped " + default_model().version in result.stdout
+    assert f"deployment {load_model(switched).version} [active]" in result.stdout
+    result = CliRunner().invoke(main, [*train, "--inspection", "nowhere"], env=env)
+    assert result.exit_code == 2 and "unknown inspection" in result.stderr
+
+
+def test_the_active_pointer_stays_inside_the_models_dir(tmp_path: Path) -> None:
+    models = tmp_path / "data" / "models"
+    models.mkdir(parents=True)
+    (models / "ACTIVE").write_text("../../../etc/passwd\n", encoding="utf-8")
+    assert active_deployment_model(tmp_path / "data") == models / "passwd"
