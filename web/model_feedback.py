@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from intake.textmodel import TextModel, default_model, load_model
 from intake.textmodel.data import Row, case_rows, default_teddy_path, load_rows
-from intake.textmodel.feedback import Comparison, models_dir, switch_to, train_candidate
+from intake.textmodel.feedback import Comparison, discard, models_dir, switch_to, train_candidate
 from storage.feedback import desk_examples
 from storage.store import SqlReportStore
 from web.settings import Settings
@@ -51,12 +52,16 @@ async def train_from_desk(
     examples = await desk_examples(store, inspection)
     in_use = in_use_model(settings)
     echo(f"desk decisions: {len(examples)}; model in use: {in_use.version}")
-    candidate, comparison = train_candidate(base, examples, in_use, models_dir(settings.data_dir))
+    # Minutes of CPU on the full rows: off the event loop.
+    candidate, comparison = await asyncio.to_thread(
+        train_candidate, base, examples, in_use, models_dir(settings.data_dir)
+    )
     c = comparison
     echo(f"trained {candidate.version} on {len(base)} shipped rows and {c.trained_on} desk decisions")
     echo(f"held-back desk decisions: {c.heldback}")
-    echo(f"  model in use ({in_use.version}): category accuracy {c.in_use:.3f}")
-    echo(f"  candidate    ({candidate.version}): category accuracy {c.candidate:.3f}")
+    if c.heldback:
+        echo(f"  model in use ({in_use.version}): category accuracy {c.in_use:.3f}")
+        echo(f"  candidate    ({candidate.version}): category accuracy {c.candidate:.3f}")
     if c.better or force:
         switch_to(settings.data_dir, Path(candidate.path))
         why = "better" if c.better else "not better, switched because of --force"
@@ -64,6 +69,11 @@ async def train_from_desk(
         if settings.model_path is not None:
             echo("note: PETITION_MODEL_PATH is set and wins over the switched model; unset it")
         return DeskTraining(candidate, comparison, True)
-    reason = "no held-back desk decisions to compare on" if c.heldback == 0 else "not better"
-    echo(f"refused: the candidate is {reason}; the active model is unchanged (use --force to switch)")
+    reason = (
+        "no held-back desk decisions to compare on"
+        if c.heldback == 0
+        else "the candidate is not better on the held-back desk decisions"
+    )
+    echo(f"refused: {reason}; the active model is unchanged (use --force to switch)")
+    discard(candidate)
     return DeskTraining(candidate, comparison, False)

@@ -159,3 +159,9 @@ def switch_to(data_dir: Path, model_file: Path) -> None:
     tmp = pointer.with_suffix(".tmp")
     tmp.write_text(model_file.name + "\n", encoding="utf-8")
     tmp.replace(pointer)  # atomic: a start never reads half a name
+
+
+def discard(model: TextModel) -> None:
+    """Delete a refused candidate: it would only crowd `model status`; the printed comparison is its
+    record."""
+    Path(model.path).unlink(missing_ok=True)
