@@ -207,7 +207,7 @@ def create_app(
     settings = settings or Settings()
     # A missing or broken model file stops the start here (ModelError names the file and the
     # problem): a service that cannot decide must not take in reports.
-    model = activate(settings.model_path)
+    model = activate(settings.active_model_path())
     log.info("text model %s", model.version)
 
     @contextlib.asynccontextmanager

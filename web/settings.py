@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         """The local time of the daily digest, or None when it is off."""
         return None if self.digest_at.lower() == "off" else time.fromisoformat(self.digest_at)
 
+    def active_model_path(self) -> Path | None:
+        """The model the service loads: `model_path` if set, else the one `petition model train
+        --from-desk` switched to (`<data_dir>/models/ACTIVE`), else None (the shipped one)."""
+        from intake.textmodel.feedback import active_deployment_model
+
+        return self.model_path or active_deployment_model(self.data_dir)
+
     def inspection_paths(self) -> list[Path]:
         """The configured inspection files, or the first bundled example."""
         from intake.inspection import default_inspection_path

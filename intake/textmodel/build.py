@@ -19,6 +19,7 @@ _LABELS = {
     "teddy": "real messages, teddy2020-dev.csv (2020 Teddy Cup dev split)",
     "corpus": "project corpus, corpus/train/*.jsonl",
     "cases": "project cases, tests/data/cases/*.jsonl",
+    "desk": "this deployment's desk decisions (confirmed or changed by officers), four fifths",
 }
 
 
