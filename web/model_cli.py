@@ -61,6 +61,13 @@ def train_command(
     """Train the model on the real messages, the corpus and the cases; write it and its card."""
     if from_desk:
         sys.exit(asyncio.run(_from_desk(inspection, force, corpus, limit)))
+    _train_shipped(teddy, output, folds, no_calibration, no_cache)
+
+
+def _train_shipped(
+    teddy: Path | None, output: Path | None, folds: int, no_calibration: bool, no_cache: bool
+) -> None:
+    """The shipped model from the real messages, the corpus and the cases, with its card."""
     try:
         from intake.textmodel.build import build
     except ImportError as exc:
