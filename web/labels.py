@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem
-from intake.reasons import CATEGORY_ZH, DISCIPLINE_ZH, render_zh
+from intake.reasons import CATEGORY_ZH, DISCIPLINE_ZH, SECTOR_ZH, render_zh
 from routing.directory import region_name
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -48,17 +48,8 @@ KIND_WORDS = {
     "political_legal": "政法委",
     "petition": "信访局",
     "inspected_unit": "被巡视（察）单位",
-    "department:housing": "住建部门",
-    "department:human_resources": "人社部门",
-    "department:education": "教育部门",
-    "department:health": "卫健部门",
-    "department:environment": "生态环境部门",
-    "department:transport": "交通运输部门",
-    "department:market": "市场监管部门",
-    "department:natural_resources": "自然资源部门",
-    "department:civil_affairs": "民政部门",
-    "department:agriculture": "农业农村部门",
-    "department:public_security": "公安部门",
+    # 住建部门, 人社部门, …: the sector names the reasons use, as the body that receives the item.
+    **{f"department:{sector}": f"{name}部门" for sector, name in SECTOR_ZH.items()},
 }
 ROLE_WORDS = {"officer": "值班员", "leader": "组长", "admin": "管理员"}
 ACK_KIND_WORDS = {

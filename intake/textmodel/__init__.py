@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from intake.models import Category
+from intake.models import SECTORS, Category
 from intake.textmodel.ngrams import NO_FEATURES, key_tables, lookup, ngram_keys
 
 __all__ = [
@@ -38,20 +38,6 @@ __all__ = [
 ]
 
 FORMAT = "petition-textmodel/1"
-# The sectors of policy 4.3, in the order the model file stores them.
-SECTORS = (
-    "housing",
-    "human_resources",
-    "education",
-    "health",
-    "environment",
-    "transport",
-    "market",
-    "natural_resources",
-    "civil_affairs",
-    "agriculture",
-    "public_security",
-)
 CATEGORIES = tuple(Category)
 _ARRAYS = (
     "vocab",
