@@ -186,17 +186,7 @@ class TransferForms(SqlReportStore):
 
     async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
         async with self._read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(transfers).where(
-                            transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids)
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = await _form_row(conn, number, inspection_ids)
         return self._transfer(row) if row else None
 
     async def release_identity(
@@ -205,17 +195,7 @@ class TransferForms(SqlReportStore):
         """A leader's release of the reporter's identity on one form, recorded with it and audited;
         None when there is no such form. ValueError for a withdrawn form."""
         async with self._write() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(transfers).where(
-                            transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids)
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = await _form_row(conn, number, inspection_ids)
             if row is None:
                 return None
             if row["state"] == "withdrawn":
@@ -310,3 +290,10 @@ class TransferForms(SqlReportStore):
                 now=now,
             )
         return withdrawn, issued
+
+
+async def _form_row(conn: AsyncConnection, number: str, inspection_ids: Sequence[str]) -> RowMapping | None:
+    """The transfer form `number`, if it belongs to one of `inspection_ids`."""
+    mine = transfers.c.inspection_id.in_(inspection_ids)
+    stmt = select(transfers).where(transfers.c.number == number, mine)
+    return (await conn.execute(stmt)).mappings().first()
