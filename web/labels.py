@@ -147,8 +147,12 @@ def confidence_band(p: float) -> str:
 
 
 def reasons_zh(decision: Decision) -> list[str]:
-    """The decision's grounds in Chinese; a decision stored before grounds existed keeps its lines."""
-    return render_zh(decision.grounds) if decision.grounds else list(decision.reasons)
+    """The decision's grounds in Chinese; a decision stored before grounds existed keeps its lines.
+    The model's version is left out: the report page shows it on a line of its own, for every
+    decision (also one made without a model)."""
+    if not decision.grounds:
+        return list(decision.reasons)
+    return render_zh(g for g in decision.grounds if g.code != "model")
 
 
 def _scope_phrase(detail: Mapping[str, Any]) -> str:
