@@ -36,7 +36,7 @@ from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, subunits, unit_words
-from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, vote_category
+from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, unearned, vote_category
 from intake.where import Compiled, matter_region, route_for
 from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
@@ -370,7 +370,11 @@ def _what_grounds(
         cues = "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
         grounds.append(Reason(code="denied", args={"cues": cues}))
         penalty += 0.2 if accusation else 0.1
-    return penalty
+    officials = [n for n in f.named if not n.sender]
+    tiered = any(n.tier is not None for n in officials)
+    return penalty + unearned(
+        vote, acts=bool(struct.acts), officials=len(officials), chars=len(f.text), tiered=tiered
+    )
 
 
 def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]) -> tuple[bool, str | None]:
@@ -381,6 +385,10 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
+    elif accusation and not in_scope and any(n.tier is not None and not n.sender for n in f.named):
+        # The subject chosen is below the tiers, but an official in them is named too (院长带设备科长去
+        # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
     if doubt is not None:
         grounds.append(Reason(code="doubt", args={"why": doubt}))
