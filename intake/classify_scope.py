@@ -26,6 +26,7 @@ def in_territory(body: Body, ctx: Context, divisions: Divisions) -> bool:
     return divisions.contains(ctx.territory, where)
 
 
+_LEADERSHIP_ORGS = frozenset({"gov", "congress", "cppcc", "committee"})
 # Cadres in general (局里的干部, 县里的官员) are nobody's leadership team.
 _GENERAL = frozenset({"干部", "官员", "公职人员", "党员干部"})
 # Heads of a section inside a department: not the department's principal.
@@ -49,6 +50,16 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
             Tier.LEADERSHIP,
             f"{body.post}: leadership of {ctx.target_names[0] if ctx.target_names else 'the target'}",
         )
+    if (
+        body.kind == "region"
+        and level == ctx.level
+        and body.role in ("org_head", "org_deputy")
+        and (body.org is None or body.org.type in _LEADERSHIP_ORGS)
+    ):
+        # 街道办主任/副主任, 北京街道副主任, 人大工委主任: the office's or its congress's head and deputies
+        # are the region's 正副职 (policy 2: 政府正副职, 人大、政协正副职).
+        org = body.org.word if body.org is not None else "region"
+        return Tier.LEADERSHIP, f"{body.post} of the {org} (leadership)"
     if (
         body.kind == "dept"
         and level == ctx.level

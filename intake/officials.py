@@ -91,12 +91,13 @@ def unit_label(b: Body, inspection: Inspection) -> str | None:
     return "".join(parts) or None
 
 
-def _bars(b: Body, comp: Compiled, divisions: Divisions) -> list[str]:
+def _bars(b: Body, comp: Compiled, divisions: Divisions, tier: Tier | None) -> list[str]:
     """The bodies this official belongs to or leads, when the text identifies them: a 市长 of 某市
     (a city not named) or a 县长 placed only by default leads no body the text names."""
-    if b.in_unit and b.role not in LEADING_ROLES:
-        # Staff below the unit's leading posts lead no part of it: the unit's own discipline organ may
-        # take the item (policy.md 4.1, last row).
+    if b.in_unit and (b.role not in LEADING_ROLES or (b.kind == "division" and tier is None)):
+        # Staff below the unit's leading posts, and deputies of its divisions and subsidiaries below
+        # the tiers (a subsidiary's 副经理), lead no part of the unit's own discipline organ, which
+        # takes the item (policy.md 4.1, last row).
         return []
     code = None if b.implicit and not b.in_unit else b.code
     d = divisions.get(code) if code is not None else None
@@ -132,13 +133,14 @@ def named_officials(
         if not is_official(b):
             continue
         tier, why = tier_of(b, comp.ctx, divisions)
+        own_tier = tier
         if b.role == "leader" and b.implicit:
             tier, why = None, f"{b.post}: no body named"
         if tier is not None and tier not in inspection.scope.tiers:
             why, tier = f"{why}; tier {tier.value} not taken by this inspection", None
         sender = _SELF.search(text, max(0, b.start - 24), b.start) is not None
         unit = unit_label(b, inspection)
-        bars = [] if sender else _bars(b, comp, divisions)
+        bars = [] if sender else _bars(b, comp, divisions, own_tier)
         official = Official(post=b.post, unit=unit, region=b.where, bars=bars)
         out.append(Named(b.start, b.end, b, None, b.post, tier, why, sender, official))
     for h in roster_hits:

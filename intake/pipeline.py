@@ -24,7 +24,7 @@ from intake.classify import (
     signals,
 )
 from intake.extraction.lexicons import load_lexicons
-from intake.extraction.places import Place, generic_places, resolve_places
+from intake.extraction.places import Place, generic_places, own_township, resolve_places
 from intake.extraction.scanner import Hit, scan
 from intake.extraction.sectors import sector_scores
 from intake.extraction.subjects import find_bodies
@@ -36,7 +36,7 @@ from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, subunits, unit_words
-from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, vote_category
+from intake.vote import TextModel, Vote, combine_sectors, raw_confidence, unearned, vote_category
 from intake.where import Compiled, matter_region, route_for
 from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
@@ -124,6 +124,10 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
         targets = [t for t in targets if t.word in ctx.unit_names]
     roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
+    if not ctx.unit and ctx.level == "township":
+        places = own_township(text, places, ctx.target_names, ctx.territory)
+    elif targets:  # 市中心医院 is the unit, not 市中(区)
+        places = [p for p in places if not any(t.start <= p.start and p.end <= t.end for t in targets)]
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
     bodies = [
         b
@@ -214,6 +218,13 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         unreadable=unreadable,
         against=struct.against is not None,
     )
+    if vote.category is Category.NO_CONTENT:
+        # The model reads an advertisement or a greeting that names a matter (代开发票, 回收购物卡):
+        # no content, so no target and a prompt for the facts (policy 3), like the rules' own.
+        grounds.append(Reason(code="no_content", args={"why": "model", "words": ""}))
+        raw = raw_confidence(vote=vote, structure=False, penalties=0.0, sector_margin=None)
+        conf = used.calibrate(raw) if used is not None else raw
+        return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, round(conf, 2))
     return _finish(
         message, inspection, comp, divisions, f, struct, who, vote, ranked, rules_words, used, grounds
     )
@@ -359,7 +370,11 @@ def _what_grounds(
         cues = "、".join(dict.fromkeys(("没有" if c.denied else "问: ") + c.cue for c in denied))
         grounds.append(Reason(code="denied", args={"cues": cues}))
         penalty += 0.2 if accusation else 0.1
-    return penalty
+    officials = [n for n in f.named if not n.sender]
+    tiered = any(n.tier is not None for n in officials)
+    return penalty + unearned(
+        vote, acts=bool(struct.acts), officials=len(officials), chars=len(f.text), tiered=tiered
+    )
 
 
 def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]) -> tuple[bool, str | None]:
@@ -370,6 +385,10 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
+        in_scope, doubt = True, doubt or "official"
+    elif accusation and not in_scope and any(n.tier is not None and not n.sender for n in f.named):
+        # The subject chosen is below the tiers, but an official in them is named too (院长带设备科长去
+        # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
     if doubt is not None:
         grounds.append(Reason(code="doubt", args={"why": doubt}))
@@ -448,10 +467,12 @@ def _finish(
 # Staff without a leading post, named as the one acting: not the unit's officials.
 _STAFF = re.compile(
     r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
-    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员"
+    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员|车间主任|班组长|管理员|护士|药师|医生|"
+    r"检测员|质检员|检验员|化验员|调度员|施工员|安全员|仓管员|保管员|售票员|宿管"
 )
 _ELSEWHERE = re.compile(
-    r"另一[所家个]|其他[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位)|外省|外地|一所省属|一家省属"
+    r"另一[所家个]|(?:其他|外省|外地)的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)|一所省属|一家省属|"
+    r"(?:一家|一所)(?:私立|民营|私人)"
 )
 
 
@@ -468,7 +489,9 @@ def _unit_staff(f: Facts, comp: Compiled) -> bool:
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
-    return bool(f.targets) or own
+    # 三矿调度室的一个调度员: written to the unit's team, no other body or place named, the unit's staff
+    elsewhere = bool(f.places) or any(lex[h.word].type != "division" for h in f.hits["org"])
+    return bool(f.targets) or own or not elsewhere
 
 
 def _shares_unit_stem(word: str, comp: Compiled) -> bool:

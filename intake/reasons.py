@@ -139,6 +139,7 @@ NO_CONTENT_ZH = {
     "advertising": "广告",
     "greeting": "仅有问候或测试",
     "too_short": "内容过短，未说明事项",
+    "model": "模型判断为广告、问候或无关内容",
 }
 
 

@@ -195,7 +195,7 @@ _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
 _PRAISE = re.compile(
     r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
     r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
-    r"冤枉|还他清白|还她清白|没有这回事"
+    r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
 )
 # A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).
 _OPINION = re.compile(

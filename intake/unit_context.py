@@ -64,8 +64,9 @@ def compile_inspection(inspection: Inspection) -> Compiled:
 # What the members of a unit call it and its leaders, by the kind of unit its name ends with.
 # The bare titles of a unit's division heads, and words ending its divisions' names, by unit kind.
 _DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (("公司", "集团"), ("部长", "副部长"), ("公司",)),
+    (("公司", "集团"), ("部长", "副部长"), ("公司", "厂", "矿")),
     (("大学", "学院", "学校"), ("处长", "副处长", "院长", "副院长"), ()),
+    (("医院",), ("科主任",), ()),
     (("局",), ("股长", "所长", "队长", "大队长"), ()),
     (("厅",), ("处长", "副处长", "所长"), ()),
 )
@@ -91,9 +92,14 @@ _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...
         ("集团公司", "集团", "总公司", "本公司", "我们公司", "我公司"),
     ),
     (
-        ("大学", "学院", "学校"),
+        ("大学", "学院", "学校", "中学", "小学"),
         ("校长", "副校长", "党委书记", "党委副书记", "纪委书记", "总会计师", "一把手"),
-        ("学校", "我校", "本校", "校党委", "校领导"),
+        ("学校", "我校", "本校", "校党委", "校领导", "校里"),
+    ),
+    (
+        ("医院",),
+        ("院长", "副院长", "党委书记", "党委副书记", "纪委书记", "总会计师", "一把手"),
+        ("医院", "院里", "我院", "本院", "院党委", "院领导"),
     ),
     (
         ("局",),
@@ -150,7 +156,7 @@ _GENERIC_SUFFIXES = (
     "局",
     "厅",
 )
-_SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处"
+_SUBUNIT_KINDS = "分公司|子公司|公司|集团|中心|研究院|学院|医院|项目部|管理处|煤矿|矿|分厂|厂"
 
 
 def _unit_sector(names: tuple[str, ...]) -> str | None:

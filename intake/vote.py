@@ -154,3 +154,26 @@ def raw_confidence(
     if vote.doubt is not None:
         raw = min(raw, 0.35)
     return round(max(0.0, min(1.0, raw)), 4)
+
+
+# What a high confidence must earn (issue 12, item 5): the raw score drops when the category rests on
+# the model alone, when a long letter names many officials (several matters, any of them may be the
+# report), and when an item left out of the team's queue names an official in its tiers.
+EARN_MODEL_ONLY = 0.1
+EARN_MANY = 0.1
+EARN_LOCAL = 0.15
+LONG_TEXT = 600  # characters
+MANY_OFFICIALS = 3
+
+
+def unearned(vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool) -> float:
+    """The part of the raw confidence a decision has not earned, by the kind of evidence it rests on."""
+    penalty = 0.0
+    accusation = vote.category is Category.ACCUSATION
+    if accusation and vote.by == "model" and not acts:
+        penalty += EARN_MODEL_ONLY
+    if chars > LONG_TEXT and officials >= MANY_OFFICIALS:
+        penalty += EARN_MANY
+    if not accusation and tiered and vote.category is not Category.NO_CONTENT:
+        penalty += EARN_LOCAL
+    return penalty

@@ -74,6 +74,8 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
     raw = []
     for h in hits:
         cands = _candidates(h.word, divisions)
+        if cands and _street_name(h, text) and not any(_name_of(c[0], divisions) == h.word for c in cands):
+            continue  # 北京路, 中山街: a street named after a city, in whatever town the text is about
         if cands and cands[0][2] is None and not any(_name_of(c[0], divisions) == h.word for c in cands):
             # A short county name (栾川, 涧西) is too often a common word (大兴土木, 新建, 资源) to trust
             # outside the inspection's own province; short province and city names are kept.
@@ -149,6 +151,11 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
     return out
 
 
+def _street_name(h: Hit, text: str) -> bool:
+    nxt = text[h.end : h.end + 2]
+    return nxt[:1] in ("路", "巷") or (nxt[:1] == "街" and nxt != "街道") or nxt == "大道"
+
+
 def _name_of(code: str, divisions: Divisions) -> str | None:
     d = divisions.get(code)
     return d.name if d is not None else None
@@ -171,3 +178,34 @@ def ancestor_at(code: str, level: str, divisions: Divisions) -> str | None:
             return None
         d = divisions.get(d.parent) if d.parent else None
     return None
+
+
+def own_township(text: str, places: list[Place], names: tuple[str, ...], territory: str) -> list[Place]:
+    """A township or street office inspected under its own names (北京街, 北京街道办): each mention is
+    that township, in the inspection's county, whatever division the name's first characters also
+    denote (北京 the capital, 玉林 the city). Place hits inside a mention give way to it."""
+    found: list[tuple[int, int, str]] = []
+    for name in names:  # longest first
+        start = text.find(name)
+        while start != -1:
+            end = start + len(name)
+            if not any(s < end and start < e for s, e, _ in found):
+                found.append((start, end, name))
+            start = text.find(name, end)
+    if not found:
+        return places
+    kept = [p for p in places if not any(s <= p.start and p.end <= e for s, e, _ in found)]
+    town = names[-1] if names else None
+    # 北京街道办事处主任: the place is 北京街道; the office (街道办事处) stays an organisation.
+    own = [
+        Place(s, e - _office_suffix(w), w[: len(w) - _office_suffix(w)], "township", territory, None, town)
+        for s, e, w in found
+    ]
+    return sorted(kept + own, key=lambda p: p.start)
+
+
+def _office_suffix(name: str) -> int:
+    for suffix in ("办事处", "办"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return len(suffix)
+    return 0

@@ -169,10 +169,22 @@ def find_bodies(
         if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
-        if _GREETING_AFTER.match(text, post_hit.end) or _GREETING_BEFORE.search(text, 0, post_hit.start):
+        if _addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
     return bodies
+
+
+# 我实名反映市中心医院的总会计师：… names the accused before the colon, not the reader.
+_REPORTED_BEFORE = re.compile(r"举报|检举|揭发|控告|反映|投诉")
+
+
+def _addressed(text: str, post: Hit) -> bool:
+    """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：), not someone reported to the team."""
+    if not (_GREETING_AFTER.match(text, post.end) or _GREETING_BEFORE.search(text, 0, post.start)):
+        return False
+    line = text.rfind("\n", 0, post.start) + 1
+    return _REPORTED_BEFORE.search(text, line, post.start) is None
 
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.

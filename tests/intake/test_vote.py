@@ -69,3 +69,28 @@ def test_the_model_sees_the_normalised_text() -> None:
     model = FakeTextModel()
     decide(_msg("審計廳副廳長收禮"), HENAN, model)
     assert model.seen == ["审计厅副厅长收礼"]
+
+
+def test_a_named_official_in_the_tiers_takes_the_item_in_scope_with_a_doubt() -> None:
+    # The act is a county bureau's 科员's (below the tiers), but the inspected town's 镇长 is named in
+    # the same report: when unsure, in scope wins, with a doubt and low confidence (issue 12, item 4).
+    model = FakeTextModel({Category.ACCUSATION: 0.9, Category.APPEAL: 0.1})
+    d = decide(_msg("孟州市教育局的一个科员收了老板的红包，当时西虢镇镇长也在场"), MENGZHOU, model)
+    assert d.scope is Scope.IN_SCOPE and d.confidence <= 0.5
+    assert any(g.code == "doubt" and g.args["why"] == "official" for g in d.grounds)
+    alone = decide(_msg("孟州市教育局的一个科员收了老板的红包"), MENGZHOU, model)
+    assert alone.scope is Scope.OUT_OF_SCOPE
+
+
+def test_confidence_must_be_earned() -> None:
+    from intake.vote import Vote, unearned
+
+    model_only = Vote(Category.ACCUSATION, "model", 0.95, None)
+    both = Vote(Category.ACCUSATION, "both", 0.95, None)
+    appeal = Vote(Category.APPEAL, "both", 0.95, None)
+    assert unearned(model_only, acts=False, officials=1, chars=80, tiered=True) > 0
+    assert unearned(both, acts=True, officials=1, chars=80, tiered=True) == 0
+    # a long letter naming many officials, and an appeal that names an official in the tiers
+    assert unearned(both, acts=True, officials=4, chars=900, tiered=True) > 0
+    assert unearned(appeal, acts=False, officials=1, chars=80, tiered=True) > 0
+    assert unearned(appeal, acts=False, officials=1, chars=80, tiered=False) == 0
