@@ -41,6 +41,13 @@ def test_the_conduct_word_still_decides_when_the_model_is_unsure_or_absent() -> 
         assert category is Category.ACCUSATION and target == "discipline"
 
 
+def test_a_strong_conduct_word_keeps_its_vote_against_a_sure_model() -> None:
+    # 贪腐 is an accusation on its own when an official is named: the model's lean does not veto it.
+    text = "长沙县人社局局长贪腐，我的工伤认定拖了两年还没有结果，请帮忙解决。"
+    category, _, target = _decide(text, SURE_APPEAL)
+    assert category is Category.ACCUSATION and target == "discipline"
+
+
 def test_an_official_of_the_inspected_region_keeps_the_lexicon_vote() -> None:
     # In scope wins when unsure: the officer decides, whatever the model's lean.
     category, scope, _ = _decide("西虢镇镇长违法违规，我家的养老保险一直转不过来。", SURE_APPEAL, MENGZHOU)
