@@ -138,8 +138,10 @@ def unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]
         if any(t.start <= h.start < t.end for t in taken):
             continue
         before = text[h.start - 1] if h.start else ""
-        # 集团 may end another group's name (恒大集团); 学校, 局里, 厅里 stand for the unit anywhere.
-        if h.word not in _RISKY_WORDS or before in _OWN_BEFORE or not ("\u4e00" <= before <= "\u9fff"):
+        own = before in _OWN_BEFORE or not ("\u4e00" <= before <= "\u9fff")
+        # 集团 may end another group's name (恒大集团), and 厅领导, 局里 another department's (人社厅领导,
+        # 教育局里); 学校 and a bare 厅里 or 省厅领导 stand for the unit.
+        if own or (h.word not in _RISKY_WORDS and not (h.word[0] in "厅局" and before not in "省市县")):
             out.append(h)
     return out
 

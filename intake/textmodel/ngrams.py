@@ -1,9 +1,11 @@
 """Character n-grams of a text found in the model's vocabulary, with numpy and without a dict per slice.
 
-An n-gram is one integer: its code points (21 bits each) side by side, so three fit in a uint64.
-The text's distinct keys are looked up in the vocabulary's sorted keys with one searchsorted per
-n-gram length. (An open-addressing hash table in numpy was tried: more numpy calls per message,
-and slower in decide(); a dict lookup per slice was three times slower.)
+An n-gram is one integer: a leading 1 bit, then its code points (21 bits each), so n-grams of every
+length up to three fit in a uint64 and never share a key. The text's keys of all lengths are sorted
+together once, counted, and looked up in the vocabulary's sorted keys with one searchsorted: each
+numpy call costs a microsecond or two whatever its size, so one pass for all lengths (about 20 calls)
+is what makes the features cheap. (An open-addressing hash table in numpy was tried: more numpy calls
+per message, and slower in decide(); a dict lookup per slice was three times slower.)
 """
 
 from __future__ import annotations
@@ -15,63 +17,52 @@ BITS = 21
 MAX_N = 3
 Ints = npt.NDArray[np.intp]
 NO_FEATURES: Ints = np.zeros(0, dtype=np.intp)
+_TRUE = np.ones(1, dtype=bool)
 
 
-def ngram_keys(doc: str, ngram: tuple[int, int]) -> list[tuple[int, npt.NDArray[np.uint64]]]:
-    """(n, the keys of every n-gram of `doc` in order) for each n of the range."""
+def ngram_keys(doc: str, ngram: tuple[int, int]) -> npt.NDArray[np.uint64]:
+    """The keys of every n-gram of `doc` for each n of the range, one array (order unspecified)."""
     cps = np.frombuffer(doc.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    out: list[tuple[int, npt.NDArray[np.uint64]]] = []
-    keys = cps
+    parts: list[npt.NDArray[np.uint64]] = []
+    keys = cps | np.uint64(1 << BITS)
     for n in range(1, ngram[1] + 1):
         if n > 1:
             keys = (keys[:-1] << np.uint64(BITS)) | cps[n - 1 :]
         if n >= ngram[0]:
-            out.append((n, keys))
-    return out
+            parts.append(keys)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def key_of(gram: str) -> int:
-    k = 0
+    k = 1
     for ch in gram:
         k = (k << BITS) | ord(ch)
     return k
 
 
 class KeyTable:
-    """Feature index of each key of one n-gram length: the keys sorted, for a vectorised binary search."""
+    """Feature index of each key of the vocabulary: the keys sorted, for a vectorised binary search."""
 
-    def __init__(self, keys: list[int], feats: list[int]) -> None:
-        k = np.array(keys, dtype=np.uint64)
+    def __init__(self, vocab: list[str], ngram: tuple[int, int]) -> None:
+        if ngram[1] > MAX_N or ngram[0] < 1:
+            raise ValueError(f"n-gram range {ngram}: this version reads 1 to {MAX_N}")
+        feats = [i for i, w in enumerate(vocab) if ngram[0] <= len(w) <= ngram[1]]
+        k = np.array([key_of(vocab[i]) for i in feats], dtype=np.uint64)
         order = np.argsort(k, kind="stable")
         self.keys = k[order]
         self.feats = np.array(feats, dtype=np.intp)[order]
 
-    def find(self, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
-        """(positions in `keys`, which are sorted and distinct, found in the table; their features)."""
-        if self.keys.size == 0:
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
+        """(feature indices, counts) of the distinct keys of `keys` that are in the vocabulary."""
+        if keys.size == 0 or self.keys.size == 0:
             return NO_FEATURES, NO_FEATURES
+        keys = np.sort(keys)
+        # Where each run of equal keys starts, and where the last one ends.
+        bounds = np.flatnonzero(np.concatenate((_TRUE, keys[1:] != keys[:-1], _TRUE)))
+        counts = bounds[1:] - bounds[:-1]
+        distinct = keys[bounds[:-1]]
         # Sorted needles: numpy starts each binary search where the previous one ended.
-        pos = np.searchsorted(self.keys, keys)
+        pos = np.searchsorted(self.keys, distinct)
         np.minimum(pos, self.keys.size - 1, out=pos)
-        hit = np.flatnonzero(self.keys[pos] == keys)
-        return hit, self.feats[pos[hit]]
-
-
-def key_tables(vocab: list[str], ngram: tuple[int, int]) -> dict[int, KeyTable]:
-    """Per n-gram length of the range: the table of the vocabulary's n-grams."""
-    if ngram[1] > MAX_N or ngram[0] < 1:
-        raise ValueError(f"n-gram range {ngram}: this version reads 1 to {MAX_N}")
-    tables = {}
-    for n in range(ngram[0], ngram[1] + 1):
-        feats = [i for i, w in enumerate(vocab) if len(w) == n]
-        tables[n] = KeyTable([key_of(vocab[i]) for i in feats], feats)
-    return tables
-
-
-def lookup(tables: dict[int, KeyTable], n: int, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
-    """(feature indices, counts) of the distinct n-gram keys that are in the vocabulary."""
-    if keys.size == 0:
-        return NO_FEATURES, NO_FEATURES
-    distinct, counts = np.unique(keys, return_counts=True)
-    pos, feats = tables[n].find(distinct)
-    return feats, counts[pos]
+        hit = self.keys[pos] == distinct
+        return self.feats[pos[hit]], counts[hit]
