@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import RowMapping
 
+from storage.audit_log import insert_audit
+from storage.db import insert_ignoring_conflict
 from storage.schema import desk_sessions, sign_in_throttle, users
-from storage.store import SqlReportStore, _insert_ignoring_conflict
+from storage.store import SqlReportStore
 
 # A row that has not been touched for this long is forgotten (names that are no account included).
 THROTTLE_MEMORY = timedelta(days=1)
@@ -101,8 +103,8 @@ class SqlAccountStore(SqlReportStore):
         conditional UPDATE locks the row, so concurrent attempts cannot share one free check."""
         key = name_key(name)
         where = (sign_in_throttle.c.name_hash == key) & (sign_in_throttle.c.client == client)
-        async with self._write() as conn:
-            insert = _insert_ignoring_conflict(conn, sign_in_throttle, "name_hash", "client")
+        async with self._db.write() as conn:
+            insert = insert_ignoring_conflict(conn, sign_in_throttle, "name_hash", "client")
             await conn.execute(
                 insert.values(name_hash=key, client=client, failures=0, blocked_until=None, last_attempt=now)
             )
@@ -138,14 +140,14 @@ class SqlAccountStore(SqlReportStore):
     ) -> None:
         """Audit an attempt; a success forgets the failures of (name, client)."""
         action = "sign_in.ok" if ok else ("sign_in.throttled" if throttled else "sign_in.failed")
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             if ok:
                 await conn.execute(
                     delete(sign_in_throttle).where(
                         sign_in_throttle.c.name_hash == name_key(name), sign_in_throttle.c.client == client
                     )
                 )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=name[:100] or "?",
                 action=action,
@@ -156,7 +158,7 @@ class SqlAccountStore(SqlReportStore):
 
     async def throttled_names(self, now: datetime) -> dict[str, tuple[int, datetime]]:
         """Blocked names (as name_key) with how many addresses are blocked and until when at most."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = await conn.execute(
                 select(sign_in_throttle.c.name_hash, sign_in_throttle.c.blocked_until).where(
                     sign_in_throttle.c.blocked_until > now
@@ -170,11 +172,11 @@ class SqlAccountStore(SqlReportStore):
 
     async def unlock(self, name: str, *, actor: str, now: datetime) -> int:
         """Forget every throttled address of an account (the admin's unlock); audited."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             result = await conn.execute(
                 delete(sign_in_throttle).where(sign_in_throttle.c.name_hash == name_key(name))
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="user.unlocked",
@@ -190,7 +192,7 @@ class SqlAccountStore(SqlReportStore):
         self, user_pk: int, session_hash: str, now: datetime, expires_at: datetime
     ) -> None:
         """Keep a new session (and forget expired ones)."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(delete(desk_sessions).where(desk_sessions.c.expires_at <= now))
             await conn.execute(
                 desk_sessions.insert().values(
@@ -200,7 +202,7 @@ class SqlAccountStore(SqlReportStore):
 
     async def user_by_session(self, session_hash: str, now: datetime) -> User | None:
         """The account of a live session: one indexed query, run on every desk request."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = (
                 (
                     await conn.execute(
@@ -216,5 +218,5 @@ class SqlAccountStore(SqlReportStore):
 
     async def close_session(self, session_hash: str) -> None:
         """End one session (sign-out)."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(delete(desk_sessions).where(desk_sessions.c.session_hash == session_hash))

@@ -17,7 +17,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
 
 from intake.ports import NewAck, Report
+from storage.audit_log import insert_audit
+from storage.db import insert_ignoring_conflict
 from storage.desk import NEEDS_DECISION, SqlDeskStore
+from storage.messages import message_of
+from storage.outbox import insert_acks
+from storage.reports import current_decisions, report_of
 from storage.schema import (
     decisions,
     digest_runs,
@@ -28,7 +33,6 @@ from storage.schema import (
     transfer_events,
     transfers,
 )
-from storage.store import _insert_ignoring_conflict
 from storage.transfers import FINISHED_TRANSFER, Transfer
 
 FeedbackKind = Literal["accepted", "objected", "handled", "closed", "mail"]
@@ -118,7 +122,7 @@ class FollowupStore(SqlDeskStore):
 
     def seal_document(self, data: bytes) -> bytes:
         """A document's bytes as they are kept on disk: sealed when the store's codec seals files."""
-        seal_file = getattr(self._codec, "seal_file", None)
+        seal_file = getattr(self._db.codec, "seal_file", None)
         return bytes(seal_file(data)) if seal_file is not None else data
 
     # --- transfers -----------------------------------------------------------------------------
@@ -127,7 +131,7 @@ class FollowupStore(SqlDeskStore):
         return FollowedTransfer(
             transfer=self._transfer(row),
             tracking_number=tracking_number,
-            result=self._unseal(row["result"]),
+            result=self._db.unseal(row["result"]),
             feedback_at=row["feedback_at"],
             closed_at=row["closed_at"],
         )
@@ -139,7 +143,7 @@ class FollowupStore(SqlDeskStore):
             .join(reports, reports.c.pk == transfers.c.report_id)
             .where(transfers.c.number == number, transfers.c.inspection_id.in_(inspection_ids))
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = (await conn.execute(stmt)).mappings().first()
         return self._followed(row, row["tracking_number"]) if row else None
 
@@ -150,14 +154,14 @@ class FollowupStore(SqlDeskStore):
             .where(transfer_events.c.transfer_id == transfer_pk)
             .order_by(transfer_events.c.pk)
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [
             TransferEvent(
                 pk=r["pk"],
                 transfer_id=r["transfer_id"],
                 kind=r["kind"],
-                text=self._unseal(r["text"]),
+                text=self._db.unseal(r["text"]),
                 documents=list(r["documents"] or []),
                 message_id=r["message_id"],
                 actor=r["actor"],
@@ -186,7 +190,7 @@ class FollowupStore(SqlDeskStore):
         """
         if kind not in FEEDBACK_KINDS:
             raise FeedbackRefused(f"unknown reply kind {kind!r}")
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             row = (
                 (await conn.execute(select(transfers).where(transfers.c.pk == transfer_pk).with_for_update()))
                 .mappings()
@@ -211,12 +215,12 @@ class FollowupStore(SqlDeskStore):
                 # Back to the queue: the team decides again (another body, or its own handling).
                 new_report_state = "decided"
             elif kind == "handled":
-                values.update(state="feedback_received", result=self._seal(text), feedback_at=now)
+                values.update(state="feedback_received", result=self._db.seal(text), feedback_at=now)
                 new_report_state = "feedback_received"
             elif kind == "closed":
                 values.update(state="closed", closed_at=now)
                 if text:
-                    values["result"] = self._seal(text)
+                    values["result"] = self._db.seal(text)
                 if row["feedback_at"] is None:
                     values["feedback_at"] = now
             if values:
@@ -226,7 +230,7 @@ class FollowupStore(SqlDeskStore):
                     transfer_id=transfer_pk,
                     report_id=report_pk,
                     kind=kind,
-                    text=self._seal(text) if text else None,
+                    text=self._db.seal(text) if text else None,
                     documents=list(documents) or None,
                     message_id=message_id,
                     actor=actor,
@@ -251,7 +255,7 @@ class FollowupStore(SqlDeskStore):
                     .where(reports.c.pk == report_pk)
                     .values(state=new_report_state, updated_at=now)
                 )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action=f"transfer.{kind}",
@@ -272,7 +276,7 @@ class FollowupStore(SqlDeskStore):
 
     async def close_report(self, report_pk: int, *, actor: str, now: datetime, result: str | None) -> None:
         """Close an item the team handled itself (办结); the result goes into a note."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(
                 update(reports).where(reports.c.pk == report_pk).values(state="closed", updated_at=now)
             )
@@ -282,7 +286,7 @@ class FollowupStore(SqlDeskStore):
                         report_id=report_pk, author=actor, text=f"办结：{result}", created_at=now
                     )
                 )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="report.closed",
@@ -304,7 +308,7 @@ class FollowupStore(SqlDeskStore):
             )
             .order_by(transfers.c.deadline, transfers.c.pk)
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [self._followed(r, r["tracking_number"]) for r in rows]
 
@@ -321,7 +325,7 @@ class FollowupStore(SqlDeskStore):
             .where(reports.c.inspection_id.in_(inspection_ids), reports.c.state.in_(NEEDS_DECISION))
             .order_by(reports.c.created_at, reports.c.pk)
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
             named = await self._real_names(conn, [r["pk"] for r in rows])
         return [
@@ -340,7 +344,7 @@ class FollowupStore(SqlDeskStore):
         stmt = select(digest_runs.c.day).where(
             digest_runs.c.inspection_id == inspection_id, digest_runs.c.day == day
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             return (await conn.execute(stmt)).first() is not None
 
     async def queue_digest_once(
@@ -351,10 +355,10 @@ class FollowupStore(SqlDeskStore):
         The day's row, the outbox item and the audit entry commit together: the primary key
         (inspection, day) lets one transaction in, and a crash leaves either all three or none.
         """
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             claimed = (
                 await conn.execute(
-                    _insert_ignoring_conflict(conn, digest_runs, "inspection_id", "day")
+                    insert_ignoring_conflict(conn, digest_runs, "inspection_id", "day")
                     .values(inspection_id=inspection_id, day=day, items=items, created_at=now)
                     .returning(digest_runs.c.day)
                 )
@@ -362,8 +366,8 @@ class FollowupStore(SqlDeskStore):
             if claimed is None:
                 return False
             if ack is not None:
-                await self._insert_ack(conn, None, ack, now)
-            await self._insert_audit(
+                await insert_acks(self._db, conn, [(None, ack)], now)
+            await insert_audit(
                 conn,
                 actor="system",
                 action="digest.queued",
@@ -390,7 +394,7 @@ class FollowupStore(SqlDeskStore):
             .order_by(outbox.c.pk.desc())
             .limit(limit)
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [
             FailedAck(r["pk"], r["tracking_number"], r["channel"], r["kind"], r["attempts"], r["created_at"])
@@ -414,14 +418,14 @@ class FollowupStore(SqlDeskStore):
         for row in (await conn.execute(stmt)).mappings().all():
             if row["report_id"] in names:
                 continue
-            payload = self._message(row).payload or {}
+            payload = message_of(self._db, row).payload or {}
             name = payload.get("real_name")
             names[row["report_id"]] = str(name) if name else None
         return names
 
     async def ledger(self, inspection_ids: Sequence[str], start: datetime, end: datetime) -> list[LedgerRow]:
         """Every report received in [start, end) with its decision, transfers and results."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (
                 (
                     await conn.execute(
@@ -440,7 +444,7 @@ class FollowupStore(SqlDeskStore):
             pks = [r["pk"] for r in rows]
             if not pks:
                 return []
-            current = await self._current_decisions(conn, pks)
+            current = await current_decisions(conn, pks)
             names = await self._real_names(conn, pks)
             decided: dict[int, tuple[datetime, str]] = {}
             for d in (
@@ -464,7 +468,7 @@ class FollowupStore(SqlDeskStore):
                 by_report.setdefault(t["report_id"], []).append(self._followed(t, ""))
         out: list[LedgerRow] = []
         for r in rows:
-            report = self._report(r, current)
+            report = report_of(self._db, r, current)
             when = decided.get(r["pk"])
             followed = [
                 FollowedTransfer(f.transfer, report.tracking_number, f.result, f.feedback_at, f.closed_at)

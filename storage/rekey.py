@@ -17,7 +17,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
+from storage.db import SEALED_PAYLOAD_KEY
 from storage.drafts import reseal_drafts
+from storage.messages import masked_contacts
 from storage.schema import (
     conversation_drafts,
     messages,
@@ -30,7 +32,7 @@ from storage.schema import (
     transfers,
 )
 from storage.search import pairs, term_ids
-from storage.store import SEALED_PAYLOAD_KEY, add_search_terms, masked_contacts
+from storage.search_index import add_search_terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.models import Decision, Scope
+from storage.audit_log import insert_audit
+from storage.reports import record_decision
 from storage.schema import decisions, reports, transfers
 from storage.store import SqlReportStore
 
@@ -68,7 +70,7 @@ class TransferForms(SqlReportStore):
             region=row["region"],
             body_name=row["body_name"],
             body_email=row["body_email"],
-            matter=self._codec.unseal(row["matter"]),
+            matter=self._db.codec.unseal(row["matter"]),
             identity_released=row["identity_released"],
             state=row["state"],
             deadline=row["deadline"],
@@ -102,7 +104,7 @@ class TransferForms(SqlReportStore):
         now: datetime,
     ) -> Transfer:
         """Confirm an out-of-scope decision as a transfer (转办), all in one transaction."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             return await self._insert_transfer(
                 conn,
                 report_pk,
@@ -154,7 +156,7 @@ class TransferForms(SqlReportStore):
                 region=target.region,
                 body_name=target.name,
                 body_email=body_email,
-                matter=self._codec.seal(matter),
+                matter=self._db.codec.seal(matter),
                 identity_released=released,
                 reporter_protected=protected,
                 category=decision.category.value,
@@ -167,7 +169,7 @@ class TransferForms(SqlReportStore):
             )
         )
         row = (await conn.execute(select(transfers).where(transfers.c.number == number))).mappings().one()
-        await self._insert_audit(
+        await insert_audit(
             conn,
             actor=actor,
             action="transfer.created",
@@ -185,7 +187,7 @@ class TransferForms(SqlReportStore):
         return self._transfer(row)
 
     async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = await _form_row(conn, number, inspection_ids)
         return self._transfer(row) if row else None
 
@@ -194,7 +196,7 @@ class TransferForms(SqlReportStore):
     ) -> Transfer | None:
         """A leader's release of the reporter's identity on one form, recorded with it and audited;
         None when there is no such form. ValueError for a withdrawn form."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             row = await _form_row(conn, number, inspection_ids)
             if row is None:
                 return None
@@ -207,7 +209,7 @@ class TransferForms(SqlReportStore):
                 .where(transfers.c.pk == row["pk"])
                 .values(identity_released=True, released_by=actor, released_at=now)
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="identity.released",
@@ -220,7 +222,7 @@ class TransferForms(SqlReportStore):
 
     async def live_transfers(self, report_pk: int) -> list[Transfer]:
         """The report's forms its bodies still work (not closed, returned or withdrawn)."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             return await self._live(conn, report_pk)
 
     async def _live(self, conn: AsyncConnection, report_pk: int) -> list[Transfer]:
@@ -249,9 +251,9 @@ class TransferForms(SqlReportStore):
         decided afresh, never released). Returns (withdrawn forms, new form or None)."""
         transfer = decision.scope is Scope.OUT_OF_SCOPE and decision.target is not None
         state = "transferred" if transfer else "confirmed" if decision.scope is Scope.IN_SCOPE else "archived"
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             withdrawn = await self._live(conn, report_pk)
-            await self._record_decision(
+            await record_decision(
                 conn, report_pk, decision, kind="confirmed", actor=actor, state=state, now=now
             )
             issued = None
@@ -274,7 +276,7 @@ class TransferForms(SqlReportStore):
                     .where(transfers.c.pk == old.pk)
                     .values(state="withdrawn", replaced_by=replaced_by)
                 )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="decision.changed_after_transfer",

@@ -29,7 +29,7 @@ from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import Named, accused_body_problem
 from storage.desk import NEEDS_DECISION, QueueFilter, User
-from storage.store import unmasked
+from storage.messages import unmasked
 from web.auth import check_csrf, has_role
 from web.desk_calls import call_context
 from web.identity import desk_store, require

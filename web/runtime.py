@@ -19,7 +19,7 @@ from intake.inspection import Inspection
 from intake.outbox import OutboxWorker
 from intake.ports import ReportStore
 from intake.service import IntakeService
-from storage.store import TextCodec
+from storage.db import TextCodec
 from web.settings import Settings
 
 

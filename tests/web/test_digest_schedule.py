@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from intake.models import Channel
 from storage.followup import FollowupStore
+from storage.outbox import outbox_item
 from storage.schema import digest_runs, outbox
 from web.app import _close, background_jobs, build_runtime
 from web.runtime import Runtime
@@ -34,7 +35,7 @@ async def _digest_mails(rt: Runtime) -> list[str]:
     assert isinstance(store, FollowupStore)
     async with store.engine.connect() as conn:
         rows = (await conn.execute(select(outbox).where(outbox.c.kind == "digest"))).mappings().all()
-    return sorted(store._outbox_item(r).recipient for r in rows)
+    return sorted(outbox_item(store.db, r).recipient for r in rows)
 
 
 async def _runs(rt: Runtime) -> int:
