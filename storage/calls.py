@@ -16,18 +16,21 @@ from sqlalchemy.engine import RowMapping
 
 from intake.calls import Call
 from storage.audit_log import insert_audit
-from storage.db import insert_ignoring_conflict
+from storage.db import Db, insert_ignoring_conflict
 from storage.schema import calls, messages
-from storage.search_index import add_search_terms
-from storage.store import SqlReportStore
+from storage.search_index import SearchIndex, add_search_terms
 
 
 def _call(row: RowMapping) -> Call:
     return Call(**{name: row[name] for name in Call.__slots__})
 
 
-class SqlCallStore(SqlReportStore):
-    """Call records on top of the report store (same database, same transactions)."""
+class SqlCalls:
+    """Call records (same database, same transactions as the reports)."""
+
+    def __init__(self, db: Db, search: SearchIndex) -> None:
+        self._db = db
+        self._search = search
 
     async def start_call(
         self,
@@ -156,7 +159,7 @@ class SqlCallStore(SqlReportStore):
             await conn.execute(
                 update(messages).where(messages.c.pk == row.pk).values(text=self._db.codec.seal(summary))
             )
-            await add_search_terms(conn, report_pk, self.search.terms(summary))
+            await add_search_terms(conn, report_pk, self._search.terms(summary))
             await insert_audit(
                 conn, actor=actor, action="call.summarised", report_id=report_pk, detail={}, now=now
             )

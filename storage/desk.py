@@ -1,6 +1,6 @@
 """What the duty officers' desk reads and writes: accounts, the queue, actions, transfers, directory.
 
-`SqlDeskStore` extends the intake store on the same engine and the same transactions, so an
+`SqlDesk` writes in the same transactions as the other repositories (one `storage.db.Db`), so an
 officer's action and its audit entry always commit together.
 """
 
@@ -13,31 +13,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, tuple_, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, update
 
+from intake.accounts import AuditScope
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
-from storage.accounts import AuditScope, SqlAccountStore, user_from_row
-from storage.accounts import User as User  # re-exported: the desk's modules import it from here
-from storage.audit_log import insert_audit
-from storage.calls import SqlCallStore
+from intake.transfers import Transfer
+from storage.audit_log import SqlAuditLog, insert_audit
+from storage.db import Db
+from storage.messages import SqlMessages
+from storage.outbox import SqlOutbox
 from storage.reports import LOW_CONFIDENCE, current_decisions, one_report, record_decision, report_of
 from storage.schema import (
-    api_tokens,
     audit_log,
     decisions,
-    desk_sessions,
     directory,
     messages,
     notes,
     reports,
     search_terms,
     transfers,
-    users,
 )
 from storage.search import query_terms
-from storage.transfers import Transfer, TransferForms
+from storage.transfers import transfer_of
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -126,8 +124,14 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
-    """The intake store plus the desk's queries and actions."""
+class SqlDesk:
+    """The desk's queue, a report's page, the officers' actions and the directory of bodies."""
+
+    def __init__(self, db: Db, messages: SqlMessages, outbox: SqlOutbox, audit_log: SqlAuditLog) -> None:
+        self._db = db
+        self._messages = messages
+        self._outbox = outbox
+        self._audit_log = audit_log
 
     async def first_texts(self, report_ids: Collection[int]) -> dict[int, str]:
         """Each report's first message text (contacts already masked at rest), for the queue."""
@@ -145,121 +149,6 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             if report_id not in found:
                 found[report_id] = self._db.codec.unseal(stored)
         return found
-
-    # --- accounts --------------------------------------------------------------------------
-
-    @staticmethod
-    def _user(row: RowMapping) -> User:
-        return user_from_row(row)
-
-    async def add_user(
-        self, name: str, role: str, password_hash: str, now: datetime, inspections: str = "*"
-    ) -> User:
-        """Create an account; ValueError when the name is taken."""
-        async with self._db.write() as conn:
-            taken = (await conn.execute(select(users.c.pk).where(users.c.name == name))).first()
-            if taken:
-                raise ValueError(f"user {name!r} exists")
-            await conn.execute(
-                users.insert().values(
-                    name=name, role=role, password_hash=password_hash, inspections=inspections, created_at=now
-                )
-            )
-            await insert_audit(
-                conn,
-                actor="cli",
-                action="user.created",
-                report_id=None,
-                detail={"user": name, "role": role},
-                now=now,
-            )
-            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().one()
-        return self._user(row)
-
-    async def get_user(self, name: str) -> User | None:
-        async with self._db.read() as conn:
-            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().first()
-        return self._user(row) if row else None
-
-    async def get_user_by_pk(self, pk: int) -> User | None:
-        async with self._db.read() as conn:
-            row = (await conn.execute(select(users).where(users.c.pk == pk))).mappings().first()
-        return self._user(row) if row else None
-
-    async def list_users(self) -> list[User]:
-        async with self._db.read() as conn:
-            rows = (await conn.execute(select(users).order_by(users.c.name))).mappings().all()
-        return [self._user(r) for r in rows]
-
-    async def update_user(
-        self,
-        name: str,
-        *,
-        actor: str,
-        now: datetime,
-        role: str | None = None,
-        disabled: bool | None = None,
-        password_hash: str | None = None,
-    ) -> None:
-        """Change an account's role, disabled flag or password; audited."""
-        values: dict[str, Any] = {}
-        if role is not None:
-            values["role"] = role
-        if disabled is not None:
-            values["disabled"] = disabled
-        if password_hash is not None:
-            values["password_hash"] = password_hash
-        if not values:
-            return
-        async with self._db.write() as conn:
-            result = await conn.execute(update(users).where(users.c.name == name).values(**values))
-            if result.rowcount == 0:
-                raise LookupError(f"no user {name!r}")
-            if password_hash is not None or disabled:
-                # A new password or a disabled account ends every session of the account.
-                pk = select(users.c.pk).where(users.c.name == name).scalar_subquery()
-                await conn.execute(delete(desk_sessions).where(desk_sessions.c.user_id == pk))
-            detail = {"user": name, **{k: v for k, v in values.items() if k in ("role", "disabled")}}
-            if password_hash is not None:
-                detail["password"] = "changed"
-            await insert_audit(
-                conn, actor=actor, action="user.updated", report_id=None, detail=detail, now=now
-            )
-
-    async def add_token(self, user_pk: int, token_hash: str, now: datetime) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                api_tokens.insert().values(user_id=user_pk, token_hash=token_hash, created_at=now)
-            )
-            await insert_audit(
-                conn,
-                actor="cli",
-                action="token.created",
-                report_id=None,
-                detail={"user_pk": user_pk},
-                now=now,
-            )
-
-    async def user_by_token(self, token_hash: str, now: datetime) -> User | None:
-        """The account an API token belongs to, or None."""
-        async with self._db.write() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(users)
-                        .join(api_tokens, api_tokens.c.user_id == users.c.pk)
-                        .where(api_tokens.c.token_hash == token_hash)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                return None
-            await conn.execute(
-                update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
-            )
-        return self._user(row)
 
     # --- the queue ---------------------------------------------------------------------------
 
@@ -384,14 +273,14 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             report=report,
             assignee=extra.assignee,
             merged_into=merged_into,
-            messages=await self.report_messages(report_pk),
-            acks=await self.report_acks(report_pk),
+            messages=await self._messages.report_messages(report_pk),
+            acks=await self._outbox.report_acks(report_pk),
             notes=[
                 Note(r["pk"], r["author"], self._db.codec.unseal(r["text"]), r["created_at"])
                 for r in note_rows
             ],
-            transfers=[self._transfer(r) for r in transfer_rows],
-            history=await self.audit_entries(report_pk, limit=200),
+            transfers=[transfer_of(self._db, r) for r in transfer_rows],
+            history=await self._audit_log.audit_entries(report_pk, limit=200),
             decisions=[
                 (r["kind"], r["actor"], r["created_at"], Decision.model_validate(r["body"]))
                 for r in decision_rows

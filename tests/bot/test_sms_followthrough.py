@@ -10,8 +10,7 @@ from intake.inspection import default_inspection_path
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from intake.ports import OPTED_OUT_ERROR, NewAck, OutboxItem
-from storage.desk import SqlDeskStore
-from storage.store import SqlReportStore
+from storage.store import SqlDeskStore, SqlReportStore
 from tests.bot.test_hooks import PHONE, app_client, sms_form, sms_post
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
