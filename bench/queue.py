@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.load import LoadResult
 from intake.models import Category, Decision, Scope
+from storage.reports import queue_priority
 from storage.schema import decisions, inspections, reports
-from storage.store import queue_priority
 
 INSPECTIONS = [f"bench-{k}" for k in range(5)]
 CHUNK = 10_000

@@ -97,16 +97,16 @@ async def bench_queue(
 ) -> tuple[float, dict[str, LoadResult]]:
     """Fill `args.rows` reports, then time the desk's queries."""
     from bench.queue import fill, time_queries
-    from storage.desk import SqlDeskStore
     from storage.engine import make_engine
     from storage.migrate import migrate_engine
+    from storage.store import SqlDeskStore
 
     engine = make_engine(url)
     try:
         await migrate_engine(engine)
         seconds = await fill(engine, args.rows)
         print(f"  queue {backend}: {args.rows} reports filled in {seconds:.0f} s", flush=True)
-        return seconds, await time_queries(SqlDeskStore(engine), args.queue_repeats)
+        return seconds, await time_queries(SqlDeskStore.on(engine), args.queue_repeats)
     finally:
         await engine.dispose()
 

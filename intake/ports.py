@@ -123,8 +123,8 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class ReportStore(Protocol):
-    """Persistence of messages, reports, decisions, the outbox and the audit log."""
+class MessageStore(Protocol):
+    """Raw inbound messages: committed first, then linked to a report (`storage.messages`)."""
 
     async def save_raw(
         self,
@@ -140,6 +140,36 @@ class ReportStore(Protocol):
     ) -> SavedRaw:
         """Commit a raw inbound message; a second delivery of (channel, provider_id) returns the first."""
         ...
+
+    async def unprocessed_messages(
+        self,
+        limit: int = 100,
+        *,
+        stored_before: datetime | None = None,
+        channels: Collection[Channel] | None = None,
+    ) -> Sequence[RawMessage]:
+        """Raw messages committed but not yet turned into a report (after a crash, say)."""
+        ...
+
+    async def unprocessed_among(self, message_pks: Collection[int]) -> set[int]:
+        """Those of `message_pks` that still have neither a report nor the handled mark."""
+        ...
+
+    async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
+        """Record that a raw message needs no new report (a status query, say)."""
+        ...
+
+    async def report_messages(self, report_id: int) -> Sequence[RawMessage]: ...
+
+    async def set_reporter_identity(
+        self, message_pk: int, *, real_name: str | None, phone: str | None
+    ) -> None:
+        """Keep a reporter's name and phone sealed with the message, never in a text."""
+        ...
+
+
+class ReportRecords(Protocol):
+    """Reports and their decisions: numbering, suggestions, reading back (`storage.reports`)."""
 
     async def create_report(
         self,
@@ -162,24 +192,6 @@ class ReportStore(Protocol):
         """`create_report` for several messages in one transaction; the reports in `items`' order."""
         ...
 
-    async def unprocessed_messages(
-        self,
-        limit: int = 100,
-        *,
-        stored_before: datetime | None = None,
-        channels: Collection[Channel] | None = None,
-    ) -> Sequence[RawMessage]:
-        """Raw messages committed but not yet turned into a report (after a crash, say)."""
-        ...
-
-    async def unprocessed_among(self, message_pks: Collection[int]) -> set[int]:
-        """Those of `message_pks` that still have neither a report nor the handled mark."""
-        ...
-
-    async def mark_message_handled(self, message_pk: int, report_id: int | None) -> None:
-        """Record that a raw message needs no new report (a status query, say)."""
-        ...
-
     async def get_report(self, tracking_number: str) -> Report | None: ...
 
     async def recent_report_of(
@@ -197,7 +209,13 @@ class ReportStore(Protocol):
 
     async def latest_reports(self, inspection_id: str | None, limit: int = 50) -> Sequence[Report]: ...
 
-    async def report_messages(self, report_id: int) -> Sequence[RawMessage]: ...
+    async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
+        """Record a newer suggested decision unless an officer already confirmed one."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """The outbox and the opt-outs that stop it (`storage.outbox`)."""
 
     async def report_acks(self, report_id: int) -> Sequence[OutboxItem]: ...
 
@@ -246,15 +264,19 @@ class ReportStore(Protocol):
         """True when `address` sent STOP on `channel` and has not sent START since."""
         ...
 
-    async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
-        """Record a newer suggested decision unless an officer already confirmed one."""
-        ...
+
+class AuditLog(Protocol):
+    """The append-only, hash-chained audit log (`storage.audit_log`)."""
 
     async def audit(
         self, *, actor: str, action: str, report_id: int | None, detail: dict[str, Any], now: datetime
     ) -> None: ...
 
     async def audit_entries(self, report_id: int | None = None, limit: int = 100) -> Sequence[AuditEntry]: ...
+
+
+class UpdateClaims(Protocol):
+    """Telegram updates claimed once across processes (`storage.updates`)."""
 
     async def claim_update(self, bot: str, update_id: int, now: datetime) -> bool:
         """Claim a Telegram update for handling; False when it was claimed before (a redelivery)."""
@@ -268,11 +290,10 @@ class ReportStore(Protocol):
         """Drop update claims older than `before`; how many."""
         ...
 
-    async def set_reporter_identity(
-        self, message_pk: int, *, real_name: str | None, phone: str | None
-    ) -> None:
-        """Keep a reporter's name and phone sealed with the message, never in a text."""
-        ...
+
+class ReportStore(MessageStore, ReportRecords, OutboxStore, AuditLog, UpdateClaims, Protocol):
+    """Persistence of messages, reports, decisions, the outbox and the audit log: every port above
+    on one object (`storage.store.SqlReportStore`), for the intake service, the worker and the channels."""
 
     async def ping(self) -> bool:
         """True when the database answers."""

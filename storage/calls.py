@@ -15,16 +15,22 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.engine import RowMapping
 
 from intake.calls import Call
+from storage.audit_log import insert_audit
+from storage.db import Db, insert_ignoring_conflict
 from storage.schema import calls, messages
-from storage.store import SqlReportStore, _insert_ignoring_conflict, add_search_terms
+from storage.search_index import SearchIndex, add_search_terms
 
 
 def _call(row: RowMapping) -> Call:
     return Call(**{name: row[name] for name in Call.__slots__})
 
 
-class SqlCallStore(SqlReportStore):
-    """Call records on top of the report store (same database, same transactions)."""
+class SqlCalls:
+    """Call records (same database, same transactions as the reports)."""
+
+    def __init__(self, db: Db, search: SearchIndex) -> None:
+        self._db = db
+        self._search = search
 
     async def start_call(
         self,
@@ -46,26 +52,26 @@ class SqlCallStore(SqlReportStore):
             "created_at": now,
             "updated_at": now,
         }
-        async with self._write() as conn:
-            stmt = _insert_ignoring_conflict(conn, calls, "call_sid").returning(calls.c.pk)
+        async with self._db.write() as conn:
+            stmt = insert_ignoring_conflict(conn, calls, "call_sid").returning(calls.c.pk)
             created = (await conn.execute(stmt, values)).first() is not None
             row = (await conn.execute(select(calls).where(calls.c.call_sid == call_sid))).mappings().one()
         return _call(row), created
 
     async def get_call(self, call_sid: str) -> Call | None:
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = (await conn.execute(select(calls).where(calls.c.call_sid == call_sid))).mappings().first()
         return _call(row) if row is not None else None
 
     async def call_of_report(self, report_pk: int) -> Call | None:
         """The call a report was opened for, if any."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = (await conn.execute(select(calls).where(calls.c.report_id == report_pk))).mappings().first()
         return _call(row) if row is not None else None
 
     async def update_call(self, call_sid: str, *, now: datetime, **values: Any) -> None:
         """Set columns of the call's record (stage, report_id, answered_by, outcome, duration ...)."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(
                 update(calls).where(calls.c.call_sid == call_sid).values(updated_at=now, **values)
             )
@@ -97,7 +103,7 @@ class SqlCallStore(SqlReportStore):
         }
         if seconds is not None:
             values["recording_seconds"] = seconds
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             result = await conn.execute(
                 update(calls).where(calls.c.call_sid == call_sid, fresh | sooner).values(values)
             )
@@ -111,7 +117,7 @@ class SqlCallStore(SqlReportStore):
         if undeleted:
             wanted = wanted | and_(calls.c.recording_state == "stored", calls.c.provider_deleted.is_(False))
         stmt = select(calls).where(wanted).order_by(calls.c.pk).limit(limit)
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [_call(row) for row in rows]
 
@@ -119,7 +125,7 @@ class SqlCallStore(SqlReportStore):
         self, call_sid: str, error: str, retry_at: datetime | None, now: datetime
     ) -> None:
         """A fetch failed: tried again at `retry_at`, or given up (state failed) when it is None."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(
                 update(calls)
                 .where(calls.c.call_sid == call_sid)
@@ -138,7 +144,7 @@ class SqlCallStore(SqlReportStore):
         """The officer's written summary becomes the text of the call's report (its first message),
         searchable like any report, if that text is still one of `placeholders`; audited. False
         when another officer's summary came first."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             row = (
                 await conn.execute(
                     select(messages.c.pk, messages.c.text)
@@ -148,13 +154,13 @@ class SqlCallStore(SqlReportStore):
                     .with_for_update()
                 )
             ).one()
-            if self._codec.unseal(row.text) not in placeholders:
+            if self._db.codec.unseal(row.text) not in placeholders:
                 return False
             await conn.execute(
-                update(messages).where(messages.c.pk == row.pk).values(text=self._codec.seal(summary))
+                update(messages).where(messages.c.pk == row.pk).values(text=self._db.codec.seal(summary))
             )
-            await add_search_terms(conn, report_pk, self._terms(summary))
-            await self._insert_audit(
+            await add_search_terms(conn, report_pk, self._search.terms(summary))
+            await insert_audit(
                 conn, actor=actor, action="call.summarised", report_id=report_pk, detail={}, now=now
             )
         return True

@@ -147,7 +147,7 @@ def load_keyring(data_dir: Path, configured: str | None = None, *, create: bool 
 
 
 class SealingCodec:
-    """`storage.store.TextCodec` with AES-256-GCM: a random nonce per value, key id in front."""
+    """`storage.db.TextCodec` with AES-256-GCM: a random nonce per value, key id in front."""
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring

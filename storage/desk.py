@@ -1,6 +1,6 @@
 """What the duty officers' desk reads and writes: accounts, the queue, actions, transfers, directory.
 
-`SqlDeskStore` extends the intake store on the same engine and the same transactions, so an
+`SqlDesk` writes in the same transactions as the other repositories (one `storage.db.Db`), so an
 officer's action and its audit entry always commit together.
 """
 
@@ -13,30 +13,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, tuple_, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_, update
 
+from intake.accounts import AuditScope
 from intake.models import Decision
 from intake.ports import AuditEntry, OutboxItem, RawMessage, Report
-from storage.accounts import AuditScope, SqlAccountStore, user_from_row
-from storage.accounts import User as User  # re-exported: the desk's modules import it from here
-from storage.calls import SqlCallStore
+from intake.transfers import Transfer
+from storage.audit_log import SqlAuditLog, insert_audit
+from storage.db import Db
+from storage.messages import SqlMessages
+from storage.outbox import SqlOutbox
+from storage.reports import LOW_CONFIDENCE, current_decisions, one_report, record_decision, report_of
 from storage.schema import (
-    api_tokens,
     audit_log,
     decisions,
-    desk_sessions,
     directory,
     messages,
     notes,
     reports,
     search_terms,
     transfers,
-    users,
 )
 from storage.search import query_terms
-from storage.store import LOW_CONFIDENCE
-from storage.transfers import Transfer, TransferForms
+from storage.transfers import transfer_of
 
 Sort = Literal["priority", "newest", "oldest", "confidence"]
 NEEDS_DECISION = ("received", "decided")
@@ -125,8 +124,14 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any] | None:
         return None
 
 
-class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
-    """The intake store plus the desk's queries and actions."""
+class SqlDesk:
+    """The desk's queue, a report's page, the officers' actions and the directory of bodies."""
+
+    def __init__(self, db: Db, messages: SqlMessages, outbox: SqlOutbox, audit_log: SqlAuditLog) -> None:
+        self._db = db
+        self._messages = messages
+        self._outbox = outbox
+        self._audit_log = audit_log
 
     async def first_texts(self, report_ids: Collection[int]) -> dict[int, str]:
         """Each report's first message text (contacts already masked at rest), for the queue."""
@@ -137,128 +142,13 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             .where(messages.c.report_id.in_(list(report_ids)))
             .order_by(messages.c.pk)
         )
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).all()
         found: dict[int, str] = {}
         for report_id, stored in rows:
             if report_id not in found:
-                found[report_id] = self._codec.unseal(stored)
+                found[report_id] = self._db.codec.unseal(stored)
         return found
-
-    # --- accounts --------------------------------------------------------------------------
-
-    @staticmethod
-    def _user(row: RowMapping) -> User:
-        return user_from_row(row)
-
-    async def add_user(
-        self, name: str, role: str, password_hash: str, now: datetime, inspections: str = "*"
-    ) -> User:
-        """Create an account; ValueError when the name is taken."""
-        async with self._write() as conn:
-            taken = (await conn.execute(select(users.c.pk).where(users.c.name == name))).first()
-            if taken:
-                raise ValueError(f"user {name!r} exists")
-            await conn.execute(
-                users.insert().values(
-                    name=name, role=role, password_hash=password_hash, inspections=inspections, created_at=now
-                )
-            )
-            await self._insert_audit(
-                conn,
-                actor="cli",
-                action="user.created",
-                report_id=None,
-                detail={"user": name, "role": role},
-                now=now,
-            )
-            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().one()
-        return self._user(row)
-
-    async def get_user(self, name: str) -> User | None:
-        async with self._read() as conn:
-            row = (await conn.execute(select(users).where(users.c.name == name))).mappings().first()
-        return self._user(row) if row else None
-
-    async def get_user_by_pk(self, pk: int) -> User | None:
-        async with self._read() as conn:
-            row = (await conn.execute(select(users).where(users.c.pk == pk))).mappings().first()
-        return self._user(row) if row else None
-
-    async def list_users(self) -> list[User]:
-        async with self._read() as conn:
-            rows = (await conn.execute(select(users).order_by(users.c.name))).mappings().all()
-        return [self._user(r) for r in rows]
-
-    async def update_user(
-        self,
-        name: str,
-        *,
-        actor: str,
-        now: datetime,
-        role: str | None = None,
-        disabled: bool | None = None,
-        password_hash: str | None = None,
-    ) -> None:
-        """Change an account's role, disabled flag or password; audited."""
-        values: dict[str, Any] = {}
-        if role is not None:
-            values["role"] = role
-        if disabled is not None:
-            values["disabled"] = disabled
-        if password_hash is not None:
-            values["password_hash"] = password_hash
-        if not values:
-            return
-        async with self._write() as conn:
-            result = await conn.execute(update(users).where(users.c.name == name).values(**values))
-            if result.rowcount == 0:
-                raise LookupError(f"no user {name!r}")
-            if password_hash is not None or disabled:
-                # A new password or a disabled account ends every session of the account.
-                pk = select(users.c.pk).where(users.c.name == name).scalar_subquery()
-                await conn.execute(delete(desk_sessions).where(desk_sessions.c.user_id == pk))
-            detail = {"user": name, **{k: v for k, v in values.items() if k in ("role", "disabled")}}
-            if password_hash is not None:
-                detail["password"] = "changed"
-            await self._insert_audit(
-                conn, actor=actor, action="user.updated", report_id=None, detail=detail, now=now
-            )
-
-    async def add_token(self, user_pk: int, token_hash: str, now: datetime) -> None:
-        async with self._write() as conn:
-            await conn.execute(
-                api_tokens.insert().values(user_id=user_pk, token_hash=token_hash, created_at=now)
-            )
-            await self._insert_audit(
-                conn,
-                actor="cli",
-                action="token.created",
-                report_id=None,
-                detail={"user_pk": user_pk},
-                now=now,
-            )
-
-    async def user_by_token(self, token_hash: str, now: datetime) -> User | None:
-        """The account an API token belongs to, or None."""
-        async with self._write() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(users)
-                        .join(api_tokens, api_tokens.c.user_id == users.c.pk)
-                        .where(api_tokens.c.token_hash == token_hash)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                return None
-            await conn.execute(
-                update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
-            )
-        return self._user(row)
 
     # --- the queue ---------------------------------------------------------------------------
 
@@ -286,7 +176,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             )
         if f.text:
             by_number = reports.c.tracking_number == f.text.strip().upper()
-            terms = query_terms(f.text, self._codec.lookup)
+            terms = query_terms(f.text, self._db.codec.lookup)
             if terms is None:
                 stmt = stmt.where(by_number)
             else:
@@ -309,12 +199,12 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             key = tuple_(*columns)
             stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
         stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in columns]).limit(limit + 1)
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
             more = len(rows) > limit
             rows = rows[:limit]
-            current = await self._current_decisions(conn, [r["pk"] for r in rows]) if rows else {}
-        page = [self._report(r, current) for r in rows]
+            current = await current_decisions(conn, [r["pk"] for r in rows]) if rows else {}
+        page = [report_of(self._db, r, current) for r in rows]
         next_cursor = _encode_cursor([rows[-1][c.name] for c in columns]) if more and rows else None
         return QueuePage(page, {r["pk"]: r["assignee"] for r in rows}, next_cursor)
 
@@ -322,14 +212,14 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
         """How many reports match the filters, counted up to `cap` + 1 (the heading says "1000+"):
         an exact count of a million rows would cost more than the page itself."""
         stmt = select(func.count()).select_from(self._queue_query(f).limit(cap + 1).subquery())
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     # --- one report --------------------------------------------------------------------------
 
     async def report_pk(self, tracking_number: str, inspection_ids: Sequence[str]) -> int | None:
         """The report's key if it belongs to one of these inspections (no peeking across teams)."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = (
                 await conn.execute(
                     select(reports.c.pk).where(
@@ -342,8 +232,8 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
 
     async def detail(self, report_pk: int) -> ReportDetail:
         """Everything the report page shows."""
-        async with self._read() as conn:
-            report = await self._one_report(conn, reports.c.pk == report_pk)
+        async with self._db.read() as conn:
+            report = await one_report(self._db, conn, reports.c.pk == report_pk)
             extra = (
                 await conn.execute(
                     select(reports.c.assignee, reports.c.merged_into).where(reports.c.pk == report_pk)
@@ -383,13 +273,14 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             report=report,
             assignee=extra.assignee,
             merged_into=merged_into,
-            messages=await self.report_messages(report_pk),
-            acks=await self.report_acks(report_pk),
+            messages=await self._messages.report_messages(report_pk),
+            acks=await self._outbox.report_acks(report_pk),
             notes=[
-                Note(r["pk"], r["author"], self._codec.unseal(r["text"]), r["created_at"]) for r in note_rows
+                Note(r["pk"], r["author"], self._db.codec.unseal(r["text"]), r["created_at"])
+                for r in note_rows
             ],
-            transfers=[self._transfer(r) for r in transfer_rows],
-            history=await self.audit_entries(report_pk, limit=200),
+            transfers=[transfer_of(self._db, r) for r in transfer_rows],
+            history=await self._audit_log.audit_entries(report_pk, limit=200),
             decisions=[
                 (r["kind"], r["actor"], r["created_at"], Decision.model_validate(r["body"]))
                 for r in decision_rows
@@ -402,11 +293,11 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
         self, report_pk: int, decision: Decision, *, actor: str, state: str, now: datetime, action: str
     ) -> None:
         """Record an officer's decision (confirmed or changed) and move the report's state."""
-        async with self._write() as conn:
-            await self._record_decision(
+        async with self._db.write() as conn:
+            await record_decision(
                 conn, report_pk, decision, kind="confirmed", actor=actor, state=state, now=now
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action=action,
@@ -424,11 +315,11 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             )
 
     async def assign(self, report_pk: int, assignee: str | None, *, actor: str, now: datetime) -> None:
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(
                 update(reports).where(reports.c.pk == report_pk).values(assignee=assignee, updated_at=now)
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="report.assigned",
@@ -441,7 +332,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
         """Merge a duplicate into another report: both stay visible, the duplicate's state is merged."""
         if report_pk == into_pk:
             raise ValueError("a report cannot be merged into itself")
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             target = (
                 await conn.execute(
                     select(reports.c.tracking_number, reports.c.merged_into).where(reports.c.pk == into_pk)
@@ -456,7 +347,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
                 .where(reports.c.pk == report_pk)
                 .values(state="merged", merged_into=into_pk, updated_at=now)
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="report.merged",
@@ -464,7 +355,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
                 detail={"into": target.tracking_number},
                 now=now,
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="report.merged_in",
@@ -474,13 +365,13 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             )
 
     async def add_note(self, report_pk: int, text: str, *, actor: str, now: datetime) -> None:
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             await conn.execute(
                 notes.insert().values(
-                    report_id=report_pk, author=actor, text=self._codec.seal(text), created_at=now
+                    report_id=report_pk, author=actor, text=self._db.codec.seal(text), created_at=now
                 )
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn, actor=actor, action="note.added", report_id=report_pk, detail={}, now=now
             )
 
@@ -488,10 +379,8 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
         self, report_pk: int | None, action: str, detail: dict[str, Any], *, actor: str, now: datetime
     ) -> None:
         """Record an action that changes nothing else (a view of the reporter's identity, say)."""
-        async with self._write() as conn:
-            await self._insert_audit(
-                conn, actor=actor, action=action, report_id=report_pk, detail=detail, now=now
-            )
+        async with self._db.write() as conn:
+            await insert_audit(conn, actor=actor, action=action, report_id=report_pk, detail=detail, now=now)
 
     # --- the directory -------------------------------------------------------------------------
 
@@ -500,12 +389,12 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
         if search:
             pattern = f"%{search}%"
             stmt = stmt.where(or_(directory.c.name.like(pattern), directory.c.region.like(pattern)))
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [DirectoryEntry(r["kind"], r["region"], r["name"], r["email"]) for r in rows]
 
     async def directory_entry(self, kind: str, region: str) -> DirectoryEntry | None:
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             r = (
                 (
                     await conn.execute(
@@ -519,7 +408,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
 
     async def put_directory_entry(self, entry: DirectoryEntry, *, actor: str, now: datetime) -> None:
         """Add or replace the body for (kind, region)."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             found = (
                 await conn.execute(
                     select(directory.c.pk).where(
@@ -532,7 +421,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
                 await conn.execute(update(directory).where(directory.c.pk == found[0]).values(**values))
             else:
                 await conn.execute(directory.insert().values(kind=entry.kind, region=entry.region, **values))
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="directory.updated",
@@ -565,7 +454,7 @@ class SqlDeskStore(SqlAccountStore, TransferForms, SqlCallStore):
             stmt = stmt.where(audit_log.c.action.startswith(action_prefix, autoescape=True))
         if actor:
             stmt = stmt.where(audit_log.c.actor == actor)
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [
             AuditEntry(r["pk"], r["at"], r["actor"], r["action"], r["report_id"], r["detail"]) for r in rows

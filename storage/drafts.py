@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from intake.errors import StorageError
 from storage.crypto import SealingCodec
+from storage.db import TextCodec
 from storage.engine import IMMEDIATE
 from storage.schema import conversation_drafts
-from storage.store import TextCodec
 
 _DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
 _T = conversation_drafts

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from intake.models import Decision
 from intake.textmodel.feedback import DeskExample
 from storage.schema import decisions, reports
-from storage.store import SqlReportStore
+from storage.stores import Stores
 
 
 def _sector(decision: Decision) -> str | None:
@@ -19,7 +19,7 @@ def _sector(decision: Decision) -> str | None:
     return kind.split(":", 1)[1] if kind.startswith("department:") else None
 
 
-async def desk_examples(store: SqlReportStore, inspection_id: str | None = None) -> list[DeskExample]:
+async def desk_examples(stores: Stores, inspection_id: str | None = None) -> list[DeskExample]:
     """One example per report an officer decided (the latest decision wins), in report order."""
     stmt = (
         select(decisions.c.report_id, decisions.c.body, reports.c.tracking_number, reports.c.inspection_id)
@@ -29,12 +29,12 @@ async def desk_examples(store: SqlReportStore, inspection_id: str | None = None)
     )
     if inspection_id is not None:
         stmt = stmt.where(reports.c.inspection_id == inspection_id)
-    async with store.engine.connect() as conn:
+    async with stores.db.read() as conn:
         latest = {r.report_id: r for r in (await conn.execute(stmt)).all()}
     out: list[DeskExample] = []
     for pk in sorted(latest):
         row = latest[pk]
-        texts = [m.text for m in await store.report_messages(pk) if m.text.strip()]
+        texts = [m.text for m in await stores.messages.report_messages(pk) if m.text.strip()]
         if not texts:  # a call with no summary yet, or a purged report: nothing to learn from
             continue
         decision = Decision.model_validate(row.body)

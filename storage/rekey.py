@@ -17,7 +17,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import SealingCodec
+from storage.db import SEALED_PAYLOAD_KEY, Db
 from storage.drafts import reseal_drafts
+from storage.messages import masked_contacts
 from storage.schema import (
     conversation_drafts,
     messages,
@@ -30,7 +32,7 @@ from storage.schema import (
     transfers,
 )
 from storage.search import pairs, term_ids
-from storage.store import SEALED_PAYLOAD_KEY, add_search_terms, masked_contacts
+from storage.search_index import add_search_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +174,12 @@ async def rebuild_search_index(engine: AsyncEngine, codec: SealingCodec, *, batc
                 indexed.add(report_id)
                 after = pk
     return len(indexed)
+
+
+async def reseal_and_reindex(db: Db, codec: SealingCodec) -> RekeyResult:
+    """`petition keys rotate`'s database work: every sealed field re-sealed under the codec's current
+    key, then the search index rebuilt (it is keyed by the lookup key, which changed with it)."""
+    result = await reseal_all(db.engine, codec)
+    indexed = await rebuild_search_index(db.engine, codec)
+    result.scanned["search_terms"] = result.rewritten["search_terms"] = indexed
+    return result

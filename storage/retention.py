@@ -20,6 +20,8 @@ from typing import Any, Final
 
 from sqlalchemy import Table, delete, select
 
+from storage.audit_log import insert_audit
+from storage.messages import message_of
 from storage.schema import audit_log, messages, metadata, reports
 from storage.store import SqlReportStore
 
@@ -87,7 +89,7 @@ async def _archive_lines(store: SqlReportStore, inspection_id: str) -> tuple[lis
     async with store.engine.connect() as conn:
         loose = (await conn.execute(stmt)).mappings().all()
     for row in loose:
-        m = store._message(row)
+        m = message_of(store.db, row)
         lines.append(
             {
                 "kind": "message",
@@ -138,7 +140,7 @@ async def purge_inspection(
     _write_durably(path, sealed)
     result.archive = path
 
-    async with store._write() as conn:
+    async with store.db.write() as conn:
         pks = select(reports.c.pk).where(reports.c.inspection_id == inspection_id).scalar_subquery()
         for table in _report_tables():
             if table is reports:
@@ -149,7 +151,7 @@ async def purge_inspection(
         result.rows["messages"] = deleted.rowcount
         deleted = await conn.execute(delete(reports).where(reports.c.inspection_id == inspection_id))
         result.rows["reports"] = deleted.rowcount
-        await store._insert_audit(
+        await insert_audit(
             conn,
             actor=actor,
             action="retention.purged",

@@ -10,7 +10,6 @@ a new one under a new number (issue #13 item 1).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -18,68 +17,43 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.models import Decision, Scope
+from intake.transfers import FINISHED_TRANSFER, Transfer
+from storage.audit_log import insert_audit
+from storage.db import Db
+from storage.reports import record_decision
 from storage.schema import decisions, reports, transfers
-from storage.store import SqlReportStore
-
-# A transfer in one of these states is no longer worked by its body.
-FINISHED_TRANSFER = ("closed", "returned", "withdrawn")
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    pk: int
-    report_id: int
-    inspection_id: str
-    number: str
-    kind: str
-    region: str
-    body_name: str
-    body_email: str | None
-    matter: str
-    identity_released: bool
-    state: str
-    deadline: datetime
-    created_by: str
-    created_at: datetime
-    # Fixed at issue (issue #13 item 1): the item was ever an accusation, so the form names the
-    # reporter only once a leader released it (`identity_released`, by whom and when).
-    reporter_protected: bool = True
-    category: str | None = None
-    released_by: str | None = None
-    released_at: datetime | None = None
-    replaced_by: str | None = None
-
-    @property
-    def names_reporter(self) -> bool:
-        """Whether the form may carry the reporter's identity."""
-        return not self.reporter_protected or self.identity_released
+def transfer_of(db: Db, row: RowMapping) -> Transfer:
+    """A transfers row, unsealed."""
+    return Transfer(
+        pk=row["pk"],
+        report_id=row["report_id"],
+        inspection_id=row["inspection_id"],
+        number=row["number"],
+        kind=row["kind"],
+        region=row["region"],
+        body_name=row["body_name"],
+        body_email=row["body_email"],
+        matter=db.codec.unseal(row["matter"]),
+        identity_released=row["identity_released"],
+        state=row["state"],
+        deadline=row["deadline"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        reporter_protected=row["reporter_protected"],
+        category=row["category"],
+        released_by=row["released_by"],
+        released_at=row["released_at"],
+        replaced_by=row["replaced_by"],
+    )
 
 
-class TransferForms(SqlReportStore):
-    """The transfer forms of the desk's store."""
+class SqlTransfers:
+    """The transfer forms (转办单) of the reports."""
 
-    def _transfer(self, row: RowMapping) -> Transfer:
-        return Transfer(
-            pk=row["pk"],
-            report_id=row["report_id"],
-            inspection_id=row["inspection_id"],
-            number=row["number"],
-            kind=row["kind"],
-            region=row["region"],
-            body_name=row["body_name"],
-            body_email=row["body_email"],
-            matter=self._codec.unseal(row["matter"]),
-            identity_released=row["identity_released"],
-            state=row["state"],
-            deadline=row["deadline"],
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-            reporter_protected=row["reporter_protected"],
-            category=row["category"],
-            released_by=row["released_by"],
-            released_at=row["released_at"],
-            replaced_by=row["replaced_by"],
-        )
+    def __init__(self, db: Db) -> None:
+        self._db = db
 
     async def ever_accusation(self, conn: AsyncConnection, report_pk: int) -> bool:
         """Whether the report was ever classified or confirmed as an accusation (any decision)."""
@@ -102,7 +76,7 @@ class TransferForms(SqlReportStore):
         now: datetime,
     ) -> Transfer:
         """Confirm an out-of-scope decision as a transfer (转办), all in one transaction."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             return await self._insert_transfer(
                 conn,
                 report_pk,
@@ -136,25 +110,17 @@ class TransferForms(SqlReportStore):
         target = decision.target
         protected = decision.category.value == "accusation" or await self.ever_accusation(conn, report_pk)
         released = identity_released and protected
-        report_row = (
-            await conn.execute(
-                select(reports.c.tracking_number, reports.c.inspection_id).where(reports.c.pk == report_pk)
-            )
-        ).one()
-        count = (
-            await conn.execute(select(func.count()).where(transfers.c.report_id == report_pk))
-        ).scalar_one()
-        number = f"ZB-{report_row.tracking_number}" + (f"-{count + 1}" if count else "")
+        number, inspection_id = await _next_form_number(conn, report_pk)
         await conn.execute(
             transfers.insert().values(
                 report_id=report_pk,
-                inspection_id=report_row.inspection_id,
+                inspection_id=inspection_id,
                 number=number,
                 kind=target.kind,
                 region=target.region,
                 body_name=target.name,
                 body_email=body_email,
-                matter=self._codec.seal(matter),
+                matter=self._db.codec.seal(matter),
                 identity_released=released,
                 reporter_protected=protected,
                 category=decision.category.value,
@@ -167,7 +133,7 @@ class TransferForms(SqlReportStore):
             )
         )
         row = (await conn.execute(select(transfers).where(transfers.c.number == number))).mappings().one()
-        await self._insert_audit(
+        await insert_audit(
             conn,
             actor=actor,
             action="transfer.created",
@@ -182,32 +148,32 @@ class TransferForms(SqlReportStore):
             },
             now=now,
         )
-        return self._transfer(row)
+        return transfer_of(self._db, row)
 
     async def get_transfer(self, number: str, inspection_ids: Sequence[str]) -> Transfer | None:
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             row = await _form_row(conn, number, inspection_ids)
-        return self._transfer(row) if row else None
+        return transfer_of(self._db, row) if row else None
 
     async def release_identity(
         self, number: str, inspection_ids: Sequence[str], *, actor: str, now: datetime
     ) -> Transfer | None:
         """A leader's release of the reporter's identity on one form, recorded with it and audited;
         None when there is no such form. ValueError for a withdrawn form."""
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             row = await _form_row(conn, number, inspection_ids)
             if row is None:
                 return None
             if row["state"] == "withdrawn":
                 raise ValueError("该转办单已作废，不能再同意写明反映人身份")
             if row["identity_released"]:
-                return self._transfer(row)
+                return transfer_of(self._db, row)
             await conn.execute(
                 update(transfers)
                 .where(transfers.c.pk == row["pk"])
                 .values(identity_released=True, released_by=actor, released_at=now)
             )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="identity.released",
@@ -216,11 +182,11 @@ class TransferForms(SqlReportStore):
                 now=now,
             )
             row = (await conn.execute(select(transfers).where(transfers.c.pk == row["pk"]))).mappings().one()
-        return self._transfer(row)
+        return transfer_of(self._db, row)
 
     async def live_transfers(self, report_pk: int) -> list[Transfer]:
         """The report's forms its bodies still work (not closed, returned or withdrawn)."""
-        async with self._read() as conn:
+        async with self._db.read() as conn:
             return await self._live(conn, report_pk)
 
     async def _live(self, conn: AsyncConnection, report_pk: int) -> list[Transfer]:
@@ -231,7 +197,7 @@ class TransferForms(SqlReportStore):
                 .order_by(transfers.c.pk)
             )
         ).mappings()
-        return [self._transfer(r) for r in rows]
+        return [transfer_of(self._db, r) for r in rows]
 
     async def change_transferred(
         self,
@@ -249,9 +215,9 @@ class TransferForms(SqlReportStore):
         decided afresh, never released). Returns (withdrawn forms, new form or None)."""
         transfer = decision.scope is Scope.OUT_OF_SCOPE and decision.target is not None
         state = "transferred" if transfer else "confirmed" if decision.scope is Scope.IN_SCOPE else "archived"
-        async with self._write() as conn:
+        async with self._db.write() as conn:
             withdrawn = await self._live(conn, report_pk)
-            await self._record_decision(
+            await record_decision(
                 conn, report_pk, decision, kind="confirmed", actor=actor, state=state, now=now
             )
             issued = None
@@ -274,7 +240,7 @@ class TransferForms(SqlReportStore):
                     .where(transfers.c.pk == old.pk)
                     .values(state="withdrawn", replaced_by=replaced_by)
                 )
-            await self._insert_audit(
+            await insert_audit(
                 conn,
                 actor=actor,
                 action="decision.changed_after_transfer",
@@ -297,3 +263,16 @@ async def _form_row(conn: AsyncConnection, number: str, inspection_ids: Sequence
     mine = transfers.c.inspection_id.in_(inspection_ids)
     stmt = select(transfers).where(transfers.c.number == number, mine)
     return (await conn.execute(stmt)).mappings().first()
+
+
+async def _next_form_number(conn: AsyncConnection, report_pk: int) -> tuple[str, str]:
+    """The number of the report's next transfer form (ZB-<tracking number>, then -2, -3 ...), and
+    the report's inspection."""
+    report_row = (
+        await conn.execute(
+            select(reports.c.tracking_number, reports.c.inspection_id).where(reports.c.pk == report_pk)
+        )
+    ).one()
+    count = (await conn.execute(select(func.count()).where(transfers.c.report_id == report_pk))).scalar_one()
+    number = f"ZB-{report_row.tracking_number}" + (f"-{count + 1}" if count else "")
+    return number, str(report_row.inspection_id)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
-from storage.desk import SqlDeskStore
+from storage.stores import open_stores
 from web.auth import ROLES, hash_password, password_problem
 from web.identity import new_token, token_hash
 from web.settings import Settings
@@ -64,9 +64,9 @@ def user_add(name: str, role: str, inspections: str) -> None:
         sys.exit(2)
 
     async def run() -> None:
-        store = await SqlDeskStore.open(settings.resolved_database_url())
+        store = await open_stores(settings.resolved_database_url())
         try:
-            await store.add_user(name, role, hash_password(password), datetime.now(UTC), inspections)
+            await store.users.add_user(name, role, hash_password(password), datetime.now(UTC), inspections)
         finally:
             await store.close()
 
@@ -89,13 +89,13 @@ def token_create(name: str) -> None:
     """Print a new API token for an account (shown once; only its hash is kept)."""
 
     async def run() -> str | None:
-        store = await SqlDeskStore.open(Settings().resolved_database_url())
+        store = await open_stores(Settings().resolved_database_url())
         try:
-            user = await store.get_user(name)
+            user = await store.users.get_user(name)
             if user is None:
                 return None
             token = new_token()
-            await store.add_token(user.pk, token_hash(token), datetime.now(UTC))
+            await store.users.add_token(user.pk, token_hash(token), datetime.now(UTC))
             return token
         finally:
             await store.close()

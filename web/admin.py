@@ -12,11 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from intake.accounts import User
 from intake.errors import InspectionError
 from intake.inspection import parse_inspection
 from routing.divisions import load_divisions
 from storage.accounts import name_key
-from storage.desk import DirectoryEntry, User
+from storage.desk import DirectoryEntry
 from web.auth import ROLES, check_csrf, hash_password, password_problem
 from web.identity import desk_store, require
 from web.pages import KIND_WORDS, render
@@ -68,7 +69,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
             problem = "用户名不能为空"
         if problem is None:
             try:
-                await store.add_user(
+                await store.users.add_user(
                     name.strip(), role, hash_password(password), _now(), inspections.strip() or "*"
                 )
             except ValueError:
@@ -87,7 +88,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         check_csrf(request, csrf)
         if role and role not in ROLES:
             raise HTTPException(status_code=422, detail="unknown role")
-        await desk_store(request).update_user(
+        await desk_store(request).users.update_user(
             name, actor=user.name, now=_now(), role=role or None, disabled=disabled == "1"
         )
         return RedirectResponse("/admin", status_code=303)
@@ -99,14 +100,14 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         """Lift the sign-in waits of an account from every address (audited as user.unlocked)."""
         check_csrf(request, csrf)
         store = desk_store(request)
-        if await store.get_user(name) is None:
+        if await store.users.get_user(name) is None:
             raise HTTPException(status_code=404, detail="no such user")
-        await store.unlock(name, actor=user.name, now=_now())
+        await store.users.unlock(name, actor=user.name, now=_now())
         return render(request, "admin/index.html", await _accounts(request, f"已解除 {name} 的登录限制"))
 
     @router.get("/admin/directory", response_class=HTMLResponse)
     async def directory_page(request: Request, user: Admin, q: str = "") -> Response:
-        entries = await desk_store(request).directory_entries(q.strip() or None)
+        entries = await desk_store(request).desk.directory_entries(q.strip() or None)
         return render(
             request,
             "admin/directory.html",
@@ -127,13 +128,13 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         store = desk_store(request)
         message = _entry_problem(kind, region, name)
         if message is None:
-            await store.put_directory_entry(
+            await store.desk.put_directory_entry(
                 DirectoryEntry(kind, region.strip(), name.strip(), email.strip() or None),
                 actor=user.name,
                 now=_now(),
             )
             message = f"已保存：{name}"
-        entries = await store.directory_entries()
+        entries = await store.desk.directory_entries()
         return render(
             request,
             "admin/directory.html",
@@ -145,7 +146,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["kind", "region", "name", "email"])
-        for e in await desk_store(request).directory_entries(limit=1_000_000):
+        for e in await desk_store(request).desk.directory_entries(limit=1_000_000):
             writer.writerow([e.kind, e.region, e.name, e.email or ""])
         return Response(
             "\ufeff" + out.getvalue(),
@@ -180,9 +181,9 @@ def admin_router(inspection_dir: Path) -> APIRouter:
                 good.append(DirectoryEntry(kind, region, name, (row.get("email") or "").strip() or None))
         if not problems:
             for entry in good:
-                await store.put_directory_entry(entry, actor=user.name, now=_now())
+                await store.desk.put_directory_entry(entry, actor=user.name, now=_now())
         message = "；".join(problems[:20]) if problems else f"已导入 {len(good)} 条"
-        entries = await store.directory_entries()
+        entries = await store.desk.directory_entries()
         return render(
             request,
             "admin/directory.html",
@@ -214,7 +215,7 @@ def admin_router(inspection_dir: Path) -> APIRouter:
         rt.inspections[inspection.id] = inspection
         rt.service.inspections[inspection.id] = inspection
         rt.inspection_files[inspection.id] = path
-        await desk_store(request).audit_action(
+        await desk_store(request).desk.audit_action(
             None, "inspection.saved", {"inspection": inspection.id}, actor=user.name, now=_now()
         )
         return RedirectResponse("/admin", status_code=303)
@@ -228,9 +229,9 @@ async def _accounts(request: Request, message: str | None) -> dict[str, Any]:
     store = desk_store(request)
     # The runtime's clock, which the sign-in throttle reads too.
     now = runtime(request).service.clock.now()
-    throttled = await store.throttled_names(now)
+    throttled = await store.users.throttled_names(now)
     tz = display_tz(runtime(request).inspections.values())
-    users = await store.list_users()
+    users = await store.users.list_users()
     waits = {}
     for u in users:
         if (found := throttled.get(name_key(u.name))) is not None:

@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from intake.accounts import User
 from intake.errors import StorageError
 from intake.models import SubmittedMessage, describe_validation_error
 from intake.service import Caller, ForeignDuplicate, Receipt, UnknownInspection
-from storage.desk import User
 from web.bodies import read_body
 from web.identity import require
 from web.runtime import runtime

@@ -22,11 +22,12 @@ from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
 from intake.pipeline import decide, status_query
-from intake.ports import Clock, OutboundChannel, ReportStore
+from intake.ports import Clock, OutboundChannel
 from intake.service import IntakeService, SystemClock
 from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
-from storage.followup import FollowupStore
+from storage.store import SqlReportStore
+from storage.stores import Stores, open_stores
 from web import error_pages
 from web.admin import admin_router
 from web.api import api_router
@@ -83,7 +84,7 @@ def default_senders() -> dict[Channel, OutboundChannel]:
 async def build_runtime(
     settings: Settings,
     *,
-    store: ReportStore | None = None,
+    stores: Stores | None = None,
     senders: Mapping[Channel, OutboundChannel] | None = None,
     clock: Clock | None = None,
 ) -> Runtime:
@@ -95,8 +96,9 @@ async def build_runtime(
         today = clock.now().date()
         inspections = {ins_id: demo_inspection(ins, today) for ins_id, ins in inspections.items()}
     codec = data_codec(settings)
-    if store is None:
-        store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
+    if stores is None:
+        stores = await open_stores(settings.resolved_database_url(), codec)
+    store = SqlReportStore(stores)
     service = IntakeService(store, inspections, decide, status_query, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(
@@ -112,6 +114,7 @@ async def build_runtime(
         service,
         worker,
         inspections,
+        stores,
         inspection_files=files,
         seal_file=codec.seal_file,
         codec=codec,
@@ -137,15 +140,10 @@ async def process_committed_forever(rt: Runtime, retry_s: float = 5.0) -> None:
     from bot.deferred import PolledIntake
     from bot.joining import ChannelIntake
     from bot.sms import SmsIntake
-    from storage.locks import try_singleton_lock
 
     poller = PolledIntake(rt.store, SmsIntake(ChannelIntake(rt.service)).process)
-    engine = getattr(rt.store, "engine", None)
-    if engine is None:
-        await poller.run_forever()
-        return
     while True:
-        async with try_singleton_lock(engine, INTAKE_PROCESSING_LOCK) as held:
+        async with rt.stores.singleton_lock(INTAKE_PROCESSING_LOCK) as held:
             if held:
                 log.info("intake: this worker processes the committed SMS")
                 await poller.run_forever()
@@ -184,19 +182,13 @@ async def run_worker(settings: Settings) -> None:
         await asyncio.gather(*background_jobs(rt, intake=intake).values())
     finally:
         await rt.worker.aclose()
-        await _close(rt.store)
-
-
-async def _close(store: ReportStore) -> None:
-    close = getattr(store, "close", None)
-    if close is not None:
-        await close()
+        await rt.stores.close()
 
 
 def create_app(
     settings: Settings | None = None,
     *,
-    store: ReportStore | None = None,
+    stores: Stores | None = None,
     senders: Mapping[Channel, OutboundChannel] | None = None,
     clock: Clock | None = None,
     run_worker: bool = False,
@@ -212,7 +204,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = await build_runtime(settings, store=store, senders=senders, clock=clock)
+        rt = await build_runtime(settings, stores=stores, senders=senders, clock=clock)
         set_runtime(app, rt)
         channels = await start_channels(app, settings, rt, background=run_worker)
         recovered = await rt.service.recover()
@@ -231,8 +223,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await rt.worker.aclose()
-            if store is None:
-                await _close(rt.store)
+            if stores is None:
+                await rt.stores.close()
 
     # The API docs describe every route: for signed-in admins only (`api_docs_routes`).
     app = FastAPI(title="petition-intake", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from intake.inspection import Inspection, Period
-from storage.desk import SqlDeskStore
+from storage.stores import open_stores
 from web.auth import hash_password
 from web.settings import Settings
 
@@ -26,12 +26,12 @@ def demo_inspection(ins: Inspection, today: date) -> Inspection:
 
 async def ensure_demo_officer(settings: Settings) -> str | None:
     """On a database without accounts, create the demo officer; its password, or None if not created."""
-    store = await SqlDeskStore.open(settings.resolved_database_url())
+    store = await open_stores(settings.resolved_database_url())
     try:
-        if await store.list_users():
+        if await store.users.list_users():
             return None
         password = secrets.token_urlsafe(12)
-        await store.add_user(DEMO_OFFICER, "officer", hash_password(password), datetime.now(UTC), "*")
+        await store.users.add_user(DEMO_OFFICER, "officer", hash_password(password), datetime.now(UTC), "*")
         return password
     finally:
         await store.close()

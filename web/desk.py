@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from intake.accounts import User
 from intake.models import (
     Category,
     Channel,
@@ -28,8 +29,8 @@ from intake.pipeline import decide
 from routing.directory import body_name
 from routing.divisions import load_divisions
 from routing.guard import Named, accused_body_problem
-from storage.desk import NEEDS_DECISION, QueueFilter, User
-from storage.store import unmasked
+from storage.desk import NEEDS_DECISION, QueueFilter
+from storage.messages import unmasked
 from web.auth import check_csrf, has_role
 from web.desk_calls import call_context
 from web.identity import desk_store, require
@@ -73,7 +74,7 @@ def _client(request: Request) -> str:
 async def _report_pk(request: Request, user: User, tracking_number: str) -> int:
     """The report's key, if this user may see it; 404 otherwise (never 403: no hint it exists)."""
     rt = request.app.state.rt
-    pk = await desk_store(request).report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
+    pk = await desk_store(request).desk.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
     if pk is None:
         raise HTTPException(status_code=404, detail="no such report")
     return pk
@@ -115,7 +116,7 @@ def desk_router() -> APIRouter:
             sort=sort if sort in ("priority", "newest", "oldest", "confidence") else "priority",  # type: ignore[arg-type]
         )
         store = desk_store(request)
-        page = await store.queue(f, cursor=cursor or None)
+        page = await store.desk.queue(f, cursor=cursor or None)
         params = {
             k: v
             for k, v in dict(
@@ -134,10 +135,10 @@ def desk_router() -> APIRouter:
         ctx: dict[str, Any] = {
             "page": page,
             # Decrypted for this page only; contacts in the text are masked at rest (intake/contacts).
-            "texts": await store.first_texts([r.pk for r in page.rows]),
+            "texts": await store.desk.first_texts([r.pk for r in page.rows]),
             "filters": params,
             "query": urlencode(params),
-            "count": await store.queue_count(f),
+            "count": await store.desk.queue_count(f),
             "first_page": not cursor,
             "poll": rt.settings.desk_poll_seconds,
         }
@@ -151,7 +152,7 @@ def desk_router() -> APIRouter:
     async def report_page(request: Request, tracking_number: str, user: Officer) -> Response:
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         ctx = {"d": detail, "error": request.query_params.get("error"), **await call_context(store, detail)}
         return render(request, "desk/report.html", ctx)
 
@@ -162,12 +163,14 @@ def desk_router() -> APIRouter:
         store = desk_store(request)
         listed = {
             a["sha256"]: a
-            for m in await store.report_messages(pk)
+            for m in await store.messages.report_messages(pk)
             for a in (m.payload or {}).get("attachments", [])
             if isinstance(a, dict) and "sha256" in a
         }
         response = await kept_file_response(request.app.state.rt.settings, listed, sha256)
-        await store.audit_action(pk, "attachment.opened", {"sha256": sha256}, actor=user.name, now=_now())
+        await store.desk.audit_action(
+            pk, "attachment.opened", {"sha256": sha256}, actor=user.name, now=_now()
+        )
         return response
 
     @router.post("/desk/r/{tracking_number}/reveal", response_class=HTMLResponse)
@@ -178,10 +181,10 @@ def desk_router() -> APIRouter:
         check_csrf(request, csrf)
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        await store.audit_action(
+        await store.desk.audit_action(
             pk, "identity.viewed", {"client": _client(request)}, actor=user.name, now=_now()
         )
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         # Contact details the citizen typed into the text are shown only here, with the sender.
         shown = {m.pk: unmasked(m) for m in detail.messages}
         ctx = {
@@ -204,7 +207,7 @@ def desk_router() -> APIRouter:
         check_csrf(request, csrf)
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         if detail.report.state not in NEEDS_DECISION:
             return _back(tracking_number, "该件已处理，不能重复确认")
         if (await call_context(store, detail))["needs_summary"]:
@@ -213,11 +216,11 @@ def desk_router() -> APIRouter:
         decision = detail.report.decision
         now = _now()
         if decision.scope is Scope.IN_SCOPE:
-            await store.set_decision(
+            await store.desk.set_decision(
                 pk, decision, actor=user.name, state="confirmed", now=now, action="decision.confirmed"
             )
         elif decision.scope is Scope.NO_CONTENT or decision.target is None:
-            await store.set_decision(
+            await store.desk.set_decision(
                 pk, decision, actor=user.name, state="archived", now=now, action="decision.confirmed"
             )
         else:
@@ -230,10 +233,10 @@ def desk_router() -> APIRouter:
             if released and not has_role(user.role, "leader"):
                 return _back(tracking_number, "只有组长可以同意在转办单中写明反映人身份")
             decision, email = await named_by_directory(store, decision)
-            await store.set_decision(
+            await store.desk.set_decision(
                 pk, decision, actor=user.name, state="transferred", now=now, action="decision.confirmed"
             )
-            transfer = await store.create_transfer(
+            transfer = await store.transfers.create_transfer(
                 pk,
                 decision=decision,
                 body_email=email,
@@ -263,7 +266,7 @@ def desk_router() -> APIRouter:
         check_csrf(request, csrf)
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         if detail.report.state not in NEEDS_DECISION and not has_role(user.role, "leader"):
             # A confirmed, transferred or closed item is changed only by a leader (and audited).
             return _back(tracking_number, "该件已确认处理，修改处理意见须由组长进行")
@@ -275,12 +278,12 @@ def desk_router() -> APIRouter:
         problem = _guard(new)
         if problem:
             return _back(tracking_number, problem)
-        if await store.live_transfers(pk):
+        if await store.transfers.live_transfers(pk):
             # The form already went out: its change is a new form with a new number (audited).
             location = await change_transferred_decision(request, user, detail, new)
             return RedirectResponse(location, status_code=303)
         # A change keeps the state: the officer confirms (or transfers) as a separate step.
-        await store.set_decision(
+        await store.desk.set_decision(
             pk, new, actor=user.name, state=detail.report.state, now=_now(), action="decision.changed"
         )
         return RedirectResponse(f"/desk/r/{tracking_number}?saved=1", status_code=303)
@@ -297,9 +300,9 @@ def desk_router() -> APIRouter:
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
         name = assignee.strip() or None
-        if name is not None and await store.get_user(name) is None:
+        if name is not None and await store.users.get_user(name) is None:
             return _back(tracking_number, f"没有名为 {name} 的账号")
-        await store.assign(pk, name, actor=user.name, now=_now())
+        await store.desk.assign(pk, name, actor=user.name, now=_now())
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
 
     @router.post("/desk/r/{tracking_number}/merge")
@@ -314,11 +317,11 @@ def desk_router() -> APIRouter:
         pk = await _report_pk(request, user, tracking_number)
         rt = request.app.state.rt
         store = desk_store(request)
-        into_pk = await store.report_pk(into.strip().upper(), user.visible(list(rt.inspections)))
+        into_pk = await store.desk.report_pk(into.strip().upper(), user.visible(list(rt.inspections)))
         if into_pk is None:
             return _back(tracking_number, f"没有编号为 {into} 的来信")
         try:
-            await store.merge(pk, into_pk, actor=user.name, now=_now())
+            await store.desk.merge(pk, into_pk, actor=user.name, now=_now())
         except ValueError as exc:
             return _back(tracking_number, str(exc))
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
@@ -335,7 +338,7 @@ def desk_router() -> APIRouter:
         pk = await _report_pk(request, user, tracking_number)
         if not text.strip():
             return _back(tracking_number, "备注不能为空")
-        await desk_store(request).add_note(pk, text.strip()[:5000], actor=user.name, now=_now())
+        await desk_store(request).desk.add_note(pk, text.strip()[:5000], actor=user.name, now=_now())
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
 
     @router.post("/desk/r/{tracking_number}/reply")
@@ -349,12 +352,12 @@ def desk_router() -> APIRouter:
         check_csrf(request, csrf)
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         if not text.strip():
             return _back(tracking_number, "回复内容不能为空")
         if not await tell_citizen(request, pk, detail, text.strip()[:1000], kind="reply"):
             return _back(tracking_number, "该件没有可回复的渠道（来电、来信、来访或未留联系方式）")
-        await store.audit_action(
+        await store.desk.audit_action(
             pk, "reply.queued", {"chars": len(text.strip())}, actor=user.name, now=_now()
         )
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
@@ -417,7 +420,7 @@ def desk_router() -> APIRouter:
         receipt = await rt.service.accept(msg, inspection_id=ins_id, payload=payload)
         if receipt.tracking_number:
             pk = await _report_pk(request, user, receipt.tracking_number)
-            await desk_store(request).audit_action(
+            await desk_store(request).desk.audit_action(
                 pk, "report.entered", {"channel": channel}, actor=user.name, now=_now()
             )
             return RedirectResponse(f"/desk/r/{receipt.tracking_number}?entered=1", status_code=303)
@@ -432,7 +435,7 @@ def desk_router() -> APIRouter:
 
     @router.get("/desk/audit", response_class=HTMLResponse)
     async def audit_page(request: Request, user: Leader, action: str = "", actor: str = "") -> Response:
-        entries = await desk_store(request).recent_audit(
+        entries = await desk_store(request).desk.recent_audit(
             limit=300,
             action_prefix=action.strip() or None,
             actor=actor.strip() or None,

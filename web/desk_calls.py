@@ -17,9 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from intake import voice_texts
+from intake.accounts import User
 from intake.models import Channel, SubmittedMessage, describe_validation_error
 from intake.pipeline import decide
-from storage.desk import ReportDetail, SqlDeskStore, User
+from storage.desk import ReportDetail
+from storage.stores import Stores
 from web.auth import check_csrf
 from web.identity import desk_store, require
 from web.kept_files import kept_file_response
@@ -40,7 +42,7 @@ def _now() -> datetime:
 
 async def _report_pk(request: Request, user: User, tracking_number: str) -> int:
     rt = runtime(request)
-    pk = await desk_store(request).report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
+    pk = await desk_store(request).desk.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
     if pk is None:
         raise HTTPException(status_code=404, detail="no such report")
     return pk
@@ -51,9 +53,9 @@ def needs_summary(text: str) -> bool:
     return text in PLACEHOLDERS
 
 
-async def call_context(store: SqlDeskStore, detail: ReportDetail) -> dict[str, Any]:
+async def call_context(store: Stores, detail: ReportDetail) -> dict[str, Any]:
     """What the report page shows of a call: its record, and whether it still needs a summary."""
-    call = await store.call_of_report(detail.report.pk)
+    call = await store.calls.call_of_report(detail.report.pk)
     waiting = call is not None and bool(detail.messages) and needs_summary(detail.messages[0].text)
     return {"call": call, "needs_summary": waiting}
 
@@ -67,7 +69,7 @@ def desk_calls_router() -> APIRouter:
         """The call's voice message, to play in the report page (audited, never cached)."""
         pk = await _report_pk(request, user, tracking_number)
         store = desk_store(request)
-        call = await store.call_of_report(pk)
+        call = await store.calls.call_of_report(pk)
         if call is None or call.recording_state != "stored" or call.recording_sha256 is None:
             raise HTTPException(status_code=404, detail="no recording")
         meta = {"filename": f"{tracking_number.upper()}.mp3", "content_type": call.recording_type}
@@ -76,7 +78,7 @@ def desk_calls_router() -> APIRouter:
         )
         response.headers["Content-Disposition"] = "inline"
         response.headers["Cache-Control"] = "no-store"
-        await store.audit_action(
+        await store.desk.audit_action(
             pk,
             "recording.played",
             {"client": request.client.host if request.client else "?"},
@@ -123,11 +125,13 @@ async def _summarise(
         return render(request, "desk/entry.html", {**ctx, "decision": decision})
     store = desk_store(request)
     # The placeholder is checked again in the write: two officers saving at once write one summary.
-    if not await store.complete_call_report(pk, text.strip(), PLACEHOLDERS, actor=user.name, now=_now()):
+    if not await store.calls.complete_call_report(
+        pk, text.strip(), PLACEHOLDERS, actor=user.name, now=_now()
+    ):
         return RedirectResponse(
             f"/desk/r/{tracking_number}?{urlencode({'error': '该来电已由他人整理'})}", status_code=303
         )
-    await store.add_suggestion(pk, decision, now=_now())
+    await store.reports.add_suggestion(pk, decision, now=_now())
     return RedirectResponse(f"/desk/r/{tracking_number}?entered=1", status_code=303)
 
 
@@ -135,8 +139,8 @@ async def _call_form(request: Request, user: User, tracking_number: str, *, text
     """The entry form's context for completing a call's report (404 unless it is one, unsummarised)."""
     pk = await _report_pk(request, user, tracking_number)
     store = desk_store(request)
-    detail = await store.detail(pk)
-    call = await store.call_of_report(pk)
+    detail = await store.desk.detail(pk)
+    call = await store.calls.call_of_report(pk)
     first = detail.messages[0] if detail.messages else None
     if call is None or first is None or not needs_summary(first.text):
         raise HTTPException(status_code=404, detail="no call to complete")

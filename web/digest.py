@@ -21,7 +21,8 @@ from intake.deadlines import (
     working_days_late,
 )
 from intake.inspection import Inspection
-from storage.followup import FailedAck, FollowedTransfer, Pending
+from intake.ledger import FailedAck, Pending
+from intake.transfers import FollowedTransfer
 
 _BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -19,17 +19,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from intake.accounts import User
 from intake.deadlines import feedback_deadline, objection_deadline
 from intake.inspection import Inspection
 from intake.ports import NewAck, RawMessage, reply_from
 from intake.service import REPLYABLE
-from storage.desk import User
-from storage.followup import FeedbackKind, FeedbackRefused, FollowupStore
+from intake.transfers import FeedbackKind, FeedbackRefused
+from storage.stores import Stores
 from web.digest import Digest, build_digest, digest_text
 from web.identity import require
 from web.kept_files import kept_file_response
 from web.pages import render
-from web.runtime import runtime
+from web.runtime import Runtime, runtime
 
 Officer = Annotated[User, Depends(require("officer"))]
 
@@ -50,12 +51,9 @@ TRANSFER_STATE_WORDS: Final = {
 }
 
 
-def followup_store(request: Request) -> FollowupStore:
-    """The runtime's store, which must be the follow-up store."""
-    store = runtime(request).store
-    if not isinstance(store, FollowupStore):
-        raise HTTPException(status_code=503, detail="follow-up needs the SQL follow-up store")
-    return store
+def followup_store(request: Request) -> Stores:
+    """The repositories the follow-up pages read and write."""
+    return runtime(request).stores
 
 
 def now_of(request: Request) -> datetime:
@@ -75,15 +73,13 @@ def closing_text(tracking_number: str) -> str:
     return f"您反映的事项（编号{tracking_number}）已办理完毕。感谢您对巡视巡察工作的支持。"
 
 
-async def tell_citizen_closed(
-    store: FollowupStore, report_pk: int, tracking_number: str, now: datetime
-) -> bool:
+async def tell_citizen_closed(store: Stores, report_pk: int, tracking_number: str, now: datetime) -> bool:
     """Queue the closing message on the channel the report came in on, if the citizen can be answered."""
-    first = next(iter(await store.report_messages(report_pk)), None)
+    first = next(iter(await store.messages.report_messages(report_pk)), None)
     if first is None or first.channel not in REPLYABLE or not first.sender:
         return False
     ack = NewAck(first.channel, first.sender, closing_text(tracking_number), "closed", reply_from(first))
-    await store.enqueue_ack(report_pk, ack, now)
+    await store.outbox.enqueue_ack(report_pk, ack, now)
     return True
 
 
@@ -101,11 +97,13 @@ def _write_once(path: Path, data: bytes) -> None:
 
 
 async def keep_document(
-    store: FollowupStore, data_dir: Path, name: str, content_type: str, data: bytes
+    store: Stores, data_dir: Path, name: str, content_type: str, data: bytes
 ) -> dict[str, Any]:
     """Keep an uploaded document in the data dir under its SHA-256, sealed when the store seals."""
     digest = hashlib.sha256(data).hexdigest()
-    await asyncio.to_thread(_write_once, data_dir / "attachments" / digest, store.seal_document(data))
+    await asyncio.to_thread(
+        _write_once, data_dir / "attachments" / digest, store.followup.seal_document(data)
+    )
     return {"filename": name[:200], "content_type": content_type[:100], "size": len(data), "sha256": digest}
 
 
@@ -115,7 +113,7 @@ def followup_router() -> APIRouter:
 
     async def _transfer(request: Request, user: User, number: str) -> Any:
         rt = runtime(request)
-        found = await followup_store(request).followed_transfer(
+        found = await followup_store(request).followup.followed_transfer(
             number.upper(), user.visible(list(rt.inspections))
         )
         if found is None:
@@ -128,7 +126,7 @@ def followup_router() -> APIRouter:
         t = found.transfer
         inspection = inspection_of(request, t.inspection_id)
         tz = inspection.tz if inspection else None
-        events = await followup_store(request).transfer_events(t.pk)
+        events = await followup_store(request).followup.transfer_events(t.pk)
         ctx = {
             "f": found,
             "t": t,
@@ -182,7 +180,7 @@ def followup_router() -> APIRouter:
             )
         now = now_of(request)
         try:
-            outcome = await store.record_feedback(
+            outcome = await store.followup.record_feedback(
                 t.pk,
                 cast(FeedbackKind, kind),
                 text=text.strip()[:5000] or None,
@@ -206,12 +204,12 @@ def followup_router() -> APIRouter:
         store = followup_store(request)
         listed = {
             d["sha256"]: d
-            for e in await store.transfer_events(found.transfer.pk)
+            for e in await store.followup.transfer_events(found.transfer.pk)
             for d in e.documents
             if isinstance(d, dict) and "sha256" in d
         }
         response = await kept_file_response(runtime(request).settings, listed, sha256)
-        await store.audit_action(
+        await store.desk.audit_action(
             found.transfer.report_id,
             "transfer.document_opened",
             {"sha256": sha256},
@@ -234,10 +232,10 @@ def followup_router() -> APIRouter:
         check_csrf(request, csrf)
         rt = runtime(request)
         store = followup_store(request)
-        pk = await store.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
+        pk = await store.desk.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
         if pk is None:
             raise HTTPException(status_code=404, detail="no such report")
-        detail = await store.detail(pk)
+        detail = await store.desk.detail(pk)
         if detail.report.state not in ("confirmed", "feedback_received"):
             msg = "只有已受理或已反馈的来信可以办结" if detail.report.state != "closed" else "该件已办结"
             return RedirectResponse(f"/desk/r/{tracking_number}?{urlencode({'error': msg})}", status_code=303)
@@ -245,7 +243,7 @@ def followup_router() -> APIRouter:
             msg = "还有未办结的转办单，请在转办单页面审核办结"
             return RedirectResponse(f"/desk/r/{tracking_number}?{urlencode({'error': msg})}", status_code=303)
         now = now_of(request)
-        await store.close_report(pk, actor=user.name, now=now, result=result.strip()[:5000] or None)
+        await store.followup.close_report(pk, actor=user.name, now=now, result=result.strip()[:5000] or None)
         await tell_citizen_closed(store, pk, detail.report.tracking_number, now)
         return RedirectResponse(f"/desk/r/{tracking_number}", status_code=303)
 
@@ -260,22 +258,20 @@ def followup_router() -> APIRouter:
     return router
 
 
-async def digest_for(rt: Any, inspection_ids: tuple[str, ...], now: datetime) -> Digest:
+async def digest_for(rt: Runtime, inspection_ids: tuple[str, ...], now: datetime) -> Digest:
     """The digest of these inspections at `now`, from the runtime's store."""
-    store = rt.store
-    if not isinstance(store, FollowupStore):
-        raise TypeError("the digest needs the follow-up store")
+    store: Stores = rt.stores
     return build_digest(
         now=now,
         inspections=rt.inspections,
-        transfers=await store.open_transfers(inspection_ids),
-        pending=await store.pending_decisions(inspection_ids),
-        failed=await store.failed_acks(inspection_ids),
+        transfers=await store.ledger.open_transfers(inspection_ids),
+        pending=await store.ledger.pending_decisions(inspection_ids),
+        failed=await store.ledger.failed_acks(inspection_ids),
     )
 
 
 async def send_digests(
-    rt: Any, now: datetime, inspection_ids: Sequence[str] | None = None
+    rt: Runtime, now: datetime, inspection_ids: Sequence[str] | None = None
 ) -> list[tuple[str, str | None, int]]:
     """Queue each inspection's digest to its team address; (inspection, address or None, items)."""
     from intake.models import Channel
@@ -288,8 +284,8 @@ async def send_digests(
         address = next(iter(inspection.channels.email), None)
         if address is not None:
             text = digest_text(digest, inspection.team, rt.settings.public_url)
-            await rt.store.enqueue_ack(None, NewAck(Channel.EMAIL, address, text, "digest"), now)
-            await rt.store.audit(
+            await rt.stores.outbox.enqueue_ack(None, NewAck(Channel.EMAIL, address, text, "digest"), now)
+            await rt.stores.audit.audit(
                 actor="system",
                 action="digest.queued",
                 report_id=None,
@@ -309,14 +305,12 @@ def feedback_deadline_for(inspection: Inspection | None, now: datetime) -> datet
     return feedback_deadline(now, inspection.tz, inspection.transfer.feedback_months)
 
 
-def transfer_reply_handler(rt: Any) -> Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]:
+def transfer_reply_handler(rt: Runtime) -> Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]:
     """The mail intake's hook: a reply mail naming a transfer (ZB number) is attached to it."""
 
     async def attach(number: str, raw: RawMessage, attachments: list[dict[str, Any]]) -> bool:
-        store = rt.store
-        if not isinstance(store, FollowupStore):
-            return False
-        found = await store.followed_transfer(number, list(rt.inspections))
+        store: Stores = rt.stores
+        found = await store.followup.followed_transfer(number, list(rt.inspections))
         if found is None:
             return False
         t = found.transfer
@@ -324,7 +318,7 @@ def transfer_reply_handler(rt: Any) -> Callable[[str, RawMessage, list[dict[str,
         known = bool(t.body_email) and (raw.sender or "").lower() == (t.body_email or "").lower()
         origin = "来自承办单位登记的邮箱" if known else "发件地址与承办单位登记的邮箱不同，请核实"
         text = f"[{origin}] {raw.subject or ''}\n{raw.text}".strip()
-        await store.record_feedback(
+        await store.followup.record_feedback(
             t.pk,
             "mail",
             text=text[:20000],

@@ -11,7 +11,7 @@ import click
 
 async def _digest(send: bool, inspection: str | None) -> int:
     from intake.service import SystemClock
-    from web.app import _close, build_runtime
+    from web.app import build_runtime
     from web.digest import digest_text
     from web.followup import digest_for, send_digests
     from web.settings import Settings
@@ -35,7 +35,7 @@ async def _digest(send: bool, inspection: str | None) -> int:
                 click.echo(f"{ins_id}: {items} items -> {where}", err=True)
         return 0
     finally:
-        await _close(rt.store)
+        await rt.stores.close()
 
 
 @click.command("digest")

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, Request
 
-from storage.desk import SqlDeskStore, User
+from intake.accounts import User
+from storage.stores import Stores
 from web.auth import SESSION_MAX_AGE, Role, has_role
 from web.runtime import runtime
 
@@ -31,11 +32,9 @@ def new_token() -> str:
     return "pit_" + secrets.token_urlsafe(32)
 
 
-def desk_store(request: Request) -> SqlDeskStore:
-    store = runtime(request).store
-    if not isinstance(store, SqlDeskStore):
-        raise HTTPException(status_code=503, detail="the desk needs the SQL store")
-    return store
+def desk_store(request: Request) -> Stores:
+    """The repositories the desk reads and writes."""
+    return runtime(request).stores
 
 
 async def current_user(request: Request) -> User | None:
@@ -47,12 +46,12 @@ async def current_user(request: Request) -> User | None:
     user: User | None = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = await store.user_by_token(token_hash(header[7:].strip()), datetime.now(UTC))
+        user = await store.users.user_by_token(token_hash(header[7:].strip()), datetime.now(UTC))
     else:
         sid = request.session.get("sid")
         if isinstance(sid, str):
             # One indexed query per request: the session row (deleted by sign-out or a new password).
-            user = await store.user_by_session(token_hash(sid), datetime.now(UTC))
+            user = await store.users.user_by_session(token_hash(sid), datetime.now(UTC))
             # A role change ends older sessions too: the session remembers the role it started with.
             if user is not None and request.session.get("ver") != _session_version(user):
                 user = None
@@ -72,7 +71,7 @@ async def start_session(request: Request, user: User) -> None:
     # clock (which tests move by months) has no say in it.
     now = datetime.now(UTC)
     sid = secrets.token_urlsafe(32)
-    await desk_store(request).open_session(
+    await desk_store(request).users.open_session(
         user.pk, token_hash(sid), now, now + timedelta(seconds=SESSION_MAX_AGE)
     )
     request.session.clear()
@@ -85,7 +84,7 @@ async def end_session(request: Request) -> None:
     """Sign out: the session row goes, so a copy of the cookie is worth nothing any more."""
     sid = request.session.get("sid")
     if isinstance(sid, str):
-        await desk_store(request).close_session(token_hash(sid))
+        await desk_store(request).users.close_session(token_hash(sid))
     request.session.clear()
 
 

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from intake.accounts import User
+from intake.ledger import LedgerRow
 from intake.models import Decision
 from intake.reasons import ACT_ZH
-from storage.desk import User
-from storage.followup import LedgerRow
 from web.auth import has_role
 from web.followup import followup_store, now_of
 from web.identity import require
@@ -254,7 +254,7 @@ def ledger_router() -> APIRouter:
     async def _rows(request: Request, user: User, first: date, last: date) -> list[LedgerRow]:
         rt = runtime(request)
         start, end = utc_range(first, last)
-        return await followup_store(request).ledger(user.visible(list(rt.inspections)), start, end)
+        return await followup_store(request).ledger.ledger(user.visible(list(rt.inspections)), start, end)
 
     async def _export(
         request: Request, user: User, fmt: str, start: str, end: str, identity: str
@@ -263,7 +263,7 @@ def ledger_router() -> APIRouter:
         first, last = period_bounds(start, end, now.astimezone(_LOCAL).date())
         with_identity = identity == "1" and has_role(user.role, "leader")
         rows = await _rows(request, user, first, last)
-        await followup_store(request).audit_action(
+        await followup_store(request).desk.audit_action(
             None,
             "ledger.exported",
             {
@@ -322,7 +322,7 @@ def ledger_router() -> APIRouter:
         monday = _monday(day)
         sunday = monday + timedelta(days=6)
         rows = await _rows(request, user, monday, sunday)
-        await followup_store(request).audit_action(
+        await followup_store(request).desk.audit_action(
             None,
             "ledger.week_viewed",
             {"week": monday.isoformat(), "rows": len(rows)},

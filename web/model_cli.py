@@ -94,8 +94,7 @@ async def _from_desk(inspection: str | None, force: bool, corpus: Path | None, l
     except ImportError as exc:
         click.echo(f"training needs scikit-learn: pip install 'petition-intake[train]' ({exc})", err=True)
         return 2
-    from storage.store import SqlReportStore
-    from web.app import _close, build_runtime
+    from web.app import build_runtime
     from web.model_feedback import base_rows, train_from_desk
     from web.settings import Settings
 
@@ -104,16 +103,13 @@ async def _from_desk(inspection: str | None, force: bool, corpus: Path | None, l
         if inspection is not None and inspection not in rt.inspections:
             click.echo(f"unknown inspection {inspection!r}", err=True)
             return 2
-        if not isinstance(rt.store, SqlReportStore):  # pragma: no cover - build_runtime opens one
-            click.echo("the desk's decisions need the SQL store", err=True)
-            return 2
         rows = base_rows(corpus, limit, click.echo)
         await train_from_desk(
-            rt.settings, rt.store, rows, inspection=inspection, force=force, echo=click.echo
+            rt.settings, rt.stores, rows, inspection=inspection, force=force, echo=click.echo
         )
         return 0
     finally:
-        await _close(rt.store)
+        await rt.stores.close()
 
 
 @model_group.command("status")

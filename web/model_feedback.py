@@ -11,7 +11,7 @@ from intake.textmodel import TextModel, default_model, load_model
 from intake.textmodel.data import Row, case_rows, default_teddy_path, load_rows
 from intake.textmodel.feedback import Comparison, discard, models_dir, switch_to, train_candidate
 from storage.feedback import desk_examples
-from storage.store import SqlReportStore
+from storage.stores import Stores
 from web.settings import Settings
 
 
@@ -41,7 +41,7 @@ def in_use_model(settings: Settings) -> TextModel:
 
 async def train_from_desk(
     settings: Settings,
-    store: SqlReportStore,
+    stores: Stores,
     base: list[Row],
     *,
     inspection: str | None = None,
@@ -49,7 +49,7 @@ async def train_from_desk(
     echo: Callable[[str], None] = print,
 ) -> DeskTraining:
     """Train, compare on the desk's held-back fifth, print both scores and switch if better (or forced)."""
-    examples = await desk_examples(store, inspection)
+    examples = await desk_examples(stores, inspection)
     in_use = in_use_model(settings)
     echo(f"desk decisions: {len(examples)}; model in use: {in_use.version}")
     # Minutes of CPU on the full rows: off the event loop.

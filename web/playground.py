@@ -34,7 +34,6 @@ from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
 from bot.sms import twilio_signature
 from intake.inspection import Inspection
 from intake.models import Channel
-from storage.desk import SqlDeskStore
 from storage.engine import sqlite_url
 from web.playground_voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
 from web.runtime import app_runtime
@@ -342,13 +341,11 @@ class Playground:
     async def call_record(self, call_sid: str) -> tuple[str, str | None]:
         """The call's recording state and its report's tracking number, if it has one."""
         assert self._app is not None
-        store = app_runtime(self._app).store
-        # The playground runs the app on its own database: the SQL store with the desk's reads.
-        assert isinstance(store, SqlDeskStore)
-        call = await store.get_call(call_sid)
+        store = app_runtime(self._app).stores
+        call = await store.calls.get_call(call_sid)
         if call is None:
             return "none", None
-        number = (await store.detail(call.report_id)).report.tracking_number if call.report_id else None
+        number = (await store.desk.detail(call.report_id)).report.tracking_number if call.report_id else None
         return call.recording_state, number
 
     async def replies(self) -> list[Reply]:

@@ -19,7 +19,8 @@ from intake.inspection import Inspection
 from intake.outbox import OutboxWorker
 from intake.ports import ReportStore
 from intake.service import IntakeService
-from storage.store import TextCodec
+from storage.db import TextCodec
+from storage.stores import Stores
 from web.settings import Settings
 
 
@@ -32,6 +33,9 @@ class Runtime:
     service: IntakeService
     worker: OutboxWorker
     inspections: dict[str, Inspection]
+    # The repositories by noun (the desk, follow-up, accounts ... take the one they need); `store`
+    # above is the same database as one object, for the intake service, the worker and the channels.
+    stores: Stores
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     inspection_files: dict[str, Path] = field(default_factory=dict)
     # Seals a file's content before it is written to the data dir (raw mails, attachments).

@@ -1,7 +1,7 @@
 """The daily digest on a schedule: queued once a day per inspection at `PETITION_DIGEST_AT` local time.
 
 Every process that runs the outbox worker (`serve`, `worker`) also runs this loop; the database
-decides which one queues a given day's digest (storage.followup.FollowupStore.queue_digest_once), so
+decides which one queues a given day's digest (storage.ledger.SqlLedger.queue_digest_once), so
 several processes send it exactly once. A process started after the hour queues that day's digest
 at once; days that passed while nothing ran are not made up (the digest describes today).
 """
@@ -15,7 +15,6 @@ from typing import Final
 
 from intake.models import Channel
 from intake.ports import Clock, NewAck
-from storage.followup import FollowupStore
 from web.digest import digest_text
 from web.runtime import Runtime
 
@@ -37,9 +36,7 @@ class DigestScheduler:
         """Queue every digest that is due now and not queued yet; returns the inspections queued."""
         from web.followup import digest_for
 
-        store = self.rt.store
-        if not isinstance(store, FollowupStore):
-            return []
+        store = self.rt.stores
         now = self.clock.now()
         queued: list[str] = []
         for ins_id, inspection in self.rt.inspections.items():
@@ -48,7 +45,7 @@ class DigestScheduler:
                 continue
             day = local.date().isoformat()
             # Cheap check first: building the digest reads every open item.
-            if await store.digest_queued_on(ins_id, day):
+            if await store.ledger.digest_queued_on(ins_id, day):
                 continue
             digest = await digest_for(self.rt, (ins_id,), now)
             items = sum(len(section) for _, section in digest.sections())
@@ -57,7 +54,7 @@ class DigestScheduler:
             if address is not None:
                 text = digest_text(digest, inspection.team, self.rt.settings.public_url)
                 ack = NewAck(Channel.EMAIL, address, text, "digest")
-            if await store.queue_digest_once(ins_id, day, ack, items=items, now=now):
+            if await store.ledger.queue_digest_once(ins_id, day, ack, items=items, now=now):
                 queued.append(ins_id)
                 log.info("digest of %s for %s queued (%d items)", ins_id, day, items)
         return queued

@@ -50,14 +50,14 @@ def signin_router() -> APIRouter:
         now: datetime = rt.service.clock.now()
         client = request.client.host if request.client else "unknown"
         name = name.strip()[:100]
-        user = await store.get_user(name) if name else None
-        attempt = await store.claim_attempt(name, client, now, backoff)
+        user = await store.users.get_user(name) if name else None
+        attempt = await store.users.claim_attempt(name, client, now, backoff)
         passwords: Passwords = request.app.state.passwords
         # Checked even when throttled or when there is no such account: the same work on every path.
         # In a thread: Argon2 takes tens of milliseconds, which the event loop should not wait out.
         matched = await asyncio.to_thread(passwords.check, user.password_hash if user else None, password)
         ok = matched and user is not None and not user.disabled and not attempt.throttled
-        await store.record_sign_in(name or "?", ok, client, now, throttled=attempt.throttled)
+        await store.users.record_sign_in(name or "?", ok, client, now, throttled=attempt.throttled)
         if not ok or user is None:
             error = refusal(attempt, display_tz(rt.inspections.values()))
             return render(request, "login.html", {"next": safe_next(next), "error": error}, status_code=401)

@@ -17,8 +17,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
-from storage.desk import User
-from storage.followup import FollowedTransfer, LedgerRow
+from intake.accounts import User
+from intake.ledger import LedgerRow
+from intake.transfers import FollowedTransfer
 from web.followup import followup_store, now_of
 from web.identity import require
 from web.ledger import DISCIPLINE_WORDS, From, To, period_bounds, utc_range
@@ -168,8 +169,8 @@ def stats_router() -> APIRouter:
         visible = user.visible(list(rt.inspections))
         store = followup_store(request)
         lo, hi = utc_range(first, last)
-        rows = await store.ledger(visible, lo, hi)
-        return compute_stats(rows, await store.open_transfers(visible), first, last, now)
+        rows = await store.ledger.ledger(visible, lo, hi)
+        return compute_stats(rows, await store.ledger.open_transfers(visible), first, last, now)
 
     @router.get("/api/stats")
     async def api_stats(request: Request, user: Officer, start: From = "", end: To = "") -> JSONResponse:

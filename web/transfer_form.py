@@ -24,8 +24,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from storage.desk import User
-from storage.transfers import Transfer
+from intake.accounts import User
+from intake.transfers import Transfer
 from web.auth import check_csrf
 from web.identity import desk_store, require
 from web.labels import cn_date
@@ -85,10 +85,10 @@ class FormContent:
 async def _content(request: Request, user: User, number: str) -> tuple[Transfer, FormContent]:
     rt = runtime(request)
     store = desk_store(request)
-    transfer = await store.get_transfer(number, user.visible(list(rt.inspections)))
+    transfer = await store.transfers.get_transfer(number, user.visible(list(rt.inspections)))
     if transfer is None:
         raise HTTPException(status_code=404, detail="no such transfer")
-    detail = await store.detail(transfer.report_id)
+    detail = await store.desk.detail(transfer.report_id)
     # What the form says was fixed when it was issued: a later change of the report's decision
     # (to "appeal", say) must not make an accusation's form name its reporter.
     category = transfer.category or detail.report.decision.category.value
@@ -100,7 +100,7 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
         # A Telegram reporter's phone (given in the real-name path) rather than the chat id.
         contact = ((first.payload or {}).get("contact_phone") or first.sender) if first else None
         reporter = "、".join(str(x) for x in (name, contact) if x) or "匿名"
-        await store.audit_action(
+        await store.desk.audit_action(
             transfer.report_id,
             "identity.in_transfer_form",
             {"number": number},
@@ -199,7 +199,7 @@ def transfer_router() -> APIRouter:
         check_csrf(request, csrf)
         visible = user.visible(list(runtime(request).inspections))
         try:
-            released = await desk_store(request).release_identity(
+            released = await desk_store(request).transfers.release_identity(
                 number, visible, actor=user.name, now=_now()
             )
         except ValueError as exc:

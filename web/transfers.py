@@ -13,11 +13,13 @@ from typing import Any
 from fastapi import Request
 
 from intake import acks
+from intake.accounts import User
 from intake.models import Channel, Decision
 from intake.ports import NewAck, reply_from
 from intake.service import REPLYABLE
-from storage.desk import ReportDetail, SqlDeskStore, User
-from storage.transfers import Transfer
+from intake.transfers import Transfer
+from storage.desk import ReportDetail
+from storage.stores import Stores
 from web.followup import feedback_deadline_for
 from web.identity import desk_store
 from web.labels import cn_date
@@ -61,15 +63,15 @@ async def tell_citizen(
     if first is None or first.channel not in REPLYABLE or not first.sender:
         return False
     ack = NewAck(first.channel, first.sender, text, kind, reply_from(first))
-    await desk_store(request).enqueue_ack(report_pk, ack, _now())
+    await desk_store(request).outbox.enqueue_ack(report_pk, ack, _now())
     return True
 
 
-async def named_by_directory(store: SqlDeskStore, decision: Decision) -> tuple[Decision, str | None]:
+async def named_by_directory(store: Stores, decision: Decision) -> tuple[Decision, str | None]:
     """The decision with the body as the deployment's directory names it, and the body's address."""
     if decision.target is None:
         return decision, None
-    entry = await store.directory_entry(decision.target.kind, decision.target.region)
+    entry = await store.desk.directory_entry(decision.target.kind, decision.target.region)
     if entry is None:
         return decision, None
     if entry.name != decision.target.name:
@@ -92,7 +94,7 @@ async def announce(request: Request, detail: ReportDetail, transfer: Transfer, d
     await tell_citizen(request, detail.report.pk, detail, transferred_text(number, decision))
     if transfer.body_email:
         text = transfer_mail_text(transfer, number, runtime(request))
-        await desk_store(request).enqueue_ack(
+        await desk_store(request).outbox.enqueue_ack(
             detail.report.pk, NewAck(Channel.EMAIL, transfer.body_email, text, "transfer"), _now()
         )
 
@@ -105,7 +107,7 @@ async def change_transferred_decision(
     store = desk_store(request)
     decision, email = await named_by_directory(store, new)
     now = _now()
-    _withdrawn, issued = await store.change_transferred(
+    _withdrawn, issued = await store.transfers.change_transferred(
         detail.report.pk,
         decision,
         body_email=email,

@@ -18,9 +18,10 @@ from storage.crypto import (
     new_key,
     write_key_file,
 )
-from storage.rekey import RekeyResult, rebuild_search_index, reseal_all
+from storage.rekey import RekeyResult, reseal_and_reindex
 from storage.retention import purge_inspection
 from storage.store import SqlReportStore
+from storage.stores import open_stores
 from web.settings import Settings
 
 
@@ -65,15 +66,11 @@ def keys_rotate(reseal_only: bool) -> None:
 
 async def _reseal(settings: Settings, keyring: Keyring) -> RekeyResult:
     codec = SealingCodec(keyring)
-    store = await SqlReportStore.open(settings.resolved_database_url(), codec=codec)
+    stores = await open_stores(settings.resolved_database_url(), codec)
     try:
-        result = await reseal_all(store.engine, codec)
-        # The search index is keyed by the lookup key, which changed with the data key.
-        indexed = await rebuild_search_index(store.engine, codec)
-        result.scanned["search_terms"] = result.rewritten["search_terms"] = indexed
-        return result
+        return await reseal_and_reindex(stores.db, codec)
     finally:
-        await store.close()
+        await stores.close()
 
 
 def _print(result: RekeyResult, keyring: Keyring) -> None:
@@ -93,11 +90,11 @@ def audit_verify() -> None:
     settings = Settings()
 
     async def run() -> int:
-        store = await SqlReportStore.open(settings.resolved_database_url())
+        stores = await open_stores(settings.resolved_database_url())
         try:
-            found = await store.verify_audit_chain()
+            found = await stores.audit.verify_audit_chain()
         finally:
-            await store.close()
+            await stores.close()
         click.echo(f"audit log: {found.entries} entries, {found.unchained} written before the chain began")
         click.echo(f"head: {found.head}  (keep this to detect a later rewrite or truncation)")
         for problem in found.problems:

@@ -10,8 +10,7 @@ from intake.inspection import default_inspection_path
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from intake.ports import OPTED_OUT_ERROR, NewAck, OutboxItem
-from storage.desk import SqlDeskStore
-from storage.store import SqlReportStore
+from storage.store import SqlDeskStore, SqlReportStore
 from tests.bot.test_hooks import PHONE, app_client, sms_form, sms_post
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
@@ -79,11 +78,12 @@ async def test_opt_out_is_durable_and_checked_at_queue_and_send(db_url: str) -> 
 async def _all_acks(store: SqlReportStore) -> list[OutboxItem]:
     from sqlalchemy import select
 
+    from storage.outbox import outbox_item
     from storage.schema import outbox
 
     async with store.engine.connect() as conn:
         rows = (await conn.execute(select(outbox).order_by(outbox.c.pk))).mappings().all()
-    return [store._outbox_item(r) for r in rows]
+    return [outbox_item(store.db, r) for r in rows]
 
 
 async def test_mark_outbox_by_provider_id(db_url: str) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from intake.calls import Call
-from storage.desk import SqlDeskStore
 from storage.schema import calls, messages
+from storage.store import SqlDeskStore
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio

@@ -303,7 +303,7 @@ async def test_ping(store: SqlReportStore) -> None:
 
 
 async def test_unreachable_database() -> None:
-    store = SqlReportStore(make_engine("postgresql://root@127.0.0.1:1/none", connect_args={"timeout": 2}))
+    store = SqlReportStore.on(make_engine("postgresql://root@127.0.0.1:1/none", connect_args={"timeout": 2}))
     try:
         assert await store.ping() is False
         with pytest.raises(StorageError):

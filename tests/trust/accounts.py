@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.trust.harness import Harness
 from web.auth import hash_password
 from web.identity import new_token, token_hash

@@ -17,11 +17,13 @@ from sqlalchemy import update
 
 from intake.models import Category, Channel, Decision, Scope
 from storage.crypto import Keyring, SealingCodec, new_key
-from storage.desk import QueueFilter, SqlDeskStore
+from storage.desk import QueueFilter
+from storage.messages import unmasked
 from storage.rekey import rebuild_search_index, reseal_all
 from storage.schema import messages
 from storage.search import pairs, term_ids
-from storage.store import add_search_terms, unmasked
+from storage.search_index import add_search_terms
+from storage.store import SqlDeskStore
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.accounts import MENGZHOU, add_user, api, desk_store, session, token_for
 from tests.trust.harness import Harness, running, settings_for

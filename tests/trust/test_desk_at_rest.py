@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from intake.models import Category, Channel, Decision, Scope, Target
 from storage.crypto import SEALED_PREFIX, Keyring, SealingCodec, new_key
-from storage.desk import QueueFilter, SqlDeskStore
+from storage.desk import QueueFilter
 from storage.engine import make_engine
 from storage.rekey import rebuild_search_index, reseal_all
 from storage.schema import notes, transfers
+from storage.store import SqlDeskStore
 
 TEXT = "西虢镇某村村支书侵占低保资金"
 

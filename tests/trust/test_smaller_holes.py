@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from intake.inspection import bundled_inspections, load_inspection
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.fakes.intake import FakeClock
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import Harness, count_rows, running, settings_for, sms_form, sms_post

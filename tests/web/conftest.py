@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from intake.inspection import bundled_inspections
 from intake.models import Channel
 from intake.outbox import LogOnlySender
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from web.app import create_app
 from web.auth import hash_password
 from web.identity import new_token, token_hash

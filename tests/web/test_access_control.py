@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi.routing import APIRoute
 
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from web.auth import hash_password
 

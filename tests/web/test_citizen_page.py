@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from intake import acks
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from web.citizen import ERRORS, MAX_TEXT
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from web.auth import hash_password
 

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from intake.models import Channel
-from storage.followup import FollowupStore
+from storage.outbox import outbox_item
 from storage.schema import digest_runs, outbox
-from web.app import _close, background_jobs, build_runtime
+from storage.store import FollowupStore
+from web.app import background_jobs, build_runtime
 from web.runtime import Runtime
 from web.schedule import DigestScheduler
 from web.settings import Settings
@@ -34,7 +35,7 @@ async def _digest_mails(rt: Runtime) -> list[str]:
     assert isinstance(store, FollowupStore)
     async with store.engine.connect() as conn:
         rows = (await conn.execute(select(outbox).where(outbox.c.kind == "digest"))).mappings().all()
-    return sorted(store._outbox_item(r).recipient for r in rows)
+    return sorted(outbox_item(store.db, r).recipient for r in rows)
 
 
 async def _runs(rt: Runtime) -> int:
@@ -82,8 +83,8 @@ async def test_digest_is_queued_once_a_day_at_the_local_hour_by_one_of_two_proce
         [mail, *_] = [i for i in await store.claim_outbox(clock.now(), 10) if i.kind == "digest"]
         assert mail.channel is Channel.EMAIL and "每日提醒" in mail.text
     finally:
-        await _close(first.store)
-        await _close(second.store)
+        await first.stores.close()
+        await second.stores.close()
 
 
 async def test_digest_hour_setting(settings: Settings) -> None:
@@ -107,4 +108,4 @@ async def test_digest_hour_setting(settings: Settings) -> None:
             for job in jobs.values():
                 job.close()  # never started
     finally:
-        await _close(rt.store)
+        await rt.stores.close()

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from intake.models import Channel
 from intake.outbox import LogOnlySender
 from storage.crypto import BLOB_MAGIC
-from storage.followup import FollowupStore
+from storage.store import FollowupStore
 from web.app import create_app
 from web.auth import hash_password
 from web.digest import digest_text

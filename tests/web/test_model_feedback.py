@@ -17,8 +17,8 @@ from intake.models import Category
 from intake.textmodel import activate, default_model, load_model
 from intake.textmodel.data import ROOT, Row, case_rows
 from intake.textmodel.feedback import DeskExample, active_deployment_model, heldback
-from storage.desk import SqlDeskStore
 from storage.feedback import desk_examples
+from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from tests.web.test_desk import _csrf, _post_report, _sign_in, _user
 from web.cli import main
@@ -77,7 +77,7 @@ async def _train(
 ) -> tuple[DeskTraining, str]:
     lines: list[str] = []
     store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
-    result = await train_from_desk(settings, store, _base(), force=force, echo=lines.append)
+    result = await train_from_desk(settings, store.stores, _base(), force=force, echo=lines.append)
     return result, "\n".join(lines)
 
 
@@ -98,10 +98,10 @@ async def test_confirm_and_change_on_the_desk_are_examples_and_the_text_is_not_c
         r = await client.post(f"/desk/r/{tn2}/decision", data=form)
         assert r.status_code == 303
         store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
-        examples = {e.tracking_number: e for e in await desk_examples(store)}
+        examples = {e.tracking_number: e for e in await desk_examples(store.stores)}
         assert examples[tn2].category is Category.NO_CONTENT and examples[tn2].text == THANKS[0]
         assert tn1 in examples
-        assert await desk_examples(store, "another-inspection") == []
+        assert await desk_examples(store.stores, "another-inspection") == []
         # The example is the decision row plus the sealed message: the text is in no table in clear.
         async with store.engine.connect() as conn:
             raw = (await conn.exec_driver_sql("SELECT body FROM decisions")).all()

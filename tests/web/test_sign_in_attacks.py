@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from intake.models import Channel
 from intake.outbox import LogOnlySender
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from web.app import create_app
 from web.auth import BACKOFF_FIRST, BACKOFF_MAX, FREE_FAILURES, Passwords, backoff, hash_password
 from web.settings import Settings

@@ -1,0 +1,176 @@
+"""`Db`: what every repository of `storage/` shares — the engine, the sealing codec and the way in.
+
+One `Db` per open database: the repositories (messages, reports, outbox, audit, ...) each hold it,
+so they write through the same one-writer gate and seal with the same codec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final, Protocol
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import Insert
+
+from intake.errors import StorageError
+from storage.engine import IMMEDIATE, file_problem, make_engine
+from storage.migrate import migrate_engine
+
+PING_TIMEOUT_S: Final = 5.0
+
+# Failures of the database or the connection to it; a bug in our own SQL or values is not among them.
+DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
+
+# A message's raw payload (the provider's form or update) holds the sender and the text too, so it
+# is stored sealed as one JSON text under this key.
+SEALED_PAYLOAD_KEY: Final = "sealed"
+
+
+class TextCodec(Protocol):
+    """Turns a personal text field into what is stored, and back (`storage.crypto.SealingCodec`)."""
+
+    def seal(self, value: str) -> str:
+        """What to store for `value`."""
+        ...
+
+    def unseal(self, stored: str) -> str:
+        """The value behind a stored text."""
+        ...
+
+    def lookup(self, value: str) -> str:
+        """A hash of `value` to find equal values by (keyed: a database copy cannot test guesses)."""
+        ...
+
+
+class PlainText:
+    """The codec that stores text as it is."""
+
+    def seal(self, value: str) -> str:
+        """Return `value` unchanged."""
+        return value
+
+    def unseal(self, stored: str) -> str:
+        """Return `stored` unchanged."""
+        return stored
+
+    def lookup(self, value: str) -> str:
+        """An unkeyed SHA-256: this codec protects nothing, it only keeps the columns filled."""
+        return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def insert_ignoring_conflict(conn: AsyncConnection, table: Table, *index_elements: str) -> Insert:
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING in the connection's dialect."""
+    return insert_ignoring(conn.dialect.name, table, *index_elements)
+
+
+def insert_ignoring(name: str, table: Table, *index_elements: str) -> Insert:
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING in the dialect called `name`."""
+    if name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    if name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    raise StorageError(f"unsupported database dialect {name!r}")
+
+
+async def open_engine(url: str, **engine_kwargs: Any) -> AsyncEngine:
+    """Connect to `url` and migrate the schema to the newest revision."""
+    engine = make_engine(url, **engine_kwargs)
+    try:
+        await migrate_engine(engine)
+    except DB_ERRORS as exc:
+        await engine.dispose()
+        raise StorageError(f"could not migrate the database: {exc.__class__.__name__}") from exc
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
+class Db:
+    """The engine, the codec, and the transactions every repository writes and reads in."""
+
+    def __init__(self, engine: AsyncEngine, codec: TextCodec | None = None) -> None:
+        self.engine = engine
+        self.codec: TextCodec = codec or PlainText()
+        # SQLite lets one writer in at a time, and a connection that finds the lock taken sleeps in
+        # SQLite's busy handler (1, 2, 5 ... 100 ms) before it looks again. Writers of this process
+        # queue here instead and go in the moment the lock is free; other processes still meet the
+        # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
+        self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    # --- transactions -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), committed when the block ends."""
+        async with self._one_writer or contextlib.nullcontext():
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execution_options(**{IMMEDIATE: True})
+                    async with conn.begin():
+                        yield conn
+            except DB_ERRORS as exc:
+                raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection to read on."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except DB_ERRORS as exc:
+            raise StorageError(f"database read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    # --- personal fields: the one place they are written and read ----------------------------
+
+    def seal(self, value: str | None) -> str | None:
+        """The stored form of an optional personal text."""
+        return None if value is None else self.codec.seal(value)
+
+    def unseal(self, stored: str | None) -> str | None:
+        """An optional personal text as it was given."""
+        return None if stored is None else self.codec.unseal(stored)
+
+    def lookup(self, value: str | None) -> str | None:
+        """The keyed hash of an optional value, to find equal ones by."""
+        return None if value is None else self.codec.lookup(value)
+
+    def seal_payload(self, payload: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A raw payload sealed whole as one JSON text."""
+        if payload is None:
+            return None
+        return {SEALED_PAYLOAD_KEY: self.codec.seal(json.dumps(payload, ensure_ascii=False))}
+
+    def unseal_payload(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A raw payload as it was given."""
+        if stored is None or set(stored) != {SEALED_PAYLOAD_KEY}:
+            return stored  # stored before payloads were sealed
+        loaded: dict[str, Any] = json.loads(self.codec.unseal(stored[SEALED_PAYLOAD_KEY]))
+        return loaded
+
+    # --- health -------------------------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        """True when the database answers within a few seconds (and, on SQLite, its file is still
+        the one opened: a deleted or replaced file would lose every later commit)."""
+        if file_problem(self.engine) is not None:
+            return False
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_S), self.engine.connect() as conn:
+                await conn.execute(select(1))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return True

@@ -1,0 +1,63 @@
+"""The report search index in the database: the bigram terms of `storage/search.py`, written."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import Db
+from storage.schema import search_terms
+from storage.search import pairs, term_ids
+
+
+async def add_search_terms(conn: AsyncConnection, report_pk: int, terms: set[int]) -> None:
+    """Add `terms` to a report's search index, those it does not hold yet."""
+    if not terms:
+        return
+    known = set(
+        (
+            await conn.execute(
+                select(search_terms.c.term).where(
+                    search_terms.c.report_id == report_pk, search_terms.c.term.in_(terms)
+                )
+            )
+        ).scalars()
+    )
+    await insert_terms(conn, [(t, report_pk) for t in terms - known])
+
+
+async def insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
+    """Insert (term, report pk) rows. A report adds a hundred or more of these two integers, so they
+    go to the driver's executemany as they are: SQLAlchemy's per-row parameter handling cost more
+    than the database's work."""
+    if not rows:
+        return
+    if conn.dialect.paramstyle == "qmark":
+        sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
+    else:  # asyncpg through SQLAlchemy: numeric_dollar
+        sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
+    await conn.exec_driver_sql(sql, list(rows))
+
+
+class SearchIndex:
+    """Works out a text's search terms and adds them to a report's."""
+
+    def __init__(self, db: Db) -> None:
+        lookup = db.codec.lookup
+        # Bigram -> search term id, bounded: some 13 MB at most. On the shared real messages two
+        # lookups in three hit it.
+        self._term_id = functools.lru_cache(maxsize=1 << 16)(
+            lambda gram: next(iter(term_ids([gram], lookup)))
+        )
+
+    def terms(self, text: str) -> set[int]:
+        """The search terms of a text (storage/search.py), each bigram's hash computed once per
+        process: a few thousand bigrams make up most texts, and a report has a hundred or more."""
+        return {self._term_id(gram) for gram in pairs(text)}
+
+    async def index_text(self, conn: AsyncConnection, report_pk: int, text: str) -> None:
+        """Add the text's search terms to the report's."""
+        await add_search_terms(conn, report_pk, self.terms(text))
