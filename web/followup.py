@@ -29,7 +29,7 @@ from web.digest import Digest, build_digest, digest_text
 from web.identity import require
 from web.kept_files import kept_file_response
 from web.pages import render
-from web.runtime import runtime
+from web.runtime import Runtime, runtime
 
 Officer = Annotated[User, Depends(require("officer"))]
 
@@ -260,7 +260,7 @@ def followup_router() -> APIRouter:
     return router
 
 
-async def digest_for(rt: Any, inspection_ids: tuple[str, ...], now: datetime) -> Digest:
+async def digest_for(rt: Runtime, inspection_ids: tuple[str, ...], now: datetime) -> Digest:
     """The digest of these inspections at `now`, from the runtime's store."""
     store = rt.store
     if not isinstance(store, FollowupStore):
@@ -275,7 +275,7 @@ async def digest_for(rt: Any, inspection_ids: tuple[str, ...], now: datetime) ->
 
 
 async def send_digests(
-    rt: Any, now: datetime, inspection_ids: Sequence[str] | None = None
+    rt: Runtime, now: datetime, inspection_ids: Sequence[str] | None = None
 ) -> list[tuple[str, str | None, int]]:
     """Queue each inspection's digest to its team address; (inspection, address or None, items)."""
     from intake.models import Channel
@@ -309,7 +309,7 @@ def feedback_deadline_for(inspection: Inspection | None, now: datetime) -> datet
     return feedback_deadline(now, inspection.tz, inspection.transfer.feedback_months)
 
 
-def transfer_reply_handler(rt: Any) -> Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]:
+def transfer_reply_handler(rt: Runtime) -> Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]:
     """The mail intake's hook: a reply mail naming a transfer (ZB number) is attached to it."""
 
     async def attach(number: str, raw: RawMessage, attachments: list[dict[str, Any]]) -> bool:

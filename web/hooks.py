@@ -29,7 +29,7 @@ from intake.models import Channel
 from storage.drafts import SqlConversationDrafts
 from storage.locks import try_singleton_lock
 from web.bodies import read_body
-from web.runtime import Runtime
+from web.runtime import Runtime, channels, set_channels
 from web.security import TokenBuckets, too_many_requests
 from web.settings import Settings
 
@@ -52,7 +52,7 @@ async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, backg
         from web.followup import transfer_reply_handler
 
         channels.mail.on_transfer_reply = transfer_reply_handler(rt)
-    app.state.channels = channels
+    set_channels(app, channels)
     if background:
         await channels.start(settings)
     return channels
@@ -125,10 +125,6 @@ class HookFastPath:
 def hook_handlers(settings: Settings) -> dict[str, Handler]:
     """The webhooks' handlers by path, sharing one budget for calls failing verification."""
     forged = FailedVerificationLimit(settings.hook_rate_per_minute, settings.hook_burst)
-
-    def channels(request: Request) -> Channels:
-        found: Channels = request.app.state.channels
-        return found
 
     async def sms(request: Request) -> Response:
         ch = channels(request)

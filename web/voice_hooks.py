@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from bot.registry import Channels
 from bot.sms import EMPTY_TWIML
 from bot.voice import (
     DIAL_PATH,
@@ -28,6 +27,7 @@ from bot.voice import (
 from intake.errors import InboundError, StorageError
 from web.bodies import read_body
 from web.hooks import MAX_HOOK_BYTES, _public_request, _refused
+from web.runtime import channels as channels_of
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def voice_router(settings: Settings) -> APIRouter:
     router = APIRouter()
 
     async def handle(request: Request, step: Step) -> Response:
-        channels: Channels = request.app.state.channels
+        channels = channels_of(request)
         if channels.voice_webhook is None or channels.voice is None:
             return JSONResponse({"error": "the duty phone is not configured"}, status_code=404)
         body = await read_body(request, MAX_HOOK_BYTES)
