@@ -34,9 +34,9 @@ from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
 from bot.sms import twilio_signature
 from intake.inspection import Inspection
 from intake.models import Channel
+from playground.voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
 from storage.desk import SqlDeskStore
 from storage.engine import sqlite_url
-from web.playground_voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
 from web.runtime import app_channels, app_runtime
 from web.settings import Settings
 
