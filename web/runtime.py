@@ -54,6 +54,11 @@ def app_runtime(app: FastAPI) -> Runtime:
     return rt
 
 
+def is_started(app: FastAPI) -> bool:
+    """Whether the lifespan has built the runtime (an error page before it cannot use the desk's)."""
+    return isinstance(getattr(app.state, "rt", None), Runtime)
+
+
 def runtime(request: Request) -> Runtime:
     """The runtime of the app serving `request` (usable as a FastAPI dependency too)."""
     return app_runtime(request.app)
