@@ -98,7 +98,8 @@ def hooks_router(handlers: Mapping[str, Handler]) -> APIRouter:
     themselves take `HookFastPath`)."""
     router = APIRouter()
     for path, handler in handlers.items():
-        router.add_api_route(path, handler, methods=["POST"])
+        # One function behind every path: the operation id is the path, or the schema's ids collide.
+        router.add_api_route(path, handler, methods=["POST"], operation_id=f"webhook {path}")
     return router
 
 
