@@ -122,7 +122,7 @@ async def group(kind: str, n: int, env: dict[str, str], workdir: Path, *, worker
     procs = Procs()
     py = sys.executable
     if kind in (INLINE, WORKER):
-        argv = [py, "-m", "web.cli", "serve", "--port", str(port), "--reuse-port"]
+        argv = [py, "-m", "cli", "serve", "--port", str(port), "--reuse-port"]
     else:
         argv = [py, "-m", "bench.apps", kind.split()[0], str(port)]
     try:
@@ -136,7 +136,7 @@ async def group(kind: str, n: int, env: dict[str, str], workdir: Path, *, worker
                 print(procs.log.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         if worker:
-            procs.start([py, "-m", "web.cli", "worker"], env, workdir / f"worker-{port}.log")
+            procs.start([py, "-m", "cli", "worker"], env, workdir / f"worker-{port}.log")
         yield base, [p.pid for p in procs.procs], started
     finally:
         procs.stop()

@@ -19,6 +19,7 @@ from bot.conversation import TelegramConversation
 from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
+from bot.hooks import InboundHook, SmsHook, SmsStatusHook, TelegramHook, voice_hooks
 from bot.joining import ChannelIntake
 from bot.recordings import RecordingFetcher
 from bot.sms import SmsIntake, TwilioSmsSender, TwilioWebhook
@@ -155,6 +156,8 @@ class Channels:
     polling: bool = False
     leader_lock: LeaderLock | None = None
     leader_retry_s: float = LEADER_RETRY_S
+    # The webhooks of the channels that are on, by name: what `POST /hooks/{name}` serves.
+    hooks: dict[str, InboundHook[Any, Any]] = field(default_factory=dict)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _servers: list[asyncio.Server] = field(default_factory=list)
 
@@ -269,7 +272,23 @@ def build_channels(
         if config.smtp_listen:
             host, _, port = config.smtp_listen.rpartition(":")
             channels.smtp_listen = (host or "127.0.0.1", int(port))
+    channels.hooks = inbound_hooks(channels)
     return channels
+
+
+def inbound_hooks(channels: Channels) -> dict[str, InboundHook[Any, Any]]:
+    """The webhooks of the channels that are on, by the name the door serves them under.
+    (E-mail comes in by IMAP or our own SMTP server: it has no webhook.)"""
+    hooks: dict[str, InboundHook[Any, Any]] = {}
+    if channels.sms_webhook is not None and channels.sms is not None:
+        hooks["sms"] = SmsHook(channels.sms_webhook, channels.sms)
+    if channels.sms_webhook is not None:
+        hooks["sms-status"] = SmsStatusHook(channels.sms_webhook, channels.intake.service)
+    if channels.telegram_webhook is not None and channels.telegram is not None:
+        hooks["telegram"] = TelegramHook(channels.telegram_webhook, channels.telegram)
+    if channels.voice_webhook is not None and channels.voice is not None:
+        hooks.update(voice_hooks(channels.voice_webhook, channels.voice))
+    return hooks
 
 
 def _build_voice(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scripts" / "size_baseline.json"
-PACKAGES = ("bot", "intake", "routing", "storage", "web", "bench", "scripts")
+PACKAGES = ("bot", "intake", "routing", "storage", "web", "cli", "playground", "bench", "scripts")
 SKIPPED = ("storage/migrations/",)
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 60

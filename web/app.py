@@ -46,7 +46,6 @@ from web.settings import Settings
 from web.signin import signin_router
 from web.stats import stats_router
 from web.transfer_form import transfer_router
-from web.voice_hooks import voice_router
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +234,6 @@ def create_app(
     app.include_router(citizen_router())
     app.include_router(signin_router())
     app.include_router(api_router())
-    app.include_router(voice_router(settings))
     app.include_router(desk_router())
     app.include_router(desk_calls_router())
     app.include_router(transfer_router())

@@ -36,6 +36,7 @@ from web.desk_calls import call_context
 from web.identity import desk_store, require
 from web.kept_files import kept_file_response
 from web.pages import render
+from web.runtime import runtime
 from web.transfers import (
     announce,
     change_transferred_decision,
@@ -73,7 +74,7 @@ def _client(request: Request) -> str:
 
 async def _report_pk(request: Request, user: User, tracking_number: str) -> int:
     """The report's key, if this user may see it; 404 otherwise (never 403: no hint it exists)."""
-    rt = request.app.state.rt
+    rt = runtime(request)
     pk = await desk_store(request).desk.report_pk(tracking_number.upper(), user.visible(list(rt.inspections)))
     if pk is None:
         raise HTTPException(status_code=404, detail="no such report")
@@ -101,7 +102,7 @@ def desk_router() -> APIRouter:
         sort: str = "priority",
         cursor: str = "",
     ) -> Response:
-        rt = request.app.state.rt
+        rt = runtime(request)
         visible = user.visible(list(rt.inspections))
         f = QueueFilter(
             inspection_ids=visible,
@@ -167,7 +168,7 @@ def desk_router() -> APIRouter:
             for a in (m.payload or {}).get("attachments", [])
             if isinstance(a, dict) and "sha256" in a
         }
-        response = await kept_file_response(request.app.state.rt.settings, listed, sha256)
+        response = await kept_file_response(runtime(request).settings, listed, sha256)
         await store.desk.audit_action(
             pk, "attachment.opened", {"sha256": sha256}, actor=user.name, now=_now()
         )
@@ -315,7 +316,7 @@ def desk_router() -> APIRouter:
     ) -> Response:
         check_csrf(request, csrf)
         pk = await _report_pk(request, user, tracking_number)
-        rt = request.app.state.rt
+        rt = runtime(request)
         store = desk_store(request)
         into_pk = await store.desk.report_pk(into.strip().upper(), user.visible(list(rt.inspections)))
         if into_pk is None:
@@ -383,7 +384,7 @@ def desk_router() -> APIRouter:
         entry_id: Annotated[str, Form()] = "",
     ) -> Response:
         check_csrf(request, csrf)
-        rt = request.app.state.rt
+        rt = runtime(request)
         form = {
             "inspection": inspection,
             "channel": channel,
@@ -440,7 +441,7 @@ def desk_router() -> APIRouter:
             action_prefix=action.strip() or None,
             actor=actor.strip() or None,
             # A leader limited to some inspections reads only what concerns them.
-            scope=user.audit_scope(list(request.app.state.rt.inspections)),
+            scope=user.audit_scope(list(runtime(request).inspections)),
         )
         return render(request, "desk/audit.html", {"entries": entries, "action": action, "actor": actor})
 

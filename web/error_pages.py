@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from web.pages import render
+from web.runtime import is_started
 
 # The route's English detail (kept for the API and the logs) as the officer reads it.
 DETAIL_WORDS = {
@@ -51,7 +52,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def desk_error(request: Request, exc: HTTPException) -> Response:
-        if not _wants_page(request) or getattr(request.app.state, "rt", None) is None:
+        if not _wants_page(request) or not is_started(request.app):
             return await http_exception_handler(request, exc)
         ctx = {
             "title": TITLES.get(exc.status_code, "出错了"),

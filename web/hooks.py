@@ -1,9 +1,11 @@
-"""The providers' webhooks under /hooks/: authenticate first, commit, then answer quickly.
+"""The providers' webhooks: one door, `POST /hooks/{channel}`, over the inbound hooks of `bot/hooks.py`.
 
-Each route checks the provider's signature or secret before reading anything else (403 and
-nothing stored on failure), commits the raw delivery through the channel adapters in `bot/`,
-and only then answers 200, so a 200 always means "stored". A database failure answers 503 so
-that the provider delivers again (the delivery is de-duplicated by its provider id).
+The door checks the provider's signature or secret before reading anything else (403 and nothing
+stored on failure), commits the raw delivery through the channel's hook, and only then answers 200,
+so a 200 always means "stored". A database failure answers 503 so that the provider delivers again
+(the delivery is de-duplicated by its provider id). A channel that is off answers 404, a body over
+1 MiB 413. The paths providers were configured with before the door (`/hooks/sms/status`,
+`/hooks/voice/...`) are aliases of the same door (`bot.hooks.HOOK_ALIASES`).
 
 Only requests that fail verification are rate-limited (per client address, 429 once the address's
 budget is spent): a correctly signed delivery is always stored, however many arrive, because
@@ -20,13 +22,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.base import WebhookRequest
-from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
-from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, status_of
-from bot.telegram import update_json
+from bot.hooks import HOOK_NAMES, HOOKS_PREFIX, hook_paths
+from bot.registry import Channels, build_channels
 from intake.errors import InboundError, StorageError, UnsupportedEvent, WebhookAuthError
-from intake.models import Channel
 from web.bodies import read_body
-from web.runtime import Runtime
+from web.runtime import Runtime, channels, set_channels
 from web.security import TokenBuckets, too_many_requests
 from web.settings import Settings
 
@@ -46,7 +46,7 @@ async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, backg
         from web.followup import transfer_reply_handler
 
         channels.mail.on_transfer_reply = transfer_reply_handler(rt)
-    app.state.channels = channels
+    set_channels(app, channels)
     if background:
         await channels.start(settings)
     return channels
@@ -58,10 +58,6 @@ def _public_request(request: Request, settings: Settings, body: bytes) -> Webhoo
     if request.url.query:
         url += "?" + request.url.query
     return WebhookRequest(url, dict(request.headers), body)
-
-
-def _twiml(status: int = 200) -> Response:
-    return Response(EMPTY_TWIML, status_code=status, media_type="text/xml")
 
 
 def _refused(exc: InboundError) -> Response:
@@ -87,13 +83,17 @@ class FailedVerificationLimit:
 
 Handler = Callable[[Request], Awaitable[Response]]
 
+# The door's own route, for the API's schema and for a name the fast path does not know (404).
+DOOR_PATH = HOOKS_PREFIX + "{channel}"
+
 
 def hooks_router(handlers: Mapping[str, Handler]) -> APIRouter:
-    """POST /hooks/sms, /hooks/sms/status and /hooks/telegram (for the API's routes and schema; the
-    calls themselves take `HookFastPath`)."""
+    """POST /hooks/{channel} and its aliases (for the API's routes and schema; the calls
+    themselves take `HookFastPath`)."""
     router = APIRouter()
     for path, handler in handlers.items():
-        router.add_api_route(path, handler, methods=["POST"])
+        # One function behind every path: the operation id is the path, or the schema's ids collide.
+        router.add_api_route(path, handler, methods=["POST"], operation_id=f"webhook {path}")
     return router
 
 
@@ -117,100 +117,32 @@ class HookFastPath:
 
 
 def hook_handlers(settings: Settings) -> dict[str, Handler]:
-    """The webhooks' handlers by path, sharing one budget for calls failing verification."""
+    """The door's handler by path (`/hooks/<name>` of every hook, the aliases, and the door's own
+    route last), sharing one budget for calls failing verification."""
     forged = FailedVerificationLimit(settings.hook_rate_per_minute, settings.hook_burst)
+    names = hook_paths()
 
-    def channels(request: Request) -> Channels:
-        found: Channels = request.app.state.channels
-        return found
-
-    async def sms(request: Request) -> Response:
-        ch = channels(request)
-        if ch.sms_webhook is None or ch.sms is None:
-            return JSONResponse({"error": "SMS is not configured"}, status_code=404)
+    async def door(request: Request) -> Response:
+        path: str = request.scope["path"]
+        name = names.get(path) or path.removeprefix(HOOKS_PREFIX)
+        hook = channels(request).hooks.get(name)
+        if hook is None:
+            return JSONResponse({"error": HOOK_NAMES.get(name, "no such webhook")}, status_code=404)
         body = await read_body(request, MAX_HOOK_BYTES)
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
+        req = _public_request(request, settings, body)
         try:
-            form = ch.sms_webhook.verify(_public_request(request, settings, body))
-            receipt = await ch.sms.take(form)
+            answer = await hook.take(hook.parse(req, hook.verify(req)))
         except UnsupportedEvent:
-            return _twiml()
+            answer = hook.ignored
         except WebhookAuthError as exc:
             return forged.refuse(request, exc)
         except InboundError as exc:
             return _refused(exc)
         except StorageError:
-            log.exception("inbound SMS not stored")
-            return _twiml(503)
-        if receipt.tracking_number:
-            log.info("sms webhook: report %s", receipt.tracking_number)
-        # The acknowledgement goes through the outbox and the REST API; the TwiML stays empty.
-        return _twiml()
+            log.exception("webhook %s: not stored", name)
+            answer = hook.unavailable
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type)
 
-    async def sms_status(request: Request) -> Response:
-        ch = channels(request)
-        if ch.sms_webhook is None:
-            return JSONResponse({"error": "SMS is not configured"}, status_code=404)
-        body = await read_body(request, MAX_HOOK_BYTES)
-        if body is None:
-            return JSONResponse({"error": "body too large"}, status_code=413)
-        try:
-            status = status_of(ch.sms_webhook.verify(_public_request(request, settings, body)))
-        except UnsupportedEvent:
-            return _twiml()
-        except WebhookAuthError as exc:
-            return forged.refuse(request, exc)
-        except InboundError as exc:
-            return _refused(exc)
-        service = ch.intake.service
-        now = service.clock.now()
-        report_id = None
-        try:
-            # Only the final states move the outbox item; queued/sent/sending say nothing new.
-            if status.status in DELIVERED_STATUSES or status.status in FAILED_STATUSES:
-                delivered = status.status in DELIVERED_STATUSES
-                item = await service.store.mark_outbox_by_provider_id(
-                    Channel.SMS,
-                    status.sid,
-                    delivered=delivered,
-                    error=None if delivered else delivery_error(status),
-                    now=now,
-                )
-                report_id = item.report_id if item is not None else None
-                if item is not None and status.error_code == "21610":
-                    # The carrier says the number unsubscribed: as good as a STOP we received.
-                    await service.store.set_opted_out(Channel.SMS, item.recipient, True, now)
-            await service.store.audit(
-                actor="twilio",
-                action="sms.status",
-                report_id=report_id,
-                detail={"provider_id": status.sid, "status": status.status, "error_code": status.error_code},
-                now=now,
-            )
-        except StorageError:
-            return _twiml(503)
-        return _twiml()
-
-    async def telegram(request: Request) -> Response:
-        ch = channels(request)
-        if ch.telegram_webhook is None or ch.telegram is None:
-            return JSONResponse({"error": "Telegram webhook is not configured"}, status_code=404)
-        body = await read_body(request, MAX_HOOK_BYTES)
-        if body is None:
-            return JSONResponse({"error": "body too large"}, status_code=413)
-        try:
-            ch.telegram_webhook.verify(_public_request(request, settings, body))
-            await ch.telegram.handle(update_json(body))
-        except UnsupportedEvent:
-            return JSONResponse({})
-        except WebhookAuthError as exc:
-            return forged.refuse(request, exc)
-        except InboundError as exc:
-            return _refused(exc)
-        except StorageError:
-            log.exception("telegram update not stored")
-            return JSONResponse({"error": "storage unavailable"}, status_code=503)
-        return JSONResponse({})
-
-    return {"/hooks/sms": sms, SMS_STATUS_PATH: sms_status, TELEGRAM_PATH: telegram}
+    return {**dict.fromkeys(names, door), DOOR_PATH: door}

@@ -22,7 +22,7 @@ from web.labels import (
     local_time,
     reasons_zh,
 )
-from web.runtime import runtime
+from web.runtime import Runtime, runtime
 
 __all__ = [
     "CATEGORY_WORDS",
@@ -71,9 +71,9 @@ def _templates() -> Jinja2Templates:
 templates = _templates()
 
 
-def _unconfigured(rt: Any) -> list[str]:
+def _unconfigured(rt: Runtime) -> list[str]:
     """Channels whose acknowledgements only go to the log: no provider is configured for them."""
-    senders = getattr(getattr(rt, "worker", None), "senders", {})
+    senders = rt.worker.senders
     return [ch.value for ch, sender in senders.items() if isinstance(sender, LogOnlySender)]
 
 

@@ -1,7 +1,8 @@
 """What the running app holds, and the one typed way a route reaches it.
 
-Built in the lifespan of `web.app.create_app` and kept on `app.state`; every router, the hooks and
-the digest scheduler import it from here, so none of them imports `web.app` (the composition root
+Built in the lifespan of `web.app.create_app` and kept on `app.state` (with the inbound channels);
+this module is the only one that reads or writes them there. Every router, the hooks and the digest
+scheduler import it from here, so none of them imports `web.app` (the composition root
 imports them).
 """
 
@@ -11,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 
@@ -22,6 +23,10 @@ from intake.service import IntakeService
 from storage.db import TextCodec
 from storage.stores import Stores
 from web.settings import Settings
+
+if TYPE_CHECKING:
+    # Only for the type: the adapters (and their vendor SDKs) load when web.hooks builds them.
+    from bot.registry import Channels
 
 
 @dataclass
@@ -53,6 +58,11 @@ def app_runtime(app: FastAPI) -> Runtime:
     return rt
 
 
+def is_started(app: FastAPI) -> bool:
+    """Whether the lifespan has built the runtime (an error page before it cannot use the desk's)."""
+    return isinstance(getattr(app.state, "rt", None), Runtime)
+
+
 def runtime(request: Request) -> Runtime:
     """The runtime of the app serving `request` (usable as a FastAPI dependency too)."""
     return app_runtime(request.app)
@@ -61,3 +71,22 @@ def runtime(request: Request) -> Runtime:
 def set_runtime(app: FastAPI, rt: Runtime) -> None:
     """Keep the runtime on the app (the lifespan does, once it is built)."""
     app.state.rt = rt
+
+
+def app_channels(app: FastAPI) -> Channels:
+    """The inbound channels of a started app (built by `web.hooks.start_channels`)."""
+    found = getattr(app.state, "channels", None)
+    if found is None:
+        raise RuntimeError("the app is not started: no channels")
+    channels: Channels = found
+    return channels
+
+
+def channels(request: Request) -> Channels:
+    """The inbound channels of the app serving `request`."""
+    return app_channels(request.app)
+
+
+def set_channels(app: FastAPI, built: Channels) -> None:
+    """Keep the inbound channels on the app (the lifespan does, after the runtime)."""
+    app.state.channels = built

@@ -212,7 +212,7 @@ def transfer_router() -> APIRouter:
     async def form_pdf(request: Request, number: str, user: Officer) -> Response:
         _transfer, content = await _content(request, user, number)
         return Response(
-            _pdf(content, request.app.state.rt.settings.pdf_font),
+            _pdf(content, runtime(request).settings.pdf_font),
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{content.number}.pdf"'},
         )

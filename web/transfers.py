@@ -8,7 +8,6 @@ address. Whether a form names the reporter is settled by the store when it is is
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import Request
 
@@ -23,7 +22,7 @@ from storage.stores import Stores
 from web.followup import feedback_deadline_for
 from web.identity import desk_store
 from web.labels import cn_date
-from web.runtime import runtime
+from web.runtime import Runtime, runtime
 
 
 def _now() -> datetime:
@@ -36,7 +35,7 @@ def matter_of(detail: ReportDetail) -> str:
     return text if len(text) <= 2000 else text[:2000] + "……"
 
 
-def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
+def transfer_mail_text(transfer: Transfer, tracking_number: str, rt: Runtime) -> str:
     """The transfer form as the plain text of an e-mail to the receiving body (no reporter identity)."""
     inspection = rt.inspections.get(transfer.inspection_id)
     team = inspection.team if inspection else transfer.inspection_id
@@ -56,7 +55,7 @@ def transferred_text(tracking_number: str, decision: Decision) -> str:
 
 
 async def tell_citizen(
-    request: Request, report_pk: int, detail: Any, text: str, kind: str = "transferred"
+    request: Request, report_pk: int, detail: ReportDetail, text: str, kind: str = "transferred"
 ) -> bool:
     """Queue a message to the citizen on the channel the report came in on, if it can be answered."""
     first = detail.messages[0] if detail.messages else None

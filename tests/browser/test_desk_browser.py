@@ -65,7 +65,7 @@ def service(tmp_path: Path, twilio_base: str) -> Iterator[tuple[str, dict[str, s
         "PETITION_TWILIO_API_BASE": twilio_base,
         "PETITION_DESK_POLL_SECONDS": "1",
     }
-    petition = [sys.executable, "-m", "web.cli"]
+    petition = [sys.executable, "-m", "cli"]
     for name, role in (("duty", "officer"), ("boss", "admin")):
         subprocess.run(
             [*petition, "user", "add", name, "--role", role],

@@ -59,7 +59,7 @@ def test_published_numbers_must_be_numbers() -> None:
 def test_check_inspection_reports_a_bad_ring_address(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from web.cli import main
+    from cli.main import main
 
     path = tmp_path / "bad.toml"
     path.write_text(_with('[phone]\nring = ["0391-8111111"]'), encoding="utf-8")

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from cli.main import main
 from storage.copy import CopyError, copy_database
 from storage.engine import make_engine, sqlite_url
 from storage.schema import metadata
 from storage.store import SqlReportStore
 from tests.storage.helpers import NOW, new_report, save
-from web.cli import main
 
 
 async def _source(tmp_path: Path, n: int = 30) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from intake.textmodel import ModelError, active_model, default_model
 from web.app import create_app
-from web.cli import main
 from web.settings import Settings
 
 

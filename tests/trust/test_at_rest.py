@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text as sql_text
 
+from cli.main import main
 from intake.models import Channel, InboundMessage
 from storage.crypto import DataKeyError, Keyring, SealingCodec, key_file, load_keyring, new_key
 from storage.engine import make_engine, sqlite_url
@@ -22,7 +23,6 @@ from storage.schema import metadata
 from storage.store import SqlReportStore
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import running, settings_for
-from web.cli import main
 
 PHONE = "+8613712345098"
 OTHER_PHONE = "+8615987654321"

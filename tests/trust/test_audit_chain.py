@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import DBAPIError
 
+from cli.main import main
 from storage.store import SqlReportStore
-from web.cli import main
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, insert, select, update
 
+from cli.main import main
 from storage.crypto import Keyring, SealingCodec, new_key
 from storage.engine import sqlite_url
 from storage.retention import purge_inspection
@@ -18,7 +19,6 @@ from storage.schema import audit_log, decisions, messages, outbox, reports, tran
 from storage.store import SqlReportStore
 from tests.storage.helpers import NOW, SENDER, TEXT, new_report
 from web.app import data_codec
-from web.cli import main
 from web.settings import Settings
 
 

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from cli.main import main
 from intake.inspection import bundled_inspections, load_inspection
 from storage.store import SqlDeskStore
 from tests.fakes.intake import FakeClock
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import Harness, count_rows, running, settings_for, sms_form, sms_post
 from web.auth import hash_password
-from web.cli import main
 from web.identity import new_token, token_hash
 from web.logs import MaskIdentities
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from cli.main import main
 from intake.inspection import bundled_inspections
-from web.cli import main
 
 EXAMPLES = {p.stem: p for p in bundled_inspections()}
 MENGZHOU = str(EXAMPLES["mengzhou-xiguo-2021"])

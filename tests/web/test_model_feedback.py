@@ -13,6 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from intake.models import Category
 from intake.textmodel import activate, default_model, load_model
 from intake.textmodel.data import ROOT, Row, case_rows
@@ -21,7 +22,6 @@ from storage.feedback import desk_examples
 from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from tests.web.test_desk import _csrf, _post_report, _sign_in, _user
-from web.cli import main
 from web.model_feedback import DeskTraining, train_from_desk
 from web.settings import Settings
 

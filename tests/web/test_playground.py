@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from intake.inspection import bundled_inspections
 from intake.models import Channel
-from web.cli import main
-from web.playground import CITIZEN_PHONE, Playground, render
+from playground.channels import CITIZEN_PHONE, Playground, render
 
 MENGZHOU = str(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
 REPORT = "举报西虢镇某村村支书把修路的工程款截留了二十多万，还收受包工头的红包。"

@@ -34,7 +34,7 @@ from tests.storage.helpers import new_report
 PUBLIC = "https://petition.example.org"
 ROOT = Path(__file__).resolve().parents[2]
 # The `petition` command of this checkout, whatever the venv's editable install points at.
-PETITION = [sys.executable, "-c", "from web.cli import main; main()"]
+PETITION = [sys.executable, "-c", "from cli.main import main; main()"]
 START_TIMEOUT_S = 60.0
 DRAIN_TIMEOUT_S = 60.0
 _DATA_KEY = new_key()

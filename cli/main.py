@@ -203,7 +203,7 @@ def channels_check() -> None:
 
 
 def _add_trust_commands() -> None:
-    from web.trust_cli import audit, keys, retention
+    from cli.trust import audit, keys, retention
 
     main.add_command(keys)
     main.add_command(audit)
@@ -221,7 +221,7 @@ def _configure_logging() -> None:
 
 
 def _add_account_commands() -> None:
-    from web.accounts_cli import token_group, user_group
+    from cli.accounts import token_group, user_group
 
     main.add_command(user_group)
     main.add_command(token_group)
@@ -231,7 +231,7 @@ _add_account_commands()
 
 
 def _add_db_commands() -> None:
-    from web.db_cli import db_group
+    from cli.db import db_group
 
     main.add_command(db_group)
 
@@ -240,7 +240,7 @@ _add_db_commands()
 
 
 def _add_followup_commands() -> None:
-    from web.followup_cli import digest_command
+    from cli.followup import digest_command
 
     main.add_command(digest_command)
 
@@ -249,7 +249,7 @@ _add_followup_commands()
 
 
 def _add_playground_commands() -> None:
-    from web.playground_cli import demo_channels_command
+    from cli.playground import demo_channels_command
 
     main.add_command(demo_channels_command)
 
@@ -258,7 +258,7 @@ _add_playground_commands()
 
 
 def _add_model_commands() -> None:
-    from web.model_cli import model_group
+    from cli.model import model_group
 
     main.add_command(model_group)
 

@@ -34,9 +34,9 @@ from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
 from bot.sms import twilio_signature
 from intake.inspection import Inspection
 from intake.models import Channel
+from playground.voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
 from storage.engine import sqlite_url
-from web.playground_voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
-from web.runtime import app_runtime
+from web.runtime import app_channels, app_runtime
 from web.settings import Settings
 
 PUBLIC_URL: Final = "http://playground.invalid"
@@ -336,7 +336,9 @@ class Playground:
     async def fetch_recordings(self) -> None:
         """What the periodic job does: fetch the due voice messages from the (fake) provider."""
         assert self._app is not None
-        await self._app.state.channels.recordings.run_once()
+        recordings = app_channels(self._app).recordings
+        assert recordings is not None, "the playground configures the duty phone"
+        await recordings.run_once()
 
     async def call_record(self, call_sid: str) -> tuple[str, str | None]:
         """The call's recording state and its report's tracking number, if it has one."""
@@ -362,7 +364,7 @@ class Playground:
     async def _replies(self) -> list[Reply]:
         assert self._app is not None
         rt = app_runtime(self._app)
-        channels = self._app.state.channels
+        channels = app_channels(self._app)
         if channels.sms is not None:
             await channels.sms.drain()  # the SMS webhook answers on commit; the report follows
         if channels.telegram is not None:

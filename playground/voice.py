@@ -31,13 +31,13 @@ class Reply:
 
 
 class FakeRecordings(Protocol):
-    """The fake Twilio's recordings (`web.playground.FakeProviders`)."""
+    """The fake Twilio's recordings (`playground.channels.FakeProviders`)."""
 
     def new_recording(self, audio: bytes) -> str: ...
 
 
 class VoiceHost(Protocol):
-    """What the voice demo needs of the playground (`web.playground.Playground`), named here so
+    """What the voice demo needs of the playground (`playground.channels.Playground`), named here so
     that this module does not import the playground that imports it."""
 
     @property

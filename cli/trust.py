@@ -1,4 +1,4 @@
-"""`petition keys rotate` and `petition audit verify` (registered in web/cli.py)."""
+"""`petition keys rotate` and `petition audit verify` (registered in cli/main.py)."""
 
 from __future__ import annotations
 
