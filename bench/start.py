@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import sys
 import time
@@ -38,6 +40,7 @@ class StartRun:
     """One start of a line's processes, and its load."""
 
     healthz_s: float
+    healthz_cpu_s: float  # CPU seconds a serving process had used by then (the most of them)
     ready_s: float
     all_ready_s: float
     rss_ready_mb: float
@@ -54,6 +57,14 @@ class StartLine:
     procs: int
     worker: bool
     runs: list[StartRun] = field(default_factory=list)
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used (/proc/<pid>/stat)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
 
 
 async def _until_logged(log: Path, count: int, started: float, limit_s: float = 120) -> float:
@@ -87,6 +98,7 @@ async def start_once(
         serving = list(procs.procs)
         await wait_ready(base, "/healthz", serving)
         healthz_s = time.perf_counter() - started
+        healthz_cpu = max(cpu_s(p.pid) for p in serving)
         await wait_ready(base, "/readyz", serving)
         ready_s = time.perf_counter() - started
         all_ready = await _until_logged(log, line.procs, started)
@@ -98,10 +110,11 @@ async def start_once(
     finally:
         procs.stop()
         reqs.unlink(missing_ok=True)
-    r = StartRun(healthz_s, ready_s, all_ready, rss_ready, peak, result.per_second, result.load)
+    r = StartRun(healthz_s, healthz_cpu, ready_s, all_ready, rss_ready, peak, result.per_second, result.load)
     print(
         f"  start {line.backend} x{line.procs}{' + worker' if line.worker else ''}: /healthz "
-        f"{r.healthz_s:.2f} s, /readyz {r.ready_s:.2f} s, all ready {r.all_ready_s:.2f} s; RSS ready "
+        f"{r.healthz_s:.2f} s ({r.healthz_cpu_s:.2f} s CPU), /readyz {r.ready_s:.2f} s, "
+        f"all ready {r.all_ready_s:.2f} s; RSS ready "
         f"{r.rss_ready_mb:.0f} MB, peak {r.peak_rss_mb:.0f} MB under {r.answered_per_s:.0f} req/s "
         f"[load {r.load:.1f}]",
         flush=True,
@@ -158,15 +171,17 @@ def render_start(lines: list[StartLine], args: argparse.Namespace) -> list[str]:
         "database answers (`serve` listens before it has loaded the app and answers it from a probe of",
         "its own; web/starting.py). The goal (< 2 s) is measured on it. */readyz* = until `/readyz`",
         "first answers 200: one process has loaded the app (requests that arrive before wait for it);",
-        "*all ready* = until every process has. Then wrk (16 connections) sends signed SMS webhooks",
+        "*all ready* = until every process has. *CPU* = the CPU seconds a serving process had used when",
+        "`/healthz` first answered (the most of them): what the start costs, whatever the load.",
+        "Then wrk (16 connections) sends signed SMS webhooks",
         f"for {args.sustained:g} s; *peak RSS* = the largest high-water mark (VmHWM) of the serving",
         "processes after it (goal < 200 MB); *RSS ready* = their largest VmRSS before the load.",
         f"Median of {args.runs} starts; load = the 1-minute load average at the end of the load (2 cores",
         "shared with other engineers' sessions).",
         "",
-        "| backend | procs | app | /healthz s (goal < 2) | /readyz s | all ready s "
+        "| backend | procs | app | /healthz s (goal < 2) | CPU s | /readyz s | all ready s "
         "| RSS ready MB | peak RSS MB (goal < 200) | answered req/s | load |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for x in lines:
         h = _med([r.healthz_s for r in x.runs])
@@ -174,6 +189,7 @@ def render_start(lines: list[StartLine], args: argparse.Namespace) -> list[str]:
         app = "service + worker" if x.worker else "service"
         out.append(
             f"| {x.backend} | {x.procs} | {app} | {h:.2f} ({_ok(h < GOALS['healthz_s'])}) "
+            f"| {_med([r.healthz_cpu_s for r in x.runs]):.2f} "
             f"| {_med([r.ready_s for r in x.runs]):.2f} | {_med([r.all_ready_s for r in x.runs]):.2f} "
             f"| {_med([r.rss_ready_mb for r in x.runs]):.0f} | {peak:.0f} ({_ok(peak < GOALS['rss_mb'])}) "
             f"| {_med([r.answered_per_s for r in x.runs]):.0f} | {_med([r.load for r in x.runs]):.1f} |"
