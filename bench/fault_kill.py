@@ -85,7 +85,7 @@ def start_server(port: int, env: dict[str, str], log: Path, *, worker: bool) -> 
 
 
 async def wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, within: float = 30.0) -> None:
-    """Poll /healthz until it answers 200."""
+    """Poll /readyz until it answers 200 (the app is loaded; /healthz says 200 while it loads)."""
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(base_url=base, timeout=2.0) as client:
         while time.monotonic() < deadline:
@@ -93,7 +93,7 @@ async def wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, with
                 err = await asyncio.to_thread(log.read_text, "utf-8", "replace")
                 raise RuntimeError(f"server exited with {proc.returncode}: {err[-2000:]}")
             try:
-                if (await client.get("/healthz")).status_code == 200:
+                if (await client.get("/readyz")).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

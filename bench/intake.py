@@ -130,7 +130,8 @@ async def group(kind: str, n: int, env: dict[str, str], workdir: Path, *, worker
             procs.start(argv, env, workdir / f"{kind.split()[0]}-{port}.log")
         base = f"http://127.0.0.1:{port}"
         try:
-            started = await wait_ready(base, "/healthz" if kind in (INLINE, WORKER) else "/", procs.procs)
+            # /readyz: the app is loaded (`serve` answers /healthz while it loads: bench/start.py).
+            started = await wait_ready(base, "/readyz" if kind in (INLINE, WORKER) else "/", procs.procs)
         except RuntimeError:
             if procs.log is not None:
                 print(procs.log.read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -367,7 +368,7 @@ def render_intake(lines: list[Line], args: argparse.Namespace) -> list[str]:
 
 
 def render_latency_memory(lines: list[Line], args: argparse.Namespace) -> list[str]:
-    """The latency at 100/s and the memory and start tables."""
+    """The latency at 100/s table."""
     out = [
         "",
         f"### Latency at a fixed {RATE:.0f} requests/s ({args.seconds:g} s runs, wrk paced by `delay()`"
@@ -388,16 +389,7 @@ def render_latency_memory(lines: list[Line], args: argparse.Namespace) -> list[s
         )
     out += [
         "",
-        "### Memory and start of one `petition serve`",
-        "",
-        "| backend | procs | app | peak RSS MB (goal < 200) | /healthz after start, s (goal < 2) |",
-        "|---|---:|---|---:|---:|",
+        "Memory and start (`/healthz`, `/readyz`, peak RSS under this load): their own section below,",
+        "`bench.run --only start` (bench/start.py).",
     ]
-    for x in lines:
-        if x.app in (INLINE, WORKER):
-            out.append(
-                f"| {x.backend} | {x.procs} | {x.app} | {x.rss_peak_mb:.0f} "
-                f"({_ok(x.rss_peak_mb < GOALS['rss_mb'])}) | {x.start_s:.2f} "
-                f"({_ok(x.start_s < GOALS['start_s'])}) |"
-            )
     return [*out, ""]

@@ -9,7 +9,8 @@ intake: signed Twilio SMS webhooks driven by wrk (bench/intake.py, bench/wrk.py)
 own capacity, the bare ceiling endpoint (parse, verify, one INSERT, commit), and `petition serve`
 in both processing modes, on SQLite and on PostgreSQL with 1, 2 and 4 processes.
 queue: the desk's queue queries with a generated million reports. classify: decide() on the shared
-real messages (read at run time, never copied). memory: resident set of one server process.
+real messages (read at run time, never copied). start: how soon `petition serve` answers /healthz
+and /readyz, and its peak resident memory under wrk's load (bench/start.py).
 Every figure is the median of --runs runs. Everything listens on, and is sent to, 127.0.0.1 only.
 """
 
@@ -37,6 +38,7 @@ from sqlalchemy.engine import make_url
 from bench.intake import Line, render_intake, run_intake
 from bench.load import LoadResult, median
 from bench.outbox import Drain, bench_outbox, render_outbox
+from bench.start import StartLine, render_start, run_start
 
 ROOT = Path(__file__).resolve().parent.parent
 TEDDY = Path("/work/shared/data/teddy2020-dev.csv")
@@ -251,12 +253,15 @@ async def run(args: argparse.Namespace) -> str:
     texts = real_texts()
     pg_version = await _pg_version(args.pg_url)
     figs: list[Line] | None = None
+    starts: list[StartLine] | None = None
     drains: dict[str, list[Drain]] = {}
     queue: dict[str, tuple[float, dict[str, LoadResult]]] = {}
     with tempfile.TemporaryDirectory(prefix="petition-bench-") as tmp:
         workdir = Path(tmp)
         if "intake" in args.only:
             figs = await run_intake(args, texts, workdir, database, _data_key())
+        if "start" in args.only:
+            starts = await run_start(args, texts, workdir, database, _data_key())
         for backend in args.backends:
             if "queue" in args.only:
                 async with database(backend, workdir, args.pg_url, "queue") as url:
@@ -267,6 +272,8 @@ async def run(args: argparse.Namespace) -> str:
     report = render(args, pg_version, figs, queue, classify)
     if drains:
         report = report.rstrip() + "\n\n" + "\n".join(render_outbox(drains, args.acks))
+    if starts is not None:
+        report = report.rstrip() + "\n\n" + "\n".join(render_start(starts, args))
     return report
 
 
@@ -274,7 +281,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--quick", action="store_true", help="short runs and 50,000 reports")
-    p.add_argument("--only", default="intake,outbox,queue,classify")
+    p.add_argument("--only", default="intake,outbox,start,queue,classify")
     p.add_argument("--backends", default="sqlite,postgres")
     p.add_argument("--procs", default="1,2,4")
     p.add_argument("--runs", type=int, default=3)
@@ -305,7 +312,7 @@ def merge_sections(old: str, new: str) -> str:
 
     fresh = {part.split("\n", 1)[0].split(":")[0] for part in sections(new)}
     kept = [part for part in sections(old) if part.split("\n", 1)[0].split(":")[0] not in fresh]
-    generated = ("## Intake", "## Outbox", "## Queue", "## Classify")
+    generated = ("## Intake", "## Outbox", "## Memory and start", "## Queue", "## Classify")
     for i, part in enumerate(kept):
         if part.startswith(generated) and "_(from an earlier run" not in part:
             head, _, body = part.partition("\n")

@@ -19,11 +19,10 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 import aioimaplib
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.joining import ChannelIntake
 from bot.mailparse import ParsedMail, header_text, parse_mail, unparsed_mail
@@ -31,6 +30,9 @@ from intake.errors import InboundError, MalformedPayload, StorageError
 from intake.models import Channel
 from intake.ports import RawMessage
 from intake.service import Receipt
+
+if TYPE_CHECKING:
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 log = logging.getLogger(__name__)
 
@@ -369,6 +371,9 @@ async def start_smtp_server(
     handler: SmtpHandler, host: str, port: int, *, hostname: str | None = None
 ) -> asyncio.Server:
     """Listen for SMTP on host:port in the running loop."""
+    # Imported when the SMTP server is configured, not by every start of the service.
+    from aiosmtpd.smtp import SMTP
+
     loop = asyncio.get_running_loop()
     return await loop.create_server(
         lambda: SMTP(handler, hostname=hostname, data_size_limit=MAX_MAIL_BYTES, enable_SMTPUTF8=True),

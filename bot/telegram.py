@@ -17,26 +17,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Final, Literal
-
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot.base import WebhookRequest
 from bot.contact import Contact
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
 from intake.normalise import status_query
+
+# python-telegram-bot (17 MB resident, 0.2 s to import) is imported where it is used: a service
+# without Telegram configured never loads it.
+if TYPE_CHECKING:
+    from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+    from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +105,8 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 def parse_update(data: dict[str, Any]) -> TelegramEvent:
     """Parse one update (pure); raises only `InboundError`s."""
+    from telegram import Update
+
     update_id = data.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise MalformedPayload("update_id missing")
@@ -218,6 +213,9 @@ class TelegramWebhook:
 
 def map_error(exc: TelegramError) -> ChannelSendError:
     """The outbox's view of a PTB error: retry floods and network trouble, not refusals."""
+    from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+    from telegram.warnings import PTBDeprecationWarning
+
     if isinstance(exc, RetryAfter):
         with warnings.catch_warnings():
             # PTB 22 warns that the attribute becomes a timedelta; both forms are handled here.
@@ -249,6 +247,9 @@ class TelegramSender:
     @asynccontextmanager
     async def bot(self, *, long_poll: float = 0.0) -> AsyncIterator[Bot]:
         """A PTB `Bot` whose HTTP client is closed on exit (one per send keeps no idle sockets)."""
+        from telegram import Bot
+        from telegram.request import HTTPXRequest
+
         request = HTTPXRequest(
             connection_pool_size=2,
             read_timeout=self._timeout + long_poll,
@@ -276,6 +277,15 @@ class TelegramSender:
         remove_keyboard: bool = False,
     ) -> str | None:
         """Send a text with inline buttons, a share-phone-number button, or a keyboard removal."""
+        from telegram import (
+            InlineKeyboardButton,
+            InlineKeyboardMarkup,
+            KeyboardButton,
+            ReplyKeyboardMarkup,
+            ReplyKeyboardRemove,
+        )
+        from telegram.error import TelegramError
+
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
         if buttons:
             rows = [
@@ -299,6 +309,8 @@ class TelegramSender:
 
     async def answer_callback(self, callback_id: str) -> None:
         """Stop the button's spinner; a failure here only costs the spinner."""
+        from telegram.error import TelegramError
+
         try:
             async with self.bot() as bot:
                 await bot.answer_callback_query(callback_id)
@@ -308,6 +320,8 @@ class TelegramSender:
     async def remove_buttons(self, chat_id: str, message_id: int) -> None:
         """Take the inline buttons off a prompt once used; a failure leaves stale buttons, which the
         conversation answers harmlessly."""
+        from telegram.error import TelegramError
+
         try:
             async with self.bot() as bot:
                 await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
@@ -316,6 +330,8 @@ class TelegramSender:
 
     async def set_webhook(self, url: str, secret: str) -> None:
         """Point Telegram at our webhook with the secret token it must send back."""
+        from telegram.error import TelegramError
+
         try:
             async with self.bot() as bot:
                 await bot.set_webhook(url, secret_token=secret, allowed_updates=["message", "callback_query"])
@@ -324,6 +340,8 @@ class TelegramSender:
 
     async def check(self) -> str:
         """Call getMe to prove the token works."""
+        from telegram.error import TelegramError
+
         try:
             async with self.bot() as bot:
                 me = await bot.get_me()
@@ -344,6 +362,8 @@ class TelegramSender:
         An update whose handling raised is fetched again (Telegram redelivers from the offset) and
         de-duplicated by its update_id, so none is lost and none is taken twice.
         """
+        from telegram.error import TelegramError
+
         offset: int | None = None
         async with self.bot(long_poll=poll_timeout) as bot:
             try:

@@ -14,13 +14,44 @@ from typing import IO, TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from intake.inspection import Inspection
     from web.settings import Settings
 
-from intake.errors import InspectionError
-from intake.inspection import Inspection, load_inspection
+
+# The commands of other modules, loaded when one of them runs: `petition serve` imports only what
+# it needs before it listens (see web/starting.py), not every command's dependencies.
+LAZY_COMMANDS = {
+    "keys": "cli.trust:keys",
+    "audit": "cli.trust:audit",
+    "retention": "cli.trust:retention",
+    "user": "cli.accounts:user_group",
+    "token": "cli.accounts:token_group",
+    "db": "cli.db:db_group",
+    "digest": "cli.followup:digest_command",
+    "demo-channels": "cli.playground:demo_channels_command",
+    "model": "cli.model:model_group",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands in LAZY_COMMANDS are imported when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def _load_or_exit(path: Path) -> Inspection:
+    from intake.errors import InspectionError
+    from intake.inspection import load_inspection
+
     try:
         return load_inspection(path)
     except InspectionError as exc:
@@ -30,7 +61,7 @@ def _load_or_exit(path: Path) -> Inspection:
         sys.exit(2)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="petition-intake")
 def main() -> None:
     """petition-intake: take in citizens' reports, decide scope and route, acknowledge."""
@@ -124,9 +155,9 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: 
     """Start the service (web page, API, webhooks, outbox worker)."""
     import uvicorn
 
-    from bot.registry import channel_status
-    from web.app import create_app
+    from storage.probe import database_answers
     from web.settings import Settings
+    from web.starting import StartingApp
 
     _configure_logging()
     settings = Settings()
@@ -135,20 +166,41 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: 
     if demo:
         settings = settings.model_copy(update={"demo": True})
         _demo_officer(settings)
-    from intake.textmodel import ModelError
+    from intake.textmodel import ModelError, activate
 
+    # Before listening: a service that cannot decide must not take in reports, nor say it is alive.
     try:
-        app = create_app(settings, run_worker=True)
+        activate(settings.active_model_path())
     except ModelError as exc:
         click.echo(f"cannot start: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"petition-intake on http://{host}:{port}/  (data: {settings.resolved_database_url()})")
-    for name, state in channel_status(settings).items():
-        click.echo(f"  channel {name}: {state}")
+    url = settings.resolved_database_url()
+    click.echo(f"petition-intake on http://{host}:{port}/  (data: {url})")
+    failed: list[BaseException] = []
+
+    def load() -> object:
+        from bot.registry import channel_status
+        from web.app import create_app
+
+        app = create_app(settings, run_worker=True)
+        for name, state in channel_status(settings).items():
+            click.echo(f"  channel {name}: {state}")
+        return app
+
+    def stop(exc: BaseException) -> None:
+        failed.append(exc)
+        server.should_exit = True
+
+    hsts = settings.public_url.startswith("https://")
+    app = StartingApp(load, lambda: database_answers(url), stop, hsts=hsts)
     # log_config=None: uvicorn's records go through the root handler and its masking filter.
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
     server = uvicorn.Server(config)
     server.run(sockets=[_shared_socket(host, port)] if reuse_port else None)
+    if failed:
+        logging.getLogger(__name__).error("could not start", exc_info=failed[0])
+        click.echo(f"cannot start: {failed[0]}", err=True)
+        sys.exit(2)
 
 
 def _shared_socket(host: str, port: int) -> socket.socket:
@@ -202,68 +254,11 @@ def channels_check() -> None:
         sys.exit(1)
 
 
-def _add_trust_commands() -> None:
-    from cli.trust import audit, keys, retention
-
-    main.add_command(keys)
-    main.add_command(audit)
-    main.add_command(retention)
-
-
-_add_trust_commands()
-
-
 def _configure_logging() -> None:
     # No identity in the logs: libraries quieted, phone numbers and addresses masked (web/logs.py).
     from web.logs import configure_logging
 
     configure_logging(logging.INFO)
-
-
-def _add_account_commands() -> None:
-    from cli.accounts import token_group, user_group
-
-    main.add_command(user_group)
-    main.add_command(token_group)
-
-
-_add_account_commands()
-
-
-def _add_db_commands() -> None:
-    from cli.db import db_group
-
-    main.add_command(db_group)
-
-
-_add_db_commands()
-
-
-def _add_followup_commands() -> None:
-    from cli.followup import digest_command
-
-    main.add_command(digest_command)
-
-
-_add_followup_commands()
-
-
-def _add_playground_commands() -> None:
-    from cli.playground import demo_channels_command
-
-    main.add_command(demo_channels_command)
-
-
-_add_playground_commands()
-
-
-def _add_model_commands() -> None:
-    from cli.model import model_group
-
-    main.add_command(model_group)
-
-
-_add_model_commands()
 
 
 if __name__ == "__main__":

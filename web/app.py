@@ -281,9 +281,12 @@ def add_session_cookie(app: FastAPI, settings: Settings) -> None:
 
 
 def health_route(app: FastAPI) -> None:
-    """`/healthz`: 200 while the database answers (and, on SQLite, is still the file opened), else 503."""
+    """`/healthz`: 200 while the database answers (and, on SQLite, is still the file opened), else 503.
+    `/readyz` says the same once the app runs; before, while `serve` loads it, only `/healthz` may
+    say 200 (web/starting.py)."""
 
     @app.get("/healthz")
+    @app.get("/readyz")
     async def healthz(request: Request) -> JSONResponse:
         ok = await runtime(request).store.ping()
         return JSONResponse(

@@ -14,10 +14,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
 
 # The pages load only their own scripts and styles (htmx is vendored under /static); the one inline
 # <style> block of the public page needs 'unsafe-inline' for styles, never for scripts.
@@ -120,6 +122,9 @@ class TokenBuckets:
 
 def too_many_requests(wait: float) -> Response:
     """429 with Retry-After (whole seconds, at least one)."""
+    # Imported here: `serve` imports this module's headers before it listens (web/starting.py).
+    from starlette.responses import JSONResponse
+
     return JSONResponse(
         {"error": "too many requests"}, status_code=429, headers={"retry-after": str(max(1, math.ceil(wait)))}
     )

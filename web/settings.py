@@ -112,6 +112,9 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        # Imported here: `serve` reads the URL before it listens, and SQLAlchemy takes a while.
         from storage.engine import sqlite_url
 
-        return self.database_url or sqlite_url(self.data_dir)
+        return sqlite_url(self.data_dir)

@@ -12,17 +12,11 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.pdfgen.canvas import Canvas
 
 from intake.accounts import User
 from intake.transfers import Transfer
@@ -31,6 +25,9 @@ from web.identity import desk_store, require
 from web.labels import cn_date
 from web.pages import CATEGORY_WORDS, render
 from web.runtime import runtime
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 log = logging.getLogger(__name__)
 # With PETITION_PDF_FONT set to a TrueType file (Debian: fonts-wqy-microhei, not shipped here: 5 MB),
@@ -44,6 +41,11 @@ _CID_FONT = "STSong-Light"
 @functools.cache
 def pdf_font(path: str | None) -> str:
     """The registered font's name: the TrueType file at `path` when usable, else the CID font."""
+    # reportlab is imported by the first PDF, not by every start of the service (5 MB, 0.1 s).
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
     if path:
         try:
             name = f"FormFont{abs(hash(path))}"  # one name per file: two settings, two fonts
@@ -123,6 +125,10 @@ async def _content(request: Request, user: User, number: str) -> tuple[Transfer,
 
 
 def _pdf(c: FormContent, font_path: str | None = None) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
     font = pdf_font(font_path)
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=A4, pageCompression=1)
@@ -164,6 +170,9 @@ def _pdf(c: FormContent, font_path: str | None = None) -> bytes:
 
 def _wrapped(canvas: Canvas, font: str, text: str, x: float, y: float, width: float) -> float:
     """Draw text wrapped by character (Chinese has no spaces); return the y below it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
     line = ""
     for ch in text.replace("\n", " "):
         if canvas.stringWidth(line + ch, font, 11) > width:

@@ -80,7 +80,7 @@ def service(tmp_path: Path, twilio_base: str) -> Iterator[tuple[str, dict[str, s
     try:
         for _ in range(100):
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from storage.engine import make_engine
-from storage.migrate import alembic_config, migrate
+from storage.migrate import alembic_config, head_revision, migrate
 from storage.schema import metadata
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +98,22 @@ async def test_downgrade_to_base_and_up_again(db_url: str) -> None:
             assert await conn.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert head_revision() is not None
+    assert head_revision() == _head()
+
+
+async def test_a_database_at_head_is_opened_without_alembic(db_url: str) -> None:
+    await migrate(db_url)
+    # A start after the first: one query finds the schema at head; alembic is neither run nor imported.
+    code = (
+        "import asyncio, sys; from storage.migrate import migrate; asyncio.run(migrate(sys.argv[1])); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, db_url, stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT
+    )
+    out, _ = await proc.communicate()
+    assert (proc.returncode, out.decode().strip()) == (0, "[]")

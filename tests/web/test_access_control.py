@@ -21,6 +21,7 @@ PUBLIC = {
     "/",
     "/submit",
     "/healthz",
+    "/readyz",
     "/login",
     "/logout",
     "/api/docs",

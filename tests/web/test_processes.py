@@ -115,7 +115,7 @@ async def _wait_healthy(client: httpx.AsyncClient, ports: list[int], logs: list[
             for port in ports:
                 while True:
                     try:
-                        if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                             break
                     except httpx.TransportError:
                         pass
