@@ -394,15 +394,6 @@ class TelegramConversation:
         await self._keep(stored.chat, state, taken)
         return 1
 
-    async def run_sweeper(self, interval: float = 15.0) -> None:
-        """Sweep until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("telegram draft sweep failed")
-
     async def _unbutton(self, chat_id: str, message_id: int) -> None:
         try:
             await self.prompter.remove_buttons(chat_id, message_id)

@@ -12,7 +12,6 @@ Twilio does not retry a 429 and a limited citizen's report would be gone.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -27,7 +26,6 @@ from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent, WebhookAuthError
 from intake.models import Channel
 from storage.drafts import SqlConversationDrafts
-from storage.locks import try_singleton_lock
 from web.bodies import read_body
 from web.runtime import Runtime
 from web.security import TokenBuckets, too_many_requests
@@ -39,14 +37,12 @@ MAX_HOOK_BYTES = 1 << 20
 
 
 async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, background: bool) -> Channels:
-    """Build the configured channels on the runtime's service; start their tasks when `background`."""
+    """Build the configured channels on the runtime's service; start their servers when `background`
+    (their background jobs are the runner's: `Channels.jobs`)."""
     engine = getattr(rt.store, "engine", None)
     # Telegram drafts in the database: every process serving webhooks continues any chat.
     drafts = SqlConversationDrafts(engine, rt.codec) if engine is not None and rt.codec is not None else None
     channels = build_channels(settings, rt.service, seal_file=rt.seal_file, drafts=drafts)
-    if engine is not None:
-        # Several `serve` processes share the database: only the lock holder polls Telegram.
-        channels.leader_lock = functools.partial(try_singleton_lock, engine)
     if channels.mail is not None:
         # A receiving body's reply to a transfer mail is attached to the transfer, not taken as a report.
         from web.followup import transfer_reply_handler

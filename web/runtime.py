@@ -7,11 +7,9 @@ imports them).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 
@@ -32,7 +30,6 @@ class Runtime:
     service: IntakeService
     worker: OutboxWorker
     inspections: dict[str, Inspection]
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     inspection_files: dict[str, Path] = field(default_factory=dict)
     # Seals a file's content before it is written to the data dir (raw mails, attachments).
     seal_file: Callable[[bytes], bytes] | None = None

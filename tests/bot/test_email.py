@@ -239,7 +239,7 @@ async def test_imap_idle_picks_up_new_mail(tmp_path: Path, dovecot: Dovecot) -> 
     async with intake_service(tmp_path) as service:
         mail = MailIntake(ChannelIntake(service))
         poller = ImapPoller(ImapConfig.from_url(dovecot.url), mail, idle_timeout=20)
-        task = asyncio.create_task(poller.run())
+        task = asyncio.create_task(poller.session())
         try:
             await asyncio.sleep(0.5)
             await _append(dovecot, citizen_mail())

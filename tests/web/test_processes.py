@@ -259,7 +259,7 @@ async def test_servers_that_only_commit_and_workers_that_process(db_url: str, tm
         await _until(lambda: len(twilio.messages) >= n_msg, DRAIN_TIMEOUT_S, "acks not all sent", logs)
         await asyncio.sleep(2.5)
         working = [
-            log.read_text("utf-8", "replace").count("this worker processes the committed SMS") for log in logs
+            log.read_text("utf-8", "replace").count("job intake: this process runs it") for log in logs
         ]
 
     assert working[:2] == [0, 0] and sum(working) >= 1  # never a server; a worker at a time
