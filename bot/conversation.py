@@ -25,9 +25,9 @@ from typing import Any, Protocol
 
 from bot.contact import Contact, typed_contact
 from bot.drafts import ChatState, Draft, DraftStore, MemoryDrafts, StoredChat, state_json, state_of
-from bot.joining import ChannelIntake
 from bot.telegram import CONTACT_TEXT, Button, TelegramEvent, parse_update
 from intake.errors import StorageError
+from intake.flow import ChannelIntake
 from intake.inspection import Inspection
 from intake.normalise import status_query
 from intake.ports import RawMessage

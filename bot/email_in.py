@@ -25,9 +25,9 @@ from urllib.parse import unquote, urlsplit
 import aioimaplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.joining import ChannelIntake
 from bot.mailparse import ParsedMail, header_text, parse_mail, unparsed_mail
 from intake.errors import InboundError, MalformedPayload, StorageError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.ports import RawMessage
 from intake.service import Receipt

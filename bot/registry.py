@@ -17,13 +17,13 @@ from bot.conversation import TelegramConversation
 from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
-from bot.joining import ChannelIntake
 from bot.recordings import POLL_SECONDS, RecordingFetcher
-from bot.sms import SmsIntake, TwilioSmsSender, TwilioWebhook
+from bot.sms import TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from bot.voice import VoiceIntake
 from intake.calls import CallStore
 from intake.errors import ChannelSendError, InboundError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.models import Channel
 from intake.ports import OutboundChannel, ReportStore
 from intake.runner import Job

@@ -27,10 +27,10 @@ from urllib.parse import quote
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from bot.joining import ChannelIntake
 from intake import voice_texts
 from intake.calls import Call, CallStore
 from intake.errors import MalformedPayload
+from intake.flow import ChannelIntake
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.phone import e164, in_duty_hours, is_mobile, published_for

@@ -16,11 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.deferred import PolledIntake
-from bot.joining import ChannelIntake
 from bot.registry import build_senders
-from bot.sms import SmsIntake
+from intake.deferred import PolledIntake
 from intake.errors import InspectionError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates

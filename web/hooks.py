@@ -21,10 +21,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.base import WebhookRequest
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH, Channels, build_channels
-from bot.sms import DELIVERED_STATUSES, EMPTY_TWIML, FAILED_STATUSES, delivery_error, status_of
+from bot.sms import EMPTY_TWIML, delivery_report, sms_of, status_of
 from bot.telegram import update_json
 from intake.errors import InboundError, StorageError, UnsupportedEvent, WebhookAuthError
-from intake.models import Channel
 from storage.drafts import SqlConversationDrafts
 from web.bodies import read_body
 from web.runtime import Runtime
@@ -135,7 +134,7 @@ def hook_handlers(settings: Settings) -> dict[str, Handler]:
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
             form = ch.sms_webhook.verify(_public_request(request, settings, body))
-            receipt = await ch.sms.take(form)
+            receipt = await ch.sms.take(sms_of(form))
         except UnsupportedEvent:
             return _twiml()
         except WebhookAuthError as exc:
@@ -165,31 +164,8 @@ def hook_handlers(settings: Settings) -> dict[str, Handler]:
             return forged.refuse(request, exc)
         except InboundError as exc:
             return _refused(exc)
-        service = ch.intake.service
-        now = service.clock.now()
-        report_id = None
         try:
-            # Only the final states move the outbox item; queued/sent/sending say nothing new.
-            if status.status in DELIVERED_STATUSES or status.status in FAILED_STATUSES:
-                delivered = status.status in DELIVERED_STATUSES
-                item = await service.store.mark_outbox_by_provider_id(
-                    Channel.SMS,
-                    status.sid,
-                    delivered=delivered,
-                    error=None if delivered else delivery_error(status),
-                    now=now,
-                )
-                report_id = item.report_id if item is not None else None
-                if item is not None and status.error_code == "21610":
-                    # The carrier says the number unsubscribed: as good as a STOP we received.
-                    await service.store.set_opted_out(Channel.SMS, item.recipient, True, now)
-            await service.store.audit(
-                actor="twilio",
-                action="sms.status",
-                report_id=report_id,
-                detail={"provider_id": status.sid, "status": status.status, "error_code": status.error_code},
-                now=now,
-            )
+            await ch.intake.record_delivery(delivery_report(status))
         except StorageError:
             return _twiml(503)
         return _twiml()

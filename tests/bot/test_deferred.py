@@ -1,4 +1,4 @@
-"""The SMS webhook answers on the commit; reports follow in batches (bot/deferred.py).
+"""The SMS webhook answers on the commit; reports follow in batches (intake/deferred.py).
 
 The batch path must give the same result as taking the messages one by one: one report per
 matter, parts of one SMS joined, numbers in arrival order without gaps, one acknowledgement each,
@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.deferred import DeferredIntake, PolledIntake
-from bot.joining import ChannelIntake
-from bot.sms import SmsIntake
+from intake.deferred import DeferredIntake, PolledIntake
 from intake.errors import StorageError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import bundled_inspections, load_inspection
 from intake.models import Channel, InboundMessage
 from intake.pipeline import decide, status_query

@@ -15,9 +15,9 @@ import pytest
 
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
-from bot.joining import ChannelIntake
 from bot.mailparse import UNPARSED_NOTE
 from intake.errors import ChannelSendError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from tests.bot.test_mail_fuzz import deeply_nested

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from bot.conversation import TelegramConversation
-from bot.joining import ChannelIntake
 from bot.registry import TELEGRAM_POLLING_LOCK, Channels
 from bot.telegram import TelegramSender
+from intake.flow import ChannelIntake
 from intake.runner import Runner
 from storage.engine import make_engine
 from storage.locks import try_singleton_lock

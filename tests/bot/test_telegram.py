@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from bot.base import WebhookRequest
 from bot.contact import Contact
 from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation, welcome_text
-from bot.joining import ChannelIntake
 from bot.telegram import (
     CONTACT_TEXT,
     SECRET_HEADER,
@@ -25,6 +24,7 @@ from bot.telegram import (
     update_json,
 )
 from intake.errors import ChannelSendError, InboundError, UnsupportedEvent, WebhookAuthError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from intake.service import IntakeService
