@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from intake import voice_texts
+from intake import citizen_texts
 from intake.calls import Call, CallStore
 from intake.errors import MalformedPayload
 from intake.flow import ChannelIntake
@@ -156,13 +156,13 @@ class VoiceIntake:
     async def whisper(self, form: Mapping[str, str], parent_sid: str) -> str:
         """An officer picked up: open the draft report and whisper its number to the officer."""
         call, ins = await self._call(parent_sid)
-        report = await self._open_report(call, ins, form, voice_texts.ANSWERED_CALL_TEXT)
+        report = await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
         answered_by = form.get("To", "").strip()[:200] or None
         await self.store.update_call(
             parent_sid, stage="answered", answered_by=answered_by, now=self.service.clock.now()
         )
         response = VoiceResponse()
-        _say(response, voice_texts.whisper(ins, report.tracking_number))
+        _say(response, citizen_texts.whisper(ins, report.tracking_number))
         return str(response)
 
     async def dial_ended(self, form: Mapping[str, str]) -> str:
@@ -173,7 +173,7 @@ class VoiceIntake:
         response = VoiceResponse()
         if status in TAKEN or call.stage == "answered":
             # The whisper opened the report; a call bridged without one (no whisper) gets it now.
-            await self._open_report(call, ins, form, voice_texts.ANSWERED_CALL_TEXT)
+            await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
             await self.store.update_call(sid, stage="answered", now=self.service.clock.now())
             response.hangup()
             return str(response)
@@ -191,17 +191,17 @@ class VoiceIntake:
         response = VoiceResponse()
         if not _RECORDING_SID.match(recording_sid) or not seconds:
             log.info("call %s: nothing recorded; logged, not numbered", sid)
-            _say(response, voice_texts.nothing_recorded())
+            _say(response, citizen_texts.nothing_recorded())
             response.hangup()
             return str(response)
-        report = await self._open_report(call, ins, form, voice_texts.VOICE_MESSAGE_TEXT)
+        report = await self._open_report(call, ins, form, citizen_texts.VOICE_MESSAGE_TEXT)
         now = self.service.clock.now()
         await self.store.update_call(sid, stage="recorded", now=now)
         # The recording callback says when the audio is ready; should it be lost, this is fetched
         # a minute later anyway.
         await self.store.recording_ready(sid, recording_sid, seconds, now, due=now + RECORDING_GRACE)
         spoken = None if self._texted(caller_of(form)) else report.tracking_number
-        _say(response, voice_texts.message_taken(ins, spoken))
+        _say(response, citizen_texts.message_taken(ins, spoken))
         response.hangup()
         return str(response)
 
@@ -249,7 +249,7 @@ class VoiceIntake:
     def ring_twiml(self, ins: Inspection, call_sid: str) -> str:
         """Greeting, then every officer's phone rings together for `ring_seconds`."""
         response = VoiceResponse()
-        _say(response, voice_texts.greeting(ins, recorded=ins.phone.record_calls))
+        _say(response, citizen_texts.greeting(ins, recorded=ins.phone.record_calls))
         dial = Dial(
             timeout=ins.phone.ring_seconds,
             action=self._url(DIAL_PATH),
@@ -269,9 +269,9 @@ class VoiceIntake:
     def voicemail_twiml(self, ins: Inspection, call_sid: str, *, outside_hours: bool) -> str:
         """Hours and other channels, then up to three minutes of voice message."""
         response = VoiceResponse()
-        _say(response, voice_texts.voicemail_prompt(ins, outside_hours=outside_hours))
+        _say(response, citizen_texts.voicemail_prompt(ins, outside_hours=outside_hours))
         response.record(
-            max_length=voice_texts.MAX_MESSAGE_SECONDS,
+            max_length=citizen_texts.MAX_MESSAGE_SECONDS,
             action=self._url(RECORDED_PATH),
             method="POST",
             recording_status_callback=self._url(RECORDING_PATH),
@@ -279,7 +279,7 @@ class VoiceIntake:
             play_beep=True,
             trim="trim-silence",
         )
-        _say(response, voice_texts.nothing_recorded())
+        _say(response, citizen_texts.nothing_recorded())
         response.hangup()
         return str(response)
 
@@ -305,7 +305,7 @@ class VoiceIntake:
             sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
             # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
             ack = NewAck(
-                Channel.SMS, caller, voice_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
+                Channel.SMS, caller, citizen_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
             )
         report = await self.store.create_report(
             message_pk=saved.message.pk,

@@ -23,7 +23,7 @@ from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
-from intake.pipeline import decide, status_query
+from intake.pipeline import decide
 from intake.ports import Clock, OutboundChannel, ReportStore
 from intake.runner import Job, LeaderLock, Runner
 from intake.service import IntakeService, SystemClock
@@ -101,7 +101,7 @@ async def build_runtime(
     codec = data_codec(settings)
     if store is None:
         store = await FollowupStore.open(settings.resolved_database_url(), codec=codec)
-    service = IntakeService(store, inspections, decide, status_query, clock)
+    service = IntakeService(store, inspections, decide, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(
         store,

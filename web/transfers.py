@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from intake import acks
+from intake import citizen_texts
 from intake.models import Channel, Decision
 from intake.ports import NewAck, reply_from
 from intake.service import REPLYABLE
@@ -49,7 +49,7 @@ def transfer_mail_text(transfer: Any, tracking_number: str, rt: Any) -> str:
 
 def transferred_text(tracking_number: str, decision: Decision) -> str:
     assert decision.target is not None
-    body = acks.receiving_body_phrase(decision.target, decision.category)
+    body = citizen_texts.receiving_body_phrase(decision.target, decision.category)
     return f"您反映的事项（编号{tracking_number}）已按规定转{body}办理。"
 
 

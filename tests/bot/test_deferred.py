@@ -18,7 +18,7 @@ from intake.errors import StorageError
 from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import bundled_inspections, load_inspection
 from intake.models import Channel, InboundMessage
-from intake.pipeline import decide, status_query
+from intake.pipeline import decide
 from intake.ports import RawMessage
 from intake.service import IntakeService
 from storage.store import SqlReportStore
@@ -108,7 +108,7 @@ async def test_closing_processes_what_is_queued() -> None:
 def _mengzhou(store: SqlReportStore, clock: FakeClock) -> tuple[IntakeService, ChannelIntake]:
     """The intake service and channel intake of the Mengzhou inspection (prefix MZ1) on `store`."""
     inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
-    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, clock)
+    service = IntakeService(store, {inspection.id: inspection}, decide, clock)
     return service, ChannelIntake(service)
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.base import WebhookRequest
 from bot.contact import Contact
-from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation, welcome_text
+from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation
 from bot.telegram import (
     CONTACT_TEXT,
     SECRET_HEADER,
@@ -23,6 +23,7 @@ from bot.telegram import (
     parse_update,
     update_json,
 )
+from intake.citizen_texts import welcome_text
 from intake.errors import ChannelSendError, InboundError, UnsupportedEvent, WebhookAuthError
 from intake.flow import ChannelIntake
 from intake.models import Channel
