@@ -32,9 +32,8 @@ from intake.calls import Call, CallStore
 from intake.errors import MalformedPayload
 from intake.flow import ChannelIntake
 from intake.inspection import Inspection
-from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.phone import e164, in_duty_hours, is_mobile, published_for
-from intake.ports import NewAck, Report
+from intake.ports import Report
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +72,6 @@ def caller_of(form: Mapping[str, str]) -> str | None:
 
 def _say(response: VoiceResponse | Dial, text: str) -> None:
     response.say(text, language=LANGUAGE, voice=VOICE)
-
-
-def draft_decision(call_sid: str) -> Decision:
-    """The placeholder decision of a call's report until an officer writes down what was said:
-    nothing is suggested, and the desk asks for the summary before any decision."""
-    return Decision(
-        id=call_sid,
-        scope=Scope.NO_CONTENT,
-        category=Category.NO_CONTENT,
-        confidence=0.0,
-        reasons=["电话来电，待值班人员听取录音或根据通话整理内容后再作判断"],
-    )
 
 
 class VoiceIntake:
@@ -290,33 +277,11 @@ class VoiceIntake:
         return self.sms_on and is_mobile(caller)
 
     async def _open_report(self, call: Call, ins: Inspection, form: Mapping[str, str], text: str) -> Report:
-        """The call's report, opened once whatever the number of webhooks that ask: its message is
-        unique per CallSid, the caller's number sealed in it as the reporter's identity."""
+        """The call's report (intake/flow.py), with the number by SMS to a mobile caller."""
         caller = caller_of(form)
-        now = self.service.clock.now()
-        # No WRITTEN_TO: the number dialled is a voice number, not one an SMS answer may come from.
-        payload = {"call": {"call_sid": call.call_sid, "called": call.called, "in_hours": call.in_hours}}
-        message = InboundMessage(
-            id=call.call_sid, text=text, channel=Channel.PHONE, sender=caller, received_at=call.created_at
-        )
-        saved = await self.intake.commit(message, payload=payload, inspection_id=ins.id)
-        ack = None
-        if caller is not None and self._texted(caller):
-            sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
-            # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
-            ack = NewAck(
-                Channel.SMS, caller, citizen_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
-            )
-        report = await self.store.create_report(
-            message_pk=saved.message.pk,
-            tracking_prefix=ins.prefix,
-            decision=draft_decision(call.call_sid),
-            state="received",
-            ack=ack,
-            now=now,
-        )
+        report = await self.intake.open_call_report(call, ins, caller, text, sms_ack=self._texted(caller))
         if call.report_id != report.pk:
-            await self.store.update_call(call.call_sid, report_id=report.pk, now=now)
+            await self.store.update_call(call.call_sid, report_id=report.pk, now=self.service.clock.now())
             log.info("call %s: report %s", call.call_sid, report.tracking_number)
         return report
 

@@ -28,10 +28,13 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Final
 
+from intake import citizen_texts
+from intake.calls import Call
 from intake.deferred import DeferredIntake
-from intake.models import Channel, InboundMessage
+from intake.inspection import Inspection
+from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.normalise import status_query
-from intake.ports import WRITTEN_TO, RawMessage, Report, SavedRaw
+from intake.ports import WRITTEN_TO, NewAck, RawMessage, Report, SavedRaw
 from intake.service import IntakeService, Receipt
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,18 @@ class DeliveryReport:
     # The recipient unsubscribed (as good as a STOP we received).
     unsubscribed: bool = False
     detail: Mapping[str, str | None] = field(default_factory=dict)
+
+
+def call_decision(call_sid: str) -> Decision:
+    """The placeholder decision of a call's report until an officer writes down what was said:
+    nothing is suggested, and the desk asks for the summary before any decision."""
+    return Decision(
+        id=call_sid,
+        scope=Scope.NO_CONTENT,
+        category=Category.NO_CONTENT,
+        confidence=0.0,
+        reasons=["电话来电，待值班人员听取录音或根据通话整理内容后再作判断"],
+    )
 
 
 class ChannelIntake:
@@ -278,6 +293,36 @@ class ChannelIntake:
             and report.channel == raw.channel
             and report.sender is not None
             and report.sender == raw.sender
+        )
+
+    async def open_call_report(
+        self, call: Call, ins: Inspection, caller: str | None, text: str, *, sms_ack: bool
+    ) -> Report:
+        """A phone call's report, opened once whatever the number of webhooks that ask: its message
+        is unique per CallSid, the caller's number sealed in it as the reporter's identity. Nothing
+        is decided until an officer writes down what was said; with `sms_ack` the caller gets the
+        number by SMS (else it is read out on the call)."""
+        now = self.service.clock.now()
+        # No WRITTEN_TO: the number dialled is a voice number, not one an SMS answer may come from.
+        payload = {"call": {"call_sid": call.call_sid, "called": call.called, "in_hours": call.in_hours}}
+        message = InboundMessage(
+            id=call.call_sid, text=text, channel=Channel.PHONE, sender=caller, received_at=call.created_at
+        )
+        saved = await self.commit(message, payload=payload, inspection_id=ins.id)
+        ack = None
+        if caller is not None and sms_ack:
+            sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
+            # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
+            ack = NewAck(
+                Channel.SMS, caller, citizen_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
+            )
+        return await self.store.create_report(
+            message_pk=saved.message.pk,
+            tracking_prefix=ins.prefix,
+            decision=call_decision(call.call_sid),
+            state="received",
+            ack=ack,
+            now=now,
         )
 
     async def record_delivery(self, report: DeliveryReport) -> None:
