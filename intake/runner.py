@@ -1,9 +1,10 @@
 """The background runner: every periodic job of a process under one policy.
 
 A job is a name and one round of work (`step`). The runner repeats the round: at once while it
-reports more work waiting (an outbox batch was full), else after `interval` or as soon as its
+reports more work waiting (the outbox sent something), else after `interval` or as soon as its
 `wake` event is set. A round that raises is retried after a delay that doubles with each failure
-in a row, up to `MAX_BACKOFF_S`, and is back to `interval` after the first success; the log says
+in a row, up to `MAX_BACKOFF_S`, and is back to `interval` after the first success (or after a
+round that ran that long before failing: a connection that held for a while); the log says
 the job and the error's class only, never the error's text, which may quote a citizen's message.
 A `leader` job runs in one process of the deployment at a time: the one holding the lock of that
 name (storage/locks.py, passed in as `leader_lock`); the others look again every `leader_retry_s`
@@ -20,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from time import monotonic
 from typing import Final
 
 log = logging.getLogger(__name__)
@@ -124,11 +126,16 @@ class Runner:
         if job.first_after:
             await self._pause(job, job.interval)
         while True:
+            started = monotonic()
             try:
                 more = await job.step() is True
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if monotonic() - started >= MAX_BACKOFF_S:
+                    # A long round (an IMAP session, a long poll) that worked for a while before it
+                    # failed starts the count again: its failures are not in a row.
+                    failures = 0
                 failures += 1
                 delay = backoff(job.interval, failures)
                 log.warning(

@@ -54,6 +54,34 @@ async def test_a_failing_job_backs_off_then_recovers(
     assert "张三" not in caplog.text and "13912345678" not in caplog.text
 
 
+async def test_a_long_round_that_fails_starts_the_count_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(0)
+
+    ticks = iter(range(0, 10**6, 400))  # every round "lasts" 400 s: a connection that held
+    monkeypatch.setattr("intake.runner.asyncio.sleep", recorded_sleep)
+    monkeypatch.setattr("intake.runner.monotonic", lambda: float(next(ticks)))
+    rounds = 0
+    done = asyncio.Event()
+
+    async def session() -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 4:
+            done.set()
+        raise ConnectionResetError
+
+    runner = Runner([Job("imap", session, interval=30.0)])
+    runner.start()
+    await asyncio.wait_for(done.wait(), 5)
+    await runner.aclose()
+    assert waits[:3] == [30.0, 30.0, 30.0]
+
+
 async def test_more_work_runs_the_next_round_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
     real_sleep = asyncio.sleep
