@@ -20,15 +20,29 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.contact import Contact, typed_contact
 from bot.drafts import ChatState, Draft, DraftStore, MemoryDrafts, StoredChat, state_json, state_of
-from bot.joining import ChannelIntake
 from bot.telegram import CONTACT_TEXT, Button, TelegramEvent, parse_update
+from intake.citizen_texts import (
+    ANONYMOUS_LABEL,
+    ANONYMOUS_NOTE,
+    ASK_AGAIN_TEXT,
+    ASK_CONTACT_TEXT,
+    COLLECTING_TEXT,
+    CONTACT_NOTE,
+    NOTHING_YET_TEXT,
+    REAL_NAME_LABEL,
+    SHARE_PHONE,
+    STATUS_HELP_TEXT,
+    append_label,
+    appended_text,
+    welcome_text,
+)
 from intake.errors import StorageError
-from intake.inspection import Inspection
+from intake.flow import ChannelIntake
 from intake.normalise import status_query
 from intake.ports import RawMessage
 from intake.service import Receipt
@@ -66,55 +80,10 @@ class Prompter(Protocol):
     async def remove_buttons(self, chat_id: str, message_id: int) -> None: ...
 
 
-def _period(start: date, end: date) -> str:
-    if start.year == end.year:
-        return f"{start.year}年{start.month}月{start.day}日至{end.month}月{end.day}日"
-    return f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
-
-
-def welcome_text(inspection: Inspection, now: datetime | None = None) -> str:
-    """What /start says: who we are, what we accept, until when, and how to go on."""
-    team = inspection.team_word
-    period = _period(inspection.period.start, inspection.period.end)
-    over = now is not None and now.astimezone(inspection.tz).date() > inspection.period.end
-    when = (
-        f"本{team}受理时间为{period}，现已结束。来信仍会登记，并按规定转交有关部门办理。\n"
-        if over
-        else f"受理时间：{period}。\n"
-    )
-    return (
-        f"您好，这里是{inspection.team}。\n"
-        + when
-        + f"本{team}主要受理反映{inspection.target.name}领导班子及其成员、下一级党组织主要负责人"
-        "和重要岗位领导干部问题的来信，其他问题将按规定转有关部门办理。\n"
-        "请直接写下您要反映的问题（何人、何时、何地、何事），可分几条发送，也可附图片或文件。\n"
-        "查询办理情况请发送：查询 编号"
-    )
-
-
-COLLECTING_TEXT = "已收到。可继续发送文字、图片或文件补充；写完后请选择是否留下姓名和联系电话："
 CHOICE_BUTTONS: tuple[tuple[Button, ...], ...] = (
-    (("实名反映（留姓名、电话）", REAL_NAME),),
-    (("匿名反映", ANONYMOUS),),
+    ((REAL_NAME_LABEL, REAL_NAME),),
+    ((ANONYMOUS_LABEL, ANONYMOUS),),
 )
-ASK_CONTACT_TEXT = (
-    "请发送您的姓名和联系电话，或点下方按钮分享手机号。您的个人信息将严格保密。"
-    "如不留联系方式，稍后将按匿名反映登记。"
-)
-ASK_AGAIN_TEXT = (
-    "已作为反映内容收到。如需实名反映，请单独发送姓名和联系电话（例如：张三 139xxxxxxxx），"
-    "或点下方按钮分享手机号。"
-)
-SHARE_PHONE = "分享手机号"
-NOTHING_YET_TEXT = "请先写下您要反映的问题，再选择实名或匿名。"
-ANONYMOUS_NOTE = "好的，按匿名反映登记。"
-CONTACT_NOTE = "已记录您的联系方式。"
-STATUS_HELP_TEXT = "查询办理情况请发送：查询 编号（编号见登记后的回复）。"
-
-
-def append_label(tracking_number: str) -> str:
-    """The button that adds the draft to an earlier report."""
-    return f"补充到编号{tracking_number}"
 
 
 def joined_text(texts: Sequence[str]) -> str:
@@ -322,7 +291,7 @@ class TelegramConversation:
         for raw in (*draft.messages, *draft.contact):
             receipt = await self.intake.attach(raw, report)
         state.draft = None  # only after the messages are linked
-        await self._say(chat_id, f"已补充到编号{report.tracking_number}。")
+        await self._say(chat_id, appended_text(report.tracking_number))
         return receipt
 
     async def _file(self, chat_id: str, state: ChatState, *, real_name: bool) -> Receipt:
@@ -393,15 +362,6 @@ class TelegramConversation:
         await self._file(stored.chat, state, real_name=False)
         await self._keep(stored.chat, state, taken)
         return 1
-
-    async def run_sweeper(self, interval: float = 15.0) -> None:
-        """Sweep until cancelled."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("telegram draft sweep failed")
 
     async def _unbutton(self, chat_id: str, message_id: int) -> None:
         try:

@@ -24,9 +24,9 @@ from urllib.parse import unquote, urlsplit
 
 import aioimaplib
 
-from bot.joining import ChannelIntake
 from bot.mailparse import ParsedMail, header_text, parse_mail, unparsed_mail
 from intake.errors import InboundError, MalformedPayload, StorageError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.ports import RawMessage
 from intake.service import Receipt
@@ -218,7 +218,7 @@ def _literal(lines: Sequence[Any]) -> bytes | None:
 
 
 class ImapPoller:
-    """Reads unseen mail from one mailbox into `MailIntake`, forever (reconnecting on errors)."""
+    """Reads unseen mail from one mailbox into `MailIntake` (`session`, run by the background runner)."""
 
     def __init__(
         self,
@@ -271,23 +271,15 @@ class ImapPoller:
             with contextlib.suppress(Exception):
                 await client.logout()
 
-    async def run(self) -> None:
-        """Poll (or IDLE) until cancelled."""
-        while True:
-            try:
-                client = await self.connect()
-            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:
-                log.warning("IMAP connect failed: %s; retrying", exc.__class__.__name__)
-                await asyncio.sleep(self.retry_delay)
-                continue
-            try:
-                await self._serve(client)
-            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:
-                log.warning("IMAP session ended: %s; reconnecting", exc.__class__.__name__)
-                await asyncio.sleep(self.retry_delay)
-            finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.logout(), 5)
+    async def session(self) -> None:
+        """Connect and take in mail (IDLE, or polling) until the connection fails; one round of the
+        "imap" background job, which reconnects after a failure with the runner's backoff."""
+        client = await self.connect()
+        try:
+            await self._serve(client)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.logout(), 5)
 
     async def _serve(self, client: aioimaplib.IMAP4) -> None:
         idle = client.has_capability("IDLE")

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from bot.mailparse import TRACKING_RE, TRANSFER_RE
+from intake.citizen_texts import reply_subject
 from intake.errors import ChannelSendError
 from intake.models import Channel
 from intake.ports import ReportStore
@@ -110,7 +111,7 @@ class EmailSender:
             local = f"zb.{transfer.group(1)}.{token}"
             tracking = None  # never thread a body's mail onto the citizen's
         else:
-            msg["Subject"] = f"来信回复（编号{tracking}）" if tracking else "来信回复"
+            msg["Subject"] = reply_subject(tracking)
             local = f"ack.{tracking}.{token}" if tracking else f"ack.{token}"
         msg["Date"] = formatdate(localtime=False, usegmt=True)
         msg["Message-ID"] = f"<{local}@{self._domain}>"

@@ -21,16 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.base import WebhookRequest
 from bot.conversation import TelegramConversation
-from bot.sms import (
-    DELIVERED_STATUSES,
-    EMPTY_TWIML,
-    FAILED_STATUSES,
-    SmsIntake,
-    SmsStatus,
-    TwilioWebhook,
-    delivery_error,
-    status_of,
-)
+from bot.sms import EMPTY_TWIML, SmsStatus, TwilioWebhook, delivery_report, sms_of, status_of
 from bot.telegram import TelegramWebhook, update_json
 from bot.voice import (
     DIAL_PATH,
@@ -41,8 +32,7 @@ from bot.voice import (
     WHISPER_PATH,
     VoiceIntake,
 )
-from intake.models import Channel
-from intake.service import IntakeService
+from intake.flow import ChannelIntake, SmsIntake
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +99,12 @@ class SmsHook:
         return self.webhook.verify(req)
 
     def parse(self, req: WebhookRequest, verified: Form) -> Form:
-        """The verified form (`SmsIntake.take` reads the SMS out of it)."""
+        """The verified form (`take` reads the SMS out of it)."""
         return verified
 
     async def take(self, parsed: Form) -> HookAnswer:
         """Commit the SMS."""
-        receipt = await self.sms.take(parsed)
+        receipt = await self.sms.take(sms_of(parsed))
         if receipt.tracking_number:
             log.info("sms webhook: report %s", receipt.tracking_number)
         return TWIML_OK
@@ -127,9 +117,9 @@ class SmsStatusHook:
     ignored = TWIML_OK
     unavailable = TWIML_UNAVAILABLE
 
-    def __init__(self, webhook: TwilioWebhook, service: IntakeService) -> None:
+    def __init__(self, webhook: TwilioWebhook, intake: ChannelIntake) -> None:
         self.webhook = webhook
-        self.service = service
+        self.intake = intake
 
     def verify(self, req: WebhookRequest) -> Form:
         """The form, if Twilio signed it."""
@@ -140,31 +130,8 @@ class SmsStatusHook:
         return status_of(verified)
 
     async def take(self, parsed: SmsStatus) -> HookAnswer:
-        """Record the delivery state."""
-        store = self.service.store
-        now = self.service.clock.now()
-        report_id = None
-        # Only the final states move the outbox item; queued/sent/sending say nothing new.
-        if parsed.status in DELIVERED_STATUSES or parsed.status in FAILED_STATUSES:
-            delivered = parsed.status in DELIVERED_STATUSES
-            item = await store.mark_outbox_by_provider_id(
-                Channel.SMS,
-                parsed.sid,
-                delivered=delivered,
-                error=None if delivered else delivery_error(parsed),
-                now=now,
-            )
-            report_id = item.report_id if item is not None else None
-            if item is not None and parsed.error_code == "21610":
-                # The carrier says the number unsubscribed: as good as a STOP we received.
-                await store.set_opted_out(Channel.SMS, item.recipient, True, now)
-        await store.audit(
-            actor="twilio",
-            action="sms.status",
-            report_id=report_id,
-            detail={"provider_id": parsed.sid, "status": parsed.status, "error_code": parsed.error_code},
-            now=now,
-        )
+        """Record the delivery state (the intake flow moves the outbox item and audits)."""
+        await self.intake.record_delivery(delivery_report(parsed))
         return TWIML_OK
 
 

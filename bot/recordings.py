@@ -5,13 +5,12 @@ auth (the URL is built from our configured API base and the RecordingSid, never 
 webhook, so no callback can send our credentials elsewhere). The audio is streamed with a size
 cap, sealed like mail attachments (`<data_dir>/attachments/<sha256>`), and only then deleted at
 the provider (`PETITION_TWILIO_DELETE_RECORDINGS`, on by default): a recording is never in
-neither place. A fetch that fails is tried again with backoff by `run_forever`.
+neither place. A fetch that fails is tried again with backoff by a later round of the "recordings" job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -81,22 +80,11 @@ class RecordingFetcher:
         self.delete_after = delete_after
         self.max_bytes = max_bytes
         self.timeout = timeout
-        self._wake = asyncio.Event()
+        self.wake = asyncio.Event()
 
     def kick(self) -> None:
         """Fetch now rather than at the next poll (a recording just became ready)."""
-        self._wake.set()
-
-    async def run_forever(self, interval: float = POLL_SECONDS) -> None:
-        """Fetch due recordings every `interval` seconds, or at once when kicked."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # the next round tries again; the job must not die
-                log.exception("recording fetch round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
-            self._wake.clear()
+        self.wake.set()
 
     async def run_once(self) -> int:
         """Fetch (or delete at the provider) every recording due now; returns how many were stored."""

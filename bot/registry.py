@@ -1,4 +1,4 @@
-"""Which channels are on, built from settings: senders for the outbox, inbound adapters and tasks.
+"""Which channels are on, built from settings: senders for the outbox, inbound adapters and jobs.
 
 A channel is on only when its settings are complete; `channel_status` says which setting is
 missing for the others, so that `petition serve` can tell the operator.
@@ -7,10 +7,8 @@ missing for the others, so that `petition serve` can tell the operator.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,15 +18,16 @@ from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.hooks import InboundHook, SmsHook, SmsStatusHook, TelegramHook, voice_hooks
-from bot.joining import ChannelIntake
-from bot.recordings import RecordingFetcher
-from bot.sms import SmsIntake, TwilioSmsSender, TwilioWebhook
+from bot.recordings import POLL_SECONDS, RecordingFetcher
+from bot.sms import TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from bot.voice import VoiceIntake
 from intake.calls import CallStore
 from intake.errors import ChannelSendError, InboundError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.models import Channel
 from intake.ports import OutboundChannel, ReportStore
+from intake.runner import Job
 from intake.service import IntakeService
 
 log = logging.getLogger(__name__)
@@ -36,13 +35,12 @@ log = logging.getLogger(__name__)
 SMS_STATUS_PATH = "/hooks/sms/status"
 TELEGRAM_PATH = "/hooks/telegram"
 
-# `async with leader_lock(name) as held`: a deployment-wide lock (storage.locks.try_singleton_lock
-# bound to the database), so that a job that must run once runs in one of several processes.
-LeaderLock = Callable[[str], AbstractAsyncContextManager[bool]]
+# The deployment-wide locks of the jobs that must run in one process at a time (intake/runner.py).
 TELEGRAM_POLLING_LOCK = "telegram-polling"
 RECORDINGS_LOCK = "voice-recordings"
-# How often a process that does not poll checks whether the polling process has gone.
-LEADER_RETRY_S = 15.0
+# Seconds between rounds of the channels' jobs (a round of polling or IMAP lasts as long as it can).
+TELEGRAM_SWEEP_S = 15.0
+TELEGRAM_POLL_RETRY_S = 5.0
 
 
 class ChannelConfig(Protocol):
@@ -154,64 +152,53 @@ class Channels:
     imap: ImapPoller | None = None
     smtp_listen: tuple[str, int] | None = None
     polling: bool = False
-    leader_lock: LeaderLock | None = None
-    leader_retry_s: float = LEADER_RETRY_S
     # The webhooks of the channels that are on, by name: what `POST /hooks/{name}` serves.
     hooks: dict[str, InboundHook[Any, Any]] = field(default_factory=dict)
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _servers: list[asyncio.Server] = field(default_factory=list)
 
     async def start(self, config: ChannelConfig) -> None:
-        """Start the background parts: IMAP, the SMTP server, Telegram polling or webhook, sweeps."""
-        if self.imap is not None:
-            self._spawn(self.imap.run(), "imap")
-        if self.recordings is not None:
-            self._spawn(self._fetch_recordings_as_leader(), "recordings")
+        """Start what is not a background job: the SMTP server, and Telegram's webhook registration."""
         if self.mail is not None and self.smtp_listen is not None:
             host, port = self.smtp_listen
             domain = (config.mail_from or "").rsplit("@", 1)[-1]
             handler = SmtpHandler(self.mail, accept_domains=[domain] if domain else [])
             self._servers.append(await start_smtp_server(handler, host, port))
             log.info("SMTP server listening on %s:%d", host, port)
+        secret = config.telegram_secret
+        if self.telegram is not None and self.telegram_sender is not None and not self.polling and secret:
+            try:
+                await self.telegram_sender.set_webhook(_public(config, TELEGRAM_PATH), secret)
+            except ChannelSendError as exc:
+                log.warning("setWebhook failed: %s", exc)
+
+    def jobs(self) -> list[Job]:
+        """The channels' background jobs, for the runner: IMAP, voice recordings, Telegram's sweeper
+        and (in polling mode) long polling, which must run in one process only: two pollers would
+        make Telegram answer one of them 409 Conflict on every getUpdates."""
+        jobs: list[Job] = []
+        if self.imap is not None:
+            jobs.append(Job("imap", self.imap.session, interval=self.imap.retry_delay))
+        if self.recordings is not None:
+            fetcher = self.recordings
+
+            async def fetch() -> None:
+                await fetcher.run_once()
+
+            jobs.append(
+                Job("recordings", fetch, interval=POLL_SECONDS, leader=RECORDINGS_LOCK, wake=fetcher.wake)
+            )
         if self.telegram is not None and self.telegram_sender is not None:
-            self._spawn(self.telegram.run_sweeper(), "telegram-sweeper")
+            jobs.append(Job("telegram-sweeper", self.telegram.sweep, TELEGRAM_SWEEP_S, first_after=True))
             if self.polling:
-                self._spawn(self._poll_as_leader(), "telegram-polling")
-            elif config.telegram_secret:
-                try:
-                    await self.telegram_sender.set_webhook(
-                        _public(config, TELEGRAM_PATH), config.telegram_secret
-                    )
-                except ChannelSendError as exc:
-                    log.warning("setWebhook failed: %s", exc)
+                sender = self.telegram_sender
 
-    async def _poll_as_leader(self) -> None:
-        """Long-poll Telegram in exactly one process; the others stand by and take over if it goes."""
-        assert self.telegram_sender is not None
-        if self.leader_lock is None:
-            await self.telegram_sender.poll(self._telegram_update)
-            return
-        # Two pollers would make Telegram answer one of them 409 Conflict on every getUpdates.
-        while True:
-            async with self.leader_lock(TELEGRAM_POLLING_LOCK) as held:
-                if held:
-                    log.info("telegram polling: this process polls")
-                    await self.telegram_sender.poll(self._telegram_update)
-                    return
-            await asyncio.sleep(self.leader_retry_s)
+                async def poll() -> None:
+                    await sender.poll(self._telegram_update)
 
-    async def _fetch_recordings_as_leader(self) -> None:
-        """Fetch voice messages in one process at a time (two would fetch each one twice)."""
-        assert self.recordings is not None
-        if self.leader_lock is None:
-            await self.recordings.run_forever()
-            return
-        while True:
-            async with self.leader_lock(RECORDINGS_LOCK) as held:
-                if held:
-                    await self.recordings.run_forever()
-                    return
-            await asyncio.sleep(self.leader_retry_s)
+                jobs.append(
+                    Job("telegram-polling", poll, TELEGRAM_POLL_RETRY_S, leader=TELEGRAM_POLLING_LOCK)
+                )
+        return jobs
 
     async def _telegram_update(self, update: dict[str, Any]) -> None:
         assert self.telegram is not None
@@ -220,18 +207,10 @@ class Channels:
         except InboundError as exc:
             log.info("telegram update %s ignored: %s", update.get("update_id"), exc.__class__.__name__)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        self.tasks.append(asyncio.create_task(coro, name=name))
-
     async def aclose(self) -> None:
-        """Stop the background parts (committed SMS still queued are processed first, briefly)."""
+        """Stop the inbound side (committed SMS still queued are processed first, briefly)."""
         if self.sms is not None:
             await self.sms.deferred.aclose()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
         for server in self._servers:
             server.close()
             await server.wait_closed()
@@ -283,7 +262,7 @@ def inbound_hooks(channels: Channels) -> dict[str, InboundHook[Any, Any]]:
     if channels.sms_webhook is not None and channels.sms is not None:
         hooks["sms"] = SmsHook(channels.sms_webhook, channels.sms)
     if channels.sms_webhook is not None:
-        hooks["sms-status"] = SmsStatusHook(channels.sms_webhook, channels.intake.service)
+        hooks["sms-status"] = SmsStatusHook(channels.sms_webhook, channels.intake)
     if channels.telegram_webhook is not None and channels.telegram is not None:
         hooks["telegram"] = TelegramHook(channels.telegram_webhook, channels.telegram)
     if channels.voice_webhook is not None and channels.voice is not None:

@@ -12,22 +12,18 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
-from bot.deferred import DeferredIntake
-from bot.joining import ChannelIntake
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
+from intake.flow import DeliveryReport, InboundSms
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
-from intake.ports import WRITTEN_TO, RawMessage
-from intake.service import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +38,6 @@ EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response></Response
 DEFAULT_API_BASE: Final = "https://api.twilio.com"
 # Connections the outbox's sends to Twilio may keep open at once (kept alive between sends).
 MAX_CONNECTIONS: Final = 64
-# Parts of one long SMS that the carrier delivers separately arrive within seconds of each other.
-SMS_JOIN_WINDOW: Final = timedelta(minutes=2)
-
-
-@dataclass(frozen=True, slots=True)
-class InboundSms:
-    """One inbound SMS as Twilio describes it."""
-
-    message: InboundMessage
-    opt_out: bool = False
-    opt_in: bool = False
-    segments: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +143,15 @@ def sms_of(form: Mapping[str, str]) -> InboundSms:
     opt_in = form.get("OptOutType", "").upper() == "START" or word in OPT_IN_WORDS
     segments = int(form["NumSegments"]) if form.get("NumSegments", "").isdigit() else 1
     message = InboundMessage(id=sid.strip(), text=text, channel=Channel.SMS, sender=sender)
-    return InboundSms(message, opt_out=opt_out, opt_in=opt_in and not opt_out, segments=segments)
+    return InboundSms(
+        message,
+        opt_out=opt_out,
+        opt_in=opt_in and not opt_out,
+        segments=segments,
+        # The team's number the citizen wrote to: which inspection, and the number answers go from.
+        written_to=form.get("To", "").strip(),
+        payload={"form": dict(form)},
+    )
 
 
 def _media_count(form: Mapping[str, str]) -> int:
@@ -282,62 +274,6 @@ def _seconds(value: str) -> float | None:
         return None
 
 
-class SmsIntake:
-    """What an inbound SMS does: STOP/START recorded durably, parts within `join_window` join one
-    report, which is then decided again on the whole text.
-
-    The webhook's work ends with the commit: the rest (joining, deciding, numbering, queueing the
-    acknowledgement) is done moments later in batches, by `deferred` in this process (`inline`), or
-    else by a worker process's `PolledIntake` (bot/deferred.py)."""
-
-    def __init__(
-        self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW, inline: bool = True
-    ) -> None:
-        self.intake = intake
-        self.join_window = join_window
-        self.inline = inline
-        self.deferred = DeferredIntake(self.process)
-
-    async def take(self, form: Mapping[str, str]) -> Receipt:
-        """Accept the (verified) form of one inbound SMS: committed when this returns; its report is
-        opened by the deferred queue (`drain()` waits for it)."""
-        sms = sms_of(form)
-        # "to": the team's number the citizen wrote to, which the answers are sent from (reply_from).
-        payload: dict[str, Any] = {"form": dict(form), WRITTEN_TO: form.get("To", "").strip()}
-        # The number the citizen wrote to says which team's report it is (several may share one
-        # deployment); an unknown number goes to the default inspection.
-        inspection_id = self.intake.service.inspection_for(Channel.SMS, [form.get("To", "")])
-        if sms.opt_out or sms.opt_in:
-            # Recorded before the message is committed: a redelivery records it again, harmlessly,
-            # and from here on nothing is queued or sent to the number (store and outbox check it).
-            await self.intake.store.set_opted_out(
-                Channel.SMS, sms.message.sender or "", sms.opt_out, self.intake.service.clock.now()
-            )
-            log.info("sms %s: %s recorded", sms.message.id, "opt-out" if sms.opt_out else "opt-in")
-            # Twilio answers STOP/START itself; we keep the message and never acknowledge it.
-            return await self.intake.accept(
-                sms.message, payload=payload, record_only=True, inspection_id=inspection_id
-            )
-        saved = await self.intake.commit(sms.message, payload=payload, inspection_id=inspection_id)
-        raw = saved.message
-        if saved.duplicate and (raw.handled or raw.report_id is not None):
-            log.info("duplicate delivery of sms message %s", raw.provider_id)
-        elif self.inline:
-            # A redelivery of a message whose processing was lost is queued again: the processing
-            # is idempotent per message.
-            self.deferred.put(raw)
-        return Receipt(None, None, duplicate=saved.duplicate)
-
-    async def drain(self) -> None:
-        """Wait until every SMS taken so far has its report (or has been given up on)."""
-        await self.deferred.drain()
-
-    async def process(self, raws: Sequence[RawMessage]) -> None:
-        """Join, decide and open reports for committed SMS (the deferred part of `take`)."""
-        # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
-        await self.intake.proceed_many(raws, join_window=self.join_window, redecide_with="")
-
-
 # Twilio's delivery error codes officers meet most, in words they can act on.
 DELIVERY_ERRORS: Final = {
     "21610": "对方已退订（STOP）",
@@ -358,3 +294,19 @@ def delivery_error(status: SmsStatus) -> str:
     described = f"twilio: {status.status}" + (f" code {code}" if code else "")
     meaning = DELIVERY_ERRORS.get(code or "")
     return f"{described}: {meaning}" if meaning else described
+
+
+def delivery_report(status: SmsStatus) -> DeliveryReport:
+    """A status callback in the intake flow's terms: only the final states say something new
+    (queued, sending and sent do not move the outbox item); 21610 is the carrier's STOP."""
+    final = status.status in DELIVERED_STATUSES or status.status in FAILED_STATUSES
+    delivered = status.status in DELIVERED_STATUSES if final else None
+    return DeliveryReport(
+        "twilio",
+        Channel.SMS,
+        status.sid,
+        delivered,
+        error=delivery_error(status) if delivered is False else None,
+        unsubscribed=status.error_code == "21610",
+        detail={"status": status.status, "error_code": status.error_code},
+    )

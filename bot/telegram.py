@@ -355,12 +355,13 @@ class TelegramSender:
         *,
         poll_timeout: int = 30,
         stop: asyncio.Event | None = None,
-        retry_delay: float = 5.0,
     ) -> None:
         """Long-poll getUpdates and hand each update to `handle`, confirming it only after `handle`.
 
-        An update whose handling raised is fetched again (Telegram redelivers from the offset) and
-        de-duplicated by its update_id, so none is lost and none is taken twice.
+        A failure (of getUpdates or of `handle`) ends the poll: the "telegram-polling" job is
+        started again with the runner's backoff, and Telegram redelivers from the last confirmed
+        update; an update handled before is de-duplicated by its update_id, so none is lost and
+        none is taken twice.
         """
         from telegram.error import TelegramError
 
@@ -376,14 +377,7 @@ class TelegramSender:
                         offset=offset, timeout=poll_timeout, allowed_updates=["message", "callback_query"]
                     )
                 except TelegramError as exc:
-                    log.warning("getUpdates failed: %s; retrying", exc.__class__.__name__)
-                    await asyncio.sleep(retry_delay)
-                    continue
+                    raise map_error(exc) from exc
                 for update in updates:
-                    try:
-                        await handle(update.to_dict())
-                    except Exception:
-                        log.exception("telegram update %d failed; it will be fetched again", update.update_id)
-                        await asyncio.sleep(retry_delay)
-                        break
+                    await handle(update.to_dict())
                     offset = update.update_id + 1

@@ -27,14 +27,13 @@ from urllib.parse import quote
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from bot.joining import ChannelIntake
-from intake import voice_texts
+from intake import citizen_texts
 from intake.calls import Call, CallStore
 from intake.errors import MalformedPayload
+from intake.flow import ChannelIntake
 from intake.inspection import Inspection
-from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.phone import e164, in_duty_hours, is_mobile, published_for
-from intake.ports import NewAck, Report
+from intake.ports import Report
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +72,6 @@ def caller_of(form: Mapping[str, str]) -> str | None:
 
 def _say(response: VoiceResponse | Dial, text: str) -> None:
     response.say(text, language=LANGUAGE, voice=VOICE)
-
-
-def draft_decision(call_sid: str) -> Decision:
-    """The placeholder decision of a call's report until an officer writes down what was said:
-    nothing is suggested, and the desk asks for the summary before any decision."""
-    return Decision(
-        id=call_sid,
-        scope=Scope.NO_CONTENT,
-        category=Category.NO_CONTENT,
-        confidence=0.0,
-        reasons=["电话来电，待值班人员听取录音或根据通话整理内容后再作判断"],
-    )
 
 
 class VoiceIntake:
@@ -156,13 +143,13 @@ class VoiceIntake:
     async def whisper(self, form: Mapping[str, str], parent_sid: str) -> str:
         """An officer picked up: open the draft report and whisper its number to the officer."""
         call, ins = await self._call(parent_sid)
-        report = await self._open_report(call, ins, form, voice_texts.ANSWERED_CALL_TEXT)
+        report = await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
         answered_by = form.get("To", "").strip()[:200] or None
         await self.store.update_call(
             parent_sid, stage="answered", answered_by=answered_by, now=self.service.clock.now()
         )
         response = VoiceResponse()
-        _say(response, voice_texts.whisper(ins, report.tracking_number))
+        _say(response, citizen_texts.whisper(ins, report.tracking_number))
         return str(response)
 
     async def dial_ended(self, form: Mapping[str, str]) -> str:
@@ -173,7 +160,7 @@ class VoiceIntake:
         response = VoiceResponse()
         if status in TAKEN or call.stage == "answered":
             # The whisper opened the report; a call bridged without one (no whisper) gets it now.
-            await self._open_report(call, ins, form, voice_texts.ANSWERED_CALL_TEXT)
+            await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
             await self.store.update_call(sid, stage="answered", now=self.service.clock.now())
             response.hangup()
             return str(response)
@@ -191,17 +178,17 @@ class VoiceIntake:
         response = VoiceResponse()
         if not _RECORDING_SID.match(recording_sid) or not seconds:
             log.info("call %s: nothing recorded; logged, not numbered", sid)
-            _say(response, voice_texts.nothing_recorded())
+            _say(response, citizen_texts.nothing_recorded())
             response.hangup()
             return str(response)
-        report = await self._open_report(call, ins, form, voice_texts.VOICE_MESSAGE_TEXT)
+        report = await self._open_report(call, ins, form, citizen_texts.VOICE_MESSAGE_TEXT)
         now = self.service.clock.now()
         await self.store.update_call(sid, stage="recorded", now=now)
         # The recording callback says when the audio is ready; should it be lost, this is fetched
         # a minute later anyway.
         await self.store.recording_ready(sid, recording_sid, seconds, now, due=now + RECORDING_GRACE)
         spoken = None if self._texted(caller_of(form)) else report.tracking_number
-        _say(response, voice_texts.message_taken(ins, spoken))
+        _say(response, citizen_texts.message_taken(ins, spoken))
         response.hangup()
         return str(response)
 
@@ -249,7 +236,7 @@ class VoiceIntake:
     def ring_twiml(self, ins: Inspection, call_sid: str) -> str:
         """Greeting, then every officer's phone rings together for `ring_seconds`."""
         response = VoiceResponse()
-        _say(response, voice_texts.greeting(ins, recorded=ins.phone.record_calls))
+        _say(response, citizen_texts.greeting(ins, recorded=ins.phone.record_calls))
         dial = Dial(
             timeout=ins.phone.ring_seconds,
             action=self._url(DIAL_PATH),
@@ -269,9 +256,9 @@ class VoiceIntake:
     def voicemail_twiml(self, ins: Inspection, call_sid: str, *, outside_hours: bool) -> str:
         """Hours and other channels, then up to three minutes of voice message."""
         response = VoiceResponse()
-        _say(response, voice_texts.voicemail_prompt(ins, outside_hours=outside_hours))
+        _say(response, citizen_texts.voicemail_prompt(ins, outside_hours=outside_hours))
         response.record(
-            max_length=voice_texts.MAX_MESSAGE_SECONDS,
+            max_length=citizen_texts.MAX_MESSAGE_SECONDS,
             action=self._url(RECORDED_PATH),
             method="POST",
             recording_status_callback=self._url(RECORDING_PATH),
@@ -279,7 +266,7 @@ class VoiceIntake:
             play_beep=True,
             trim="trim-silence",
         )
-        _say(response, voice_texts.nothing_recorded())
+        _say(response, citizen_texts.nothing_recorded())
         response.hangup()
         return str(response)
 
@@ -290,33 +277,11 @@ class VoiceIntake:
         return self.sms_on and is_mobile(caller)
 
     async def _open_report(self, call: Call, ins: Inspection, form: Mapping[str, str], text: str) -> Report:
-        """The call's report, opened once whatever the number of webhooks that ask: its message is
-        unique per CallSid, the caller's number sealed in it as the reporter's identity."""
+        """The call's report (intake/flow.py), with the number by SMS to a mobile caller."""
         caller = caller_of(form)
-        now = self.service.clock.now()
-        # No WRITTEN_TO: the number dialled is a voice number, not one an SMS answer may come from.
-        payload = {"call": {"call_sid": call.call_sid, "called": call.called, "in_hours": call.in_hours}}
-        message = InboundMessage(
-            id=call.call_sid, text=text, channel=Channel.PHONE, sender=caller, received_at=call.created_at
-        )
-        saved = await self.intake.commit(message, payload=payload, inspection_id=ins.id)
-        ack = None
-        if caller is not None and self._texted(caller):
-            sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
-            # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
-            ack = NewAck(
-                Channel.SMS, caller, voice_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
-            )
-        report = await self.store.create_report(
-            message_pk=saved.message.pk,
-            tracking_prefix=ins.prefix,
-            decision=draft_decision(call.call_sid),
-            state="received",
-            ack=ack,
-            now=now,
-        )
+        report = await self.intake.open_call_report(call, ins, caller, text, sms_ack=self._texted(caller))
         if call.report_id != report.pk:
-            await self.store.update_call(call.call_sid, report_id=report.pk, now=now)
+            await self.store.update_call(call.call_sid, report_id=report.pk, now=self.service.clock.now())
             log.info("call %s: report %s", call.call_sid, report.tracking_number)
         return report
 

@@ -195,15 +195,3 @@ class OutboxWorker:
             close = getattr(sender, "aclose", None)
             if close is not None:
                 await close()
-
-    async def run_forever(self, interval: float = 1.0) -> None:
-        """Poll the outbox until cancelled; an unexpected error is logged and the loop goes on."""
-        while True:
-            try:
-                while await self.run_once():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox worker iteration failed")
-            await asyncio.sleep(interval)

@@ -42,7 +42,7 @@ from routing.directory import body_name
 from routing.divisions import Divisions, load_divisions
 from routing.guard import steer
 
-__all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide", "status_query"]
+__all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide"]
 
 # Reports longer than this are read in their first part only: the facts come first, and the cost of
 # extraction must stay bounded for a 100,000-character paste.

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from intake import acks
+from intake import citizen_texts
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, ReportState, Scope
+from intake.normalise import status_query
 from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore, SavedRaw, reply_from
 
 log = logging.getLogger(__name__)
 
 Decide = Callable[[InboundMessage, Inspection], Decision]
-StatusQuery = Callable[[str], "str | None"]
 # What was queued to each (channel, sender) lately: (kind, queued at).
 AckHistory = dict[tuple[Channel, str], list[tuple[str, datetime]]]
 
@@ -95,7 +95,6 @@ class IntakeService:
         store: ReportStore,
         inspections: Mapping[str, Inspection],
         decide: Decide,
-        status_query: StatusQuery,
         clock: Clock | None = None,
     ) -> None:
         if not inspections:
@@ -104,7 +103,6 @@ class IntakeService:
         self.inspections = dict(inspections)
         self.default_inspection = next(iter(self.inspections.values()))
         self._decide = decide
-        self._status_query = status_query
         self.clock: Clock = clock or SystemClock()
 
     def inspection(self, inspection_id: str | None) -> Inspection:
@@ -142,7 +140,7 @@ class IntakeService:
         inspection's message raises ForeignDuplicate, and a status query is answered to the account
         only (see `_answer_caller`)."""
         inspection = self.inspection(inspection_id)
-        queried_by_caller = caller is not None and self._status_query(message.text) is not None
+        queried_by_caller = caller is not None and status_query(message.text) is not None
         if queried_by_caller and message.sender is not None:
             # The account is not the number it names: a status query must never be sent to that
             # number, nor its answer depend on it (a test of whose number filed what). Stored
@@ -163,7 +161,7 @@ class IntakeService:
         if caller is not None and queried_by_caller:
             return await self._answer_caller(saved, caller)
         if saved.duplicate and saved.message.handled:
-            queried = self._status_query(saved.message.text)
+            queried = status_query(saved.message.text)
             if queried is not None:
                 # Answered the first time; a redelivery must not send the answer again.
                 return Receipt(None, None, True, queried, None)
@@ -189,7 +187,7 @@ class IntakeService:
             if raw.pk in seen:
                 continue  # the same message twice in one call: taken once
             seen.add(raw.pk)
-            queried = self._status_query(raw.text)
+            queried = status_query(raw.text)
             if queried is None:
                 plain.append(raw)
             else:
@@ -258,7 +256,11 @@ class IntakeService:
                 return None
             # Told once an hour, so that the sender knows why the numbers stopped coming.
             notice = NewAck(
-                raw.channel, raw.sender, acks.ack_limit_text(inspection), ACK_LIMIT_KIND, reply_from(raw)
+                raw.channel,
+                raw.sender,
+                citizen_texts.ack_limit_text(inspection),
+                ACK_LIMIT_KIND,
+                reply_from(raw),
             )
             queued.append((notice.kind, now))
             return notice
@@ -268,14 +270,14 @@ class IntakeService:
             ack = NewAck(
                 raw.channel,
                 raw.sender,
-                acks.no_content_prompt(inspection),
+                citizen_texts.no_content_prompt(inspection),
                 "no_content_prompt",
                 reply_from(raw),
             )
         else:
             in_period = inspection.in_period(raw.received_at)
             kind = "outside_period" if not in_period else decision.scope.value
-            text = acks.ack_text(decision, inspection, _NUMBER, in_period=in_period)
+            text = citizen_texts.ack_text(decision, inspection, _NUMBER, in_period=in_period)
             ack = NewAck(raw.channel, raw.sender, text, kind, reply_from(raw))
         queued.append((ack.kind, now))
         return ack
@@ -292,7 +294,9 @@ class IntakeService:
             and report.channel == raw.channel
         )
         text = (
-            acks.status_text(queried, report.state) if own and report else acks.unknown_status_text(queried)
+            citizen_texts.status_text(queried, report.state)
+            if own and report
+            else citizen_texts.unknown_status_text(queried)
         )
         await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
         if raw.channel in REPLYABLE and raw.sender:
@@ -312,7 +316,7 @@ class IntakeService:
             return NewAck(raw.channel, sender, text, STATUS_KIND, reply_from(raw))
         if _sent_this_hour(queued, now, STATUS_LIMIT_KIND):
             return None
-        limit = acks.status_limit_text(self.inspection(raw.inspection_id))
+        limit = citizen_texts.status_limit_text(self.inspection(raw.inspection_id))
         return NewAck(raw.channel, sender, limit, STATUS_LIMIT_KIND, reply_from(raw))
 
     async def answer_status(self, raw: RawMessage, tracking_number: str) -> Receipt:
@@ -323,14 +327,14 @@ class IntakeService:
         """A status query through the API: answered (audited) for a report of the account's
         inspections, the same refusal for any other number; nothing is queued to anyone."""
         raw = saved.message
-        queried = self._status_query(raw.text)
+        queried = status_query(raw.text)
         assert queried is not None
         report = await self.store.get_report(queried)
         visible = report is not None and caller.may_see(report.inspection_id)
         text = (
-            acks.status_text(queried, report.state)
+            citizen_texts.status_text(queried, report.state)
             if visible and report
-            else acks.unknown_status_text(queried)
+            else citizen_texts.unknown_status_text(queried)
         )
         report_pk = report.pk if visible and report else None
         if not raw.handled:

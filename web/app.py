@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,12 +16,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.registry import build_senders
-from intake.errors import InspectionError, StorageError
+from intake.deferred import PolledIntake
+from intake.errors import InspectionError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
-from intake.pipeline import decide, status_query
+from intake.pipeline import decide
 from intake.ports import Clock, OutboundChannel
+from intake.runner import Job, Runner
 from intake.service import IntakeService, SystemClock
 from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
@@ -98,7 +100,7 @@ async def build_runtime(
     if stores is None:
         stores = await open_stores(settings.resolved_database_url(), codec)
     store = SqlReportStore(stores)
-    service = IntakeService(store, inspections, decide, status_query, clock)
+    service = IntakeService(store, inspections, decide, clock)
     configured = build_senders(settings, store=store)
     worker = OutboxWorker(
         store,
@@ -120,65 +122,60 @@ async def build_runtime(
     )
 
 
-async def sweep_forever(rt: Runtime, interval: float = 60.0) -> None:
-    """Every minute, process messages stored long ago without a report (IntakeService.sweep)."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            swept = await rt.service.sweep()
-        except StorageError:
-            log.warning("sweep: the database is not available; trying again later")
-            continue
-        if swept:
-            log.info("sweep: processed %d stored messages that had no report", swept)
-
-
-async def process_committed_forever(rt: Runtime, retry_s: float = 5.0) -> None:
-    """`PETITION_INTAKE_PROCESSING=worker`: open the reports of the SMS the serving processes
-    committed. One worker at a time holds the job; the others stand by and take over if it goes."""
-    from bot.deferred import PolledIntake
-    from bot.joining import ChannelIntake
-    from bot.sms import SmsIntake
-
-    poller = PolledIntake(rt.store, SmsIntake(ChannelIntake(rt.service)).process)
-    while True:
-        async with rt.stores.singleton_lock(INTAKE_PROCESSING_LOCK) as held:
-            if held:
-                log.info("intake: this worker processes the committed SMS")
-                await poller.run_forever()
-        await asyncio.sleep(retry_s)
-
-
+# The background jobs' intervals, in seconds (intake/runner.py has the policy around them).
+OUTBOX_INTERVAL_S = 1.0
+SWEEP_INTERVAL_S = 60.0
+INTAKE_INTERVAL_S = 0.2
 INTAKE_PROCESSING_LOCK = "intake-processing"
 
 
-def background_jobs(rt: Runtime, *, intake: bool = False) -> dict[str, Coroutine[Any, Any, None]]:
-    """What a worker process runs until stopped, by name: the outbox, the sweep, the daily digest if
-    on, and (`intake`, in `petition worker` when so configured) the committed SMS."""
-    jobs: dict[str, Coroutine[Any, Any, None]] = {
-        "outbox": rt.worker.run_forever(),
-        "sweep": sweep_forever(rt),
-    }
+def background_jobs(rt: Runtime, *, intake: bool = False) -> list[Job]:
+    """The process's own background jobs: the outbox, the sweep, the daily digest if on, and
+    (`intake`, in `petition worker` when so configured) the committed SMS."""
+
+    async def send_outbox() -> bool:
+        # Anything sent, more may be due: the runner goes on at once until a round finds nothing.
+        return await rt.worker.run_once() > 0
+
+    async def sweep() -> None:
+        # Messages stored long ago without a report (IntakeService.sweep).
+        swept = await rt.service.sweep()
+        if swept:
+            log.info("sweep: processed %d stored messages that had no report", swept)
+
+    jobs = [
+        Job("outbox", send_outbox, OUTBOX_INTERVAL_S),
+        Job("sweep", sweep, SWEEP_INTERVAL_S, first_after=True),
+    ]
     if intake:
-        jobs["intake"] = process_committed_forever(rt)
+        # The SMS the serving processes committed: one worker at a time takes them (a deployment-
+        # wide lock), so two never take the same batch; the others stand by and take over.
+        poller = PolledIntake(rt.store, SmsIntake(ChannelIntake(rt.service)).process)
+
+        async def take_committed() -> bool:
+            return await poller.run_once() > 0
+
+        jobs.append(Job("intake", take_committed, INTAKE_INTERVAL_S, leader=INTAKE_PROCESSING_LOCK))
     at = rt.settings.digest_time()
     # The digest is a mail to the team: without outbound mail the log-only sender would mark it
     # "sent" while nobody got it, so it is not scheduled (the desk's /desk/digest page still shows it).
     if at is not None and rt.settings.smtp_url and rt.settings.mail_from:
-        from web.schedule import DigestScheduler
+        from web.schedule import CHECK_EVERY_S, DigestScheduler
 
-        jobs["digest"] = DigestScheduler(rt, at, rt.service.clock).run_forever()
+        jobs.append(Job("digest", DigestScheduler(rt, at, rt.service.clock).run_due, CHECK_EVERY_S))
     return jobs
 
 
 async def run_worker(settings: Settings) -> None:
-    """`petition worker`: recover unprocessed messages, then drain the outbox until stopped."""
+    """`petition worker`: recover unprocessed messages, then run the background jobs until stopped."""
     rt = await build_runtime(settings)
     try:
         recovered = await rt.service.recover()
         log.info("recovered %d stored messages without a report", recovered)
         intake = settings.intake_processing == "worker"
-        await asyncio.gather(*background_jobs(rt, intake=intake).values())
+        runner = Runner(background_jobs(rt, intake=intake), leader_lock=rt.stores.singleton_lock)
+        runner.start()
+        await runner.wait()
     finally:
         await rt.worker.aclose()
         await rt.stores.close()
@@ -209,18 +206,15 @@ def create_app(
         recovered = await rt.service.recover()
         if recovered:
             log.info("recovered %d stored messages without a report", recovered)
+        jobs = [*background_jobs(rt), *channels.jobs()] if run_worker else []
+        runner = Runner(jobs, leader_lock=rt.stores.singleton_lock)
         if run_worker:
-            for name, job in background_jobs(rt).items():
-                rt.tasks.append(asyncio.create_task(job, name=name))
+            runner.start()
         try:
             yield
         finally:
             await channels.aclose()
-            for task in rt.tasks:
-                task.cancel()
-            for task in rt.tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await runner.aclose()
             await rt.worker.aclose()
             if stores is None:
                 await rt.stores.close()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from intake import acks
+from intake import citizen_texts
 from intake.errors import StorageError
 from intake.models import Channel, SubmittedMessage
 from intake.service import UnknownInspection
@@ -109,5 +109,5 @@ async def _status_answer(request: Request, number: str, filed: list[str]) -> str
     if number in filed:
         report = await runtime(request).store.get_report(number)
         if report is not None:
-            return acks.status_text(number, report.state)
-    return acks.unknown_status_text(number)
+            return citizen_texts.status_text(number, report.state)
+    return citizen_texts.unknown_status_text(number)

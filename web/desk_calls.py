@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from intake import voice_texts
+from intake import citizen_texts
 from intake.accounts import User
 from intake.models import Channel, SubmittedMessage, describe_validation_error
 from intake.pipeline import decide
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 Officer = Annotated[User, Depends(require("officer"))]
 
 # The texts a call's report has until an officer writes down what was said.
-PLACEHOLDERS = frozenset({voice_texts.VOICE_MESSAGE_TEXT, voice_texts.ANSWERED_CALL_TEXT})
+PLACEHOLDERS = frozenset({citizen_texts.VOICE_MESSAGE_TEXT, citizen_texts.ANSWERED_CALL_TEXT})
 
 
 def _now() -> datetime:

@@ -36,11 +36,10 @@ MAX_HOOK_BYTES = 1 << 20
 
 
 async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, background: bool) -> Channels:
-    """Build the configured channels on the runtime's service; start their tasks when `background`."""
+    """Build the configured channels on the runtime's service; start their servers when `background`
+    (their background jobs are the runner's: `Channels.jobs`)."""
     # Telegram drafts in the database: every process serving webhooks continues any chat.
     channels = build_channels(settings, rt.service, seal_file=rt.seal_file, drafts=rt.stores.drafts)
-    # Several `serve` processes share the database: only the lock holder polls Telegram.
-    channels.leader_lock = rt.stores.singleton_lock
     if channels.mail is not None:
         # A receiving body's reply to a transfer mail is attached to the transfer, not taken as a report.
         from web.followup import transfer_reply_handler

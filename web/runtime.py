@@ -8,11 +8,10 @@ imports them).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 
@@ -41,7 +40,6 @@ class Runtime:
     # The repositories by noun (the desk, follow-up, accounts ... take the one they need); `store`
     # above is the same database as one object, for the intake service, the worker and the channels.
     stores: Stores
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     inspection_files: dict[str, Path] = field(default_factory=dict)
     # Seals a file's content before it is written to the data dir (raw mails, attachments).
     seal_file: Callable[[bytes], bytes] | None = None

@@ -1,6 +1,6 @@
 """The daily digest on a schedule: queued once a day per inspection at `PETITION_DIGEST_AT` local time.
 
-Every process that runs the outbox worker (`serve`, `worker`) also runs this loop; the database
+Every process that runs the outbox worker (`serve`, `worker`) also runs this job ("digest"); the database
 decides which one queues a given day's digest (storage.ledger.SqlLedger.queue_digest_once), so
 several processes send it exactly once. A process started after the hour queues that day's digest
 at once; days that passed while nothing ran are not made up (the digest describes today).
@@ -8,7 +8,6 @@ at once; days that passed while nothing ran are not made up (the digest describe
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import time
 from typing import Final
@@ -58,14 +57,3 @@ class DigestScheduler:
                 queued.append(ins_id)
                 log.info("digest of %s for %s queued (%d items)", ins_id, day, items)
         return queued
-
-    async def run_forever(self, interval: float = CHECK_EVERY_S) -> None:
-        """Check every `interval` seconds until cancelled; an error is logged and the loop goes on."""
-        while True:
-            try:
-                await self.run_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("digest schedule check failed")
-            await asyncio.sleep(interval)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
-from intake import acks
+from intake import citizen_texts
 from intake.accounts import User
 from intake.models import Channel, Decision
 from intake.ports import NewAck, reply_from
@@ -50,7 +50,7 @@ def transfer_mail_text(transfer: Transfer, tracking_number: str, rt: Runtime) ->
 
 def transferred_text(tracking_number: str, decision: Decision) -> str:
     assert decision.target is not None
-    body = acks.receiving_body_phrase(decision.target, decision.category)
+    body = citizen_texts.receiving_body_phrase(decision.target, decision.category)
     return f"您反映的事项（编号{tracking_number}）已按规定转{body}办理。"
 
 

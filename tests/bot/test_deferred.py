@@ -1,4 +1,4 @@
-"""The SMS webhook answers on the commit; reports follow in batches (bot/deferred.py).
+"""The SMS webhook answers on the commit; reports follow in batches (intake/deferred.py).
 
 The batch path must give the same result as taking the messages one by one: one report per
 matter, parts of one SMS joined, numbers in arrival order without gaps, one acknowledgement each,
@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.deferred import DeferredIntake, PolledIntake
-from bot.joining import ChannelIntake
-from bot.sms import SmsIntake
+from intake.deferred import DeferredIntake, PolledIntake
 from intake.errors import StorageError
+from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import bundled_inspections, load_inspection
 from intake.models import Channel, InboundMessage
-from intake.pipeline import decide, status_query
+from intake.pipeline import decide
 from intake.ports import RawMessage
 from intake.service import IntakeService
 from storage.store import SqlReportStore
@@ -109,7 +108,7 @@ async def test_closing_processes_what_is_queued() -> None:
 def _mengzhou(store: SqlReportStore, clock: FakeClock) -> tuple[IntakeService, ChannelIntake]:
     """The intake service and channel intake of the Mengzhou inspection (prefix MZ1) on `store`."""
     inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
-    service = IntakeService(store, {inspection.id: inspection}, decide, status_query, clock)
+    service = IntakeService(store, {inspection.id: inspection}, decide, clock)
     return service, ChannelIntake(service)
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
-from bot.joining import ChannelIntake
 from bot.mailparse import UNPARSED_NOTE
 from intake.errors import ChannelSendError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from tests.bot.test_mail_fuzz import deeply_nested
@@ -239,7 +239,7 @@ async def test_imap_idle_picks_up_new_mail(tmp_path: Path, dovecot: Dovecot) -> 
     async with intake_service(tmp_path) as service:
         mail = MailIntake(ChannelIntake(service))
         poller = ImapPoller(ImapConfig.from_url(dovecot.url), mail, idle_timeout=20)
-        task = asyncio.create_task(poller.run())
+        task = asyncio.create_task(poller.session())
         try:
             await asyncio.sleep(0.5)
             await _append(dovecot, citizen_mail())

@@ -34,7 +34,7 @@ async def app_client(tmp_path: Path, **overrides: Any) -> AsyncIterator[tuple[ht
 
     async def settle(response: httpx.Response) -> None:
         # The SMS webhook answers once the message is committed and its report follows moments
-        # later (bot/deferred.py); these tests look at the report right after, so they wait for it.
+        # later (intake/deferred.py); these tests look at the report right after, so they wait for it.
         channels = app.state.channels
         if response.request.url.path == "/hooks/sms" and channels.sms is not None:
             await channels.sms.drain()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text as sql_text
 
 from bot.email_in import MailIntake
-from bot.joining import ChannelIntake
+from intake.flow import ChannelIntake
 from tests.fakes.intake import intake_service
 
 T = TypeVar("T")

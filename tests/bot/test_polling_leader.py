@@ -8,16 +8,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from bot.conversation import TelegramConversation
-from bot.joining import ChannelIntake
-from bot.registry import Channels
+from bot.registry import TELEGRAM_POLLING_LOCK, Channels
 from bot.telegram import TelegramSender
+from intake.flow import ChannelIntake
+from intake.runner import Runner
 from storage.engine import make_engine
 from storage.locks import try_singleton_lock
 
 
 class _Conversation:
-    async def run_sweeper(self) -> None:
-        await asyncio.Event().wait()
+    async def sweep(self) -> int:
+        return 0
 
 
 class _Poller:
@@ -32,29 +33,29 @@ class _Poller:
         await self.stop.wait()
 
 
-class _Config:
-    mail_from = None
-    telegram_secret = None
-
-
-def _channels(poller: _Poller, engine: Any) -> Channels:
-    return Channels(
+def _runner(poller: _Poller, engine: Any) -> Runner:
+    channels = Channels(
         intake=cast(ChannelIntake, None),
         telegram=cast(TelegramConversation, _Conversation()),
         telegram_sender=cast(TelegramSender, poller),
         polling=True,
-        leader_lock=functools.partial(try_singleton_lock, engine),
-        leader_retry_s=0.05,
+    )
+    jobs = {job.name: job for job in channels.jobs()}
+    assert sorted(jobs) == ["telegram-polling", "telegram-sweeper"]
+    assert jobs["telegram-polling"].leader == TELEGRAM_POLLING_LOCK
+    assert jobs["telegram-sweeper"].leader is None  # every process files its chats' idle drafts
+    return Runner(
+        list(jobs.values()), leader_lock=functools.partial(try_singleton_lock, engine), leader_retry_s=0.05
     )
 
 
 async def test_only_one_process_polls_and_another_takes_over(db_url: str) -> None:
     engines = [make_engine(db_url), make_engine(db_url)]
     pollers = [_Poller(), _Poller()]
-    channels = [_channels(p, e) for p, e in zip(pollers, engines, strict=True)]
+    runners = [_runner(p, e) for p, e in zip(pollers, engines, strict=True)]
     try:
-        for ch in channels:
-            await ch.start(_Config())  # type: ignore[arg-type]
+        for runner in runners:
+            runner.start()
         waits = [asyncio.create_task(p.polling.wait()) for p in pollers]
         await asyncio.wait(waits, timeout=5, return_when=asyncio.FIRST_COMPLETED)
         await asyncio.sleep(0.3)  # several retries of the process that lost
@@ -62,12 +63,12 @@ async def test_only_one_process_polls_and_another_takes_over(db_url: str) -> Non
         leader = 0 if pollers[0].polling.is_set() else 1
 
         # The polling process stops (shut down, or its connection gone): the other takes over.
-        await channels[leader].aclose()
+        await runners[leader].aclose()
         await asyncio.wait_for(pollers[1 - leader].polling.wait(), 5)
         for w in waits:
             w.cancel()
     finally:
-        for ch in channels:
-            await ch.aclose()
+        for runner in runners:
+            await runner.aclose()
         for e in engines:
             await e.dispose()

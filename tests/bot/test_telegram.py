@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from bot.base import WebhookRequest
 from bot.contact import Contact
-from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation, welcome_text
-from bot.joining import ChannelIntake
+from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation
 from bot.telegram import (
     CONTACT_TEXT,
     SECRET_HEADER,
@@ -24,7 +23,9 @@ from bot.telegram import (
     parse_update,
     update_json,
 )
-from intake.errors import ChannelSendError, InboundError, UnsupportedEvent, WebhookAuthError
+from intake.citizen_texts import welcome_text
+from intake.errors import ChannelSendError, InboundError, StorageError, UnsupportedEvent, WebhookAuthError
+from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from intake.service import IntakeService
@@ -305,3 +306,30 @@ async def test_seen_update_ids_are_pruned_after_telegrams_redelivery_horizon(tmp
         clock.advance(days=2)
         await talk.sweep()
         assert await service.store.claim_update(talk.bot_id, 1, clock.now())  # forgotten
+
+
+async def test_a_failed_update_ends_the_poll_and_the_next_round_takes_it_again(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    api.updates = [message_update(41, CHAT, "镇长收礼"), callback_update(42, CHAT, ANONYMOUS)]
+    async with intake_service(tmp_path) as service, serve(api.app()) as base:
+        sender = TelegramSender(TOKEN, base)
+        talk = TelegramConversation(ChannelIntake(service), sender)
+        stop = asyncio.Event()
+        seen: list[int] = []
+
+        async def handle(update: dict[str, Any]) -> None:
+            seen.append(update["update_id"])
+            if len(seen) == 2:
+                raise StorageError("database gone")  # the button press fails the first time
+            await talk.handle(update)
+            if update["update_id"] == 42:
+                stop.set()
+
+        with pytest.raises(StorageError):
+            await asyncio.wait_for(sender.poll(handle, poll_timeout=1, stop=stop), 10)
+        # The runner starts the job again: Telegram redelivers from the last confirmed update, and
+        # the message already handled is taken once (its update_id is claimed).
+        await asyncio.wait_for(sender.poll(handle, poll_timeout=1, stop=stop), 10)
+        assert seen == [41, 42, 41, 42]
+        assert await service.store.get_report("MZ1-0001") is not None
+        assert await service.store.get_report("MZ1-0002") is None

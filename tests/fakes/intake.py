@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,8 +12,6 @@ from intake.models import Category, Decision, InboundMessage, Scope
 from intake.service import IntakeService
 from storage.engine import sqlite_url
 from storage.store import SqlReportStore
-
-_QUERY = re.compile(r"^\s*查询\s*([A-Za-z0-9-]+)\s*$")
 
 
 class FakeClock:
@@ -37,11 +34,6 @@ def decide(message: InboundMessage, inspection: Inspection) -> Decision:
     return Decision(id=message.id, scope=Scope.IN_SCOPE, category=Category.ACCUSATION, confidence=0.9)
 
 
-def status_query(text: str) -> str | None:
-    match = _QUERY.match(text)
-    return match.group(1).upper() if match else None
-
-
 def inspection() -> Inspection:
     """The bundled Mengzhou example (prefix MZ1; period 2021-03-15 to 2021-05-14)."""
     path = Path(default_inspection_path()).parent / "mengzhou-xiguo-2021.toml"
@@ -55,6 +47,6 @@ async def intake_service(tmp_path: Path, clock: FakeClock | None = None) -> Asyn
     store = await SqlReportStore.open(sqlite_url(tmp_path / "db"))
     ins = inspection()
     try:
-        yield IntakeService(store, {ins.id: ins}, decide, status_query, clock or FakeClock())
+        yield IntakeService(store, {ins.id: ins}, decide, clock or FakeClock())
     finally:
         await store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.acks import (
+from intake.citizen_texts import (
     SMS_SEGMENT,
     ack_limit_text,
     ack_text,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from intake import voice_texts
+from intake import citizen_texts
 from intake.errors import InspectionError
 from intake.inspection import parse_inspection
 from intake.phone import e164, in_duty_hours, is_mobile
@@ -89,7 +89,7 @@ def test_duty_hours_in_the_inspection_time_zone_and_calendar(moment: datetime, e
 def test_daily_hours_include_the_weekend() -> None:
     ins = parse_inspection(INSPECTION.replace('days = "workdays"', 'days = "daily"'))
     assert in_duty_hours(ins, datetime(2021, 4, 3, 2, 0, tzinfo=UTC))
-    assert voice_texts.hours_text(ins) == "每天8点30分至12点，15点至18点"
+    assert citizen_texts.hours_text(ins) == "每天8点30分至12点，15点至18点"
 
 
 def test_caller_ids() -> None:
@@ -100,11 +100,11 @@ def test_caller_ids() -> None:
 
 def test_what_the_caller_hears() -> None:
     ins = parse_inspection(INSPECTION)
-    assert voice_texts.spelled("MZ1-0007") == "M Z 1 0 0 0 7"
-    prompt = voice_texts.voicemail_prompt(ins, outside_hours=True)
+    assert citizen_texts.spelled("MZ1-0007") == "M Z 1 0 0 0 7"
+    prompt = citizen_texts.voicemail_prompt(ins, outside_hours=True)
     assert prompt.startswith("您好，这里是孟州市委第一巡察组值班电话。现在不是值班时间。")
     assert "最长3分钟" in prompt and "发送电子邮件至mzxc1@example.org" in prompt
-    assert "通话将被录音" in voice_texts.greeting(ins, recorded=True)
-    assert "录音" not in voice_texts.greeting(ins, recorded=False)
-    sms = voice_texts.call_ack_sms(ins, "MZ1-0001")
+    assert "通话将被录音" in citizen_texts.greeting(ins, recorded=True)
+    assert "录音" not in citizen_texts.greeting(ins, recorded=False)
+    sms = citizen_texts.call_ack_sms(ins, "MZ1-0001")
     assert len(sms) <= 70 and "MZ1-0001" in sms

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from intake import acks
+from intake import citizen_texts
 from storage.store import SqlDeskStore
 from tests.web.conftest import AppClient
 from web.citizen import ERRORS, MAX_TEXT
@@ -75,12 +75,12 @@ async def test_a_status_query_on_the_page_answers_only_the_filer(app_client: App
         await citizen.get("/")
         await _file(citizen, "查询 HN1-0001")
         mine = await citizen.get("/")
-        assert acks.status_text("HN1-0001", "decided") in mine.text
+        assert citizen_texts.status_text("HN1-0001", "decided") in mine.text
         await _file(stranger, "查询 HN1-0001")
         theirs = await stranger.get("/")
         await _file(stranger, "查询 HN1-0099")
         missing = await stranger.get("/")
         # Another's number and a number that does not exist get the same words.
-        assert acks.unknown_status_text("HN1-0001") in theirs.text
-        assert acks.unknown_status_text("HN1-0099") in missing.text
+        assert citizen_texts.unknown_status_text("HN1-0001") in theirs.text
+        assert citizen_texts.unknown_status_text("HN1-0099") in missing.text
         assert "正在审核" not in theirs.text

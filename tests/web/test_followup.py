@@ -385,8 +385,8 @@ async def test_a_body_reply_mail_is_attached_to_its_transfer(
 
     from bot.email_in import MailIntake
     from bot.email_out import EmailSender, SmtpConfig
-    from bot.joining import ChannelIntake
     from bot.mailparse import parse_mail
+    from intake.flow import ChannelIntake
     from web.followup import transfer_reply_handler
 
     clock = Clock(datetime(2025, 7, 1, 10, tzinfo=BJ))

@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator
 from bot.hooks import HOOK_ALIASES, HOOK_NAMES
 from intake.inspection import bundled_inspections
 from intake.models import Channel
-from storage.desk import SqlDeskStore
+from storage.store import SqlDeskStore
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
 from tests.fakes.telegram_api import TOKEN, FakeBotApi

@@ -259,10 +259,19 @@ async def test_servers_that_only_commit_and_workers_that_process(db_url: str, tm
         await _until(lambda: len(twilio.messages) >= n_msg, DRAIN_TIMEOUT_S, "acks not all sent", logs)
         await asyncio.sleep(2.5)
         working = [
-            log.read_text("utf-8", "replace").count("this worker processes the committed SMS") for log in logs
+            log.read_text("utf-8", "replace").count("job intake: this process runs it") for log in logs
         ]
+        started = [log.read_text("utf-8", "replace") for log in logs]
 
     assert working[:2] == [0, 0] and sum(working) >= 1  # never a server; a worker at a time
+    # Every process says at start which background jobs it runs; only the workers take the SMS.
+    assert all("background jobs: outbox (every 1 s); sweep (every 60 s)" in text for text in started)
+    assert ["intake (every 0.2 s, one process at a time)" in text for text in started] == [
+        False,
+        False,
+        True,
+        True,
+    ]
     assert await _count(db_url, reports) == n_msg
     assert sorted(m["To"] for m in twilio.messages) == sorted(senders)
     assert await _count(db_url, outbox, outbox.c.state == "sent", outbox.c.attempts == 1) == n_msg

@@ -1,28 +1,87 @@
-"""Channel intake on top of `IntakeService`: commit first, de-duplicate, join follow-ups to a report.
+"""The intake flow: every channel's message from its arrival to its acknowledgement, in order.
 
-A channel delivery is committed raw before anything else (so the provider's 200 means "stored"),
-a second delivery of the same provider id does nothing more, and a message that continues an
-open matter (the next part of a long SMS, a reply to an acknowledgement mail) is linked to that
-report instead of opening a new one, so the citizen gets one report and one acknowledgement.
+1. **Receive.** A channel adapter in `bot/` verifies the provider's call and parses it into an
+   `InboundMessage` (vendor-specific: signatures, forms, MIME, updates). Everything after that is
+   here and the same for every channel: SMS (`SmsIntake`), e-mail, Telegram, the duty phone, an
+   officer's entry and the API (`IntakeService.accept`).
+2. **Commit raw** (`ChannelIntake.commit`): the message is stored before anything else happens to
+   it, keyed by (channel, provider id), so the provider's 200 means "stored" and a redelivery
+   creates nothing twice. An SMS webhook stops here; the rest follows moments later in batches
+   (`intake/deferred.py`: in this process, or in a `petition worker`), and the sweep and the
+   start-up recovery (`IntakeService.sweep`, `recover`) take any message left without a report.
+3. **Join** (`open_report_for`, `attach`, `redecide`): a message that continues an open matter of
+   the same sender (the next part of a long SMS, a reply to an acknowledgement mail) is linked to
+   that report instead of opening a new one, so the citizen gets one report and one number.
+4. **Decide, number, acknowledge** (`IntakeService.process_many`): the pipeline decides; in one
+   transaction the report gets its tracking number and the acknowledgement (texts:
+   `intake/citizen_texts.py`) is queued in the outbox, which the "outbox" job sends. A status query
+   ("查询 MZ1-0042", `intake.normalise.status_query`) is answered instead of opening a report.
+5. **Audit** (`_audit`, `record_delivery`): joins, recorded-only messages and delivery reports are
+   in the audit log by provider id and tracking number, never the sender or the text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
-from intake.models import Channel, InboundMessage
+from intake import citizen_texts
+from intake.calls import Call
+from intake.deferred import DeferredIntake
+from intake.inspection import Inspection
+from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.normalise import status_query
-from intake.ports import RawMessage, Report, SavedRaw
+from intake.ports import WRITTEN_TO, NewAck, RawMessage, Report, SavedRaw
 from intake.service import IntakeService, Receipt
 
 log = logging.getLogger(__name__)
 
-# How far back `latest_reports` is searched for the sender's open report; joins are for follow-ups
-# within minutes, so the newest reports are enough.
+# Parts of one long SMS that the carrier delivers separately arrive within seconds of each other.
+SMS_JOIN_WINDOW: Final = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """One inbound SMS as its provider's adapter parsed it."""
+
+    message: InboundMessage
+    opt_out: bool = False
+    opt_in: bool = False
+    segments: int = 1
+    # The team's number the citizen wrote to ("" if the provider did not say).
+    written_to: str = ""
+    # What the provider sent, kept with the raw message.
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A provider's word on a message we sent: delivered (True), failed (False) or not final (None)."""
+
+    provider: str
+    channel: Channel
+    provider_id: str
+    delivered: bool | None
+    # What the officers see for a failure, in words they can act on.
+    error: str | None = None
+    # The recipient unsubscribed (as good as a STOP we received).
+    unsubscribed: bool = False
+    detail: Mapping[str, str | None] = field(default_factory=dict)
+
+
+def call_decision(call_sid: str) -> Decision:
+    """The placeholder decision of a call's report until an officer writes down what was said:
+    nothing is suggested, and the desk asks for the summary before any decision."""
+    return Decision(
+        id=call_sid,
+        scope=Scope.NO_CONTENT,
+        category=Category.NO_CONTENT,
+        confidence=0.0,
+        reasons=["电话来电，待值班人员听取录音或根据通话整理内容后再作判断"],
+    )
 
 
 class ChannelIntake:
@@ -236,6 +295,59 @@ class ChannelIntake:
             and report.sender == raw.sender
         )
 
+    async def open_call_report(
+        self, call: Call, ins: Inspection, caller: str | None, text: str, *, sms_ack: bool
+    ) -> Report:
+        """A phone call's report, opened once whatever the number of webhooks that ask: its message
+        is unique per CallSid, the caller's number sealed in it as the reporter's identity. Nothing
+        is decided until an officer writes down what was said; with `sms_ack` the caller gets the
+        number by SMS (else it is read out on the call)."""
+        now = self.service.clock.now()
+        # No WRITTEN_TO: the number dialled is a voice number, not one an SMS answer may come from.
+        payload = {"call": {"call_sid": call.call_sid, "called": call.called, "in_hours": call.in_hours}}
+        message = InboundMessage(
+            id=call.call_sid, text=text, channel=Channel.PHONE, sender=caller, received_at=call.created_at
+        )
+        saved = await self.commit(message, payload=payload, inspection_id=ins.id)
+        ack = None
+        if caller is not None and sms_ack:
+            sms_from = next((n for n in ins.channels.sms if n.startswith("+")), None)
+            # "{tracking_number}" is filled in by the store in the transaction that numbers the report.
+            ack = NewAck(
+                Channel.SMS, caller, citizen_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
+            )
+        return await self.store.create_report(
+            message_pk=saved.message.pk,
+            tracking_prefix=ins.prefix,
+            decision=call_decision(call.call_sid),
+            state="received",
+            ack=ack,
+            now=now,
+        )
+
+    async def record_delivery(self, report: DeliveryReport) -> None:
+        """A delivery report: a final one moves its outbox item; every one is audited."""
+        now = self.service.clock.now()
+        report_id = None
+        if report.delivered is not None:
+            item = await self.store.mark_outbox_by_provider_id(
+                report.channel,
+                report.provider_id,
+                delivered=report.delivered,
+                error=None if report.delivered else report.error,
+                now=now,
+            )
+            report_id = item.report_id if item is not None else None
+            if item is not None and report.unsubscribed:
+                await self.store.set_opted_out(report.channel, item.recipient, True, now)
+        await self.store.audit(
+            actor=report.provider,
+            action=f"{report.channel.value}.status",
+            report_id=report_id,
+            detail={"provider_id": report.provider_id, **report.detail},
+            now=now,
+        )
+
     async def _audit(self, action: str, report_id: int | None, raw: RawMessage, **extra: str) -> None:
         # Provider ids and tracking numbers only: never the sender or the text (policy.md section 6).
         detail: dict[str, Any] = {"channel": raw.channel.value, "provider_id": raw.provider_id, **extra}
@@ -246,3 +358,58 @@ class ChannelIntake:
             detail=detail,
             now=self.service.clock.now(),
         )
+
+
+class SmsIntake:
+    """What an inbound SMS does: STOP/START recorded durably, parts within `join_window` join one
+    report, which is then decided again on the whole text.
+
+    The webhook's work ends with the commit: the rest (joining, deciding, numbering, queueing the
+    acknowledgement) is done moments later in batches, by `deferred` in this process (`inline`), or
+    else by a worker process's `PolledIntake` (intake/deferred.py)."""
+
+    def __init__(
+        self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW, inline: bool = True
+    ) -> None:
+        self.intake = intake
+        self.join_window = join_window
+        self.inline = inline
+        self.deferred = DeferredIntake(self.process)
+
+    async def take(self, sms: InboundSms) -> Receipt:
+        """Accept one inbound SMS: committed when this returns; its report is opened by the
+        deferred queue (`drain()` waits for it)."""
+        # "to": the team's number the citizen wrote to, which the answers are sent from (reply_from).
+        payload: dict[str, Any] = {**sms.payload, WRITTEN_TO: sms.written_to}
+        # The number the citizen wrote to says which team's report it is (several may share one
+        # deployment); an unknown number goes to the default inspection.
+        inspection_id = self.intake.service.inspection_for(Channel.SMS, [sms.written_to])
+        if sms.opt_out or sms.opt_in:
+            # Recorded before the message is committed: a redelivery records it again, harmlessly,
+            # and from here on nothing is queued or sent to the number (store and outbox check it).
+            await self.intake.store.set_opted_out(
+                Channel.SMS, sms.message.sender or "", sms.opt_out, self.intake.service.clock.now()
+            )
+            log.info("sms %s: %s recorded", sms.message.id, "opt-out" if sms.opt_out else "opt-in")
+            # The provider answers STOP/START itself; we keep the message and never acknowledge it.
+            return await self.intake.accept(
+                sms.message, payload=payload, record_only=True, inspection_id=inspection_id
+            )
+        saved = await self.intake.commit(sms.message, payload=payload, inspection_id=inspection_id)
+        raw = saved.message
+        if saved.duplicate and (raw.handled or raw.report_id is not None):
+            log.info("duplicate delivery of sms message %s", raw.provider_id)
+        elif self.inline:
+            # A redelivery of a message whose processing was lost is queued again: the processing
+            # is idempotent per message.
+            self.deferred.put(raw)
+        return Receipt(None, None, duplicate=saved.duplicate)
+
+    async def drain(self) -> None:
+        """Wait until every SMS taken so far has its report (or has been given up on)."""
+        await self.deferred.drain()
+
+    async def process(self, raws: Sequence[RawMessage]) -> None:
+        """Join, decide and open reports for committed SMS (the deferred part of `take`)."""
+        # Parts of a long SMS are cut anywhere, even inside a word: they are joined without a space.
+        await self.intake.proceed_many(raws, join_window=self.join_window, redecide_with="")
