@@ -232,9 +232,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         # The model reads an advertisement or a greeting that names a matter (代开发票, 回收购物卡):
         # no content, so no target and a prompt for the facts (policy 3), like the rules' own.
         grounds.append(Reason(code="no_content", args={"why": "model", "words": ""}))
-        raw = raw_confidence(vote=vote, structure=False, penalties=0.0, sector_margin=None)
-        conf = used.calibrate(raw) if used is not None else raw
-        return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, round(conf, 2))
+        return _model_no_content(message, vote, used, grounds)
     return _finish(
         message, inspection, comp, divisions, f, struct, who, vote, ranked, rules_words, used, grounds
     )
@@ -247,6 +245,18 @@ def _model_rules_out(
     if proba is None or local_official or any(c.strength >= 2 for c in asserted):
         return False
     return proba[Category.ACCUSATION] < LEXICON_VETO
+
+
+def _model_no_content(
+    message: InboundMessage, vote: Vote, used: TextModel | None, grounds: list[Reason]
+) -> Decision:
+    """The model's no_content: no target, with the version of the model that decided it."""
+    raw = raw_confidence(vote=vote, structure=False, penalties=0.0, sector_margin=None)
+    conf = used.calibrate(raw) if used is not None else raw
+    if used is not None:
+        grounds.append(Reason(code="model", args={"version": used.version}))
+    d = _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, round(conf, 2))
+    return d.model_copy(update={"model_version": used.version if used is not None else None})
 
 
 def _decision(

@@ -109,3 +109,4 @@ def test_an_advertisement_the_model_recognises_has_no_target() -> None:
     d = _decide("luoyang-zjj-2024", "高价回收购物卡 加油卡 烟酒 上门服务", spam)
     assert (d.scope, d.category, d.target) == (Scope.NO_CONTENT, Category.NO_CONTENT, None)
     assert any(g.code == "no_content" for g in d.grounds)
+    assert d.model_version == spam.version  # the desk shows which model decided it
