@@ -1,4 +1,4 @@
-"""What every channel adapter shares: the framework-free webhook request."""
+"""What every channel adapter shares: the framework-free webhook request and the answer to it."""
 
 from __future__ import annotations
 
@@ -25,3 +25,12 @@ class WebhookRequest:
             if key.lower() == wanted:
                 return value
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class HookAnswer:
+    """What the provider gets back (framework-free: the door turns it into the HTTP response)."""
+
+    status: int
+    body: bytes
+    media_type: str

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from bot.base import WebhookRequest
+from bot.base import HookAnswer, WebhookRequest
 from bot.conversation import TelegramConversation
-from bot.sms import EMPTY_TWIML, SmsStatus, TwilioWebhook, delivery_report, sms_of, status_of
+from bot.sms import EMPTY_TWIML, TWIML_OK, TWIML_UNAVAILABLE, Form, TwilioWebhook
 from bot.telegram import TelegramWebhook, update_json
 from bot.voice import (
     DIAL_PATH,
@@ -32,24 +31,12 @@ from bot.voice import (
     WHISPER_PATH,
     VoiceIntake,
 )
-from intake.flow import ChannelIntake, SmsIntake
 
 log = logging.getLogger(__name__)
 
 HOOKS_PREFIX: Final = "/hooks/"
 
 
-@dataclass(frozen=True, slots=True)
-class HookAnswer:
-    """What the provider gets back (framework-free: the door turns it into the HTTP response)."""
-
-    status: int
-    body: bytes
-    media_type: str
-
-
-TWIML_OK: Final = HookAnswer(200, EMPTY_TWIML.encode(), "text/xml")
-TWIML_UNAVAILABLE: Final = HookAnswer(503, EMPTY_TWIML.encode(), "text/xml")
 JSON_OK: Final = HookAnswer(200, b"{}", "application/json")
 JSON_UNAVAILABLE: Final = HookAnswer(503, b'{"error":"storage unavailable"}', "application/json")
 
@@ -78,61 +65,6 @@ class InboundHook(Protocol[V, P]):
 
     async def take(self, parsed: P) -> HookAnswer:
         """Commit the delivery; the provider's answer once it is stored."""
-
-
-Form = Mapping[str, str]
-
-
-class SmsHook:
-    """Twilio's inbound SMS: committed by `SmsIntake.take`; the answer is empty TwiML (the
-    acknowledgement goes through the outbox and the REST API)."""
-
-    ignored = TWIML_OK
-    unavailable = TWIML_UNAVAILABLE
-
-    def __init__(self, webhook: TwilioWebhook, sms: SmsIntake) -> None:
-        self.webhook = webhook
-        self.sms = sms
-
-    def verify(self, req: WebhookRequest) -> Form:
-        """The form, if Twilio signed it."""
-        return self.webhook.verify(req)
-
-    def parse(self, req: WebhookRequest, verified: Form) -> Form:
-        """The verified form (`take` reads the SMS out of it)."""
-        return verified
-
-    async def take(self, parsed: Form) -> HookAnswer:
-        """Commit the SMS."""
-        receipt = await self.sms.take(sms_of(parsed))
-        if receipt.tracking_number:
-            log.info("sms webhook: report %s", receipt.tracking_number)
-        return TWIML_OK
-
-
-class SmsStatusHook:
-    """Twilio's delivery callback of an SMS we sent: moves its outbox item, records a carrier's
-    unsubscribe as an opt-out, and audits every callback."""
-
-    ignored = TWIML_OK
-    unavailable = TWIML_UNAVAILABLE
-
-    def __init__(self, webhook: TwilioWebhook, intake: ChannelIntake) -> None:
-        self.webhook = webhook
-        self.intake = intake
-
-    def verify(self, req: WebhookRequest) -> Form:
-        """The form, if Twilio signed it."""
-        return self.webhook.verify(req)
-
-    def parse(self, req: WebhookRequest, verified: Form) -> SmsStatus:
-        """The callback's message id and state (`UnsupportedEvent` if it is not a status callback)."""
-        return status_of(verified)
-
-    async def take(self, parsed: SmsStatus) -> HookAnswer:
-        """Record the delivery state (the intake flow moves the outbox item and audits)."""
-        await self.intake.record_delivery(delivery_report(parsed))
-        return TWIML_OK
 
 
 class TelegramHook:

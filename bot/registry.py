@@ -17,9 +17,9 @@ from bot.conversation import TelegramConversation
 from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
-from bot.hooks import InboundHook, SmsHook, SmsStatusHook, TelegramHook, voice_hooks
+from bot.hooks import InboundHook, TelegramHook, voice_hooks
 from bot.recordings import POLL_SECONDS, RecordingFetcher
-from bot.sms import TwilioSmsSender, TwilioWebhook
+from bot.sms import SmsHook, SmsStatusHook, TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from bot.voice import VoiceIntake
 from intake.calls import CallStore

@@ -20,9 +20,9 @@ import aiohttp
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bot.base import WebhookRequest
+from bot.base import HookAnswer, WebhookRequest
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
-from intake.flow import DeliveryReport, InboundSms
+from intake.flow import ChannelIntake, DeliveryReport, InboundSms, SmsIntake
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -310,3 +310,62 @@ def delivery_report(status: SmsStatus) -> DeliveryReport:
         unsubscribed=status.error_code == "21610",
         detail={"status": status.status, "error_code": status.error_code},
     )
+
+
+# The door's hooks for Twilio's SMS webhooks (web/hooks.py serves them; bot/hooks.py registers).
+TWIML_OK: Final = HookAnswer(200, EMPTY_TWIML.encode(), "text/xml")
+TWIML_UNAVAILABLE: Final = HookAnswer(503, EMPTY_TWIML.encode(), "text/xml")
+
+Form = Mapping[str, str]
+
+
+class SmsHook:
+    """Twilio's inbound SMS: committed by `SmsIntake.take`; the answer is empty TwiML (the
+    acknowledgement goes through the outbox and the REST API)."""
+
+    ignored = TWIML_OK
+    unavailable = TWIML_UNAVAILABLE
+
+    def __init__(self, webhook: TwilioWebhook, sms: SmsIntake) -> None:
+        self.webhook = webhook
+        self.sms = sms
+
+    def verify(self, req: WebhookRequest) -> Form:
+        """The form, if Twilio signed it."""
+        return self.webhook.verify(req)
+
+    def parse(self, req: WebhookRequest, verified: Form) -> Form:
+        """The verified form (`take` reads the SMS out of it)."""
+        return verified
+
+    async def take(self, parsed: Form) -> HookAnswer:
+        """Commit the SMS."""
+        receipt = await self.sms.take(sms_of(parsed))
+        if receipt.tracking_number:
+            log.info("sms webhook: report %s", receipt.tracking_number)
+        return TWIML_OK
+
+
+class SmsStatusHook:
+    """Twilio's delivery callback of an SMS we sent: moves its outbox item, records a carrier's
+    unsubscribe as an opt-out, and audits every callback."""
+
+    ignored = TWIML_OK
+    unavailable = TWIML_UNAVAILABLE
+
+    def __init__(self, webhook: TwilioWebhook, intake: ChannelIntake) -> None:
+        self.webhook = webhook
+        self.intake = intake
+
+    def verify(self, req: WebhookRequest) -> Form:
+        """The form, if Twilio signed it."""
+        return self.webhook.verify(req)
+
+    def parse(self, req: WebhookRequest, verified: Form) -> SmsStatus:
+        """The callback's message id and state (`UnsupportedEvent` if it is not a status callback)."""
+        return status_of(verified)
+
+    async def take(self, parsed: SmsStatus) -> HookAnswer:
+        """Record the delivery state (the intake flow moves the outbox item and audits)."""
+        await self.intake.record_delivery(delivery_report(parsed))
+        return TWIML_OK
