@@ -52,7 +52,7 @@ from storage.schema import (
     telegram_updates,
     utcnow,
 )
-from storage.search import pairs, term_ids
+from storage.search import pairs, term_id
 
 # A claimed outbox item whose worker has not reported back within this time is handed out again.
 DEFAULT_CLAIM_LEASE: Final = timedelta(seconds=60)
@@ -223,9 +223,7 @@ class SqlReportStore:
         # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
         # Bigram -> search term id (storage/search.py), bounded: some 13 MB at most. On the shared
         # real messages two lookups in three hit it.
-        self._term_id = functools.lru_cache(maxsize=1 << 16)(
-            lambda gram: next(iter(term_ids([gram], self._codec.lookup)))
-        )
+        self._term_id = functools.lru_cache(maxsize=1 << 16)(lambda gram: term_id(gram, self._codec.lookup))
         self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._raw_commits: GroupCommit[dict[str, Any], tuple[RowMapping | None, RowMapping]] = GroupCommit(
             self._save_raws
