@@ -74,7 +74,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def profile(seconds: float, out: Path, *, spy_on: bool = True) -> None:
+async def profile(seconds: float, out: Path, *, spy_on: bool = True, rate: float = 0.0) -> None:
     """One server, wrk for `seconds`, py-spy throughout; the summary printed and the raw file kept.
     Also the server's CPU per answered request (all its threads), which the machine's load does
     not change the way it changes requests/s."""
@@ -98,7 +98,7 @@ async def profile(seconds: float, out: Path, *, spy_on: bool = True) -> None:
                     else None
                 )
                 cpu0 = cpu_seconds(pids[0])
-                r = await run_wrk(base, reqs, seconds=seconds, connections=CONNECTIONS)
+                r = await run_wrk(base, reqs, seconds=seconds, connections=CONNECTIONS, rate=rate)
                 # What was answered but not yet processed is processed within moments: counted too.
                 await asyncio.sleep(3)
                 cpu = cpu_seconds(pids[0]) - cpu0
@@ -119,8 +119,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--out", type=Path, default=Path("/tmp/intake-profile.txt"))
     p.add_argument("--no-spy", dest="spy", action="store_false", help="CPU per request only")
+    p.add_argument("--rate", type=float, default=0.0, help="requests/s (default: closed loop)")
     args = p.parse_args()
-    asyncio.run(profile(args.seconds, args.out, spy_on=args.spy))
+    asyncio.run(profile(args.seconds, args.out, spy_on=args.spy, rate=args.rate))
     if args.spy:
         print("\n".join(summarise(args.out.read_text())))
 

@@ -22,7 +22,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.base import WebhookRequest
-from bot.deferred import DeferredIntake
+from bot.deferred import LINGER_S, DeferredIntake
 from bot.joining import ChannelIntake
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
@@ -291,12 +291,17 @@ class SmsIntake:
     else by a worker process's `PolledIntake` (bot/deferred.py)."""
 
     def __init__(
-        self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW, inline: bool = True
+        self,
+        intake: ChannelIntake,
+        *,
+        join_window: timedelta = SMS_JOIN_WINDOW,
+        inline: bool = True,
+        linger: float = LINGER_S,
     ) -> None:
         self.intake = intake
         self.join_window = join_window
         self.inline = inline
-        self.deferred = DeferredIntake(self.process)
+        self.deferred = DeferredIntake(self.process, linger=linger)
 
     async def take(self, form: Mapping[str, str]) -> Receipt:
         """Accept the (verified) form of one inbound SMS: committed when this returns; its report is
