@@ -38,7 +38,7 @@ from intake.ports import (
 )
 from storage.audit import GENESIS, ChainReport, ChainRow, entry_hash, verify_chain
 from storage.engine import IMMEDIATE, file_problem, make_engine
-from storage.groupcommit import GroupCommit
+from storage.groupcommit import GroupCommit, WriteTurns
 from storage.migrate import migrate_engine
 from storage.schema import (
     audit_log,
@@ -219,12 +219,12 @@ class SqlReportStore:
         self._claim_lease = claim_lease
         # SQLite lets one writer in at a time, and a connection that finds the lock taken sleeps in
         # SQLite's busy handler (1, 2, 5 ... 100 ms) before it looks again. Writers of this process
-        # queue here instead and go in the moment the lock is free; other processes still meet the
+        # queue here (raw commits first) and go in the moment the lock is free; others still meet the
         # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
+        self._one_writer = WriteTurns() if engine.dialect.name == "sqlite" else None
         # Bigram -> search term id (storage/search.py), bounded: some 13 MB at most. On the shared
         # real messages two lookups in three hit it.
         self._term_id = functools.lru_cache(maxsize=1 << 16)(lambda gram: term_id(gram, self._codec.lookup))
-        self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._raw_commits: GroupCommit[dict[str, Any], tuple[RowMapping | None, RowMapping]] = GroupCommit(
             self._save_raws
         )
@@ -255,8 +255,8 @@ class SqlReportStore:
     # --- transactions -------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._one_writer or contextlib.nullcontext():
+    async def _write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        async with self._one_writer.turn(urgent=urgent) if self._one_writer else contextlib.nullcontext():
             try:
                 async with self._engine.connect() as conn:
                     await conn.execution_options(**{IMMEDIATE: True})
@@ -367,7 +367,7 @@ class SqlReportStore:
         stored row); None for a delivery stored before (or twice in this batch: the first wins)."""
         key = operator.itemgetter("channel", "provider_id")
         fresh = list({key(v): v for v in reversed(batch)}.values())
-        async with self._write() as conn:
+        async with self._write(urgent=True) as conn:  # the webhooks' answers wait for this commit
             stmt = _raw_message_insert(conn.dialect.name)
             inserted = {key(r): r for r in (await conn.execute(stmt, fresh)).mappings().all()}
             stored = dict(inserted)
