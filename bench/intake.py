@@ -36,6 +36,7 @@ from bench.wrk import FROM, PUBLIC, SID, TOKEN, WrkResult, run_wrk, write_reques
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR, CEILING, INLINE, WORKER = "generator (trivial endpoint)", "ceiling", "service", "service + worker"
+APP_NAMES = {CEILING: "ceiling", INLINE: "service", WORKER: "worker"}
 GOALS = {"answered": 0.5, "written": 0.4, "p99_ms": 50.0, "rss_mb": 200.0, "start_s": 2.0}
 CONNECTIONS = 16
 RATE = 100.0
@@ -284,6 +285,8 @@ async def run_intake(
         for backend in args.backends:
             for procs in args.procs if backend == "postgres" else [1]:
                 for app in (CEILING, INLINE, WORKER):
+                    if APP_NAMES[app] not in args.apps:
+                        continue
                     name = f"{app[:4].strip()}{procs}".replace(" ", "")
                     async with database(backend, workdir, args.pg_url, name) as url:
                         if app != CEILING:

@@ -284,6 +284,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default="intake,outbox,start,queue,classify")
     p.add_argument("--backends", default="sqlite,postgres")
     p.add_argument("--procs", default="1,2,4")
+    p.add_argument("--apps", default="ceiling,service,worker", help="intake lines: ceiling, service, worker")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seconds", type=float, default=10.0, help="ceiling and 100/s runs, s")
     p.add_argument("--sustained", type=float, default=30.0, help="service runs, s")
@@ -300,6 +301,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.only = set(args.only.split(","))
     args.backends = args.backends.split(",")
     args.procs = [int(x) for x in args.procs.split(",")]
+    args.apps = args.apps.split(",")
     return args
 
 

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from intake import citizen_texts
 from intake.calls import Call
-from intake.deferred import DeferredIntake
+from intake.deferred import LINGER_S, DeferredIntake
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, Scope
 from intake.normalise import status_query
@@ -369,12 +369,17 @@ class SmsIntake:
     else by a worker process's `PolledIntake` (intake/deferred.py)."""
 
     def __init__(
-        self, intake: ChannelIntake, *, join_window: timedelta = SMS_JOIN_WINDOW, inline: bool = True
+        self,
+        intake: ChannelIntake,
+        *,
+        join_window: timedelta = SMS_JOIN_WINDOW,
+        inline: bool = True,
+        linger: float = LINGER_S,
     ) -> None:
         self.intake = intake
         self.join_window = join_window
         self.inline = inline
-        self.deferred = DeferredIntake(self.process)
+        self.deferred = DeferredIntake(self.process, linger=linger)
 
     async def take(self, sms: InboundSms) -> Receipt:
         """Accept one inbound SMS: committed when this returns; its report is opened by the

@@ -8,6 +8,7 @@ the first is idempotent per message, so a provider's retry or a recovery run cre
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -393,6 +394,9 @@ def _sent_this_hour(queued: Sequence[tuple[str, datetime]], now: datetime, kind:
     return sum(1 for k, at in queued if at >= since and k == kind)
 
 
+# Per webhook, the number written to and every published one are compared: the same few addresses
+# each time (the deployment's own numbers and mailboxes), worked out once.
+@functools.lru_cache(maxsize=1024)
 def _address_key(channel: Channel, address: str) -> str:
     """A published address in comparable form: a number's digits (+86 139... = 86139...), a
     mailbox in lower case."""

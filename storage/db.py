@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from intake.errors import StorageError
 from storage.engine import IMMEDIATE, file_problem, make_engine
+from storage.groupcommit import WriteTurns
 from storage.migrate import migrate_engine
 
 PING_TIMEOUT_S: Final = 5.0
@@ -103,9 +104,9 @@ class Db:
         self.codec: TextCodec = codec or PlainText()
         # SQLite lets one writer in at a time, and a connection that finds the lock taken sleeps in
         # SQLite's busy handler (1, 2, 5 ... 100 ms) before it looks again. Writers of this process
-        # queue here instead and go in the moment the lock is free; other processes still meet the
+        # queue here (raw commits first) and go in the moment the lock is free; others still meet the
         # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
-        self._one_writer: asyncio.Lock | None = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._one_writer = WriteTurns() if engine.dialect.name == "sqlite" else None
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -114,9 +115,10 @@ class Db:
     # --- transactions -------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction (BEGIN IMMEDIATE on SQLite), committed when the block ends."""
-        async with self._one_writer or contextlib.nullcontext():
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), committed when the block ends; an `urgent`
+        one (a webhook's answer waits for it) goes before the writers queued in this process."""
+        async with self._one_writer.turn(urgent=urgent) if self._one_writer else contextlib.nullcontext():
             try:
                 async with self.engine.connect() as conn:
                     await conn.execution_options(**{IMMEDIATE: True})

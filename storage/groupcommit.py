@@ -11,7 +11,9 @@ caller still returns only after the commit that holds its row, or raises what th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Final, Generic, TypeVar
 
 In = TypeVar("In")
@@ -55,3 +57,46 @@ class GroupCommit(Generic[In, Out]):
             for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
+
+
+class WriteTurns:
+    """One writer at a time (SQLite's one write lock, taken in this process without its busy
+    handler's sleeps), and `urgent` writers first: a webhook's raw commit, which its answer waits
+    for, goes before the report batches and outbox updates queued ahead of it. Within each class,
+    first come first served; a batch waits at most for the urgent commits queued meanwhile."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._other: deque[asyncio.Future[None]] = deque()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Hold the write turn for the block."""
+        if self._held or self._urgent or self._other:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            queue = self._urgent if urgent else self._other
+            queue.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._pass_on()  # handed the turn just as the caller went away
+                else:
+                    queue.remove(waiter)
+                raise
+        else:
+            self._held = True
+        try:
+            yield
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        for queue in (self._urgent, self._other):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the turn goes straight to it: still held
+                    return
+        self._held = False

@@ -136,7 +136,7 @@ class SqlMessages:
         stored row); None for a delivery stored before (or twice in this batch: the first wins)."""
         key = operator.itemgetter("channel", "provider_id")
         fresh = list({key(v): v for v in reversed(batch)}.values())
-        async with self._db.write() as conn:
+        async with self._db.write(urgent=True) as conn:  # the webhooks' answers wait for this commit
             stmt = _raw_message_insert(conn.dialect.name)
             inserted = {key(r): r for r in (await conn.execute(stmt, fresh)).mappings().all()}
             stored = dict(inserted)

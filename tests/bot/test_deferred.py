@@ -57,6 +57,29 @@ async def test_batches_form_while_one_is_being_written() -> None:
     await queue.aclose()
 
 
+async def test_a_lingering_batch_waits_for_more_until_it_is_full() -> None:
+    batches: list[list[int]] = []
+    taken = asyncio.Event()
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        batches.append([r.pk for r in raws])
+        taken.set()
+
+    # An hour's linger: only a full batch can end the wait within the test.
+    queue = DeferredIntake(process, max_batch=3, linger=3600)
+    queue.put(_raw(1))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert batches == [] and queue.pending == 1  # waiting for company, not processed alone
+    queue.put(_raw(2))
+    queue.put(_raw(3))  # the batch is full: taken at once
+    queue.put(_raw(4))
+    await asyncio.wait_for(taken.wait(), 60)
+    assert batches == [[1, 2, 3]]
+    await queue.aclose()  # 4 lingers alone; closing still processes it
+    assert batches == [[1, 2, 3], [4]]
+
+
 async def test_one_bad_message_does_not_hold_back_its_batch() -> None:
     done: list[int] = []
 
