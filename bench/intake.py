@@ -305,18 +305,18 @@ async def run_intake(
     return lines
 
 
-def _med(values: list[float]) -> float:
+def med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def _ok(good: bool) -> str:
+def yes_no(good: bool) -> str:
     return "yes" if good else "**no**"
 
 
 def render_intake(lines: list[Line], args: argparse.Namespace) -> list[str]:
     """The intake section of docs/benchmarks.md."""
     gen = next(line for line in lines if line.app == GENERATOR)
-    capacity = _med([r.per_second for r in gen.runs])
+    capacity = med([r.per_second for r in gen.runs])
     out = [
         "## Intake: signed SMS webhooks, driven by wrk",
         "",
@@ -343,26 +343,26 @@ def render_intake(lines: list[Line], args: argparse.Namespace) -> list[str]:
         "| written msg/s | written / ceiling | backlog msg/s | wrk cpu | load | flag |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    ceilings = {(x.backend, x.procs): _med([r.per_second for r in x.runs]) for x in lines if x.app == CEILING}
+    ceilings = {(x.backend, x.procs): med([r.per_second for r in x.runs]) for x in lines if x.app == CEILING}
     for x in lines:
-        answered = _med([r.per_second for r in x.runs])
-        cpu = _med([r.generator_cpu for r in x.runs])
-        load = _med([r.load for r in x.runs])
+        answered = med([r.per_second for r in x.runs])
+        cpu = med([r.generator_cpu for r in x.runs])
+        load = med([r.load for r in x.runs])
         ceil = ceilings.get((x.backend, x.procs))
         flag = ""
         if x.app != GENERATOR and (cpu >= GENERATOR_CPU_BOUND or answered >= GENERATOR_RATE_BOUND * capacity):
             flag = "**generator-bound**"
         ratio = written = wratio = backlog = ""
         if x.app in (INLINE, WORKER) and ceil:
-            w = _med([s.written_per_s for s in x.sustained])
-            b = _med([s.backlog_per_s for s in x.sustained])
+            w = med([s.written_per_s for s in x.sustained])
+            b = med([s.backlog_per_s for s in x.sustained])
             ratio = f"{answered / ceil:.0%}"
             written, wratio, backlog = f"{w:.0f}", f"{w / ceil:.0%}", f"{b:+.1f}"
             if x.procs == 1 and x.backend == "sqlite" and x.app == INLINE:
-                ratio += f" ({_ok(answered / ceil >= GOALS['answered'])})"
+                ratio += f" ({yes_no(answered / ceil >= GOALS['answered'])})"
                 grows = b > 0.02 * max(w, 1)
-                wratio += f" ({_ok(w / ceil >= GOALS['written'] and not grows)})"
-        p = f"{_med([r.p50_ms for r in x.runs]):.1f} / {_med([r.p99_ms for r in x.runs]):.1f}"
+                wratio += f" ({yes_no(w / ceil >= GOALS['written'] and not grows)})"
+        p = f"{med([r.p50_ms for r in x.runs]):.1f} / {med([r.p99_ms for r in x.runs]):.1f}"
         out.append(
             f"| {x.backend} | {x.procs} | {x.app} | {answered:.0f} | {p} | {ratio} | {written} | {wratio} "
             f"| {backlog} | {cpu:.0%} | {load:.1f} | {flag} |"
@@ -383,12 +383,12 @@ def render_latency_memory(lines: list[Line], args: argparse.Namespace) -> list[s
     for x in lines:
         if not x.paced:
             continue
-        p99 = _med([r.p99_ms for r in x.paced])
-        goal = _ok(p99 < GOALS["p99_ms"]) if x.app != CEILING else ""
+        p99 = med([r.p99_ms for r in x.paced])
+        goal = yes_no(p99 < GOALS["p99_ms"]) if x.app != CEILING else ""
         out.append(
-            f"| {x.backend} | {x.procs} | {x.app} | {_med([r.per_second for r in x.paced]):.1f} "
-            f"| {_med([r.p50_ms for r in x.paced]):.1f} | {p99:.1f} | {goal} "
-            f"| {_med([r.load for r in x.paced]):.1f} |"
+            f"| {x.backend} | {x.procs} | {x.app} | {med([r.per_second for r in x.paced]):.1f} "
+            f"| {med([r.p50_ms for r in x.paced]):.1f} | {p99:.1f} | {goal} "
+            f"| {med([r.load for r in x.paced]):.1f} |"
         )
     out += [
         "",

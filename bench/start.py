@@ -21,14 +21,22 @@ import argparse
 import asyncio
 import contextlib
 import os
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.intake import CONNECTIONS, Procs, free_port, rss_mb, server_env, wait_ready
+from bench.intake import (
+    CONNECTIONS,
+    Procs,
+    free_port,
+    med,
+    rss_mb,
+    server_env,
+    wait_ready,
+    yes_no,
+)
 from bench.wrk import run_wrk, write_requests
 
 GOALS = {"rss_mb": 200.0, "healthz_s": 2.0}
@@ -152,14 +160,6 @@ async def run_start(
     return lines
 
 
-def _med(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def _ok(good: bool) -> str:
-    return "yes" if good else "**no**"
-
-
 def render_start(lines: list[StartLine], args: argparse.Namespace) -> list[str]:
     """The memory and start section of docs/benchmarks.md."""
     out = [
@@ -184,14 +184,14 @@ def render_start(lines: list[StartLine], args: argparse.Namespace) -> list[str]:
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for x in lines:
-        h = _med([r.healthz_s for r in x.runs])
-        peak = _med([r.peak_rss_mb for r in x.runs])
+        h = med([r.healthz_s for r in x.runs])
+        peak = med([r.peak_rss_mb for r in x.runs])
         app = "service + worker" if x.worker else "service"
         out.append(
-            f"| {x.backend} | {x.procs} | {app} | {h:.2f} ({_ok(h < GOALS['healthz_s'])}) "
-            f"| {_med([r.healthz_cpu_s for r in x.runs]):.2f} "
-            f"| {_med([r.ready_s for r in x.runs]):.2f} | {_med([r.all_ready_s for r in x.runs]):.2f} "
-            f"| {_med([r.rss_ready_mb for r in x.runs]):.0f} | {peak:.0f} ({_ok(peak < GOALS['rss_mb'])}) "
-            f"| {_med([r.answered_per_s for r in x.runs]):.0f} | {_med([r.load for r in x.runs]):.1f} |"
+            f"| {x.backend} | {x.procs} | {app} | {h:.2f} ({yes_no(h < GOALS['healthz_s'])}) "
+            f"| {med([r.healthz_cpu_s for r in x.runs]):.2f} "
+            f"| {med([r.ready_s for r in x.runs]):.2f} | {med([r.all_ready_s for r in x.runs]):.2f} "
+            f"| {med([r.rss_ready_mb for r in x.runs]):.0f} | {peak:.0f} ({yes_no(peak < GOALS['rss_mb'])}) "
+            f"| {med([r.answered_per_s for r in x.runs]):.0f} | {med([r.load for r in x.runs]):.1f} |"
         )
     return [*out, ""]

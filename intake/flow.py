@@ -99,17 +99,7 @@ class ChannelIntake:
         inspection_id: str | None = None,
     ) -> SavedRaw:
         """Commit the raw message (idempotent per channel and provider id)."""
-        inspection = self.service.inspection(inspection_id)
-        return await self.store.save_raw(
-            inspection_id=inspection.id,
-            channel=message.channel,
-            provider_id=message.id,
-            sender=message.sender,
-            text=message.text,
-            subject=message.subject,
-            received_at=message.received_at or self.service.clock.now(),
-            payload=payload,
-        )
+        return await self.service.commit_raw(message, self.service.inspection(inspection_id).id, payload)
 
     async def accept(
         self,

@@ -147,16 +147,7 @@ class IntakeService:
             # number, nor its answer depend on it (a test of whose number filed what). Stored
             # without a sender, not even a recovery run after a crash can reply to it.
             message = message.model_copy(update={"sender": None})
-        saved = await self.store.save_raw(
-            inspection_id=inspection.id,
-            channel=message.channel,
-            provider_id=message.id,
-            sender=message.sender,
-            text=message.text,
-            subject=message.subject,
-            received_at=message.received_at or self.clock.now(),
-            payload=payload,
-        )
+        saved = await self.commit_raw(message, inspection.id, payload)
         if caller is not None and saved.duplicate and saved.message.inspection_id != inspection.id:
             raise ForeignDuplicate(message.id)
         if caller is not None and queried_by_caller:
@@ -170,6 +161,22 @@ class IntakeService:
         if saved.duplicate:
             return Receipt(receipt.tracking_number, receipt.decision, True, receipt.status_query, None)
         return receipt
+
+    async def commit_raw(
+        self, message: InboundMessage, inspection_id: str, payload: dict[str, Any] | None
+    ) -> SavedRaw:
+        """Commit the raw message to the inspection `inspection_id` (idempotent per channel and
+        provider id): the first step of every channel, before anything can be lost."""
+        return await self.store.save_raw(
+            inspection_id=inspection_id,
+            channel=message.channel,
+            provider_id=message.id,
+            sender=message.sender,
+            text=message.text,
+            subject=message.subject,
+            received_at=message.received_at or self.clock.now(),
+            payload=payload,
+        )
 
     async def process(self, raw: RawMessage) -> Receipt:
         """Decide a stored message and open its report (or answer its status query)."""
