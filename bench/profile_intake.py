@@ -27,13 +27,13 @@ from bench.wrk import run_wrk, write_requests
 # marker appears in the stack, scanned from the leaf, takes the sample.
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decide() (intake/pipeline)", ("intake/pipeline.py", "intake/extraction/", "intake/textmodel")),
-    ("search terms", ("_terms (storage/store.py", "storage/search.py")),
+    ("search terms", ("storage/search_index.py", "storage/search.py")),
     ("sealing / contacts", ("storage/crypto.py", "masked_contacts")),
     ("outbox sends", ("intake/outbox.py", "aiohttp/", "TwilioSmsSender")),
-    ("report transaction (create_reports)", ("create_reports (storage/store.py",)),
-    ("other deferred processing", ("bot/deferred.py", "process_many", "proceed_many")),
+    ("report transaction (create_reports)", ("create_reports (storage/reports.py",)),
+    ("other deferred processing", ("intake/deferred.py", "process_many", "proceed_many")),
     ("raw commit (group commit)", ("storage/groupcommit.py", "save_raw")),
-    ("webhook request (verify, parse, answer)", ("web/hooks.py", "bot/sms.py")),
+    ("webhook request (verify, parse, answer)", ("web/hooks.py", "bot/hooks.py", "bot/sms.py")),
     ("http server (uvicorn / starlette)", ("uvicorn/", "starlette/", "fastapi/")),
     ("sqlalchemy / aiosqlite", ("sqlalchemy/", "aiosqlite/")),
     ("event loop", ("asyncio/", "uvloop")),

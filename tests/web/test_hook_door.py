@@ -72,7 +72,7 @@ class Door:
         response = await self.client.post(path, content=body, headers=headers)
         sms = app_channels(self.app).sms
         if sms is not None:
-            await sms.drain()  # the SMS hook answers on commit; its report follows (bot/deferred.py)
+            await sms.drain()  # the SMS hook answers on commit; its report follows (intake/deferred.py)
         return response
 
     async def stored(self) -> tuple[int, int, int]:
