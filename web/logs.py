@@ -17,7 +17,18 @@ import re
 import traceback
 from typing import Final
 
-QUIET_LIBRARIES: Final = ("telegram", "httpx", "httpcore", "aiosqlite", "twilio", "aiosmtplib", "mail.log")
+# alembic.runtime.plugins: a dozen "setup plugin" lines at every migration, which tell an operator
+# nothing (the "Running upgrade" lines of alembic.runtime.migration stay).
+QUIET_LIBRARIES: Final = (
+    "telegram",
+    "httpx",
+    "httpcore",
+    "aiosqlite",
+    "twilio",
+    "aiosmtplib",
+    "mail.log",
+    "alembic.runtime.plugins",
+)
 FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 WITHHELD: Final = "<message withheld: it may quote a reporter's data>"
