@@ -507,3 +507,17 @@ async def test_report_page_shows_the_grounds_in_chinese(app_client: AppClient) -
         assert "被反映人：" in page and "问题性质：" in page and "结构" in page
         assert "模型版本：" in page  # the service decides with the model it activated at start
         assert "decided by" not in page  # the English rendering is for the batch contract only
+
+
+async def test_the_report_page_says_truly_why_no_reply_was_sent(app_client: AppClient) -> None:
+    # A report from the web page had its number shown on the page; a visit's is told in person.
+    async with app_client() as client:
+        web = await _post_report(client, "西虢镇财政所所长把扶贫款借给亲戚。", sender="", channel="web")
+        visit = await _post_report(client, "西虢镇党委书记收受工程老板的红包。", sender="", channel="visit")
+        await _user(client, "zhao", "officer")
+        assert (await _sign_in(client, "zhao")).status_code == 303
+        del client.headers["Authorization"]
+        web_page = (await client.get(f"/desk/r/{web}")).text
+        visit_page = (await client.get(f"/desk/r/{visit}")).text
+        assert "编号已在提交页面上显示给反映人" in web_page and "当面或电话告知编号" not in web_page
+        assert "当面或电话告知编号" in visit_page and "提交页面" not in visit_page
