@@ -334,13 +334,13 @@ class SmsHook:
         """The form, if Twilio signed it."""
         return self.webhook.verify(req)
 
-    def parse(self, req: WebhookRequest, verified: Form) -> Form:
-        """The verified form (`take` reads the SMS out of it)."""
-        return verified
+    def parse(self, req: WebhookRequest, verified: Form) -> InboundSms:
+        """The SMS in the verified form."""
+        return sms_of(verified)
 
-    async def take(self, parsed: Form) -> HookAnswer:
+    async def take(self, parsed: InboundSms) -> HookAnswer:
         """Commit the SMS."""
-        receipt = await self.sms.take(sms_of(parsed))
+        receipt = await self.sms.take(parsed)
         if receipt.tracking_number:
             log.info("sms webhook: report %s", receipt.tracking_number)
         return TWIML_OK
