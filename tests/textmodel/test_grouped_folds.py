@@ -42,7 +42,12 @@ def test_inspection_folds_are_stable_and_balanced() -> None:
 def test_calibration_is_fitted_on_inspection_grouped_folds(tmp_path: Path) -> None:
     """The build's calibration step trains each fold model on rows of other inspections only, and
     decides every labelled row once, by the model of the fold that held its inspection out."""
-    rows = load_rows(None)
+    per: dict[str | None, int] = {}
+    rows = []
+    for r in load_rows(None):  # 25 rows of each inspection: every one of them, decided quickly
+        per[r.inspection] = per.get(r.inspection, 0) + 1
+        if per[r.inspection] <= 25:
+            rows.append(r)
     trained: list[list[Row]] = []
 
     def trainer(train: list[Row], params: Params, where: Path) -> FakeTextModel:
