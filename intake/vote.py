@@ -50,6 +50,7 @@ class Vote:
     by: str  # model | structure | both | rules
     p: float | None  # the model's probability for the chosen category
     doubt: str | None  # split | margin | official | None
+    margin: float | None = None  # the model's lead of its first category over its second
 
 
 def _p(proba: dict[Category, float] | None, cat: Category) -> float:
@@ -128,6 +129,21 @@ def combine_sectors(lexicon: Counter[str], proba: dict[str, float] | None) -> li
     return [(k, v / (1 + weight)) for k, v in ranked2]
 
 
+def category_margin(proba: dict[Category, float] | None) -> float | None:
+    """The model's lead of its first category over its second (None without a model)."""
+    if proba is None:
+        return None
+    top = sorted(proba.values(), reverse=True)
+    return float(top[0] - (top[1] if len(top) > 1 else 0.0))
+
+
+# The model's lead of its first category over its second below which a decision loses confidence
+# (up to MARGIN_WEIGHT * MARGIN_FULL at no lead). On out-of-fold decisions grouped by inspection, the
+# high-confidence ones with a lead under 0.6 were wrong one time in ten, those above one in seventy.
+MARGIN_FULL = 0.6
+MARGIN_WEIGHT = 0.4
+
+
 def raw_confidence(
     *,
     vote: Vote,
@@ -140,7 +156,8 @@ def raw_confidence(
 
     Its parts: the model's probability for the chosen category (or 0.75 for the rules alone), raised
     when structure and model agree, lowered when they split; the sector margin for appeals; the
-    pipeline's penalties (no subject, a place assumed, an ambiguous place ...)."""
+    pipeline's penalties (no subject, a place assumed, an ambiguous place ...); the model's lead
+    of its first category over its second (`vote.margin`), whatever category was chosen."""
     base = vote.p if vote.p is not None else 0.75
     if vote.by == "both":
         base = 0.5 + 0.5 * base
@@ -151,6 +168,8 @@ def raw_confidence(
     if sector_margin is not None:
         base *= 0.7 + 0.3 * min(1.0, sector_margin * 2)
     raw = base - penalties
+    if vote.margin is not None:
+        raw -= MARGIN_WEIGHT * max(0.0, MARGIN_FULL - vote.margin)
     if vote.doubt is not None:
         raw = min(raw, 0.35)
     return round(max(0.0, min(1.0, raw)), 4)
@@ -162,14 +181,26 @@ def raw_confidence(
 EARN_MODEL_ONLY = 0.1
 EARN_MANY = 0.1
 EARN_LOCAL = 0.15
+# What the decision assumed rather than read (issue 12, item 5: on out-of-fold decisions grouped by
+# inspection, the sure-but-wrong ones were mostly of these kinds): an accusation's subject whose tier
+# is absent because no body was found for its post (a roster name's tier is known, not guessed), and
+# a matter's region taken as the inspection's own because no place was named.
+EARN_GUESSED_TIER = 0.1
+EARN_ASSUMED_REGION = 0.1
 LONG_TEXT = 600  # characters
 MANY_OFFICIALS = 3
 
 
-def unearned(vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool) -> float:
-    """The part of the raw confidence a decision has not earned, by the kind of evidence it rests on."""
+def unearned(
+    vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool, tier_guessed: bool = False
+) -> float:
+    """The part of the raw confidence a decision has not earned, by the kind of evidence it rests on.
+
+    `tier_guessed`: the subject (a post, not a roster name) has no tier the inspection takes."""
     penalty = 0.0
     accusation = vote.category is Category.ACCUSATION
+    if accusation and tier_guessed:
+        penalty += EARN_GUESSED_TIER
     if accusation and vote.by == "model" and not acts:
         penalty += EARN_MODEL_ONLY
     if chars > LONG_TEXT and officials >= MANY_OFFICIALS:

@@ -96,7 +96,9 @@ def _build(
         "scores": {"cv": cv, "heldback": held},
         "decision_scores": notes,
         "calibration_note": (
-            f"isotonic map, {len(cal_x)} thresholds, fitted on out-of-fold decisions" if cal_x else "identity"
+            f"isotonic map, {len(cal_x)} thresholds, fitted on out-of-fold decisions (folds by inspection)"
+            if cal_x
+            else "identity"
         ),
     }
     fitted = fit(rows, params)

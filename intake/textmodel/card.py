@@ -64,7 +64,8 @@ def render(meta: dict[str, Any]) -> str:
         "- weights rounded to float32; inference in numpy (no scikit-learn at run time)",
         f"- calibration of the decision's confidence: {meta.get('calibration_note', 'none (identity)')}",
         "",
-        f"## Cross-validated scores ({meta['folds']} folds over the rows not held back)",
+        f"## Cross-validated scores ({meta['folds']} folds over the rows not held back, "
+        "labelled rows grouped by inspection)",
         "",
         *_table(meta["scores"]["cv"]),
         "",
@@ -78,5 +79,10 @@ def render(meta: dict[str, Any]) -> str:
     ]
     extra = meta.get("decision_scores")
     if extra:
-        out += ["## Decisions (out of fold, full decide())", "", *[f"- {line}" for line in extra], ""]
+        out += [
+            "## Decisions (out of fold by inspection, full decide())",
+            "",
+            *[f"- {line}" for line in extra],
+            "",
+        ]
     return "\n".join(out)

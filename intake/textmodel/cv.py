@@ -14,7 +14,7 @@ from typing import Any
 
 from intake.textmodel import TextModel
 from intake.textmodel.data import Row
-from intake.textmodel.folds import fold_model
+from intake.textmodel.folds import fold_model, split
 from intake.textmodel.train import DEFAULT_PARAMS, Params
 
 
@@ -57,13 +57,12 @@ def score_fold(model: TextModel, test: list[Row], tally: Tally) -> None:
 
 
 def cross_validate(rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS, k: int = 5) -> Tally:
-    """k-fold cross-validated scores on `rows` (folds by text hash: duplicates stay together).
+    """k-fold cross-validated scores on `rows` (labelled rows' folds grouped by inspection, the real
+    messages' by text hash: `folds.split`).
 
     The fold models are the ones `petition model evaluate` decides with (cached in `where`)."""
     tally = Tally()
-    for fold in range(k):
-        train = [r for r in rows if r.fold(k) != fold]
-        test = [r for r in rows if r.fold(k) == fold]
+    for train, test in split(rows, k):
         score_fold(fold_model(train, params, where), test, tally)
     return tally
 

@@ -19,19 +19,20 @@ from pathlib import Path
 from intake.inspection import Inspection, load_inspection
 from intake.models import Category, Decision, InboundMessage, Scope
 from intake.pipeline import decide
-from intake.textmodel import TextModel
 from intake.textmodel.data import Row, inspection_dirs
-from intake.textmodel.folds import fold_model
+from intake.textmodel.folds import fold_model, split
 from intake.textmodel.train import DEFAULT_PARAMS, Params
+from intake.vote import TextModel as Voter  # what decide() needs of a model
 
 REAL_INSPECTION = "henan-audit-2016"
+Trainer = Callable[[list[Row], Params, Path], Voter | None]
 
 
 def _accepts_model() -> bool:
     return "model" in inspect.signature(decide).parameters
 
 
-def decide_with(message: InboundMessage, insp: Inspection, model: TextModel | None) -> Decision:
+def decide_with(message: InboundMessage, insp: Inspection, model: Voter | None) -> Decision:
     """decide() with `model` once the pipeline takes one (`decide(..., model=)`); the lexicon alone before."""
     if model is not None and _accepts_model():
         return decide(message, insp, model=model)  # type: ignore[call-arg,unused-ignore]
@@ -50,7 +51,7 @@ def inspection_named(name: str) -> Inspection:
     raise FileNotFoundError(f"inspection {name!r} not in {', '.join(map(str, inspection_dirs()))}")
 
 
-def decide_row(row: Row, model: TextModel | None) -> Decision:
+def decide_row(row: Row, model: Voter | None) -> Decision:
     insp = inspection_named(row.inspection or REAL_INSPECTION)
     msg = InboundMessage(id=row.id, text=row.raw or row.text, channel=row.channel)  # type: ignore[arg-type]
     return decide_with(msg, insp, model)
@@ -157,17 +158,32 @@ def out_of_fold(
 ) -> list[tuple[Row, Decision]]:
     """Every row decided by a model trained on the other folds (with its raw, uncalibrated confidence).
 
+    The folds are grouped by inspection (`folds.split`): a labelled row is decided by a model that
+    never saw its inspection, as a new team's messages are by the shipped model.
     `cache`: keep the fold models there (keyed by their rows and params), so that tuning decide()
     re-runs only the decisions. `lexicon_only`: decide without a model, for the comparison.
     """
-    out: list[tuple[Row, Decision]] = []
+    return [(r, d) for _, r, d in out_of_fold_by_fold(rows, params, k, on_fold, cache, lexicon_only)]
+
+
+def out_of_fold_by_fold(
+    rows: list[Row],
+    params: Params = DEFAULT_PARAMS,
+    k: int = 5,
+    on_fold: Callable[[int], None] | None = None,
+    cache: Path | None = None,
+    lexicon_only: bool = False,
+    trainer: Trainer = fold_model,
+) -> list[tuple[int, Row, Decision]]:
+    """`out_of_fold`, each decision with the fold it was in (for calibration fitted across folds).
+
+    `trainer(train, params, where)` makes a fold's model (`folds.fold_model`: trained or cached)."""
+    out: list[tuple[int, Row, Decision]] = []
     with tempfile.TemporaryDirectory(prefix="petition-oof-") as tmp:
         where = cache or Path(tmp)
-        for fold in range(k):
-            train = [r for r in rows if r.fold(k) != fold]
-            test = [r for r in rows if r.fold(k) == fold]
-            model = None if lexicon_only else fold_model(train, params, where)
-            out += [(r, decide_row(r, model)) for r in test]
+        for fold, (train, test) in enumerate(split(rows, k)):
+            model = None if lexicon_only else trainer(train, params, where)
+            out += [(fold, r, decide_row(r, model)) for r in test]
             if on_fold is not None:
                 on_fold(fold)
     return out
@@ -189,16 +205,19 @@ def fit_calibration(pairs: list[tuple[float, bool]]) -> tuple[list[float], list[
 
 
 def calibration_from_folds(
-    k: int,
+    k: int, trainer: Trainer = fold_model
 ) -> Callable[[list[Row], Params, Path], tuple[list[float], list[float], list[str]]]:
     """The build step that decides the rows out of fold, reports the measures and fits the map."""
 
     def run(rows: list[Row], params: Params, cache: Path) -> tuple[list[float], list[float], list[str]]:
-        decided = out_of_fold(rows, params, k, cache=cache)
+        decided = out_of_fold_by_fold(rows, params, k, cache=cache, trainer=trainer)
         m = Measures()
-        for r, d in decided:
+        for _, r, d in decided:
             m.add(r, d)
         xs, ys = fit_calibration(m.labelled_pairs)
-        return xs, ys, m.lines()
+        from intake.textmodel.reliability import cross_calibrated, summary  # (it imports this module)
+
+        across = summary(cross_calibrated(decided))[0]
+        return xs, ys, [*m.lines(), f"calibrated by the other folds' map: {across}"]
 
     return run

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.models import Decision
 from intake.textmodel import TextModel, load_model
 from intake.textmodel.data import Row
 from intake.textmodel.folds import fold_model
-from intake.textmodel.oof import Measures, decide_row, fit_calibration, out_of_fold
+from intake.textmodel.oof import Measures, decide_row, fit_calibration, out_of_fold_by_fold, right
 from intake.textmodel.train import DEFAULT_PARAMS, Params, with_calibration
 
 EDGES = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001)
@@ -47,20 +49,25 @@ def table(rows: list[Bucket]) -> str:
     return "\n".join(lines)
 
 
-def dev_model(rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS, k: int = 5) -> TextModel:
-    """The model of the rows not held back, with the calibration of their out-of-fold decisions."""
+def dev_model(
+    rows: list[Row], where: Path, params: Params = DEFAULT_PARAMS, k: int = 5
+) -> tuple[TextModel, list[tuple[int, Row, Decision]]]:
+    """The model of the rows not held back, with the calibration of their out-of-fold decisions
+    (folds grouped by inspection), and those decisions."""
     dev = [r for r in rows if not r.heldback]
+    decided = out_of_fold_by_fold(dev, params, k, cache=where)
     m = Measures()
-    for r, d in out_of_fold(dev, params, k, cache=where):
+    for _, r, d in decided:
         m.add(r, d)
     path = where / "dev-calibrated.npz"
     with_calibration(Path(fold_model(dev, params, where).path), path, fit_calibration(m.labelled_pairs))
-    return load_model(path)
+    return load_model(path), decided
 
 
 @dataclass(frozen=True)
 class Reliability:
     measures: Measures  # of the held-back rows' calibrated decisions: pairs, labelled_pairs, real_pairs
+    out_of_fold: list[tuple[int, Row, Decision]]  # the rows not held back, raw confidence, by fold
 
 
 def heldback_reliability(
@@ -69,9 +76,62 @@ def heldback_reliability(
     """Decisions on the held-back rows by the development model (calibrated), with the issue's measures."""
     with tempfile.TemporaryDirectory(prefix="petition-rel-") as tmp:
         where = cache or Path(tmp)
-        model = dev_model(rows, where, params)
+        model, decided = dev_model(rows, where, params)
         m = Measures()
         for r in rows:
             if r.heldback:
                 m.add(r, decide_row(r, model))
-    return Reliability(m)
+    return Reliability(m, decided)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A labelled row's decision with its confidence after a calibration map it was not fitted on."""
+
+    confidence: float
+    right: bool  # on scope and category
+    scope_right: bool
+
+
+Calibration = tuple[list[float], list[float]]
+
+
+def _mapped(d: Decision, cal: Calibration) -> float:
+    import numpy as np
+
+    conf = float(np.interp(d.confidence, cal[0], cal[1])) if cal[0] else d.confidence
+    doubtful = any(g.code == "doubt" for g in d.grounds)
+    return min(conf, 0.5) if doubtful else conf  # the pipeline's ceiling for doubtful decisions
+
+
+def cross_calibrated(
+    decided: list[tuple[int, Row, Decision]],
+    fit: Callable[[list[tuple[float, bool]]], Calibration] = fit_calibration,
+) -> list[Scored]:
+    """The labelled out-of-fold decisions, each fold's confidences mapped by a calibration fitted on
+    the other folds only: the reliability of the calibrated confidence on inspections that neither
+    the fold model nor the map saw."""
+    folds = sorted({f for f, _, _ in decided})
+    out: list[Scored] = []
+    for fold in folds:
+        others = [(d.confidence, right(r, d)) for f, r, d in decided if f != fold and r.expect is not None]
+        cal = fit(others)
+        for f, r, d in decided:
+            if f == fold and r.expect is not None:
+                scope_ok = d.scope.value == r.expect["scope"]
+                out.append(Scored(_mapped(d, cal), right(r, d), scope_ok))
+    return out
+
+
+def summary(scored: list[Scored]) -> list[str]:
+    """Wrong on scope at >= 0.9, AUROC right vs wrong, and the table of buckets."""
+    from intake.textmodel.oof import auroc
+
+    sure = [s for s in scored if s.confidence >= 0.9]
+    wrong = sum(not s.scope_right for s in sure)
+    pairs = [(s.confidence, s.right) for s in scored]
+    return [
+        f"{len(scored)} labelled decisions; confidence >= 0.9: {len(sure)}, wrong on scope {wrong} "
+        f"({wrong / max(1, len(sure)):.1%}); AUROC right vs wrong {auroc(pairs):.3f}",
+        table(buckets(pairs)),
+    ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from intake.inspection import load_inspection
 from intake.models import Category, InboundMessage, Scope
 from intake.pipeline import decide
@@ -94,3 +96,30 @@ def test_confidence_must_be_earned() -> None:
     assert unearned(both, acts=True, officials=4, chars=900, tiered=True) > 0
     assert unearned(appeal, acts=False, officials=1, chars=80, tiered=True) > 0
     assert unearned(appeal, acts=False, officials=1, chars=80, tiered=False) == 0
+
+
+def test_a_narrow_lead_of_the_model_lowers_the_confidence() -> None:
+    # The same probability for the accusation; the runner-up close behind costs confidence.
+    text = "审计厅一个处长开的车是老板送的，挂的是别人的名字。"
+    wide = decide(
+        _msg(text),
+        HENAN,
+        FakeTextModel({Category.ACCUSATION: 0.6, Category.APPEAL: 0.2, Category.SUGGESTION: 0.2}),
+    )
+    narrow = decide(_msg(text), HENAN, FakeTextModel({Category.ACCUSATION: 0.6, Category.APPEAL: 0.4}))
+    assert wide.category is narrow.category is Category.ACCUSATION
+    assert narrow.confidence < wide.confidence
+
+
+def test_raw_confidence_counts_the_margin_and_what_was_guessed() -> None:
+    from intake.vote import Vote, category_margin, raw_confidence, unearned
+
+    assert category_margin(None) is None
+    assert category_margin({Category.APPEAL: 0.7, Category.ACCUSATION: 0.2}) == pytest.approx(0.5)
+    sure = Vote(Category.APPEAL, "both", 0.9, None, margin=0.85)
+    close = Vote(Category.APPEAL, "both", 0.9, None, margin=0.1)
+    kw = {"structure": False, "penalties": 0.0, "sector_margin": None}
+    assert raw_confidence(vote=close, **kw) < raw_confidence(vote=sure, **kw)  # type: ignore[arg-type]
+    acc = Vote(Category.ACCUSATION, "both", 0.95, None)
+    plain = unearned(acc, acts=True, officials=1, chars=80, tiered=False)
+    assert unearned(acc, acts=True, officials=1, chars=80, tiered=False, tier_guessed=True) > plain
