@@ -49,12 +49,14 @@ class KeyTable:
         feats = [i for i, w in enumerate(vocab) if ngram[0] <= len(w) <= ngram[1]]
         k = np.array([key_of(vocab[i]) for i in feats], dtype=np.uint64)
         order = np.argsort(k, kind="stable")
-        self.keys = k[order]
-        self.feats = np.array(feats, dtype=np.intp)[order]
+        # A last key that no n-gram has (all ones: a key's top bits are the leading 1 and zeros), so
+        # a search past every vocabulary key lands on it and needs no clipping.
+        self.keys = np.append(k[order], np.uint64(2**64 - 1))
+        self.feats = np.append(np.array(feats, dtype=np.intp)[order], -1)
 
     def lookup(self, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
         """(feature indices, counts) of the distinct keys of `keys` that are in the vocabulary."""
-        if keys.size == 0 or self.keys.size == 0:
+        if keys.size == 0 or self.keys.size == 1:
             return NO_FEATURES, NO_FEATURES
         keys = np.sort(keys)
         # Where each run of equal keys starts, and where the last one ends.
@@ -62,7 +64,6 @@ class KeyTable:
         counts = bounds[1:] - bounds[:-1]
         distinct = keys[bounds[:-1]]
         # Sorted needles: numpy starts each binary search where the previous one ended.
-        pos = np.searchsorted(self.keys, distinct)
-        np.minimum(pos, self.keys.size - 1, out=pos)
+        pos = self.keys.searchsorted(distinct)
         hit = self.keys[pos] == distinct
         return self.feats[pos[hit]], counts[hit]
