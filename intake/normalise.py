@@ -100,14 +100,20 @@ def normalise(text: str) -> str:
     cut = _REPLY_HEADER.search(text)
     if cut is not None and cut.start() > 0:
         text = text[: cut.start()]
-    text = _QUOTE_LINE.sub("", text)
+    # Each pattern below needs a character that most letters lack (">", a space, a newline): a
+    # C-speed `in` first spares the regex engine a try at every position (a few µs each).
+    if ">" in text:
+        text = _QUOTE_LINE.sub("", text)
     text = nfkc(text)
     text = _CONTROL.sub(" ", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = str(_converter().convert(text))
-    text = _SPACES.sub(" ", text)
-    text = _NEWLINES.sub("\n", text)
-    text = _HAN_GAP.sub("", text)
+    if " " in text or "\t" in text or "\u3000" in text or "\xa0" in text:
+        text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = _NEWLINES.sub("\n", text)
+    if " " in text:
+        text = _HAN_GAP.sub("", text)
     return text.strip()
 
 
