@@ -183,6 +183,9 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: 
         from web.app import create_app
 
         app = create_app(settings, run_worker=True)
+        from intake.pipeline import settle
+
+        settle()  # here, in the loading thread: the first message does not build the scanner
         for name, state in channel_status(settings).items():
             click.echo(f"  channel {name}: {state}")
         return app

@@ -97,6 +97,22 @@ def decide(
         )
 
 
+def settle() -> None:
+    """Load what the first decision would (lexicons, place names, the scanner's automaton, the
+    model), then freeze every object the process holds out of the garbage collector's full passes.
+
+    For a long-running process (`petition serve`, `petition worker`), once it has loaded: the
+    lexicons and place names are some hundreds of thousands of objects that live as long as the
+    process, and every full collection walked them all; frozen, a message's processing spends 0.04
+    instead of 0.16 ms in the collector (bench.process_cost). Not for tests or short commands: what
+    is frozen is never collected."""
+    import gc
+
+    scan("")
+    active_model()
+    gc.freeze()
+
+
 # Hashing a pydantic Inspection costs more than a small decision: look it up by identity first.
 _BY_ID: dict[int, tuple[Inspection, Compiled]] = {}
 

@@ -11,8 +11,9 @@ so a rare false match is possible, and the officer sees the text on the report p
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
+
+from intake.normalise import nfkc
 
 # Only the first part of a long text is indexed: a pasted 100,000-character document would
 # otherwise add tens of thousands of rows for one report.
@@ -24,7 +25,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def _normalise(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text).lower())
+    return _SPACE.sub("", nfkc(text).lower())  # nfkc: unicodedata's NFKC, faster on Chinese
 
 
 def pairs(text: str, limit: int | None = INDEXED_CHARS) -> set[str]:

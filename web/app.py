@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -22,7 +23,7 @@ from intake.flow import ChannelIntake, SmsIntake
 from intake.inspection import load_inspection
 from intake.models import Channel
 from intake.outbox import LogOnlySender, OutboxWorker, parse_rates
-from intake.pipeline import decide
+from intake.pipeline import decide, settle
 from intake.ports import Clock, OutboundChannel
 from intake.runner import Job, Runner
 from intake.service import IntakeService, SystemClock
@@ -169,6 +170,7 @@ def background_jobs(rt: Runtime, *, intake: bool = False) -> list[Job]:
 async def run_worker(settings: Settings) -> None:
     """`petition worker`: recover unprocessed messages, then run the background jobs until stopped."""
     rt = await build_runtime(settings)
+    await asyncio.to_thread(settle)  # intake.pipeline: load the decision's data, freeze it out of GC
     try:
         recovered = await rt.service.recover()
         log.info("recovered %d stored messages without a report", recovered)

@@ -92,10 +92,8 @@ class Context:
 
 
 def _sentence_start(text: str, pos: int) -> int:
-    i = pos - 1
-    while i >= 0 and text[i] not in _SENTENCE_END:
-        i -= 1
-    return i + 1
+    # One rfind per mark, in C, rather than a Python step back per character of a long sentence.
+    return max(text.rfind(mark, 0, pos) for mark in _SENTENCE_END) + 1
 
 
 def _context_before(

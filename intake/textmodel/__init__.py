@@ -102,11 +102,10 @@ class TextModel:
             return last[1]
         doc = _WHITE_SPACES.sub(" ", text.lower() if self.lowercase else text)
         idx, counts = self._table.lookup(ngram_keys(doc, self.ngram))
-        tf = counts.astype(np.float64)
-        if self.sublinear_tf:
-            tf = np.log(tf) + 1.0
-        vals = tf * self._idf[idx]
-        norm = float(np.sqrt(vals @ vals))
+        # np.log of the integer counts computes in float64, as of the float64 copy (one call less).
+        tf = np.log(counts) + 1.0 if self.sublinear_tf else counts.astype(np.float64)
+        vals = tf * self._idf.take(idx)
+        norm = math.sqrt(vals @ vals)
         if norm > 0:
             vals = vals / norm
         vec = (idx, vals)

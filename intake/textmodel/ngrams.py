@@ -49,20 +49,25 @@ class KeyTable:
         feats = [i for i, w in enumerate(vocab) if ngram[0] <= len(w) <= ngram[1]]
         k = np.array([key_of(vocab[i]) for i in feats], dtype=np.uint64)
         order = np.argsort(k, kind="stable")
-        self.keys = k[order]
-        self.feats = np.array(feats, dtype=np.intp)[order]
+        # A last key that no n-gram has (all ones: a key's top bits are the leading 1 and zeros), so
+        # a search past every vocabulary key lands on it and needs no clipping.
+        self.keys = np.append(k[order], np.uint64(2**64 - 1))
+        self.feats = np.append(np.array(feats, dtype=np.intp)[order], -1)
 
     def lookup(self, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
-        """(feature indices, counts) of the distinct keys of `keys` that are in the vocabulary."""
-        if keys.size == 0 or self.keys.size == 0:
+        """(feature indices, counts) of the distinct keys of `keys` that are in the vocabulary.
+
+        `keys` is sorted in place."""
+        if keys.size == 0 or self.keys.size == 1:
             return NO_FEATURES, NO_FEATURES
-        keys = np.sort(keys)
+        # Array methods, not np.sort and np.flatnonzero: those pass through a Python wrapper each, a
+        # microsecond or two in a decision whose caches the rest of decide() keeps cold.
+        keys.sort()  # in place: `keys` is ngram_keys' fresh array
         # Where each run of equal keys starts, and where the last one ends.
-        bounds = np.flatnonzero(np.concatenate((_TRUE, keys[1:] != keys[:-1], _TRUE)))
+        bounds = np.concatenate((_TRUE, keys[1:] != keys[:-1], _TRUE)).nonzero()[0]
         counts = bounds[1:] - bounds[:-1]
         distinct = keys[bounds[:-1]]
         # Sorted needles: numpy starts each binary search where the previous one ended.
-        pos = np.searchsorted(self.keys, distinct)
-        np.minimum(pos, self.keys.size - 1, out=pos)
+        pos = self.keys.searchsorted(distinct)
         hit = self.keys[pos] == distinct
         return self.feats[pos[hit]], counts[hit]
