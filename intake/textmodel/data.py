@@ -84,7 +84,8 @@ def teddy_categories(path: Path = TEDDY_CATEGORIES) -> dict[int, Category]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as f:
-        return {int(r["row"]): Category(r["category"]) for r in csv.DictReader(f) if r["category"] != "unclear"}
+        labelled = [r for r in csv.DictReader(f) if r["category"] != "unclear"]
+    return {int(r["row"]): Category(r["category"]) for r in labelled}
 
 
 def teddy_rows(path: Path, categories: dict[int, Category] | None = None) -> list[Row]:
