@@ -6,9 +6,10 @@ usage: PYTHONPATH=$PWD python -m bench.real_categories [--labels CSV] [-v]
 labelled `unclear` are not counted. Each row is decided by a model that never trained on it: a row
 of the training folds by its fold's model, a row of the held-back fifth by the model of all the rows
 not held back (the fold models are cached in build/textmodel-folds/, shared with `petition model
-evaluate`). Printed for each half apart: clear accusations found, clear suggestions found, clear
-appeals taken as accusations, and the department match of the clear appeals. `-v` lists the
-development half's misses (never the held-back half's: it must not steer any change).
+evaluate`). Printed for the development half only: clear accusations found, clear suggestions
+found, clear appeals taken as accusations, and the department match of the clear appeals. `-v` lists
+the development half's misses. The held-back half (rows 300-599) is neither decided nor printed here:
+it is scored once, at the end, by whoever owns the held-back sets, and must not steer any change.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ FOLDS = 5
 
 
 def read_labels(path: Path) -> dict[str, str]:
-    """Row id (`teddy-N`) -> the reader's category, `unclear` left out."""
+    """Row id (`teddy-N`) -> the reader's category for the development half, `unclear` left out."""
     with path.open(encoding="utf-8", newline="") as f:
-        return {f"teddy-{r['row']}": r["category"] for r in csv.DictReader(f) if r["category"] != "unclear"}
+        return {
+            f"teddy-{r['row']}": r["category"]
+            for r in csv.DictReader(f)
+            if r["category"] != "unclear" and int(r["row"]) < DEV_ROWS
+        }
 
 
 def decide_unseen(rows: list[Row], wanted: set[str]) -> dict[str, tuple[Row, Decision]]:
@@ -88,13 +93,10 @@ def main() -> None:
     rows = load_rows(teddy)
     decided = decide_unseen(rows, set(labels))
     ids = sorted((i for i in labels if i in decided), key=lambda i: int(i.split("-")[1]))
-    dev = [i for i in ids if int(i.split("-")[1]) < DEV_ROWS]
-    held = [i for i in ids if int(i.split("-")[1]) >= DEV_ROWS]
     print(f"reader's labels {path.name}: {len(ids)} clear rows decided by models that never saw them")
-    print(line(f"development half (rows 0-{DEV_ROWS - 1})", count(labels, decided, dev)))
-    print(line(f"held-back half (rows {DEV_ROWS}-)", count(labels, decided, held)))
+    print(line(f"development half (rows 0-{DEV_ROWS - 1})", count(labels, decided, ids)))
     if "-v" in args:
-        for i in dev:
+        for i in ids:
             d = decided[i][1]
             if d.category.value != labels[i]:
                 print(f"  {i}: reader {labels[i]}, decided {d.category.value}; {'; '.join(d.reasons)}")

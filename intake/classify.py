@@ -125,19 +125,39 @@ _PROPOSES = re.compile(
     r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
     r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)"
 )
-# ... and states no grievance of their own.
+# 意见 alone is no proposal: 征求我意见, 意见很大 say nothing of what the sender proposes.
+_NOT_PROPOSING = frozenset({"意见"})
+# ... and states no grievance of their own: a debt, a refund or a plea for the sender, whatever the words
+# around it (拖欠, 退款, 帮我, 给我们小区) ...
 _GRIEVANCE = re.compile(
-    r"投诉|不满|拖欠|欠薪|欠款|欠我|不给|不退|不发|没发|未发|不解决|没人管|无人管|赔偿|维权|被骗|骗了|"
-    r"损失|受害|扰民|苦不堪言|强行|强拆|乱收费|要回|讨要|讨回|退还|退款|求助|帮帮|救救|冤|气愤|愤怒|"
-    r"严重影响|无法入睡|至今未|迟迟|一直没|不作为|意见很大|意见大|有意见|乱收"
+    r"投诉|拖欠|欠薪|欠款|欠我|不给|不退|不发|没发|未发|赔偿|维权|被骗|骗了|受害|强行|强拆|要回|讨要|讨回|"
+    r"退还|退款|求助|帮帮|救救|冤|(?:帮|给|为|替)我(?![国省市县区])"
 )
+# ... nor a harm told of the sender (我们小区…扰民, 我的申请迟迟没有批): the same words in a proposal on a
+# public matter (严重影响交通, 损失很大) describe the problem it would solve (policy 3: an appeal is the
+# sender's own request or grievance, a suggestion an opinion on work).
+_HARM = re.compile(
+    r"不满|不解决|没人管|无人管|损失|扰民|苦不堪言|乱收费|乱收|气愤|愤怒|严重影响|无法入睡|至今未|迟迟|"
+    r"一直没|不作为|意见很大|意见大|有意见"
+)
+_FIRST_PERSON = re.compile(r"我(?![国省市县区])|俺|本人")
+
+
+def _own_harm(text: str) -> bool:
+    """A harm word in a sentence that speaks of the sender (我, 我们, 本人; not 我市, 我县)."""
+    for m in _HARM.finditer(text):
+        s0, s1 = _sentence_bounds(text, m.start())
+        if _FIRST_PERSON.search(text, s0, s1):
+            return True
+    return False
 
 
 def proposes(text: str, sig: Signals) -> bool:
     """A suggestion: the text proposes something and states no grievance or plea of the sender's."""
-    if sig.has("plea") or _GRIEVANCE.search(text):
+    if sig.has("plea") or _GRIEVANCE.search(text) or _own_harm(text):
         return False
-    return sig.has("suggestion") or _PROPOSES.search(text) is not None
+    proposing = [w for w in sig.words.get("suggestion", []) if w not in _NOT_PROPOSING]
+    return bool(proposing) or _PROPOSES.search(text) is not None
 
 
 def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:

@@ -24,7 +24,7 @@ DOUBT_LOW = 0.25
 DOUBT_UNREADABLE = 0.1  # ... and when the official is named in pinyin the words cannot speak
 # The model's other categories override the rules' only when at least this sure.
 MODEL_OTHER = 0.6
-MODEL_OVERRULE = 0.9  # ... and a court case or a proposal the rules found in the words only when this sure
+MODEL_OVERRULE = 0.9  # ... and a court case the rules found in the words only when this sure
 MODEL_SURE = 0.65  # below this a model-only accusation is flagged as doubtful
 MODEL_AGAINST = 0.8  # an accusation the structure argues against (denied, praised) needs this
 # Weight of the lexicon's normalised sector scores beside the model's sector probabilities.
@@ -102,8 +102,14 @@ def vote_category(
     best = max(others, key=lambda c: others[c])
     if best is rules or rules is Category.NO_CONTENT:
         return Vote(rules, "both" if best is rules else "rules", others.get(rules), None)
-    # A court case or a proposal the rules saw in the words stands unless the model all but rules it out.
-    explicit = rules in (Category.LITIGATION, Category.SUGGESTION)
+    if rules is Category.SUGGESTION:
+        # A proposal the words show, with no grievance of the sender's, is a suggestion (policy 3) whatever
+        # the model says: its real messages are trained as appeals by the contest's framing, so its appeal
+        # probability on a message board's proposals is no evidence against one. Its low probability for
+        # a suggestion keeps the confidence low (the officer confirms).
+        return Vote(rules, "rules", others.get(rules), None)
+    # A court case the rules saw in the words stands unless the model all but rules it out.
+    explicit = rules is Category.LITIGATION
     if others[best] >= (MODEL_OVERRULE if explicit else MODEL_OTHER) and (
         not explicit or others[rules] < 0.05
     ):

@@ -2,7 +2,9 @@
 
 Sources: the real messages of `teddy2020-dev.csv` (beside the repository, never copied into it),
 the project's corpus (`corpus/train/*.jsonl`) and its own cases (`tests/data/cases/*.jsonl`).
-`corpus/heldback/` is the evaluation's: nothing here reads it.
+A reader's category labels of the real messages' development half (`corpus/train/
+teddy-categories-dev.csv`, `row,category`, no text) relabel those rows; every other real message
+counts as an appeal. `corpus/heldback/` is the evaluation's: nothing here reads it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ TEDDY_SECTOR = {
     "交通运输": "transport",
 }
 HELDBACK_SHARE = 5  # one row in five is held back from all tuning
+# A reader's categories for rows 0-299 of teddy2020-dev.csv (the development half of the labels).
+TEDDY_CATEGORIES = ROOT / "corpus" / "train" / "teddy-categories-dev.csv"
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,29 @@ def default_teddy_path() -> Path | None:
     return None
 
 
-def teddy_rows(path: Path) -> list[Row]:
-    """The real messages: appeals (by the contest's framing) with the sector their topic names."""
+def teddy_categories(path: Path = TEDDY_CATEGORIES) -> dict[int, Category]:
+    """Row number (0-based, file order) -> the reader's category; `unclear` rows are left out.
+
+    The trainer fits both heads on every row, so an unclear row stays an appeal (the contest's
+    framing) for the category head and keeps its topic's sector for the sector head."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        labelled = [r for r in csv.DictReader(f) if r["category"] != "unclear"]
+    return {int(r["row"]): Category(r["category"]) for r in labelled}
+
+
+def teddy_rows(path: Path, categories: dict[int, Category] | None = None) -> list[Row]:
+    """The real messages with the sector their topic names: the reader's category where given
+    (`categories`, default `teddy_categories()`), else an appeal (by the contest's framing)."""
+    labels = teddy_categories() if categories is None else categories
     rows: list[Row] = []
     with path.open(encoding="utf-8-sig", newline="") as f:
         for i, rec in enumerate(csv.reader(f)):
             if len(rec) < 2 or rec[0] not in TEDDY_SECTOR:
                 continue
-            rows.append(
-                Row("teddy", f"teddy-{i}", normalise(rec[1]), Category.APPEAL, TEDDY_SECTOR[rec[0]], rec[1])
-            )
+            category = labels.get(i, Category.APPEAL)
+            rows.append(Row("teddy", f"teddy-{i}", normalise(rec[1]), category, TEDDY_SECTOR[rec[0]], rec[1]))
     return rows
 
 

@@ -61,6 +61,20 @@ def test_no_official_no_structure_the_model_appeal_stands() -> None:
     assert d.target is not None and d.target.kind.startswith("department:")
 
 
+def test_a_proposal_the_words_show_stands_against_a_sure_model_with_low_confidence() -> None:
+    """The model's real messages are trained as appeals, so its appeal answer cannot unmake a proposal."""
+    model = FakeTextModel({Category.APPEAL: 0.99, Category.SUGGESTION: 0.01}, {"transport": 0.9})
+    d = decide(_msg("建议县城公交线路延伸到高铁站，方便外出的群众。"), HENAN, model)
+    assert d.category is Category.SUGGESTION and d.scope is Scope.OUT_OF_SCOPE
+    assert d.confidence < 0.5  # the model disagrees: the officer confirms
+
+
+def test_a_proposal_with_a_grievance_of_the_senders_is_left_to_the_model() -> None:
+    model = FakeTextModel({Category.APPEAL: 0.95, Category.SUGGESTION: 0.05}, {"housing": 0.9})
+    d = decide(_msg("建议尽快解决我们小区拖欠维修基金的问题，物业一直不退钱。"), HENAN, model)
+    assert d.category is Category.APPEAL
+
+
 def test_a_failing_model_leaves_the_structure_to_decide() -> None:
     d = decide(_msg("审计厅一个处长开的车是老板送的。"), HENAN, FakeTextModel(fail=True))
     assert d.scope is Scope.IN_SCOPE and d.model_version is None
