@@ -1,6 +1,6 @@
 """Category of real messages against a reader's labels, out of fold (issue 12's real-message goals).
 
-usage: PYTHONPATH=$PWD python -m bench.real_categories [--labels CSV] [-v]
+usage: PYTHONPATH=$PWD python -m bench.real_categories [--labels CSV] [-v | --held]
 `--labels`: `row,category` for rows of `teddy2020-dev.csv` (0-based, file order; default
 `corpus/heldback/teddy-categories.csv`, rows 0-299 the development half, 300-599 held back). Rows
 labelled `unclear` are not counted. Each row is decided by a model that never trained on it: a row
@@ -9,7 +9,10 @@ not held back (the fold models are cached in build/textmodel-folds/, shared with
 evaluate`). Printed for the development half only: clear accusations found, clear suggestions
 found, clear appeals taken as accusations, and the department match of the clear appeals. `-v` lists
 the development half's misses. The held-back half (rows 300-599) is neither decided nor printed here:
-it is scored once, at the end, by whoever owns the held-back sets, and must not steer any change.
+it is scored once, at the end, by whoever owns the held-back sets, and must not steer any change:
+`--held` prints the counts of the rows from 300 on (never their misses; `-v` is refused with it).
+The fold models are those of `petition model evaluate` (`intake.textmodel.folds.split`: labelled rows
+grouped by inspection, real messages by text hash), so the cache is shared.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from intake.models import Category, Decision
 from intake.textmodel.data import ROOT, Row, default_teddy_path, load_rows
-from intake.textmodel.folds import fold_model
+from intake.textmodel.folds import fold_model, split
 from intake.textmodel.oof import decide_row
 from intake.textmodel.train import DEFAULT_PARAMS
 
@@ -30,13 +33,14 @@ DEV_ROWS = 300  # rows 0-299 are the development half; the rest are held back
 FOLDS = 5
 
 
-def read_labels(path: Path) -> dict[str, str]:
-    """Row id (`teddy-N`) -> the reader's category for the development half, `unclear` left out."""
+def read_labels(path: Path, held: bool = False) -> dict[str, str]:
+    """Row id (`teddy-N`) -> the reader's category for the development half (or, `held`, the rows
+    from DEV_ROWS on), `unclear` left out."""
     with path.open(encoding="utf-8", newline="") as f:
         return {
             f"teddy-{r['row']}": r["category"]
             for r in csv.DictReader(f)
-            if r["category"] != "unclear" and int(r["row"]) < DEV_ROWS
+            if r["category"] != "unclear" and (int(r["row"]) >= DEV_ROWS) == held
         }
 
 
@@ -49,10 +53,10 @@ def decide_unseen(rows: list[Row], wanted: set[str]) -> dict[str, tuple[Row, Dec
     if held:
         model = fold_model(dev, DEFAULT_PARAMS, cache)
         out.update((r.id, (r, decide_row(r, model))) for r in held)
-    for fold in range(FOLDS):
-        test = [r for r in dev if r.fold(FOLDS) == fold and r.id in wanted]
+    for train, fold_rows in split(dev, FOLDS):
+        test = [r for r in fold_rows if r.id in wanted]
         if test:
-            model = fold_model([r for r in dev if r.fold(FOLDS) != fold], DEFAULT_PARAMS, cache)
+            model = fold_model(train, DEFAULT_PARAMS, cache)
             out.update((r.id, (r, decide_row(r, model))) for r in test)
     return out
 
@@ -89,12 +93,16 @@ def main() -> None:
     teddy = default_teddy_path()
     if teddy is None or not path.exists():
         sys.exit(f"needs {path} and teddy2020-dev.csv (../shared/data or PETITION_TEDDY_CSV)")
-    labels = read_labels(path)
+    held = "--held" in args
+    if held and "-v" in args:
+        sys.exit("-v lists misses: never for held-back rows")
+    labels = read_labels(path, held)
     rows = load_rows(teddy)
     decided = decide_unseen(rows, set(labels))
     ids = sorted((i for i in labels if i in decided), key=lambda i: int(i.split("-")[1]))
     print(f"reader's labels {path.name}: {len(ids)} clear rows decided by models that never saw them")
-    print(line(f"development half (rows 0-{DEV_ROWS - 1})", count(labels, decided, ids)))
+    name = f"held-back rows ({DEV_ROWS} on)" if held else f"development half (rows 0-{DEV_ROWS - 1})"
+    print(line(name, count(labels, decided, ids)))
     if "-v" in args:
         for i in ids:
             d = decided[i][1]
