@@ -89,6 +89,8 @@ class Context:
     # what else ends a division's name in it (物流公司 in an SOE).
     division_titles: frozenset[str] = frozenset()
     division_suffixes: tuple[str, ...] = ()
+    # An inspected department's own sector (民政厅: civil_affairs): its institutions are its units.
+    unit_sector: str | None = None
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -166,7 +168,12 @@ def find_bodies(
             and not _division_before(text, post_hit.start - len(org.word), ctx)
         ):
             body = replace(body, kind="unit")
-        if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
+        if (
+            ctx.unit
+            and not body.in_unit
+            and (body.place is None or body.kind == "institution")  # 甘肃省儿童福利院 of a 甘肃省民政厅
+            and _own_post(post_hit, chain, text, ctx)
+        ):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
         if _addressed(text, post_hit):
@@ -202,7 +209,7 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
         # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
         return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
-    if places:
+    if places and not _own_institution(hit, orgs, places, text, ctx):
         return False
     if not chain and (hit.word in ctx.unit_titles or hit.word in ctx.division_titles):
         return True
@@ -213,10 +220,36 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
         and "公司" in ctx.division_suffixes
     ):
         return True  # 公司纪委书记 in an SOE inspection: the company is the unit
+    if _own_institution(hit, orgs, places, text, ctx):
+        return True
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
     entry = load_lexicons().posts[hit.word]
     return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
+
+
+# The level word an inspected department's own institutions carry (省儿童福利院 of a 省民政厅), or the
+# department itself named as their owner (厅下属的, 局属).
+_LEVEL_PREFIX = {"province": "省", "city": "市", "county": "县"}
+_OWNED = re.compile(r"(?:厅|局|委)(?:下属|下面|直属|所属|属)的?")
+
+
+def _own_institution(hit: Hit, orgs: list[object], places: list[object], text: str, ctx: Context) -> bool:
+    """An institution of the inspected department's own sector at its level (省救助管理站, 省福利院 in an
+    inspection of a 省民政厅; 市殡仪馆 of a 市民政局): one of its subordinate units (policy 2: 下属单位)."""
+    if ctx.unit_sector is None or not orgs:
+        return False
+    own = ctx.unit_sector
+    if not all(isinstance(o, OrgEntry) and o.type == "institution" and o.sector == own for o in orgs):
+        return False
+    if any(not isinstance(p, Place) or p.code != ctx.territory for p in places):
+        return False  # 榆中县敬老院: a county's own institution, not the provincial department's
+    lead = text[max(0, hit.start - 14) : hit.start]
+    prefix = _LEVEL_PREFIX.get(ctx.level)
+    named = [o.word for o in orgs if isinstance(o, OrgEntry)]
+    at = lead.rfind(named[0]) if named else -1
+    before = lead[:at] if at >= 0 else ""
+    return bool(places) or bool(_OWNED.search(before)) or (prefix is not None and before.endswith(prefix))
 
 
 def _division_before(text: str, start: int, ctx: Context) -> bool:
