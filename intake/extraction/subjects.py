@@ -256,7 +256,14 @@ def _division_before(text: str, start: int, ctx: Context) -> bool:
     lead = text[max(0, start - 10) : start]
     if _DIVISION_BEFORE.search(lead):
         return True
-    return len(lead) >= 3 and any(lead.endswith((x, x + "的")) for x in ctx.division_suffixes)
+    return len(lead) >= 3 and any(
+        lead.endswith((x, x + "的")) and not (x == "局" and _REGION_BUREAU.search(lead))
+        for x in ctx.division_suffixes
+    )
+
+
+# 社会组织管理局 in a 厅 is its own bureau; D市旅游局, 原州煤炭局 are a region's (a region word in the name).
+_REGION_BUREAU = re.compile(r"[省市县区州旗盟乡镇][一-鿿]{0,7}局的?$")
 
 
 def _shares_stem(word: str, ctx: Context) -> bool:

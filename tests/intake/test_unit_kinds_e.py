@@ -113,3 +113,9 @@ def test_a_city_sasac_head_is_a_city_department_principal() -> None:
     d = _decide("e-qujing-2025", "曲靖市国资委主任在国企改制的时候把几块地低价卖给了他的朋友")
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
+
+
+def test_a_bureau_named_with_a_region_word_is_that_regions_not_the_departments() -> None:
+    d = _decide("e-gansu-mzt-2025", "原州煤炭局的局长收了矿老板的钱")
+    assert d.subject is None or d.subject.tier is None
+    assert d.scope is Scope.OUT_OF_SCOPE
