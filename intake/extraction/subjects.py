@@ -156,6 +156,8 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
+            body = _named_before(body, places, post_hit.start)
         if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         org = body.org
@@ -180,6 +182,16 @@ def find_bodies(
             body = replace(body, addressee=True)
         bodies.append(body)
     return bodies
+
+
+def _named_before(body: Body, places: list[Place], start: int) -> Body:
+    """我家是麒麟区的…区教育局局长: a bare level word (区, 县) stands for the place of that level the
+    text named before it, not for the inspection's territory."""
+    named = [p for p in places if p.end <= start and p.level == body.level and p.code and not p.generic]
+    if not named:
+        return body
+    p = named[-1]
+    return replace(body, code=p.code, parent=None, town=p.town or body.town, place=p, implicit=False)
 
 
 # 我实名反映市中心医院的总会计师：… names the accused before the colon, not the reader.

@@ -119,3 +119,19 @@ def test_a_bureau_named_with_a_region_word_is_that_regions_not_the_departments()
     d = _decide("e-gansu-mzt-2025", "原州煤炭局的局长收了矿老板的钱")
     assert d.subject is None or d.subject.tier is None
     assert d.scope is Scope.OUT_OF_SCOPE
+
+
+def test_a_bare_level_word_stands_for_the_place_of_that_level_named_before() -> None:
+    # 区教育局 after 麒麟区: that district's bureau, two levels below the city (policy 4.1: the county).
+    d = _decide("e-qujing-2025", "我家是麒麟区的，孩子上学的事，区教育局局长说要先打点才能进公办学校")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "530302")
+
+
+def test_a_district_committee_member_written_in_pinyin_goes_to_the_officer() -> None:
+    d = _decide(
+        "e-wuhan-jianghan-2024",
+        "jiang han qu wei chang wei de lao po kai lv xing she, qu li jie dai dou zai ta jia",
+    )
+    assert d.scope is Scope.IN_SCOPE
+    assert d.confidence <= 0.5
