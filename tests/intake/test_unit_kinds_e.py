@@ -135,3 +135,11 @@ def test_a_district_committee_member_written_in_pinyin_goes_to_the_officer() -> 
     )
     assert d.scope is Scope.IN_SCOPE
     assert d.confidence <= 0.5
+
+
+def test_cadres_in_general_bar_no_body_but_a_named_leader_does() -> None:
+    proposal = FakeTextModel(categories={Category.SUGGESTION: 0.9, Category.APPEAL: 0.1})
+    d = _decide("e-qujing-2025", "建议曲靖市的干部多下基层听听老百姓的声音，少开会少发文件", proposal)
+    assert d.target is not None and (d.target.kind, d.target.region) == ("petition", "530300")
+    d = _decide("e-qujing-2025", "曲靖市长来我们社区慰问，很接地气，希望巡视组表扬一下", proposal)
+    assert d.target is not None and (d.target.kind, d.target.region) == ("petition", "530000")
