@@ -122,22 +122,17 @@ def _context_before(
     return chain, cursor
 
 
-def find_bodies(
-    text: str,
-    hits: dict[str, list[Hit]],
-    places: list[Place],
-    targets: list[Hit],
-    ctx: Context,
-    divisions: Divisions,
-) -> list[Body]:
-    """Every post in the text with the body it is held in."""
+def _tokens(
+    hits: dict[str, list[Hit]], places: list[Place], targets: list[Hit]
+) -> list[tuple[int, int, str, object]]:
+    """The place, organisation and target words a post's context chain is read from, in text order."""
     lex = load_lexicons()
-    tokens: list[tuple[int, int, str, object]] = []
-    for p in places:
-        tokens.append((p.start, p.end, "place", p))
+    tokens: list[tuple[int, int, str, object]] = [(p.start, p.end, "place", p) for p in places]
     target_spans = [(t.start, t.end) for t in targets]
+    # 党委 inside 党委书记 is part of that title, not the body of a post written after it (…让支行长).
+    post_spans = [(p.start, p.end) for p in hits["post"] if p.end - p.start > 2]
     for h in hits["org"]:
-        if any(s <= h.start and h.end <= e for s, e in target_spans):
+        if any(s <= h.start and h.end <= e for s, e in target_spans + post_spans):
             continue
         tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
     for t in targets:
@@ -148,6 +143,21 @@ def find_bodies(
         else:
             tokens.append((t.start, t.end, "target", t.word))
     tokens.sort(key=lambda t: (t[0], t[1]))
+    return tokens
+
+
+def find_bodies(
+    text: str,
+    hits: dict[str, list[Hit]],
+    places: list[Place],
+    targets: list[Hit],
+    ctx: Context,
+    divisions: Divisions,
+) -> list[Body]:
+    """Every post in the text with the body it is held in."""
+    lex = load_lexicons()
+    target_spans = [(t.start, t.end) for t in targets]
+    tokens = _tokens(hits, places, targets)
     bodies: list[Body] = []
     for post_hit in hits["post"]:
         if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):

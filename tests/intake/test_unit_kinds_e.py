@@ -72,6 +72,7 @@ def test_an_appeal_in_the_departments_sector_goes_to_the_county_where_it_happens
     [
         ("西安分行行长给客户放贷款要收咨询费，由他小舅子的公司出面收", Tier.NEXT_PRINCIPAL),
         ("延安分行的党委书记在干部调整前收钱，一个位子要二十万", Tier.NEXT_PRINCIPAL),
+        ("延安分行的党委书记每年春节让支行长去他家拜年", Tier.NEXT_PRINCIPAL),
         ("陕西省分行三农金融部的总经理把惠农贷款指标给了熟人企业", Tier.NEXT_PRINCIPAL),
         ("省分行的副行长周末用行里的车带家人去华山玩", Tier.LEADERSHIP),
         ("省分行纪委书记压下了举报，收了被举报人的钱", Tier.LEADERSHIP),
