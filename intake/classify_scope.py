@@ -28,14 +28,14 @@ def in_territory(body: Body, ctx: Context, divisions: Divisions) -> bool:
 
 _LEADERSHIP_ORGS = frozenset({"gov", "congress", "cppcc", "committee"})
 # Cadres in general (局里的干部, 县里的官员) are nobody's leadership team.
-_GENERAL = frozenset({"干部", "官员", "公职人员", "党员干部"})
+GENERAL_CADRES = frozenset({"干部", "官员", "公职人员", "党员干部"})
 # Heads of a section inside a department: not the department's principal.
 _SECTION_HEADS = ("科长", "股长", "处长", "队长", "组长")
 
 
 def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None, str]:
     """The tier of a subject for this inspection, with the ground for it."""
-    if body.post in _GENERAL:
+    if body.post in GENERAL_CADRES:
         return None, f"{body.post}: cadres in general, no post"
     if ctx.unit:
         return _unit_tier(body)

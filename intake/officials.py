@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from intake.classify import Conduct
-from intake.classify_scope import tier_of
+from intake.classify_scope import GENERAL_CADRES, tier_of
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import LEADING_ROLES, Body
 from intake.inspection import Inspection
@@ -94,6 +94,8 @@ def unit_label(b: Body, inspection: Inspection) -> str | None:
 def _bars(b: Body, comp: Compiled, divisions: Divisions, tier: Tier | None) -> list[str]:
     """The bodies this official belongs to or leads, when the text identifies them: a 市长 of 某市
     (a city not named) or a 县长 placed only by default leads no body the text names."""
+    if b.post in GENERAL_CADRES:
+        return []  # 曲靖市的干部, 集团的干部: cadres in general lead no body (nor are anyone's leadership)
     if b.in_unit and (b.role not in LEADING_ROLES or (b.kind == "division" and tier is None)):
         # Staff below the unit's leading posts, and deputies of its divisions and subsidiaries below
         # the tiers (a subsidiary's 副经理), lead no part of the unit's own discipline organ, which

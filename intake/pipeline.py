@@ -578,7 +578,8 @@ def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
 _PINYIN_POST = re.compile(
     r"\b(?:fu ?)?(?:ting ?zhang|ju ?zhang|chu ?zhang|ke ?zhang|shu ?ji|zhi ?shu|xian ?zhang|shi ?zhang|"
     r"zhen ?zhang|xiang ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|suo ?zhang|zong ?jing ?li|"
-    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu)\b"
+    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu|chang ?wei|qu ?zhang|hang ?zhang|"
+    r"zhan ?zhang)\b"
 )
 
 

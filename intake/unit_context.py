@@ -14,7 +14,7 @@ from intake.extraction.subjects import Context
 from intake.inspection import Inspection
 from intake.models import SECTORS
 from intake.where import Compiled
-from routing.divisions import load_divisions
+from routing.divisions import Divisions, load_divisions
 
 __all__ = ["compile_inspection", "find_all", "subunits", "unit_words"]
 
@@ -33,13 +33,20 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         prov = divisions.get(territory)
         if prov is not None:
             extra |= {prov.name + n for n in names}
+        if t.name.endswith(_BANK[1:]) and prov is not None:
+            # 陕西分行, 陕西省分行, 省分行: what its staff and customers call a bank's provincial branch
+            level_word = {"province": "省", "city": "市"}.get(t.level, "")
+            short = {prov.name, prov.short or prov.name}
+            extra |= {w + "分行" for w in short} | ({level_word + "分行"} if level_word else set())
         names = tuple(sorted(set(names) | extra, key=len, reverse=True))
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
     if unit and t.name.endswith(("公司", "集团", "大学", "学院")):
         # 蜀通的收费站, 蜀通修的高速: an enterprise's or university's own short name stands for it
         words = (*words, *sorted(_stems(names) - set(names), key=len, reverse=True))
     div_titles, div_suffixes = _division_vocabulary(t.name) if unit else (frozenset(), ())
+    sector = _unit_sector(names) if unit else None
     ctx = Context(
+        unit_sector=sector,
         unit=unit,
         unit_names=names if unit else (),
         target_names=names,
@@ -56,11 +63,15 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory if unit else None,
         roster,
         territory,
-        _subunit_pattern(names) if unit else None,
-        _unit_sector(names) if unit else None,
+        (_bank_subunits(territory, divisions) if t.name.endswith(_BANK[1:]) else _subunit_pattern(names))
+        if unit
+        else None,
+        sector,
     )
 
 
+# A bank's branch (中国农业银行陕西省分行): its own lower branches are its subordinate units.
+_BANK = ("银行", "分行", "支行")
 # What the members of a unit call it and its leaders, by the kind of unit its name ends with.
 # The bare titles of a unit's division heads, and words ending its divisions' names, by unit kind.
 _DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
@@ -68,7 +79,10 @@ _DIVISIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
     (("大学", "学院", "学校"), ("处长", "副处长", "院长", "副院长"), ()),
     (("医院",), ("科主任",), ()),
     (("局",), ("股长", "所长", "队长", "大队长"), ()),
-    (("厅",), ("处长", "副处长", "所长"), ()),
+    # 社会组织管理局 inside a 民政厅: a bureau the text does not place is one of the 厅's own (厅管局).
+    (("厅",), ("处长", "副处长", "所长"), ("局",)),
+    # A bank's departments are headed by a 总经理 (信贷管理部总经理, 部门总经理).
+    (_BANK, ("总经理", "副总经理", "支行长", "副支行长"), ()),
 )
 _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
     (
@@ -110,6 +124,21 @@ _UNIT_KINDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...
         ("厅",),
         ("厅长", "副厅长", "党组书记", "纪检组长", "一把手"),
         ("厅里", "本厅", "我厅", "厅党组", "厅领导"),
+    ),
+    (
+        _BANK,
+        (
+            "行长",
+            "副行长",
+            "行长助理",
+            "首席风险官",
+            "党委书记",
+            "党委副书记",
+            "纪委书记",
+            "监事长",
+            "一把手",
+        ),
+        ("行里", "本行", "我行", "行党委", "行领导"),
     ),
 )
 # A generic word is the unit's own only when not part of another name (恒大集团, 物业公司).
@@ -189,6 +218,19 @@ def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     alt = "|".join(re.escape(x) for x in sorted(stems, key=len, reverse=True))
     return re.compile(f"(?:{alt})[\u4e00-\u9fff]{{1,6}}?(?:{_SUBUNIT_KINDS})")
+
+
+def _bank_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
+    """西安分行, 雁塔支行, 一个支行, 营业部: the lower branches of an inspected bank branch, named by a
+    place inside its territory or not at all."""
+    names: set[str] = set()
+    for d in divisions:
+        if d.code != territory and divisions.contains(territory, d.code):
+            names.add(d.name)
+            if d.short:
+                names.add(d.short)
+    alt = "|".join(re.escape(x) for x in sorted(names, key=len, reverse=True))
+    return re.compile(f"(?:(?:{alt})(?:二级)?|某|一个|我们|这个|该|下面的?|各)(?:分行|支行)|营业部|网点")
 
 
 def subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:

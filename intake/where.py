@@ -120,10 +120,12 @@ def route_for(
         # A suggestion on the inspected unit's own work is the unit's, whatever its sector.
         return route_suggestion(comp.unit_region, region, None if targets else sector)
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
+    # The inspected department's own sector makes it its business only in its own territory: 低保 in a
+    # county named is that county's 民政局's (属地管理), not the provincial 民政厅's.
+    own_sector = (sector is not None and sector == comp.unit_sector) or unit_sector
     unit_matter = comp.unit_region is not None and (
         bool(targets)
         or (body is not None and body.in_unit and not body.implicit)
-        or (sector is not None and sector == comp.unit_sector)  # the inspected department's own business
-        or unit_sector
+        or (own_sector and region == comp.unit_region)
     )
     return route_appeal(sector, region, unit_matter, comp.unit_region)

@@ -89,6 +89,8 @@ class Context:
     # what else ends a division's name in it (物流公司 in an SOE).
     division_titles: frozenset[str] = frozenset()
     division_suffixes: tuple[str, ...] = ()
+    # An inspected department's own sector (民政厅: civil_affairs): its institutions are its units.
+    unit_sector: str | None = None
 
 
 def _sentence_start(text: str, pos: int) -> int:
@@ -118,22 +120,17 @@ def _context_before(
     return chain, cursor
 
 
-def find_bodies(
-    text: str,
-    hits: dict[str, list[Hit]],
-    places: list[Place],
-    targets: list[Hit],
-    ctx: Context,
-    divisions: Divisions,
-) -> list[Body]:
-    """Every post in the text with the body it is held in."""
+def _tokens(
+    hits: dict[str, list[Hit]], places: list[Place], targets: list[Hit]
+) -> list[tuple[int, int, str, object]]:
+    """The place, organisation and target words a post's context chain is read from, in text order."""
     lex = load_lexicons()
-    tokens: list[tuple[int, int, str, object]] = []
-    for p in places:
-        tokens.append((p.start, p.end, "place", p))
+    tokens: list[tuple[int, int, str, object]] = [(p.start, p.end, "place", p) for p in places]
     target_spans = [(t.start, t.end) for t in targets]
+    # 党委 inside 党委书记 is part of that title, not the body of a post written after it (…让支行长).
+    post_spans = [(p.start, p.end) for p in hits["post"] if p.end - p.start > 2]
     for h in hits["org"]:
-        if any(s <= h.start and h.end <= e for s, e in target_spans):
+        if any(s <= h.start and h.end <= e for s, e in target_spans + post_spans):
             continue
         tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
     for t in targets:
@@ -144,6 +141,21 @@ def find_bodies(
         else:
             tokens.append((t.start, t.end, "target", t.word))
     tokens.sort(key=lambda t: (t[0], t[1]))
+    return tokens
+
+
+def find_bodies(
+    text: str,
+    hits: dict[str, list[Hit]],
+    places: list[Place],
+    targets: list[Hit],
+    ctx: Context,
+    divisions: Divisions,
+) -> list[Body]:
+    """Every post in the text with the body it is held in."""
+    lex = load_lexicons()
+    target_spans = [(t.start, t.end) for t in targets]
+    tokens = _tokens(hits, places, targets)
     bodies: list[Body] = []
     for post_hit in hits["post"]:
         if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):
@@ -152,6 +164,8 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
+            body = _named_before(body, places, post_hit.start)
         if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         org = body.org
@@ -164,13 +178,28 @@ def find_bodies(
             and not _division_before(text, post_hit.start - len(org.word), ctx)
         ):
             body = replace(body, kind="unit")
-        if ctx.unit and not body.in_unit and body.place is None and _own_post(post_hit, chain, text, ctx):
+        if (
+            ctx.unit
+            and not body.in_unit
+            and (body.place is None or body.kind == "institution")  # 甘肃省儿童福利院 of a 甘肃省民政厅
+            and _own_post(post_hit, chain, text, ctx)
+        ):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
         if _addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
     return bodies
+
+
+def _named_before(body: Body, places: list[Place], start: int) -> Body:
+    """我家是麒麟区的…区教育局局长: a bare level word (区, 县) stands for the place of that level the
+    text named before it, not for the inspection's territory."""
+    named = [p for p in places if p.end <= start and p.level == body.level and p.code and not p.generic]
+    if not named:
+        return body
+    p = named[-1]
+    return replace(body, code=p.code, parent=None, town=p.town or body.town, place=p, implicit=False)
 
 
 # 我实名反映市中心医院的总会计师：… names the accused before the colon, not the reader.
@@ -200,7 +229,7 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
         # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
         return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
-    if places:
+    if places and not _own_institution(hit, orgs, places, text, ctx):
         return False
     if not chain and (hit.word in ctx.unit_titles or hit.word in ctx.division_titles):
         return True
@@ -211,17 +240,50 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
         and "公司" in ctx.division_suffixes
     ):
         return True  # 公司纪委书记 in an SOE inspection: the company is the unit
+    if _own_institution(hit, orgs, places, text, ctx):
+        return True
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
     entry = load_lexicons().posts[hit.word]
     return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
 
 
+# The level word an inspected department's own institutions carry (省儿童福利院 of a 省民政厅), or the
+# department itself named as their owner (厅下属的, 局属).
+_LEVEL_PREFIX = {"province": "省", "city": "市", "county": "县"}
+_OWNED = re.compile(r"(?:厅|局|委)(?:下属|下面|直属|所属|属)的?")
+
+
+def _own_institution(hit: Hit, orgs: list[object], places: list[object], text: str, ctx: Context) -> bool:
+    """An institution of the inspected department's own sector at its level (省救助管理站, 省福利院 in an
+    inspection of a 省民政厅; 市殡仪馆 of a 市民政局): one of its subordinate units (policy 2: 下属单位)."""
+    if ctx.unit_sector is None or not orgs:
+        return False
+    own = ctx.unit_sector
+    if not all(isinstance(o, OrgEntry) and o.type == "institution" and o.sector == own for o in orgs):
+        return False
+    if any(not isinstance(p, Place) or p.code != ctx.territory for p in places):
+        return False  # 榆中县敬老院: a county's own institution, not the provincial department's
+    lead = text[max(0, hit.start - 14) : hit.start]
+    prefix = _LEVEL_PREFIX.get(ctx.level)
+    named = [o.word for o in orgs if isinstance(o, OrgEntry)]
+    at = lead.rfind(named[0]) if named else -1
+    before = lead[:at] if at >= 0 else ""
+    return bool(places) or bool(_OWNED.search(before)) or (prefix is not None and before.endswith(prefix))
+
+
 def _division_before(text: str, start: int, ctx: Context) -> bool:
     lead = text[max(0, start - 10) : start]
     if _DIVISION_BEFORE.search(lead):
         return True
-    return len(lead) >= 3 and any(lead.endswith((x, x + "的")) for x in ctx.division_suffixes)
+    return len(lead) >= 3 and any(
+        lead.endswith((x, x + "的")) and not (x == "局" and _REGION_BUREAU.search(lead))
+        for x in ctx.division_suffixes
+    )
+
+
+# 社会组织管理局 in a 厅 is its own bureau; D市旅游局, 原州煤炭局 are a region's (a region word in the name).
+_REGION_BUREAU = re.compile(r"[省市县区州旗盟乡镇][一-鿿]{0,7}局的?$")
 
 
 def _shares_stem(word: str, ctx: Context) -> bool:
