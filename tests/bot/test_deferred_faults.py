@@ -15,9 +15,9 @@ import storage.reports
 from intake.deferred import PolledIntake
 from intake.flow import SmsIntake
 from intake.ports import RawMessage
-from storage.store import SqlReportStore
 from tests.bot.test_deferred import START, _commit, _mengzhou
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlReportStore
 
 SENDERS = 6
 
