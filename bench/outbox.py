@@ -40,10 +40,10 @@ async def drain_once(url: str, port: int, n: int) -> Drain:
     from intake.ports import NewAck
     from intake.service import SystemClock
     from storage.crypto import SealingCodec, load_keyring
-    from storage.store import SqlReportStore
+    from storage.stores import open_stores
 
     codec = SealingCodec(load_keyring(Path("/nonexistent"), os.environ.get("BENCH_DATA_KEY")))
-    store = await SqlReportStore.open(url, codec=codec)
+    stores = await open_stores(url, codec)
     sender = TwilioSmsSender(
         account_sid=SID, auth_token=TOKEN, from_number=FROM, api_base=f"http://127.0.0.1:{port}"
     )
@@ -51,8 +51,8 @@ async def drain_once(url: str, port: int, n: int) -> Drain:
         now = datetime.now(UTC)
         for i in range(n):
             ack = NewAck(Channel.SMS, f"+86139{i:08d}", f"您反映的问题已收到，编号MZ-{i:05d}。", "in_scope")
-            await store.enqueue_ack(None, ack, now)
-        worker = OutboxWorker(store, {Channel.SMS: sender}, SystemClock())
+            await stores.outbox.enqueue_ack(None, ack, now)
+        worker = OutboxWorker(stores.outbox, {Channel.SMS: sender}, SystemClock())
         start = time.perf_counter()
         sent = 0
         while taken := await worker.run_once():
@@ -60,7 +60,7 @@ async def drain_once(url: str, port: int, n: int) -> Drain:
         return Drain(sent, time.perf_counter() - start, os.getloadavg()[0])
     finally:
         await sender.aclose()
-        await store.close()
+        await stores.close()
 
 
 async def bench_outbox(

@@ -54,7 +54,7 @@ async def measure(n: int, profile: bool, freeze: bool = True) -> None:
         for i in range(0, n, 16):
             await asyncio.gather(*(sms.take(sms_of(f)) for f in forms[i : i + 16]))
         t1, c1 = time.thread_time(), time.process_time()
-        raws = list(await rt.store.unprocessed_messages(limit=n))
+        raws = list(await rt.stores.messages.unprocessed_messages(limit=n))
         # The model and the lexicons load on first use: not part of a message's cost. `serve` and
         # `worker` load them at start and freeze them out of the collector's passes (settle()).
         rt.service.decide(raws[0])
@@ -71,7 +71,7 @@ async def measure(n: int, profile: bool, freeze: bool = True) -> None:
         if prof is not None:
             prof.disable()
         t3, c3 = time.thread_time(), time.process_time()
-        left = len(await rt.store.unprocessed_messages(limit=n))
+        left = len(await rt.stores.messages.unprocessed_messages(limit=n))
         await rt.worker.aclose()
         await rt.stores.close()
     per = 1000.0 / n

@@ -54,11 +54,11 @@ def desk_queries() -> dict[str, QueueQuery]:
         )
 
     return {
-        "default queue page (50 rows, priority order)": lambda s, i: s.queue(default(i)),
-        "default queue count (page heading)": lambda s, i: s.queue_count(default(i)),
-        "filtered search page (sms, in-scope accusations, newest)": lambda s, i: s.queue(filtered(i)),
-        "filtered search count": lambda s, i: s.queue_count(filtered(i)),
-        "store.latest_reports (demo page, 50 newest)": lambda s, i: s.latest_reports(i, 50),
+        "default queue page (50 rows, priority order)": lambda s, i: s.desk.queue(default(i)),
+        "default queue count (page heading)": lambda s, i: s.desk.queue_count(default(i)),
+        "filtered search page (sms, in-scope accusations, newest)": lambda s, i: s.desk.queue(filtered(i)),
+        "filtered search count": lambda s, i: s.desk.queue_count(filtered(i)),
+        "store.latest_reports (demo page, 50 newest)": lambda s, i: s.reports.latest_reports(i, 50),
     }
 
 

@@ -101,14 +101,14 @@ async def bench_queue(
     from bench.queue import fill, time_queries
     from storage.engine import make_engine
     from storage.migrate import migrate_engine
-    from storage.store import SqlDeskStore
+    from storage.stores import build_stores
 
     engine = make_engine(url)
     try:
         await migrate_engine(engine)
         seconds = await fill(engine, args.rows)
         print(f"  queue {backend}: {args.rows} reports filled in {seconds:.0f} s", flush=True)
-        return seconds, await time_queries(SqlDeskStore.on(engine), args.queue_repeats)
+        return seconds, await time_queries(build_stores(engine), args.queue_repeats)
     finally:
         await engine.dispose()
 

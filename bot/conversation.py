@@ -44,7 +44,7 @@ from intake.citizen_texts import (
 from intake.errors import StorageError
 from intake.flow import ChannelIntake
 from intake.normalise import status_query
-from intake.ports import RawMessage
+from intake.ports import RawMessage, UpdateClaims
 from intake.service import Receipt
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ class TelegramConversation:
         intake: ChannelIntake,
         prompter: Prompter,
         *,
+        updates: UpdateClaims,
         inspection_id: str | None = None,
         idle: timedelta = DEFAULT_IDLE,
         bot_id: str = "bot",
@@ -106,6 +107,8 @@ class TelegramConversation:
     ) -> None:
         self.intake = intake
         self.prompter = prompter
+        # Which updates were handled, across processes (Telegram redelivers).
+        self.updates = updates
         self.inspection_id = inspection_id
         self.idle = idle
         self.bot_id = bot_id
@@ -124,9 +127,8 @@ class TelegramConversation:
         """Act on one update dict, once per update_id; raises `InboundError` for malformed or
         unsupported updates and `StorageError` when the database fails (Telegram will redeliver)."""
         event = parse_update(data)
-        store = self.intake.store
         async with self._lock:
-            if not await store.claim_update(self.bot_id, event.update_id, self._now):
+            if not await self.updates.claim_update(self.bot_id, event.update_id, self._now):
                 log.info("redelivered telegram update %s ignored", event.update_id)
                 return Receipt(None, None, duplicate=True)
             try:
@@ -137,7 +139,7 @@ class TelegramConversation:
 
     async def _release(self, update_id: int) -> None:
         try:
-            await self.intake.store.release_update(self.bot_id, update_id)
+            await self.updates.release_update(self.bot_id, update_id)
         except Exception as exc:
             # The redelivery will be ignored; a committed message is still filed by the sweep.
             log.error("telegram update %s not released: %s", update_id, exc.__class__.__name__)
@@ -177,7 +179,7 @@ class TelegramConversation:
         if draft is None:
             return
         held = [m.pk for m in (*draft.messages, *draft.contact)]
-        still = await self.intake.store.unprocessed_among(held)
+        still = await self.intake.records.messages.unprocessed_among(held)
         if len(still) == len(held):
             return
         draft.messages = [m for m in draft.messages if m.pk in still]
@@ -299,7 +301,7 @@ class TelegramConversation:
         assert draft is not None  # filed only from an open draft
         messages = [*draft.messages, *draft.contact]
         if real_name and draft.identity is not None:
-            await self.intake.store.set_reporter_identity(
+            await self.intake.records.messages.set_reporter_identity(
                 draft.messages[0].pk, real_name=draft.identity.name or None, phone=draft.identity.phone
             )
         text = joined_text([m.text for m in draft.messages])
@@ -323,7 +325,7 @@ class TelegramConversation:
         async with self._lock:
             now = self._now
             if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
-                await self.intake.store.prune_updates(now - UPDATE_RETENTION)
+                await self.updates.prune_updates(now - UPDATE_RETENTION)
                 # A /start with nothing written after it is forgotten with the update claims.
                 await self.states.prune(self.bot_id, now - UPDATE_RETENTION)
                 self._pruned_at = now

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import os
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -27,8 +27,8 @@ import aioimaplib
 from bot.mailparse import ParsedMail, header_text, parse_mail, unparsed_mail
 from intake.errors import InboundError, MalformedPayload, StorageError
 from intake.flow import ChannelIntake
+from intake.mail import ReadMail, TransferReply, take_mail
 from intake.models import Channel
-from intake.ports import RawMessage
 from intake.service import Receipt
 
 if TYPE_CHECKING:
@@ -39,12 +39,8 @@ log = logging.getLogger(__name__)
 MAX_MAIL_BYTES: Final = 32 * 1024 * 1024
 
 
-# (transfer number, the committed mail, its attachments' metadata) -> whether the transfer was found.
-TransferReply = Callable[[str, RawMessage, list[dict[str, Any]]], Awaitable[bool]]
-
-
 class MailIntake:
-    """Takes one raw mail in: keep the bytes, parse, commit, then report, join or record it."""
+    """Takes one raw mail in: parse it and keep its bytes, then hand it to `intake.mail.take_mail`."""
 
     def __init__(
         self,
@@ -73,23 +69,19 @@ class MailIntake:
         inspection_id = self.inspection_id or self.intake.service.inspection_for(
             Channel.EMAIL, recipients(raw)
         )
-        if mail.transfer_hints and self.on_transfer_reply is not None and mail.auto is None:
-            saved = await self.intake.commit(mail.to_inbound(), payload=payload, inspection_id=inspection_id)
-            if saved.duplicate and saved.message.handled:
-                return Receipt(None, None, duplicate=True)
-            for number in mail.transfer_hints:
-                if await self.on_transfer_reply(number, saved.message, payload["attachments"]):
-                    # A body's reply is no citizen's report: kept, attached, never acknowledged.
-                    await self.intake.record(saved.message, "message.transfer_reply")
-                    return Receipt(None, None)
-        receipt = await self.intake.accept(
+        read = ReadMail(
             mail.to_inbound(),
-            payload=payload,
-            inspection_id=inspection_id,
             tracking_hints=mail.tracking_hints,
-            # Without a sender there is nobody to answer, only a message to keep; but an unparsed
-            # mail may be anyone's report, so it opens one for an officer.
-            record_only=mail.unparsed is None and (mail.auto is not None or mail.sender is None),
+            transfer_hints=mail.transfer_hints,
+            auto=mail.auto,
+            unparsed=mail.unparsed,
+        )
+        receipt = await take_mail(
+            self.intake,
+            read,
+            payload,
+            inspection_id=inspection_id,
+            on_transfer_reply=self.on_transfer_reply,
         )
         if mail.auto is not None:
             log.info("mail %s recorded without acknowledgement (%s)", mail.message_id, mail.auto)

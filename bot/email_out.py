@@ -23,7 +23,7 @@ from bot.mailparse import TRACKING_RE, TRANSFER_RE
 from intake.citizen_texts import reply_subject
 from intake.errors import ChannelSendError
 from intake.models import Channel
-from intake.ports import ReportStore
+from intake.ports import IntakeRecords
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,15 @@ class EmailSender:
         config: SmtpConfig,
         mail_from: str,
         *,
-        store: ReportStore | None = None,
+        records: IntakeRecords | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self._config = config
         self._from = mail_from
         self._domain = mail_from.rsplit("@", 1)[-1] or "localhost"
-        self._store = store
+        # The reports and their messages, to thread an answer onto the citizen's mail.
+        self._records = records
         self._timeout = timeout
         self._tls_context = tls_context
 
@@ -126,13 +127,13 @@ class EmailSender:
         return msg
 
     async def _references(self, tracking: str, recipient: str) -> list[str]:
-        if self._store is None:
+        if self._records is None:
             return []
-        report = await self._store.get_report(tracking)
+        report = await self._records.reports.get_report(tracking)
         # A refused status query names someone else's number: never thread onto their mail.
         if report is None or report.channel is not Channel.EMAIL or report.sender != recipient:
             return []
-        messages = await self._store.report_messages(report.pk)
+        messages = await self._records.messages.report_messages(report.pk)
         return [
             m.provider_id
             for m in messages

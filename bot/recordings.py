@@ -21,8 +21,8 @@ from typing import Final
 
 import httpx
 
-from intake.calls import Call, CallStore
-from intake.ports import Clock
+from intake.calls import Call, CallRecords
+from intake.ports import AuditLog, Clock
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ class RecordingFetcher:
 
     def __init__(
         self,
-        store: CallStore,
+        calls: CallRecords,
+        audit: AuditLog,
         clock: Clock,
         *,
         account_sid: str,
@@ -71,7 +72,8 @@ class RecordingFetcher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         timeout: float = 30.0,
     ) -> None:
-        self.store = store
+        self.calls = calls
+        self.audit = audit
         self.clock = clock
         self._auth = httpx.BasicAuth(account_sid, auth_token)
         self._base = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Recordings"
@@ -89,7 +91,7 @@ class RecordingFetcher:
     async def run_once(self) -> int:
         """Fetch (or delete at the provider) every recording due now; returns how many were stored."""
         stored = 0
-        for call in await self.store.due_recordings(self.clock.now(), undeleted=self.delete_after):
+        for call in await self.calls.due_recordings(self.clock.now(), undeleted=self.delete_after):
             if call.recording_state == "pending":
                 stored += await self._fetch(call)
             elif self.delete_after:
@@ -110,7 +112,7 @@ class RecordingFetcher:
                 exc,
                 self.max_bytes,
             )
-            await self.store.update_call(
+            await self.calls.update_call(
                 call.call_sid,
                 recording_state="too_large",
                 recording_error=f"录音超过大小上限：{exc}",
@@ -129,11 +131,11 @@ class RecordingFetcher:
                 exc.__class__.__name__,
                 "retried later" if retry_at else "given up",
             )
-            await self.store.recording_attempt_failed(call.call_sid, _describe(exc), retry_at, now)
+            await self.calls.recording_attempt_failed(call.call_sid, _describe(exc), retry_at, now)
             return 0
         digest = hashlib.sha256(data).hexdigest()
         await asyncio.to_thread(_write_once, self.data_dir / "attachments" / digest, self.seal_file(data))
-        await self.store.update_call(
+        await self.calls.update_call(
             call.call_sid,
             recording_state="stored",
             recording_sha256=digest,
@@ -186,11 +188,11 @@ class RecordingFetcher:
                 "recording %s not deleted at the provider: HTTP %d", call.recording_sid, response.status_code
             )
             return
-        await self.store.update_call(call.call_sid, provider_deleted=True, now=self.clock.now())
+        await self.calls.update_call(call.call_sid, provider_deleted=True, now=self.clock.now())
         await self._audit(call, "call.recording_deleted_at_provider", {})
 
     async def _audit(self, call: Call, action: str, detail: dict[str, object]) -> None:
-        await self.store.audit(
+        await self.audit.audit(
             actor="channel:phone",
             action=action,
             report_id=call.report_id,

@@ -22,11 +22,11 @@ from bot.recordings import POLL_SECONDS, RecordingFetcher
 from bot.sms import SmsHook, SmsStatusHook, TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from bot.voice import VoiceIntake
-from intake.calls import CallStore
+from intake.calls import CallRecords
 from intake.errors import ChannelSendError, InboundError
 from intake.flow import ChannelIntake, SmsIntake
 from intake.models import Channel
-from intake.ports import OutboundChannel, ReportStore
+from intake.ports import IntakeRecords, OutboundChannel, UpdateClaims
 from intake.runner import Job
 from intake.service import IntakeService
 
@@ -114,7 +114,7 @@ def _public(config: ChannelConfig, path: str) -> str:
 
 
 def build_senders(
-    config: ChannelConfig, *, store: ReportStore | None = None
+    config: ChannelConfig, *, records: IntakeRecords | None = None
 ) -> dict[Channel, OutboundChannel]:
     """The real senders of every configured channel (the others keep the log-only default)."""
     senders: dict[Channel, OutboundChannel] = {}
@@ -130,7 +130,7 @@ def build_senders(
         senders[Channel.TELEGRAM] = TelegramSender(config.telegram_token, config.telegram_api_base)
     if config.smtp_url and config.mail_from:
         senders[Channel.EMAIL] = EmailSender(
-            SmtpConfig.from_url(config.smtp_url), config.mail_from, store=store
+            SmtpConfig.from_url(config.smtp_url), config.mail_from, records=records
         )
     return senders
 
@@ -220,24 +220,27 @@ def build_channels(
     config: ChannelConfig,
     service: IntakeService,
     *,
+    updates: UpdateClaims,
+    calls: CallRecords,
     seal_file: Callable[[bytes], bytes] | None = None,
     drafts: DraftStore | None = None,
 ) -> Channels:
-    """The inbound adapters of every configured channel, on top of `service`; `drafts` keeps the
-    Telegram conversations' state (in this process's memory when None)."""
+    """The inbound adapters of every configured channel, on top of `service`; `updates` are the
+    Telegram updates claimed once, `calls` the duty phone's call records, `drafts` the Telegram
+    conversations' state (in this process's memory when None)."""
     intake = ChannelIntake(service)
     channels = Channels(intake, polling=config.telegram_polling)
     if config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
         channels.sms_webhook = TwilioWebhook(config.twilio_auth_token)
         channels.sms = SmsIntake(intake, inline=config.intake_processing != "worker")
     if config.twilio_account_sid and config.twilio_auth_token:
-        _build_voice(config, channels, seal_file)
+        _build_voice(config, channels, calls, seal_file)
     if config.telegram_token and (config.telegram_secret or config.telegram_polling):
         channels.telegram_sender = TelegramSender(config.telegram_token, config.telegram_api_base)
         # Update ids are per bot: the token's public part (before the colon) names the bot.
         bot_id = config.telegram_token.split(":", 1)[0]
         channels.telegram = TelegramConversation(
-            intake, channels.telegram_sender, bot_id=bot_id, states=drafts
+            intake, channels.telegram_sender, updates=updates, bot_id=bot_id, states=drafts
         )
         if config.telegram_secret:
             channels.telegram_webhook = TelegramWebhook(config.telegram_secret)
@@ -271,16 +274,16 @@ def inbound_hooks(channels: Channels) -> dict[str, InboundHook[Any, Any]]:
 
 
 def _build_voice(
-    config: ChannelConfig, channels: Channels, seal_file: Callable[[bytes], bytes] | None
+    config: ChannelConfig,
+    channels: Channels,
+    calls: CallRecords,
+    seal_file: Callable[[bytes], bytes] | None,
 ) -> None:
     """The duty phone: its webhooks and the job that fetches voice messages."""
     assert config.twilio_account_sid and config.twilio_auth_token
-    store = channels.intake.store
-    if not isinstance(store, CallStore):
-        log.warning("duty phone off: the store keeps no call records")
-        return
     channels.recordings = RecordingFetcher(
-        store,
+        calls,
+        channels.intake.records.audit,
         channels.intake.service.clock,
         account_sid=config.twilio_account_sid,
         auth_token=config.twilio_auth_token,
@@ -293,6 +296,7 @@ def _build_voice(
     channels.voice_webhook = TwilioWebhook(config.twilio_auth_token)
     channels.voice = VoiceIntake(
         channels.intake,
+        calls=calls,
         public_url=config.public_url,
         sms_on=bool(config.twilio_from),
         kick_fetcher=channels.recordings.kick,

@@ -28,7 +28,7 @@ from urllib.parse import quote
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from intake import citizen_texts
-from intake.calls import Call, CallStore
+from intake.calls import Call, CallRecords
 from intake.errors import MalformedPayload
 from intake.flow import ChannelIntake
 from intake.inspection import Inspection
@@ -81,16 +81,14 @@ class VoiceIntake:
         self,
         intake: ChannelIntake,
         *,
+        calls: CallRecords,
         public_url: str,
         sms_on: bool,
         kick_fetcher: Callable[[], None] | None = None,
     ) -> None:
         self.intake = intake
         self.service = intake.service
-        store = intake.store
-        if not isinstance(store, CallStore):
-            raise TypeError("the duty phone needs a store with call records (storage.calls.CallStore)")
-        self.store: CallStore = store
+        self.calls = calls
         self.public_url = public_url.rstrip("/")
         self.sms_on = sms_on
         self.kick_fetcher = kick_fetcher or (lambda: None)
@@ -108,7 +106,7 @@ class VoiceIntake:
         return self.service.default_inspection
 
     async def _call(self, call_sid: str) -> tuple[Call, Inspection]:
-        call = await self.store.get_call(call_sid)
+        call = await self.calls.get_call(call_sid)
         if call is None:
             raise MalformedPayload("unknown call")
         return call, self.service.inspection(call.inspection_id)
@@ -121,7 +119,7 @@ class VoiceIntake:
         ins = self.inspection_called(form.get("To", ""))
         now = self.service.clock.now()
         in_hours = in_duty_hours(ins, now)
-        call, created = await self.store.start_call(
+        call, created = await self.calls.start_call(
             call_sid=sid,
             inspection_id=ins.id,
             called=e164(form.get("To", "")),
@@ -145,7 +143,7 @@ class VoiceIntake:
         call, ins = await self._call(parent_sid)
         report = await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
         answered_by = form.get("To", "").strip()[:200] or None
-        await self.store.update_call(
+        await self.calls.update_call(
             parent_sid, stage="answered", answered_by=answered_by, now=self.service.clock.now()
         )
         response = VoiceResponse()
@@ -161,12 +159,12 @@ class VoiceIntake:
         if status in TAKEN or call.stage == "answered":
             # The whisper opened the report; a call bridged without one (no whisper) gets it now.
             await self._open_report(call, ins, form, citizen_texts.ANSWERED_CALL_TEXT)
-            await self.store.update_call(sid, stage="answered", now=self.service.clock.now())
+            await self.calls.update_call(sid, stage="answered", now=self.service.clock.now())
             response.hangup()
             return str(response)
         log.info("call %s: no officer answered (%s): voice message", sid, status[:20] or "?")
         if call.stage == "ringing":
-            await self.store.update_call(sid, stage="voicemail", now=self.service.clock.now())
+            await self.calls.update_call(sid, stage="voicemail", now=self.service.clock.now())
         return self.voicemail_twiml(ins, sid, outside_hours=False)
 
     async def recorded(self, form: Mapping[str, str]) -> str:
@@ -183,10 +181,10 @@ class VoiceIntake:
             return str(response)
         report = await self._open_report(call, ins, form, citizen_texts.VOICE_MESSAGE_TEXT)
         now = self.service.clock.now()
-        await self.store.update_call(sid, stage="recorded", now=now)
+        await self.calls.update_call(sid, stage="recorded", now=now)
         # The recording callback says when the audio is ready; should it be lost, this is fetched
         # a minute later anyway.
-        await self.store.recording_ready(sid, recording_sid, seconds, now, due=now + RECORDING_GRACE)
+        await self.calls.recording_ready(sid, recording_sid, seconds, now, due=now + RECORDING_GRACE)
         spoken = None if self._texted(caller_of(form)) else report.tracking_number
         _say(response, citizen_texts.message_taken(ins, spoken))
         response.hangup()
@@ -200,7 +198,7 @@ class VoiceIntake:
         await self._call(sid)
         now = self.service.clock.now()
         if status == "completed" and _RECORDING_SID.match(recording_sid):
-            if await self.store.recording_ready(sid, recording_sid, _int(form.get("RecordingDuration")), now):
+            if await self.calls.recording_ready(sid, recording_sid, _int(form.get("RecordingDuration")), now):
                 self.kick_fetcher()
             return
         log.info("call %s: recording %s is %s", sid, recording_sid[:34] or "?", status[:20] or "?")
@@ -214,7 +212,7 @@ class VoiceIntake:
         call, _ = await self._call(sid)
         now = self.service.clock.now()
         duration = _int(form.get("CallDuration"))
-        await self.store.update_call(sid, outcome=status, duration=duration, now=now)
+        await self.calls.update_call(sid, outcome=status, duration=duration, now=now)
         if call.report_id is None:
             # Hung up in the greeting or before the beep: nothing to number, nothing to answer.
             log.info(
@@ -223,7 +221,7 @@ class VoiceIntake:
                 status,
                 duration,
             )
-        await self.store.audit(
+        await self.intake.records.audit.audit(
             actor="channel:phone",
             action="call.ended",
             report_id=call.report_id,
@@ -281,7 +279,7 @@ class VoiceIntake:
         caller = caller_of(form)
         report = await self.intake.open_call_report(call, ins, caller, text, sms_ack=self._texted(caller))
         if call.report_id != report.pk:
-            await self.store.update_call(call.call_sid, report_id=report.pk, now=self.service.clock.now())
+            await self.calls.update_call(call.call_sid, report_id=report.pk, now=self.service.clock.now())
             log.info("call %s: report %s", call.call_sid, report.tracking_number)
         return report
 

@@ -20,7 +20,6 @@ from storage.crypto import (
 )
 from storage.rekey import RekeyResult, reseal_and_reindex
 from storage.retention import purge_inspection
-from storage.store import SqlReportStore
 from storage.stores import open_stores
 from web.settings import Settings
 
@@ -129,12 +128,12 @@ def retention_run(dry_run: bool) -> None:
 
     async def run() -> int:
         codec = data_codec(settings)
-        store = await SqlReportStore.open(settings.resolved_database_url(), codec=codec)
+        stores = await open_stores(settings.resolved_database_url(), codec)
         blocked = 0
         try:
             for inspection_id in due:
                 result = await purge_inspection(
-                    store,
+                    stores,
                     inspection_id,
                     archive_dir=settings.data_dir / "archive",
                     seal_file=codec.seal_file,
@@ -150,7 +149,7 @@ def retention_run(dry_run: bool) -> None:
                 if result.archive is not None:
                     click.echo(f"  archive: {result.archive}")
         finally:
-            await store.close()
+            await stores.close()
         if not due:
             click.echo("retention: no inspection is past its retention time")
         return 1 if blocked else 0

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
-
-from intake.ports import ReportStore
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +44,8 @@ class Call:
         )
 
 
-@runtime_checkable
-class CallStore(ReportStore, Protocol):
-    """A report store that also keeps call records (storage.calls.SqlCallStore)."""
+class CallRecords(Protocol):
+    """The duty phone's call records, one per CallSid (`storage.calls.SqlCalls`)."""
 
     async def start_call(
         self,

@@ -21,7 +21,7 @@ from typing import Final
 
 from intake.errors import StorageError
 from intake.models import Channel
-from intake.ports import RawMessage, ReportStore
+from intake.ports import MessageStore, RawMessage
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +157,14 @@ class PolledIntake:
 
     def __init__(
         self,
-        store: ReportStore,
+        messages: MessageStore,
         process: ProcessBatch,
         *,
         channel: Channel = Channel.SMS,
         max_batch: int = MAX_BATCH,
         interval: float = POLL_INTERVAL_S,
     ) -> None:
-        self._store = store
+        self._messages = messages
         self._process = process
         self._channel = channel
         self._max_batch = max_batch
@@ -174,7 +174,7 @@ class PolledIntake:
         self._failed: set[int] = set()
 
     async def _batch(self) -> list[RawMessage]:
-        found = await self._store.unprocessed_messages(
+        found = await self._messages.unprocessed_messages(
             limit=self._max_batch + len(self._failed), channels={self._channel}
         )
         return [raw for raw in found if raw.pk not in self._failed][: self._max_batch]

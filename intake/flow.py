@@ -89,7 +89,7 @@ class ChannelIntake:
 
     def __init__(self, service: IntakeService) -> None:
         self.service = service
-        self.store = service.store
+        self.records = service.records
 
     async def commit(
         self,
@@ -169,7 +169,7 @@ class ChannelIntake:
         the second of its sender in the batch (the next part of a long SMS), is taken one at a
         time after that, in arrival order, so that it finds the report the first one opened."""
         # Read again: another process (a redelivery to it, its sweep) may have taken some since.
-        still = await self.store.unprocessed_among(
+        still = await self.records.messages.unprocessed_among(
             [r.pk for r in raws if not r.handled and r.report_id is None]
         )
         pending = [r for r in raws if r.pk in still]
@@ -203,7 +203,7 @@ class ChannelIntake:
                 groups.setdefault((raw.inspection_id, raw.channel), set()).add(raw.sender)
         found: dict[tuple[str, Channel], dict[str, Report]] = {}
         for (inspection_id, channel), senders in groups.items():
-            found[(inspection_id, channel)] = await self.store.recent_reports_of(
+            found[(inspection_id, channel)] = await self.records.reports.recent_reports_of(
                 inspection_id=inspection_id, channel=channel, senders=senders, since=since
             )
         return found
@@ -215,19 +215,19 @@ class ChannelIntake:
         if raw.sender is None:
             return None
         for number in tracking_hints:
-            report = await self.store.get_report(number)
+            report = await self.records.reports.get_report(number)
             if report is not None and self._own(report, raw):
                 return report
         if join_window is None:
             return None
         since = self.service.clock.now() - join_window
-        return await self.store.recent_report_of(
+        return await self.records.reports.recent_report_of(
             inspection_id=raw.inspection_id, channel=raw.channel, sender=raw.sender, since=since
         )
 
     async def attach(self, raw: RawMessage, report: Report) -> Receipt:
         """Link `raw` to `report` without a new acknowledgement."""
-        await self.store.mark_message_handled(raw.pk, report.pk)
+        await self.records.messages.mark_message_handled(raw.pk, report.pk)
         await self._audit("message.joined", report.pk, raw, tracking_number=report.tracking_number)
         log.info("%s message %s joined report %s", raw.channel.value, raw.provider_id, report.tracking_number)
         return Receipt(report.tracking_number, report.decision)
@@ -239,14 +239,16 @@ class ChannelIntake:
         accused) may only be in a later part: the queue must show the decision on the whole text.
         An officer's confirmed decision is never replaced (the store checks, in its transaction).
         """
-        parts = await self.store.report_messages(report.pk)
+        parts = await self.records.messages.report_messages(report.pk)
         if not parts:
             return Receipt(report.tracking_number, report.decision)
         whole = replace(parts[0], text=separator.join(p.text for p in parts))
         decision = self.service.decide(whole)
         if decision == report.decision:
             return Receipt(report.tracking_number, report.decision)
-        recorded = await self.store.add_suggestion(report.pk, decision, now=self.service.clock.now())
+        recorded = await self.records.reports.add_suggestion(
+            report.pk, decision, now=self.service.clock.now()
+        )
         if recorded:
             log.info(
                 "report %s decided again on %d parts: %s/%s",
@@ -261,7 +263,7 @@ class ChannelIntake:
         """Open one report for several committed messages, decided on their joined `text`."""
         receipt = await self.service.process(replace(first, text=text))
         if receipt.tracking_number is not None:
-            report = await self.store.get_report(receipt.tracking_number)
+            report = await self.records.reports.get_report(receipt.tracking_number)
             if report is not None:
                 for raw in rest:
                     await self.attach(raw, report)
@@ -269,7 +271,7 @@ class ChannelIntake:
 
     async def record(self, raw: RawMessage, action: str = "message.recorded") -> None:
         """Keep a committed message without a report or an acknowledgement (STOP, a button press)."""
-        await self.store.mark_message_handled(raw.pk, None)
+        await self.records.messages.mark_message_handled(raw.pk, None)
         await self._audit(action, None, raw)
 
     def _is_status_query(self, raw: RawMessage) -> bool:
@@ -306,7 +308,7 @@ class ChannelIntake:
             ack = NewAck(
                 Channel.SMS, caller, citizen_texts.call_ack_sms(ins, "{tracking_number}"), "call", sms_from
             )
-        return await self.store.create_report(
+        return await self.records.reports.create_report(
             message_pk=saved.message.pk,
             tracking_prefix=ins.prefix,
             decision=call_decision(call.call_sid),
@@ -320,7 +322,7 @@ class ChannelIntake:
         now = self.service.clock.now()
         report_id = None
         if report.delivered is not None:
-            item = await self.store.mark_outbox_by_provider_id(
+            item = await self.records.outbox.mark_outbox_by_provider_id(
                 report.channel,
                 report.provider_id,
                 delivered=report.delivered,
@@ -329,8 +331,8 @@ class ChannelIntake:
             )
             report_id = item.report_id if item is not None else None
             if item is not None and report.unsubscribed:
-                await self.store.set_opted_out(report.channel, item.recipient, True, now)
-        await self.store.audit(
+                await self.records.outbox.set_opted_out(report.channel, item.recipient, True, now)
+        await self.records.audit.audit(
             actor=report.provider,
             action=f"{report.channel.value}.status",
             report_id=report_id,
@@ -341,7 +343,7 @@ class ChannelIntake:
     async def _audit(self, action: str, report_id: int | None, raw: RawMessage, **extra: str) -> None:
         # Provider ids and tracking numbers only: never the sender or the text (policy.md section 6).
         detail: dict[str, Any] = {"channel": raw.channel.value, "provider_id": raw.provider_id, **extra}
-        await self.store.audit(
+        await self.records.audit.audit(
             actor=f"channel:{raw.channel.value}",
             action=action,
             report_id=report_id,
@@ -382,7 +384,7 @@ class SmsIntake:
         if sms.opt_out or sms.opt_in:
             # Recorded before the message is committed: a redelivery records it again, harmlessly,
             # and from here on nothing is queued or sent to the number (store and outbox check it).
-            await self.intake.store.set_opted_out(
+            await self.intake.records.outbox.set_opted_out(
                 Channel.SMS, sms.message.sender or "", sms.opt_out, self.intake.service.clock.now()
             )
             log.info("sms %s: %s recorded", sms.message.id, "opt-out" if sms.opt_out else "opt-in")

@@ -18,7 +18,7 @@ from aiolimiter import AsyncLimiter
 
 from intake.errors import ChannelSendError
 from intake.models import Channel
-from intake.ports import OPTED_OUT_ERROR, Clock, OutboundChannel, OutboxItem, ReportStore
+from intake.ports import OPTED_OUT_ERROR, Clock, OutboundChannel, OutboxItem, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +106,11 @@ class OutboxWorker:
 
     A batch is sent concurrently, at most `max_in_flight` at a time and each sending address at its
     rate, one recipient's items one after the other in queue order; a retryable failure gives the
-    recipient's later items back, so they wait behind it (the store holds them until it is sent)."""
+    recipient's later items back, so they wait behind it (the outbox holds them until it is sent)."""
 
     def __init__(
         self,
-        store: ReportStore,
+        outbox: OutboxStore,
         senders: Mapping[Channel, OutboundChannel],
         clock: Clock,
         max_attempts: int = MAX_ATTEMPTS,
@@ -119,7 +119,7 @@ class OutboxWorker:
         rates: Mapping[str, float] | None = None,
         batch: int = BATCH,
     ) -> None:
-        self.store = store
+        self.outbox = outbox
         self.senders = dict(senders)
         self.clock = clock
         self.max_attempts = max_attempts
@@ -129,19 +129,19 @@ class OutboxWorker:
 
     async def run_once(self, limit: int | None = None) -> int:
         """Send one batch of due items; returns how many were attempted."""
-        items = await self.store.claim_outbox(self.clock.now(), limit or self.batch)
+        items = await self.outbox.claim_outbox(self.clock.now(), limit or self.batch)
         by_recipient: dict[tuple[Channel, str], list[OutboxItem]] = {}
         for item in items:  # in queue order
             by_recipient.setdefault((item.channel, item.recipient), []).append(item)
         sent: list[tuple[int, str | None]] = []
         # Checked again here, durably, whichever process sends: a STOP may have come after queueing.
-        stopped = await self.store.opted_out_among(list(by_recipient))
+        stopped = await self.outbox.opted_out_among(list(by_recipient))
         await asyncio.gather(
             *(self._send_in_order(queue, sent, key in stopped) for key, queue in by_recipient.items())
         )
         # One write for the batch's successes: a transaction per message would hold SQLite's
         # write lock, which the webhooks wait for, a few hundred times a second.
-        await self.store.mark_sent_many(sent, self.clock.now())
+        await self.outbox.mark_sent_many(sent, self.clock.now())
         channel_of = {item.pk: item.channel.value for item in items}
         for pk, _ in sent:
             log.info("outbox %d: sent on %s", pk, channel_of[pk])
@@ -153,7 +153,7 @@ class OutboxWorker:
         for i, item in enumerate(queue):
             outcome = await self._send(item, opted_out)
             if outcome is _RETRY:
-                await self.store.release_outbox([later.pk for later in queue[i + 1 :]])
+                await self.outbox.release_outbox([later.pk for later in queue[i + 1 :]])
                 return
             if not isinstance(outcome, _Outcome):
                 sent.append((item.pk, outcome))
@@ -164,12 +164,12 @@ class OutboxWorker:
         sender = self.senders.get(item.channel)
         now = self.clock.now()
         if sender is None:
-            await self.store.mark_failed(item.pk, f"no sender for channel {item.channel.value}", None, now)
+            await self.outbox.mark_failed(item.pk, f"no sender for channel {item.channel.value}", None, now)
             log.warning("outbox %d: no sender for %s", item.pk, item.channel.value)
             return _DONE
         if opted_out:
             # Queued before the STOP arrived.
-            await self.store.mark_failed(item.pk, OPTED_OUT_ERROR, None, now)
+            await self.outbox.mark_failed(item.pk, OPTED_OUT_ERROR, None, now)
             log.info("outbox %d: recipient opted out; not sent", item.pk)
             return _DONE
         limiter = self._rates.limiter(item.channel, item.from_address)
@@ -182,10 +182,10 @@ class OutboxWorker:
             now = self.clock.now()
             if exc.retryable and item.attempts < self.max_attempts:
                 retry_at = now + backoff(item.attempts, exc.retry_after)
-                await self.store.mark_failed(item.pk, str(exc), retry_at, now)
+                await self.outbox.mark_failed(item.pk, str(exc), retry_at, now)
                 log.info("outbox %d: retry at %s after: %s", item.pk, retry_at.isoformat(), exc)
                 return _RETRY
-            await self.store.mark_failed(item.pk, str(exc), None, now)
+            await self.outbox.mark_failed(item.pk, str(exc), None, now)
             log.warning("outbox %d: failed for good: %s", item.pk, exc)
             return _DONE
 

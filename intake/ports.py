@@ -70,7 +70,7 @@ class NewAck:
 
 @dataclass(frozen=True, slots=True)
 class NewReport:
-    """A report to open for a stored message (see `ReportStore.create_reports`)."""
+    """A report to open for a stored message (see `ReportRecords.create_reports`)."""
 
     message_pk: int
     tracking_prefix: str
@@ -291,13 +291,16 @@ class UpdateClaims(Protocol):
         ...
 
 
-class ReportStore(MessageStore, ReportRecords, OutboxStore, AuditLog, UpdateClaims, Protocol):
-    """Persistence of messages, reports, decisions, the outbox and the audit log: every port above
-    on one object (`storage.store.SqlReportStore`), for the intake service, the worker and the channels."""
+@dataclass(frozen=True, slots=True)
+class IntakeRecords:
+    """The repositories a message's way through the intake flow writes to, one port each: the
+    composition root builds it from `storage.stores.Stores` (`intake_records`). A caller that
+    needs one of them takes that port alone (the outbox worker the outbox, the poller the messages)."""
 
-    async def ping(self) -> bool:
-        """True when the database answers."""
-        ...
+    messages: MessageStore
+    reports: ReportRecords
+    outbox: OutboxStore
+    audit: AuditLog
 
 
 class OutboundChannel(Protocol):

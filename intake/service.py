@@ -19,7 +19,7 @@ from intake import citizen_texts
 from intake.inspection import Inspection
 from intake.models import Category, Channel, Decision, InboundMessage, ReportState, Scope
 from intake.normalise import status_query
-from intake.ports import Clock, NewAck, NewReport, RawMessage, ReportStore, SavedRaw, reply_from
+from intake.ports import Clock, IntakeRecords, NewAck, NewReport, RawMessage, SavedRaw, reply_from
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +93,14 @@ class IntakeService:
 
     def __init__(
         self,
-        store: ReportStore,
+        records: IntakeRecords,
         inspections: Mapping[str, Inspection],
         decide: Decide,
         clock: Clock | None = None,
     ) -> None:
         if not inspections:
             raise ValueError("at least one inspection is needed")
-        self.store = store
+        self.records = records
         self.inspections = dict(inspections)
         self.default_inspection = next(iter(self.inspections.values()))
         self._decide = decide
@@ -167,7 +167,7 @@ class IntakeService:
     ) -> SavedRaw:
         """Commit the raw message to the inspection `inspection_id` (idempotent per channel and
         provider id): the first step of every channel, before anything can be lost."""
-        return await self.store.save_raw(
+        return await self.records.messages.save_raw(
             inspection_id=inspection_id,
             channel=message.channel,
             provider_id=message.id,
@@ -213,7 +213,7 @@ class IntakeService:
                 items.append(NewReport(raw.pk, inspection.prefix, decision, state, ack))
                 # A decision takes a millisecond or so: the loop answers webhooks in between.
                 await asyncio.sleep(0)
-            created = await self.store.create_reports(items, now=now)
+            created = await self.records.reports.create_reports(items, now=now)
             for raw, item, report in zip(plain, items, created, strict=True):
                 text = item.ack.text.replace(_NUMBER, report.tracking_number) if item.ack else None
                 log.info(
@@ -244,7 +244,7 @@ class IntakeService:
         channels = {raw.channel for raw in raws if raw.channel in REPLYABLE and raw.sender}
         for channel in sorted(channels, key=lambda c: c.value):
             senders = {raw.sender for raw in raws if raw.channel is channel and raw.sender}
-            found = await self.store.recent_acks(
+            found = await self.records.outbox.recent_acks(
                 channel=channel, recipients=senders, since=now - PROMPT_INTERVAL
             )
             for sender, acks_queued in found.items():
@@ -291,7 +291,7 @@ class IntakeService:
         return ack
 
     async def _answer_status(self, raw: RawMessage, queried: str, now: datetime) -> Receipt:
-        report = await self.store.get_report(queried)
+        report = await self.records.reports.get_report(queried)
         # Only the sender who filed a report may learn its state, and a refusal must not reveal
         # whether the number exists.
         own = (
@@ -306,14 +306,14 @@ class IntakeService:
             if own and report
             else citizen_texts.unknown_status_text(queried)
         )
-        await self.store.mark_message_handled(raw.pk, report.pk if own and report else None)
+        await self.records.messages.mark_message_handled(raw.pk, report.pk if own and report else None)
         if raw.channel in REPLYABLE and raw.sender:
             history = await self._ack_history([raw], now)
             answer = self._status_answer(
                 raw, raw.sender, text, history.get((raw.channel, raw.sender), []), now
             )
             if answer is not None:
-                await self.store.enqueue_ack(report.pk if own and report else None, answer, now)
+                await self.records.outbox.enqueue_ack(report.pk if own and report else None, answer, now)
         return Receipt(queried if own else None, None, False, queried, text)
 
     def _status_answer(
@@ -337,7 +337,7 @@ class IntakeService:
         raw = saved.message
         queried = status_query(raw.text)
         assert queried is not None
-        report = await self.store.get_report(queried)
+        report = await self.records.reports.get_report(queried)
         visible = report is not None and caller.may_see(report.inspection_id)
         text = (
             citizen_texts.status_text(queried, report.state)
@@ -346,8 +346,8 @@ class IntakeService:
         )
         report_pk = report.pk if visible and report else None
         if not raw.handled:
-            await self.store.mark_message_handled(raw.pk, report_pk)
-        await self.store.audit(
+            await self.records.messages.mark_message_handled(raw.pk, report_pk)
+        await self.records.audit.audit(
             actor=caller.name,
             action="status.queried",
             report_id=report_pk,
@@ -368,8 +368,10 @@ class IntakeService:
         now = self.clock.now()
         quick = set(Channel) - HELD_CHANNELS
         stale = [
-            *await self.store.unprocessed_messages(limit=500, stored_before=now - min_age, channels=quick),
-            *await self.store.unprocessed_messages(
+            *await self.records.messages.unprocessed_messages(
+                limit=500, stored_before=now - min_age, channels=quick
+            ),
+            *await self.records.messages.unprocessed_messages(
                 limit=500, stored_before=now - held_age, channels=HELD_CHANNELS
             ),
         ]
@@ -386,7 +388,7 @@ class IntakeService:
     async def recover(self) -> int:
         """Process every stored message that has no report yet; returns how many."""
         done = 0
-        while batch := await self.store.unprocessed_messages(limit=100):
+        while batch := await self.records.messages.unprocessed_messages(limit=100):
             for raw in batch:
                 await self.process(raw)
                 done += 1

@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -23,12 +22,7 @@ from typing import Any, Final, Self
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from bot.registry import SMS_STATUS_PATH, TELEGRAM_PATH
 from bot.sms import twilio_signature
@@ -36,6 +30,9 @@ from intake.inspection import Inspection
 from intake.models import Channel
 from playground.voice import VOICE_HELP, DemoClock, Reply, VoiceDemo
 from storage.engine import sqlite_url
+from tests.fakes.http import serve
+from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.twilio_api import FakeTwilio
 from web.runtime import app_channels, app_runtime
 from web.settings import Settings
 
@@ -50,127 +47,56 @@ CITIZEN_CHAT: Final = 10001
 
 @dataclass
 class FakeProviders:
-    """The two providers' HTTP APIs, answering just enough for the service and recording its sends."""
+    """The tests' fake Telegram Bot API and Twilio REST API (`tests/fakes`), on loopback ports: they
+    answer the service as the providers would and record what it sends, read here as replies."""
 
-    replies: list[Reply] = field(default_factory=list)
-    sms_sids: list[str] = field(default_factory=list)
-    recordings: dict[str, bytes] = field(default_factory=dict)
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    telegram: FakeBotApi = field(default_factory=lambda: FakeBotApi(token=TELEGRAM_TOKEN))
+    twilio: FakeTwilio = field(default_factory=lambda: FakeTwilio(sid=TWILIO_SID, token=TWILIO_TOKEN))
 
     def new_recording(self, audio: bytes) -> str:
         """A voice message the fake Twilio now serves; its RecordingSid."""
-        sid = f"RE{next(self._ids):032x}"
-        self.recordings[sid] = audio
-        return sid
+        return self.twilio.new_recording(audio)
 
-    def app(self) -> Starlette:
-        """The ASGI app of both fakes."""
-        return Starlette(
-            routes=[
-                Route("/bot{token}/{method}", self._telegram, methods=["POST"]),
-                Route("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio_send, methods=["POST"]),
-                Route("/2010-04-01/Accounts/{sid}.json", self._twilio_account, methods=["GET"]),
-                Route("/2010-04-01/Accounts/{sid}/Recordings/{rec}.mp3", self._recording, methods=["GET"]),
-                Route(
-                    "/2010-04-01/Accounts/{sid}/Recordings/{rec}.json", self._recording, methods=["DELETE"]
-                ),
-            ]
-        )
+    @property
+    def recordings(self) -> dict[str, bytes]:
+        """The voice messages the fake Twilio still serves (deleted once the service stored them)."""
+        return self.twilio.recordings
 
-    async def _telegram(self, request: Request) -> JSONResponse:
-        if request.path_params["token"] != TELEGRAM_TOKEN:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
-        method = request.path_params["method"]
-        params = await _params(request)
-        if method == "sendMessage":
-            markup = params.get("reply_markup") or {}
-            buttons = tuple(
-                (str(b.get("text", "")), str(b.get("callback_data", "")))
-                for row in markup.get("inline_keyboard", [])
-                for b in row
-            )
-            asks = any(b.get("request_contact") for row in markup.get("keyboard", []) for b in row)
-            text = str(params.get("text", ""))
-            self.replies.append(Reply(Channel.TELEGRAM, text, buttons, asks))
-            message = {
-                "message_id": next(self._ids),
-                "date": 1_700_000_000,
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "text": text,
-            }
-            return JSONResponse({"ok": True, "result": message})
-        if method == "getMe":
-            me = {"id": 100000, "is_bot": True, "first_name": "巡察组", "username": "playground_bot"}
-            return JSONResponse({"ok": True, "result": me})
-        if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
-            return JSONResponse({"ok": True, "result": True})
-        return JSONResponse({"ok": False, "error_code": 404, "description": f"no {method}"}, 404)
+    @property
+    def sms_sids(self) -> list[str]:
+        """The MessageSid of every SMS sent, in order."""
+        return self.twilio.sids
 
-    async def _twilio_send(self, request: Request) -> JSONResponse:
-        form = {k: str(v) for k, v in (await request.form()).items()}
-        sid = f"SM{next(self._ids):032d}"
-        self.sms_sids.append(sid)
-        self.replies.append(Reply(Channel.SMS, form.get("Body", "")))
-        return JSONResponse({"sid": sid, "status": "queued", "to": form.get("To")}, 201)
+    @contextlib.asynccontextmanager
+    async def serve(self) -> AsyncIterator[tuple[str, str]]:
+        """Both fakes served; their base URLs (Telegram's, Twilio's)."""
+        async with serve(self.telegram.app()) as telegram, serve(self.twilio.app()) as twilio:
+            yield telegram, twilio
 
-    async def _recording(self, request: Request) -> Response:
-        rec = request.path_params["rec"]
-        if rec not in self.recordings:
-            return JSONResponse({"code": 20404, "status": 404}, 404)
-        if request.method == "DELETE":
-            del self.recordings[rec]
-            return Response(status_code=204)
-        return Response(self.recordings[rec], media_type="audio/mpeg")
+    def telegram_replies(self, start: int) -> list[Reply]:
+        """The bot's messages from the `start`-th on."""
+        return [_telegram_reply(params) for params in self.telegram.sent()[start:]]
 
-    async def _twilio_account(self, request: Request) -> JSONResponse:
-        return JSONResponse({"sid": TWILIO_SID, "friendly_name": "playground", "status": "active"})
+    def sms_replies(self, start: int) -> list[Reply]:
+        """The SMS sent from the `start`-th on."""
+        return [Reply(Channel.SMS, form.get("Body", "")) for form in self.twilio.messages[start:]]
 
 
-async def _params(request: Request) -> dict[str, Any]:
-    # python-telegram-bot posts a form whose structured values (reply_markup) are JSON texts.
-    if request.headers.get("content-type", "").startswith("application/json"):
-        data: dict[str, Any] = await request.json()
-        return data
-    params: dict[str, Any] = {}
-    for key, value in (await request.form()).items():
-        text = value if isinstance(value, str) else str(value)
-        try:
-            params[key] = json.loads(text) if text[:1] in "[{" else text
-        except ValueError:
-            params[key] = text
-    return params
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its signal handlers: Ctrl-C belongs to the playground's prompt."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serve_locally(app: Starlette) -> AsyncIterator[str]:
-    """Serve `app` on a free loopback port in this event loop; yields its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, log_level="warning", lifespan="off"
+def _telegram_reply(params: dict[str, Any]) -> Reply:
+    """A sendMessage call as the citizen sees it: the text, its buttons, whether it asks for a contact."""
+    markup = params.get("reply_markup") or {}
+    buttons = tuple(
+        (str(b.get("text", "")), str(b.get("callback_data", "")))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
     )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(), name="playground-providers")
-    try:
-        while not server.started:
-            if task.done():
-                task.result()  # raises the start-up error
-                raise RuntimeError("the fake providers did not start")
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    asks = any(b.get("request_contact") for row in markup.get("keyboard", []) for b in row)
+    return Reply(Channel.TELEGRAM, str(params.get("text", "")), buttons, asks)
 
 
-def playground_settings(data_dir: Path, providers_url: str, inspection: str | None = None) -> Settings:
+def playground_settings(
+    data_dir: Path, telegram_url: str, twilio_url: str, inspection: str | None = None
+) -> Settings:
     """Settings for the service under the playground: its own SQLite, both channels on the fakes.
 
     Everything that could reach a real service or a real database is set here explicitly, so that
@@ -185,10 +111,10 @@ def playground_settings(data_dir: Path, providers_url: str, inspection: str | No
         twilio_account_sid=TWILIO_SID,
         twilio_auth_token=TWILIO_TOKEN,
         twilio_from=TEAM_NUMBER,
-        twilio_api_base=providers_url,
+        twilio_api_base=twilio_url,
         telegram_token=TELEGRAM_TOKEN,
         telegram_secret=secrets.token_urlsafe(16),
-        telegram_api_base=providers_url,
+        telegram_api_base=telegram_url,
         telegram_polling=False,
         smtp_url=None,
         imap_url=None,
@@ -212,8 +138,9 @@ class Playground:
         self._app: FastAPI | None = None
         self._settings: Settings | None = None
         self._ids = itertools.count(1)
-        self._seen = 0
-        self._reported = 0
+        # How many of the bot's messages and of the SMS were already shown.
+        self._seen_telegram = 0
+        self._seen_sms = 0
         self.last_buttons: tuple[tuple[str, str], ...] = ()
         self.clock = DemoClock()
         self.voice = VoiceDemo(self, self.clock)
@@ -221,8 +148,8 @@ class Playground:
     async def __aenter__(self) -> Self:
         from web.app import create_app
 
-        base = await self._stack.enter_async_context(serve_locally(self.providers.app()))
-        self._settings = playground_settings(self.data_dir, base, self.inspection)
+        telegram, twilio = await self._stack.enter_async_context(self.providers.serve())
+        self._settings = playground_settings(self.data_dir, telegram, twilio, self.inspection)
         # The outbox is drained after every line instead of by the background worker, so that each
         # line's replies are known when it returns.
         app = create_app(self._settings, clock=self.clock)
@@ -372,11 +299,13 @@ class Playground:
         while await rt.worker.run_once():
             pass
         # Twilio reports delivery to the status callback; played back so the outbox shows "sent".
-        for sid in self.providers.sms_sids[self._reported :]:
+        for sid in self.providers.sms_sids[self._seen_sms :]:
             await self._post_twilio(SMS_STATUS_PATH, {"MessageSid": sid, "MessageStatus": "delivered"})
-        self._reported = len(self.providers.sms_sids)
-        new = self.providers.replies[self._seen :]
-        self._seen = len(self.providers.replies)
+        new = self.providers.telegram_replies(self._seen_telegram) + self.providers.sms_replies(
+            self._seen_sms
+        )
+        self._seen_telegram += sum(r.channel is Channel.TELEGRAM for r in new)
+        self._seen_sms += sum(r.channel is Channel.SMS for r in new)
         for reply in new:
             if reply.buttons:
                 self.last_buttons = reply.buttons

@@ -23,7 +23,7 @@ from sqlalchemy import Table, delete, select
 from storage.audit_log import insert_audit
 from storage.messages import message_of
 from storage.schema import audit_log, messages, metadata, reports
-from storage.store import SqlReportStore
+from storage.stores import Stores
 
 # The transfer states in which the receiving body has finished (web/desk's lifecycle).
 CLOSED_TRANSFER_STATES: Final = frozenset({"closed"})
@@ -52,7 +52,7 @@ def _report_tables() -> list[Table]:
     ]
 
 
-async def open_transfers(store: SqlReportStore, inspection_id: str) -> list[str]:
+async def open_transfers(stores: Stores, inspection_id: str) -> list[str]:
     """The numbers of the inspection's transfers that are not closed."""
     transfers = metadata.tables.get("transfers")
     if transfers is None:
@@ -60,15 +60,15 @@ async def open_transfers(store: SqlReportStore, inspection_id: str) -> list[str]
     stmt = select(transfers.c.number).where(
         transfers.c.inspection_id == inspection_id, transfers.c.state.not_in(CLOSED_TRANSFER_STATES)
     )
-    async with store.engine.connect() as conn:
+    async with stores.db.engine.connect() as conn:
         return [str(n) for n in (await conn.execute(stmt)).scalars().all()]
 
 
-async def _archive_lines(store: SqlReportStore, inspection_id: str) -> tuple[list[dict[str, Any]], int]:
+async def _archive_lines(stores: Stores, inspection_id: str) -> tuple[list[dict[str, Any]], int]:
     lines: list[dict[str, Any]] = []
-    found = await store.latest_reports(inspection_id, limit=10**9)
+    found = await stores.reports.latest_reports(inspection_id, limit=10**9)
     for report in sorted(found, key=lambda r: r.pk):
-        acks = await store.report_acks(report.pk)
+        acks = await stores.outbox.report_acks(report.pk)
         lines.append(
             {
                 "kind": "report",
@@ -80,16 +80,16 @@ async def _archive_lines(store: SqlReportStore, inspection_id: str) -> tuple[lis
                 "decision": report.decision.model_dump(mode="json"),
                 "messages": [
                     {"received_at": m.received_at.isoformat(), "subject": m.subject, "text": m.text}
-                    for m in await store.report_messages(report.pk)
+                    for m in await stores.messages.report_messages(report.pk)
                 ],
                 "acknowledgements": [{"kind": a.kind, "state": a.state, "text": a.text} for a in acks],
             }
         )
     stmt = select(messages).where(messages.c.inspection_id == inspection_id, messages.c.report_id.is_(None))
-    async with store.engine.connect() as conn:
+    async with stores.db.engine.connect() as conn:
         loose = (await conn.execute(stmt)).mappings().all()
     for row in loose:
-        m = message_of(store.db, row)
+        m = message_of(stores.db, row)
         lines.append(
             {
                 "kind": "message",
@@ -114,7 +114,7 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 
 async def purge_inspection(
-    store: SqlReportStore,
+    stores: Stores,
     inspection_id: str,
     *,
     archive_dir: Path,
@@ -125,10 +125,10 @@ async def purge_inspection(
 ) -> PurgeResult:
     """Archive then purge every report and message of one inspection, unless a transfer is open."""
     result = PurgeResult(inspection_id)
-    result.blocked_by = await open_transfers(store, inspection_id)
+    result.blocked_by = await open_transfers(stores, inspection_id)
     if result.blocked_by:
         return result
-    lines, result.reports = await _archive_lines(store, inspection_id)
+    lines, result.reports = await _archive_lines(stores, inspection_id)
     result.messages = sum(len(x["messages"]) for x in lines if x["kind"] == "report") + sum(
         1 for x in lines if x["kind"] == "message"
     )
@@ -140,7 +140,7 @@ async def purge_inspection(
     _write_durably(path, sealed)
     result.archive = path
 
-    async with store.db.write() as conn:
+    async with stores.db.write() as conn:
         pks = select(reports.c.pk).where(reports.c.inspection_id == inspection_id).scalar_subquery()
         for table in _report_tables():
             if table is reports:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.ports import AuditLog, MessageStore, OutboxStore, ReportRecords, UpdateClaims
+from intake.calls import CallRecords
+from intake.ports import AuditLog, IntakeRecords, MessageStore, OutboxStore, ReportRecords, UpdateClaims
 from storage.accounts import SqlUsers
 from storage.audit_log import SqlAuditLog
 from storage.calls import SqlCalls
@@ -89,6 +90,13 @@ def build_stores(
     )
 
 
+def intake_records(stores: Stores) -> IntakeRecords:
+    """The repositories the intake service writes a message's way through, each as its port."""
+    return IntakeRecords(
+        messages=stores.messages, reports=stores.reports, outbox=stores.outbox, audit=stores.audit
+    )
+
+
 async def open_stores(url: str, codec: TextCodec | None = None, **engine_kwargs: Any) -> Stores:
     """Connect to `url`, migrate the schema to the newest revision and build the repositories."""
     return build_stores(await open_engine(url, **engine_kwargs), codec)
@@ -98,6 +106,6 @@ if TYPE_CHECKING:
 
     def _ports(
         s: Stores,
-    ) -> tuple[MessageStore, ReportRecords, OutboxStore, AuditLog, UpdateClaims]:
-        # mypy checks here that each repository matches its port in intake/ports.py.
-        return s.messages, s.reports, s.outbox, s.audit, s.updates
+    ) -> tuple[MessageStore, ReportRecords, OutboxStore, AuditLog, UpdateClaims, CallRecords]:
+        # mypy checks here that each repository matches its port in intake/ports.py (intake/calls.py).
+        return s.messages, s.reports, s.outbox, s.audit, s.updates, s.calls

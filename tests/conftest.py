@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.engine import make_engine, sqlite_url
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+asyncpg://root@127.0.0.1:5432/test"
 

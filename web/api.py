@@ -98,12 +98,12 @@ def api_router() -> APIRouter:
 
     @router.get("/api/reports/{tracking_number}")
     async def get_report(tracking_number: str, request: Request, user: Officer) -> JSONResponse:
-        store = runtime(request).store
-        report = await store.get_report(tracking_number.upper())
+        stores = runtime(request).stores
+        report = await stores.reports.get_report(tracking_number.upper())
         if report is None or not user.may_see(report.inspection_id):
             return _error(404, f"no report {tracking_number}")
-        messages = await store.report_messages(report.pk)
-        acks = await store.report_acks(report.pk)
+        messages = await stores.messages.report_messages(report.pk)
+        acks = await stores.outbox.report_acks(report.pk)
         return JSONResponse(
             {
                 "tracking_number": report.tracking_number,

@@ -29,8 +29,7 @@ from intake.runner import Job, Runner
 from intake.service import IntakeService, SystemClock
 from intake.textmodel import activate
 from storage.crypto import SealingCodec, load_keyring
-from storage.store import SqlReportStore
-from storage.stores import Stores, open_stores
+from storage.stores import Stores, intake_records, open_stores
 from web import error_pages
 from web.admin import admin_router
 from web.api import api_router
@@ -100,11 +99,11 @@ async def build_runtime(
     codec = data_codec(settings)
     if stores is None:
         stores = await open_stores(settings.resolved_database_url(), codec)
-    store = SqlReportStore(stores)
-    service = IntakeService(store, inspections, decide, clock)
-    configured = build_senders(settings, store=store)
+    records = intake_records(stores)
+    service = IntakeService(records, inspections, decide, clock)
+    configured = build_senders(settings, records=records)
     worker = OutboxWorker(
-        store,
+        stores.outbox,
         {**default_senders(), **configured, **(senders or {})},
         clock,
         max_in_flight=settings.outbox_in_flight,
@@ -112,7 +111,6 @@ async def build_runtime(
     )
     return Runtime(
         settings,
-        store,
         service,
         worker,
         inspections,
@@ -151,7 +149,7 @@ def background_jobs(rt: Runtime, *, intake: bool = False) -> list[Job]:
     if intake:
         # The SMS the serving processes committed: one worker at a time takes them (a deployment-
         # wide lock), so two never take the same batch; the others stand by and take over.
-        poller = PolledIntake(rt.store, SmsIntake(ChannelIntake(rt.service)).process)
+        poller = PolledIntake(rt.stores.messages, SmsIntake(ChannelIntake(rt.service)).process)
 
         async def take_committed() -> bool:
             return await poller.run_once() > 0
@@ -284,7 +282,7 @@ def health_route(app: FastAPI) -> None:
     @app.get("/healthz")
     @app.get("/readyz")
     async def healthz(request: Request) -> JSONResponse:
-        ok = await runtime(request).store.ping()
+        ok = await runtime(request).stores.db.ping()
         return JSONResponse(
             {"status": "ok" if ok else "database unavailable"}, status_code=200 if ok else 503
         )

@@ -48,7 +48,9 @@ def citizen_router() -> APIRouter:
         reports = []
         if user is not None:
             reports = [
-                r for r in await rt.store.latest_reports(None, limit=50) if user.may_see(r.inspection_id)
+                r
+                for r in await rt.stores.reports.latest_reports(None, limit=50)
+                if user.may_see(r.inspection_id)
             ]
         # One time only: a reload, or anyone else, sees the plain form.
         just_filed = request.session.pop("just_filed", None)
@@ -107,7 +109,7 @@ async def _status_answer(request: Request, number: str, filed: list[str]) -> str
     """`查询 <编号>` typed into the form: answered for the numbers this browser filed; for any
     other the same words whether the number exists or not."""
     if number in filed:
-        report = await runtime(request).store.get_report(number)
+        report = await runtime(request).stores.reports.get_report(number)
         if report is not None:
             return citizen_texts.status_text(number, report.state)
     return citizen_texts.unknown_status_text(number)

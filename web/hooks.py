@@ -39,7 +39,10 @@ async def start_channels(app: FastAPI, settings: Settings, rt: Runtime, *, backg
     """Build the configured channels on the runtime's service; start their servers when `background`
     (their background jobs are the runner's: `Channels.jobs`)."""
     # Telegram drafts in the database: every process serving webhooks continues any chat.
-    channels = build_channels(settings, rt.service, seal_file=rt.seal_file, drafts=rt.stores.drafts)
+    s = rt.stores
+    channels = build_channels(
+        settings, rt.service, updates=s.updates, calls=s.calls, seal_file=rt.seal_file, drafts=s.drafts
+    )
     if channels.mail is not None:
         # A receiving body's reply to a transfer mail is attached to the transfer, not taken as a report.
         from web.followup import transfer_reply_handler

@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 
 from intake.inspection import Inspection
 from intake.outbox import OutboxWorker
-from intake.ports import ReportStore
 from intake.service import IntakeService
 from storage.db import TextCodec
 from storage.stores import Stores
@@ -33,12 +32,10 @@ class Runtime:
     """What the running app holds; built in the lifespan, read by the routes."""
 
     settings: Settings
-    store: ReportStore
     service: IntakeService
     worker: OutboxWorker
     inspections: dict[str, Inspection]
-    # The repositories by noun (the desk, follow-up, accounts ... take the one they need); `store`
-    # above is the same database as one object, for the intake service, the worker and the channels.
+    # The repositories by noun: each caller takes the one it needs (the service got its own from them).
     stores: Stores
     inspection_files: dict[str, Path] = field(default_factory=dict)
     # Seals a file's content before it is written to the data dir (raw mails, attachments).

@@ -21,9 +21,9 @@ from intake.models import Channel, InboundMessage
 from intake.pipeline import decide
 from intake.ports import RawMessage
 from intake.service import IntakeService
-from storage.store import SqlReportStore
 from tests.bot.test_hooks import sms_form, sms_post
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlReportStore, records_of, whole
 from tests.trust.harness import running, settings_for
 
 START = datetime(2021, 4, 1, 2, 0, tzinfo=UTC)  # inside the Mengzhou inspection's period
@@ -131,7 +131,7 @@ async def test_closing_processes_what_is_queued() -> None:
 def _mengzhou(store: SqlReportStore, clock: FakeClock) -> tuple[IntakeService, ChannelIntake]:
     """The intake service and channel intake of the Mengzhou inspection (prefix MZ1) on `store`."""
     inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
-    service = IntakeService(store, {inspection.id: inspection}, decide, clock)
+    service = IntakeService(records_of(store), {inspection.id: inspection}, decide, clock)
     return service, ChannelIntake(service)
 
 
@@ -220,13 +220,13 @@ async def test_the_webhook_answers_before_the_report_is_written(tmp_path: Path) 
             response = await h.client.post(**sms_post(form))
             assert response.status_code == 200
             # Stored (what the 200 promises), not yet decided.
-            assert len(await h.rt.store.unprocessed_messages()) == 1
-            assert await h.rt.store.latest_reports(None) == []
+            assert len(await whole(h.rt).unprocessed_messages()) == 1
+            assert await whole(h.rt).latest_reports(None) == []
             gate.set()
             await sms.drain()
-            [report] = await h.rt.store.latest_reports(None)
-            assert await h.rt.store.unprocessed_messages() == []
-            assert len(await h.rt.store.report_acks(report.pk)) == 1
+            [report] = await whole(h.rt).latest_reports(None)
+            assert await whole(h.rt).unprocessed_messages() == []
+            assert len(await whole(h.rt).report_acks(report.pk)) == 1
         finally:
             await sms.deferred.aclose()
             sms.deferred = real
@@ -242,10 +242,10 @@ async def test_a_burst_of_webhooks_gets_one_report_each(tmp_path: Path, n: int) 
         responses = await asyncio.gather(*(h.client.post(**sms_post(f)) for f in forms))
         assert {r.status_code for r in responses} == {200}
         await sms.drain()
-        numbers = sorted(r.tracking_number for r in await h.rt.store.latest_reports(None, limit=n + 1))
+        numbers = sorted(r.tracking_number for r in await whole(h.rt).latest_reports(None, limit=n + 1))
         assert numbers == [f"MZ1-{i:04d}" for i in range(1, n + 1)]
-        assert await h.rt.store.unprocessed_messages() == []
-        assert (await h.rt.store.verify_audit_chain()).ok
+        assert await whole(h.rt).unprocessed_messages() == []
+        assert (await whole(h.rt).verify_audit_chain()).ok
 
 
 async def test_in_worker_mode_the_webhook_only_commits_and_a_worker_opens_the_report(tmp_path: Path) -> None:
@@ -256,14 +256,14 @@ async def test_in_worker_mode_the_webhook_only_commits_and_a_worker_opens_the_re
         for form in forms:
             assert (await h.client.post(**sms_post(form))).status_code == 200
         await h.settle()
-        assert len(await h.rt.store.unprocessed_messages()) == 3  # nobody in this process took them
-        assert await h.rt.store.latest_reports(None) == []
+        assert len(await whole(h.rt).unprocessed_messages()) == 3  # nobody in this process took them
+        assert await whole(h.rt).latest_reports(None) == []
 
         # What `petition worker` runs (web.app.process_committed_forever), one batch of it.
-        poller = PolledIntake(h.rt.store, SmsIntake(ChannelIntake(h.rt.service)).process)
+        poller = PolledIntake(whole(h.rt), SmsIntake(ChannelIntake(h.rt.service)).process)
         assert await poller.run_once() == 3
         assert await poller.run_once() == 0
-        numbers = sorted(r.tracking_number for r in await h.rt.store.latest_reports(None))
+        numbers = sorted(r.tracking_number for r in await whole(h.rt).latest_reports(None))
         assert numbers == ["MZ1-0001", "MZ1-0002", "MZ1-0003"]
         await h.drain()
         assert sorted(m["To"] for m in h.twilio.messages) == sorted(f["From"] for f in forms)

@@ -24,6 +24,7 @@ from tests.bot.test_mail_fuzz import deeply_nested
 from tests.fakes.dovecot import Dovecot, dovecot_server
 from tests.fakes.intake import intake_service
 from tests.fakes.smtp import RecordingHandler, smtp_server
+from tests.fakes.store import whole
 
 TEAM = "mzxc1@team.example.org"
 CITIZEN = "zhang@example.cn"
@@ -68,8 +69,8 @@ async def test_mail_in_ack_out_reply_threaded(tmp_path: Path) -> None:
         mail = MailIntake(intake, store_dir=tmp_path / "files", own_addresses=[TEAM])
         receipt = await mail.take(citizen_mail())
         assert receipt.tracking_number == "MZ1-0001"
-        sender = EmailSender(SmtpConfig("127.0.0.1", port, start_tls=False), TEAM, store=service.store)
-        await OutboxWorker(service.store, {Channel.EMAIL: sender}, service.clock).run_once()
+        sender = EmailSender(SmtpConfig("127.0.0.1", port, start_tls=False), TEAM, records=service.records)
+        await OutboxWorker(whole(service), {Channel.EMAIL: sender}, service.clock).run_once()
         [ack] = handler.messages()
         assert ack["To"] == CITIZEN and ack["From"] == TEAM
         assert ack["Auto-Submitted"] == "auto-replied"
@@ -85,13 +86,13 @@ async def test_mail_in_ack_out_reply_threaded(tmp_path: Path) -> None:
         )
         joined = await mail.take(reply)
         assert joined.tracking_number == "MZ1-0001" and joined.ack_text is None
-        report = await service.store.get_report("MZ1-0001")
+        report = await whole(service).get_report("MZ1-0001")
         assert report is not None
-        texts = [m.text for m in await service.store.report_messages(report.pk)]
+        texts = [m.text for m in await whole(service).report_messages(report.pk)]
         assert texts == ["西虢镇某村支书侵占低保款。", "补充：还有一笔五千元。"]
         # Redelivery of the same mail: nothing new.
         assert (await mail.take(citizen_mail())).duplicate
-        assert len(await service.store.latest_reports(None)) == 1
+        assert len(await whole(service).latest_reports(None)) == 1
         assert (tmp_path / "files" / "mail").is_dir()
 
 
@@ -120,9 +121,9 @@ async def test_out_of_office_is_recorded_never_acknowledged(tmp_path: Path) -> N
             )
         )
         assert receipt.tracking_number is None and receipt.ack_text is None
-        assert await service.store.latest_reports(None) == []
-        assert await service.store.unprocessed_messages() == []  # recorded and handled
-        assert await service.store.claim_outbox(service.clock.now(), 10) == []
+        assert await whole(service).latest_reports(None) == []
+        assert await whole(service).unprocessed_messages() == []  # recorded and handled
+        assert await whole(service).claim_outbox(service.clock.now(), 10) == []
 
 
 async def test_smtp_errors_map_to_retry_or_failure() -> None:
@@ -171,9 +172,9 @@ async def test_inbound_smtp_server_commits_before_250(tmp_path: Path) -> None:
         finally:
             server.close()
             await server.wait_closed()
-        report = await service.store.get_report("MZ1-0001")
+        report = await whole(service).get_report("MZ1-0001")
         assert report is not None
-        [msg] = await service.store.report_messages(report.pk)
+        [msg] = await whole(service).report_messages(report.pk)
         assert msg.text == "朱镕基路段（喆园小区）积水，村干部不管。" and msg.subject == "举报"
 
 
@@ -226,9 +227,9 @@ async def test_imap_takes_unseen_mail_once(tmp_path: Path, dovecot: Dovecot) -> 
         poller = ImapPoller(ImapConfig.from_url(dovecot.url), mail)
         assert await poller.run_once() == 3
         assert await poller.run_once() == 0  # flagged \Seen after commit
-        reports = {r.tracking_number: r for r in await service.store.latest_reports(None)}
+        reports = {r.tracking_number: r for r in await whole(service).latest_reports(None)}
         assert sorted(reports) == ["MZ1-0001", "MZ1-0002", "MZ1-0003"]
-        texts = [m.text for r in reports.values() for m in await service.store.report_messages(r.pk)]
+        texts = [m.text for r in reports.values() for m in await whole(service).report_messages(r.pk)]
         assert "村主任\n\n优亲厚友分配宅基地" in texts
         assert "证据材料见附件。\n[附件：证据材料.pdf]" in texts
         stored = list((tmp_path / "files" / "attachments").iterdir())
@@ -244,14 +245,14 @@ async def test_imap_idle_picks_up_new_mail(tmp_path: Path, dovecot: Dovecot) -> 
             await asyncio.sleep(0.5)
             await _append(dovecot, citizen_mail())
             for _ in range(100):
-                if await service.store.latest_reports(None):
+                if await whole(service).latest_reports(None):
                     break
                 await asyncio.sleep(0.1)
         finally:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-        assert [r.tracking_number for r in await service.store.latest_reports(None)] == ["MZ1-0001"]
+        assert [r.tracking_number for r in await whole(service).latest_reports(None)] == ["MZ1-0001"]
 
 
 # --- attacks of issue #13: nothing refused, nothing flagged \Seen unstored, no one else answered ------
@@ -286,10 +287,10 @@ async def test_smtp_accepts_raw_8bit_headers(tmp_path: Path) -> None:
         finally:
             server.close()
             await server.wait_closed()
-        reports = await service.store.latest_reports(None)
+        reports = await whole(service).latest_reports(None)
         assert len(reports) == 2 and {r.sender for r in reports} == {CITIZEN}
         for report in reports:
-            [msg] = await service.store.report_messages(report.pk)
+            [msg] = await whole(service).report_messages(report.pk)
             assert msg.subject == "举报村支书侵占低保款" and msg.text == "西虢镇某村支书侵占低保款三万元。"
 
 
@@ -302,10 +303,10 @@ async def test_imap_stores_8bit_and_unparsable_mail_before_flagging_seen(
         poller = ImapPoller(ImapConfig.from_url(dovecot.url), mail)
         assert await poller.run_once() == 2
         assert await poller.run_once() == 0
-        reports = await service.store.latest_reports(None)
+        reports = await whole(service).latest_reports(None)
         # Was: both flagged \Seen and dropped, no report.
         assert len(reports) == 2
-        texts = {m.text for r in reports for m in await service.store.report_messages(r.pk)}
+        texts = {m.text for r in reports for m in await whole(service).report_messages(r.pk)}
         assert "西虢镇某村支书侵占低保款三万元。" in texts
         [kept] = [t for t in texts if t.startswith(UNPARSED_NOTE)]
         assert "村干部侵占低保款" in kept  # the officer reads the original
@@ -321,7 +322,7 @@ async def test_ack_goes_to_the_addr_spec_not_an_address_in_the_display_name(tmp_
             "Message-ID: <dn@example.cn>\r\n\r\n西虢镇某村支书侵占低保款。\r\n"
         ).encode()
         assert (await mail.take(raw)).tracking_number == "MZ1-0001"
-        sender = EmailSender(SmtpConfig("127.0.0.1", port, start_tls=False), TEAM, store=service.store)
-        await OutboxWorker(service.store, {Channel.EMAIL: sender}, service.clock).run_once()
+        sender = EmailSender(SmtpConfig("127.0.0.1", port, start_tls=False), TEAM, records=service.records)
+        await OutboxWorker(whole(service), {Channel.EMAIL: sender}, service.clock).run_once()
         [ack] = handler.messages()
         assert ack["To"] == CITIZEN

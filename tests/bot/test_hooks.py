@@ -15,8 +15,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.registry import channel_status
 from intake.models import Channel
-from intake.ports import ReportStore
 from tests.fakes.http import serve
+from tests.fakes.store import SqlReportStore, whole
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, callback_update, message_update
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from web.app import Runtime, create_app
@@ -71,7 +71,7 @@ def sms_form(sid: str, body: str, sender: str = PHONE) -> dict[str, str]:
     }
 
 
-async def _count_messages(store: ReportStore) -> int:
+async def _count_messages(store: SqlReportStore) -> int:
     reports = await store.latest_reports(None)
     return sum(len(await store.report_messages(r.pk)) for r in reports) + len(
         await store.unprocessed_messages()
@@ -92,17 +92,17 @@ async def test_sms_webhook_end_to_end(tmp_path: Path) -> None:
             # Forged: 403 and nothing stored.
             forged = sms_post(sms_form("SM1", "伪造"), token="wrong")
             assert (await client.post(**forged)).status_code == 403
-            assert await rt.store.latest_reports(None) == []
-            assert await rt.store.unprocessed_messages() == []
+            assert await whole(rt).latest_reports(None) == []
+            assert await whole(rt).unprocessed_messages() == []
             # A long SMS in two parts, the first delivered twice.
             long_text = "反映西虢镇某村党支部书记在低保评定中优亲厚友，"
             for sid, body in (("SM1", long_text), ("SM1", long_text), ("SM2", "把自家亲属都评上了低保。")):
                 response = await client.post(**sms_post(sms_form(sid, body)))
                 assert response.status_code == 200
                 assert response.text.endswith("<Response></Response>")
-            reports = await rt.store.latest_reports(None)
+            reports = await whole(rt).latest_reports(None)
             assert len(reports) == 1
-            assert len(await rt.store.report_messages(reports[0].pk)) == 2
+            assert len(await whole(rt).report_messages(reports[0].pk)) == 2
             number = reports[0].tracking_number
             # Status query from another number: refused without saying whether the number exists.
             await client.post(**sms_post(sms_form("SM3", f"查询 {number}", sender="+8613800000000")))
@@ -127,7 +127,7 @@ async def test_sms_webhook_end_to_end(tmp_path: Path) -> None:
             assert (await client.post(**sms_post(status, "/hooks/sms/status"))).status_code == 200
             forged_status = sms_post(status, "/hooks/sms/status", token="x")
             assert (await client.post(**forged_status)).status_code == 403
-            entries = await rt.store.audit_entries()
+            entries = await whole(rt).audit_entries()
             assert any(e.action == "sms.status" and e.detail["status"] == "delivered" for e in entries)
 
 
@@ -144,7 +144,7 @@ async def test_telegram_webhook_end_to_end(tmp_path: Path) -> None:
                 headers={"X-Telegram-Bot-Api-Secret-Token": "no"},
             )
             assert bad.status_code == 403
-            assert await rt.store.unprocessed_messages() == []
+            assert await whole(rt).unprocessed_messages() == []
             for update in (
                 message_update(2, 5, "村支书收受红包"),
                 message_update(2, 5, "村支书收受红包"),
@@ -154,7 +154,7 @@ async def test_telegram_webhook_end_to_end(tmp_path: Path) -> None:
             edited = {"update_id": 4, "edited_message": message_update(4, 5, "x")["message"]}
             assert (await client.post("/hooks/telegram", json=edited, headers=headers)).status_code == 200
             assert (await client.post("/hooks/telegram", content=b"{", headers=headers)).status_code == 400
-            [report] = await rt.store.latest_reports(None)
+            [report] = await whole(rt).latest_reports(None)
             while await rt.worker.run_once():
                 pass
             acks = [p for p in api.sent() if report.tracking_number in p["text"]]

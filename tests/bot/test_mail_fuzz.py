@@ -25,6 +25,7 @@ from sqlalchemy import text as sql_text
 from bot.email_in import MailIntake
 from intake.flow import ChannelIntake
 from tests.fakes.intake import intake_service
+from tests.fakes.store import whole
 
 T = TypeVar("T")
 
@@ -152,7 +153,7 @@ class _StoreOnALoop:
         self.mail = MailIntake(ChannelIntake(self.service), store_dir=self.tmp_path / "files")
 
     async def _count(self) -> int:
-        async with self.service.store.engine.connect() as conn:  # type: ignore[attr-defined]
+        async with whole(self.service).engine.connect() as conn:  # type: ignore[attr-defined]
             n: int = (await conn.execute(sql_text("SELECT count(*) FROM messages"))).scalar_one()
         return n
 

@@ -13,6 +13,7 @@ from intake.outbox import OutboxWorker, SenderRates, parse_rates
 from intake.ports import NewAck
 from tests.fakes.http import Failures, serve
 from tests.fakes.intake import FakeClock, intake_service
+from tests.fakes.store import whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 A, B = "+8613900000001", "+8613900000002"
@@ -32,10 +33,12 @@ async def test_a_citizens_messages_keep_their_order_through_back_off(tmp_path: P
         sender = TwilioSmsSender(
             account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_number="+1", api_base=base
         )
-        worker = OutboxWorker(service.store, {Channel.SMS: sender}, clock, max_in_flight=4)
+        worker = OutboxWorker(whole(service), {Channel.SMS: sender}, clock, max_in_flight=4)
         for text in ("A一", "B一", "A二", "B二", "A三"):
             recipient = A if text.startswith("A") else B
-            await service.store.enqueue_ack(None, NewAck(Channel.SMS, recipient, text, "status"), clock.now())
+            await whole(service).enqueue_ack(
+                None, NewAck(Channel.SMS, recipient, text, "status"), clock.now()
+            )
         assert await worker.run_once() == 5
         # A's first message failed: their second and third were not sent before it; B's went.
         assert bodies_to(fake, A) == []
@@ -55,10 +58,10 @@ async def test_sends_share_one_client_with_kept_alive_connections(tmp_path: Path
         sender = TwilioSmsSender(
             account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_number="+1", api_base=base
         )
-        worker = OutboxWorker(service.store, {Channel.SMS: sender}, clock, max_in_flight=2)
+        worker = OutboxWorker(whole(service), {Channel.SMS: sender}, clock, max_in_flight=2)
         for i in range(20):
             recipient = f"+86139000{i:05d}"
-            await service.store.enqueue_ack(
+            await whole(service).enqueue_ack(
                 None, NewAck(Channel.SMS, recipient, f"回执{i}", "status"), clock.now()
             )
         while await worker.run_once():

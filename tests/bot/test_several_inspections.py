@@ -11,6 +11,7 @@ from intake.inspection import bundled_inspections
 from intake.models import Channel
 from tests.bot.test_hooks import app_client, sms_form, sms_post
 from tests.fakes.http import serve
+from tests.fakes.store import whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from web.runtime import Runtime
 
@@ -41,10 +42,10 @@ async def test_sms_lands_in_the_inspection_of_the_number_written_to(tmp_path: Pa
                 r = await client.post(**sms_post(form))
                 assert r.status_code == 200
             rt: Runtime = app.state.rt
-            by_inspection = {r.inspection_id: r.tracking_number for r in await rt.store.latest_reports(None)}
+            by_inspection = {r.inspection_id: r.tracking_number for r in await whole(rt).latest_reports(None)}
             assert by_inspection["mengzhou-xiguo-2021"] == "MZ1-0001"
             # The unknown number and the audit office's number both belong to the first (default) one.
-            henan = sorted(r.tracking_number for r in await rt.store.latest_reports("henan-audit-2016"))
+            henan = sorted(r.tracking_number for r in await whole(rt).latest_reports("henan-audit-2016"))
             assert henan == ["HN1-0001", "HN1-0002"]
             # Each citizen is answered from the number they wrote to (their reply reaches that team).
             while await rt.worker.run_once():

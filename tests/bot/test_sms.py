@@ -19,6 +19,7 @@ from intake.outbox import OutboxWorker
 from intake.ports import NewAck
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock, intake_service
+from tests.fakes.store import whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 URL = "https://petition.example.org/hooks/sms"
@@ -197,8 +198,8 @@ async def test_outbox_retries_500_and_429_then_sends_once(tmp_path: Path) -> Non
         sender = TwilioSmsSender(
             account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_number="+1", api_base=base
         )
-        worker = OutboxWorker(service.store, {Channel.SMS: sender}, clock)
-        await service.store.enqueue_ack(None, NewAck(Channel.SMS, PHONE, "回执", "status"), clock.now())
+        worker = OutboxWorker(whole(service), {Channel.SMS: sender}, clock)
+        await whole(service).enqueue_ack(None, NewAck(Channel.SMS, PHONE, "回执", "status"), clock.now())
         assert await worker.run_once() == 1  # 500
         assert await worker.run_once() == 0  # not due yet
         clock.advance(seconds=6)

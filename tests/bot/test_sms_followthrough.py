@@ -10,10 +10,10 @@ from intake.inspection import default_inspection_path
 from intake.models import Channel
 from intake.outbox import OutboxWorker
 from intake.ports import OPTED_OUT_ERROR, NewAck, OutboxItem
-from storage.store import SqlDeskStore, SqlReportStore
 from tests.bot.test_hooks import PHONE, app_client, sms_form, sms_post
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlDeskStore, SqlReportStore, whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 NOW = datetime(2021, 4, 1, 2, 0, tzinfo=UTC)
@@ -141,10 +141,10 @@ async def test_stop_survives_a_restart_of_the_service(tmp_path: Path) -> None:
             rt = app.state.rt
             report_text = "反映西虢镇某村党支部书记在低保评定中优亲厚友，把自家亲属都评上了低保。"
             assert (await client.post(**sms_post(sms_form("SM2", report_text)))).status_code == 200
-            [report] = await rt.store.latest_reports(None)
+            [report] = await whole(rt).latest_reports(None)
             while await rt.worker.run_once():
                 pass
-            [ack] = await rt.store.report_acks(report.pk)
+            [ack] = await whole(rt).report_acks(report.pk)
             assert (ack.state, ack.last_error) == ("failed", OPTED_OUT_ERROR)
             assert fake.messages == []
             # START, then the next report is acknowledged again.
@@ -176,8 +176,8 @@ async def test_status_callbacks_mark_the_outbox_item(tmp_path: Path) -> None:
         for form in callbacks:
             assert (await client.post(**sms_post(form, "/hooks/sms/status"))).status_code == 200
         states = {}
-        for report in await rt.store.latest_reports(None):
-            [ack] = await rt.store.report_acks(report.pk)
+        for report in await whole(rt).latest_reports(None):
+            [ack] = await whole(rt).report_acks(report.pk)
             states[ack.recipient] = (ack.state, ack.last_error)
         assert states == {
             PHONE: ("sent", None),
@@ -185,9 +185,9 @@ async def test_status_callbacks_mark_the_outbox_item(tmp_path: Path) -> None:
             "+8613700000000": ("failed", "twilio: failed code 21610: 对方已退订（STOP）"),
         }
         # Twilio's 21610 means the number unsubscribed: recorded like a STOP.
-        assert await rt.store.is_opted_out(Channel.SMS, "+8613700000000")
-        assert not await rt.store.is_opted_out(Channel.SMS, "+8613800000000")
-        audited = [e for e in await rt.store.audit_entries() if e.action == "sms.status"]
+        assert await whole(rt).is_opted_out(Channel.SMS, "+8613700000000")
+        assert not await whole(rt).is_opted_out(Channel.SMS, "+8613800000000")
+        audited = [e for e in await whole(rt).audit_entries() if e.action == "sms.status"]
         assert len(audited) == 4 and sum(e.report_id is not None for e in audited) == 3
 
 
@@ -198,21 +198,21 @@ async def test_long_sms_is_decided_again_on_the_joined_text(tmp_path: Path) -> N
         part1 = "我是西虢镇的村民，想反映我们村里的一些情况，去年村里修路的时候，"
         part2 = "村支书李某把修路的工程款截留了二十多万，还收受包工头的红包。"
         assert (await client.post(**sms_post(sms_form("SM1", part1)))).status_code == 200
-        [report] = await rt.store.latest_reports(None)
+        [report] = await whole(rt).latest_reports(None)
         first = report.decision
         assert (first.scope.value, first.category.value) == ("out_of_scope", "appeal")
         assert (await client.post(**sms_post(sms_form("SM2", part2)))).status_code == 200
-        [report] = await rt.store.latest_reports(None)
+        [report] = await whole(rt).latest_reports(None)
         assert (report.decision.scope.value, report.decision.category.value) == ("in_scope", "accusation")
         assert report.state == "decided"
-        desk = rt.store
+        desk = whole(rt)
         assert isinstance(desk, SqlDeskStore)
         detail = await desk.detail(report.pk)
         assert [kind for kind, *_ in detail.decisions] == ["suggested", "suggested"]
         assert [m.text for m in detail.messages] == [part1, part2]
         assert any(e.action == "decision.resuggested" for e in detail.history)
         # One report, one acknowledgement.
-        assert len(await rt.store.report_acks(report.pk)) == 1
+        assert len(await whole(rt).report_acks(report.pk)) == 1
 
 
 async def test_a_confirmed_decision_is_not_replaced_by_a_later_part(tmp_path: Path) -> None:
@@ -221,8 +221,8 @@ async def test_a_confirmed_decision_is_not_replaced_by_a_later_part(tmp_path: Pa
         rt = app.state.rt
         part1 = "我是西虢镇的村民，想反映我们村里的一些情况，去年村里修路的时候，"
         assert (await client.post(**sms_post(sms_form("SM1", part1)))).status_code == 200
-        [report] = await rt.store.latest_reports(None)
-        await rt.store.set_decision(
+        [report] = await whole(rt).latest_reports(None)
+        await whole(rt).set_decision(
             report.pk,
             report.decision,
             actor="duty",
@@ -232,6 +232,6 @@ async def test_a_confirmed_decision_is_not_replaced_by_a_later_part(tmp_path: Pa
         )
         part2 = "村支书李某把修路的工程款截留了二十多万，还收受包工头的红包。"
         assert (await client.post(**sms_post(sms_form("SM2", part2)))).status_code == 200
-        [after] = await rt.store.latest_reports(None)
+        [after] = await whole(rt).latest_reports(None)
         assert after.decision == report.decision and after.state == "confirmed"
-        assert len(await rt.store.report_messages(report.pk)) == 2
+        assert len(await whole(rt).report_messages(report.pk)) == 2

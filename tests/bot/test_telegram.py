@@ -31,6 +31,7 @@ from intake.outbox import OutboxWorker
 from intake.service import IntakeService
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock, intake_service
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, callback_update, message_update
 
 SECRET = "s3cret-token_x"
@@ -178,7 +179,7 @@ async def test_send_errors_are_mapped(
 
 
 async def _pending_texts(service: IntakeService) -> list[str]:
-    items = await service.store.claim_outbox(
+    items = await whole(service).claim_outbox(
         service.clock.now() + __import__("datetime").timedelta(days=1), 100
     )
     return [i.text for i in items]
@@ -188,7 +189,7 @@ async def test_guided_conversation_files_one_report_and_one_ack(tmp_path: Path) 
     api = FakeBotApi()
     async with intake_service(tmp_path) as service, serve(api.app()) as base:
         sender = TelegramSender(TOKEN, base)
-        talk = TelegramConversation(ChannelIntake(service), sender)
+        talk = TelegramConversation(ChannelIntake(service), sender, updates=whole(service))
         await talk.handle(message_update(1, CHAT, "/start"))
         assert api.sent()[-1]["text"] == welcome_text(service.default_inspection)
         await talk.handle(message_update(2, CHAT, "西虢镇某村支书"))
@@ -203,12 +204,12 @@ async def test_guided_conversation_files_one_report_and_one_ack(tmp_path: Path) 
         receipt = await talk.handle(callback_update(5, CHAT, ANONYMOUS))
         assert receipt is not None and receipt.tracking_number == "MZ1-0001"
         assert [c.method for c in api.calls].count("answerCallbackQuery") == 1
-        report = await service.store.get_report("MZ1-0001")
+        report = await whole(service).get_report("MZ1-0001")
         assert report is not None and report.sender == str(CHAT)
-        messages = await service.store.report_messages(report.pk)
+        messages = await whole(service).report_messages(report.pk)
         assert [m.provider_id for m in messages] == ["2", "3", "4"]
         # The acknowledgement (with the number) goes through the outbox, once.
-        worker = OutboxWorker(service.store, {Channel.TELEGRAM: sender}, service.clock)
+        worker = OutboxWorker(whole(service), {Channel.TELEGRAM: sender}, service.clock)
         await worker.run_once()
         acks = [p["text"] for p in api.sent() if "MZ1-0001" in p["text"]]
         assert len(acks) == 1
@@ -218,14 +219,16 @@ async def test_guided_conversation_files_one_report_and_one_ack(tmp_path: Path) 
         assert offered == {"text": "补充到编号MZ1-0001", "callback_data": "append:MZ1-0001"}
         joined = await talk.handle(callback_update(7, CHAT, "append:MZ1-0001"))
         assert joined is not None and joined.tracking_number == "MZ1-0001"
-        assert len(await service.store.report_messages(report.pk)) == 4
-        assert (await service.store.latest_reports(None))[0].tracking_number == "MZ1-0001"
+        assert len(await whole(service).report_messages(report.pk)) == 4
+        assert (await whole(service).latest_reports(None))[0].tracking_number == "MZ1-0001"
 
 
 async def test_real_name_with_shared_contact(tmp_path: Path) -> None:
     api = FakeBotApi()
     async with intake_service(tmp_path) as service, serve(api.app()) as base:
-        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        talk = TelegramConversation(
+            ChannelIntake(service), TelegramSender(TOKEN, base), updates=whole(service)
+        )
         await talk.handle(message_update(1, CHAT, "村会计挪用公款"))
         await talk.handle(callback_update(2, CHAT, REAL_NAME))
         assert api.sent()[-1]["reply_markup"]["keyboard"][0][0]["request_contact"] is True
@@ -235,9 +238,9 @@ async def test_real_name_with_shared_contact(tmp_path: Path) -> None:
             )
         )
         assert receipt is not None and receipt.tracking_number == "MZ1-0001"
-        report = await service.store.get_report("MZ1-0001")
+        report = await whole(service).get_report("MZ1-0001")
         assert report is not None
-        messages = await service.store.report_messages(report.pk)
+        messages = await whole(service).report_messages(report.pk)
         assert [m.text for m in messages] == ["村会计挪用公款", CONTACT_TEXT]
         assert messages[0].payload is not None
         assert (messages[0].payload["real_name"], messages[0].payload["contact_phone"]) == (
@@ -251,18 +254,22 @@ async def test_quiet_draft_is_filed_as_anonymous(tmp_path: Path) -> None:
     async with intake_service(tmp_path, clock) as service:
         api = FakeBotApi()
         async with serve(api.app()) as base:
-            talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+            talk = TelegramConversation(
+                ChannelIntake(service), TelegramSender(TOKEN, base), updates=whole(service)
+            )
             await talk.handle(message_update(1, CHAT, "乡镇干部吃拿卡要"))
             assert await talk.sweep() == 0
             clock.advance(minutes=6)
             assert await talk.sweep() == 1
-        assert await service.store.get_report("MZ1-0001") is not None
+        assert await whole(service).get_report("MZ1-0001") is not None
 
 
 async def test_status_query_only_answers_the_chat_that_filed(tmp_path: Path) -> None:
     api = FakeBotApi()
     async with intake_service(tmp_path) as service, serve(api.app()) as base:
-        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        talk = TelegramConversation(
+            ChannelIntake(service), TelegramSender(TOKEN, base), updates=whole(service)
+        )
         await talk.handle(message_update(1, CHAT, "村支书违规发放补贴"))
         await talk.handle(callback_update(2, CHAT, ANONYMOUS))
         own = await talk.handle(message_update(3, CHAT, "/status MZ1-0001"))
@@ -277,7 +284,7 @@ async def test_long_polling_takes_each_update_once(tmp_path: Path) -> None:
     api.updates = [message_update(41, CHAT, "镇长收礼"), callback_update(42, CHAT, ANONYMOUS)]
     async with intake_service(tmp_path) as service, serve(api.app()) as base:
         sender = TelegramSender(TOKEN, base)
-        talk = TelegramConversation(ChannelIntake(service), sender)
+        talk = TelegramConversation(ChannelIntake(service), sender, updates=whole(service))
         stop = asyncio.Event()
         seen: list[int] = []
 
@@ -290,22 +297,24 @@ async def test_long_polling_takes_each_update_once(tmp_path: Path) -> None:
         await asyncio.wait_for(sender.poll(handle, poll_timeout=1, stop=stop), 10)
         assert seen == [41, 42]
         assert next(c.method for c in api.calls) == "deleteWebhook"
-        assert await service.store.get_report("MZ1-0001") is not None
+        assert await whole(service).get_report("MZ1-0001") is not None
 
 
 async def test_seen_update_ids_are_pruned_after_telegrams_redelivery_horizon(tmp_path: Path) -> None:
     clock = FakeClock()
     api = FakeBotApi()
     async with intake_service(tmp_path, clock) as service, serve(api.app()) as base:
-        talk = TelegramConversation(ChannelIntake(service), TelegramSender(TOKEN, base))
+        talk = TelegramConversation(
+            ChannelIntake(service), TelegramSender(TOKEN, base), updates=whole(service)
+        )
         await talk.handle(message_update(1, CHAT, "/start"))
         assert await talk.handle(message_update(1, CHAT, "/start")) is not None  # a duplicate
         clock.advance(days=1)
         await talk.sweep()
-        assert not await service.store.claim_update(talk.bot_id, 1, clock.now())  # still kept
+        assert not await whole(service).claim_update(talk.bot_id, 1, clock.now())  # still kept
         clock.advance(days=2)
         await talk.sweep()
-        assert await service.store.claim_update(talk.bot_id, 1, clock.now())  # forgotten
+        assert await whole(service).claim_update(talk.bot_id, 1, clock.now())  # forgotten
 
 
 async def test_a_failed_update_ends_the_poll_and_the_next_round_takes_it_again(tmp_path: Path) -> None:
@@ -313,7 +322,7 @@ async def test_a_failed_update_ends_the_poll_and_the_next_round_takes_it_again(t
     api.updates = [message_update(41, CHAT, "镇长收礼"), callback_update(42, CHAT, ANONYMOUS)]
     async with intake_service(tmp_path) as service, serve(api.app()) as base:
         sender = TelegramSender(TOKEN, base)
-        talk = TelegramConversation(ChannelIntake(service), sender)
+        talk = TelegramConversation(ChannelIntake(service), sender, updates=whole(service))
         stop = asyncio.Event()
         seen: list[int] = []
 
@@ -331,5 +340,5 @@ async def test_a_failed_update_ends_the_poll_and_the_next_round_takes_it_again(t
         # the message already handled is taken once (its update_id is claimed).
         await asyncio.wait_for(sender.poll(handle, poll_timeout=1, stop=stop), 10)
         assert seen == [41, 42, 41, 42]
-        assert await service.store.get_report("MZ1-0001") is not None
-        assert await service.store.get_report("MZ1-0002") is None
+        assert await whole(service).get_report("MZ1-0001") is not None
+        assert await whole(service).get_report("MZ1-0002") is None

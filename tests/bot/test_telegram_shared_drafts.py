@@ -19,6 +19,7 @@ from sqlalchemy import text as sql_text
 from bot.telegram import CONTACT_TEXT
 from tests.bot.test_telegram_webhook import ACCUSATION, PHONE, START, texts_of
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.harness import Harness, running, settings_for
 
@@ -58,7 +59,7 @@ async def test_a_draft_begun_in_one_process_is_filed_by_another(tmp_path: Path, 
         await post(a, callback_update(1003, CHAT, "anonymous"))
         await drain(a, b)
         assert await texts_of(a, "HN1-0001") == [ACCUSATION, MORE]
-        assert await a.rt.store.get_report("HN1-0002") is None
+        assert await whole(a.rt).get_report("HN1-0002") is None
         assert not any("请先写下" in t for t in heard(a, b))
         assert [t for t in heard(a, b) if "收到，编号HN1-" in t] != []
 
@@ -88,7 +89,7 @@ async def test_a_quiet_draft_is_filed_once_by_the_sweeps_of_both(tmp_path: Path,
         assert await b.app.state.channels.telegram.sweep() == 1
         assert await a.app.state.channels.telegram.sweep() == 0
         assert await texts_of(a, "HN1-0001") == [ACCUSATION, MORE]
-        assert await a.rt.store.get_report("HN1-0002") is None
+        assert await whole(a.rt).get_report("HN1-0002") is None
 
 
 async def test_the_stored_draft_is_sealed(tmp_path: Path, db_url: str) -> None:
@@ -97,7 +98,7 @@ async def test_the_stored_draft_is_sealed(tmp_path: Path, db_url: str) -> None:
         await post(a, message_update(1001, CHAT, ACCUSATION))
         await post(a, callback_update(1002, CHAT, "realname"))
         await post(a, message_update(1003, CHAT, "补充：" + MORE))
-        async with a.rt.store.engine.connect() as conn:  # type: ignore[attr-defined]
+        async with whole(a.rt).engine.connect() as conn:  # type: ignore[attr-defined]
             rows = (await conn.execute(sql_text("SELECT * FROM conversation_drafts"))).all()
         assert len(rows) == 1
         stored = " ".join(str(v) for v in rows[0])
@@ -120,5 +121,5 @@ async def test_messages_another_process_recovered_are_not_filed_again(tmp_path: 
         await drain(a, b)
         assert await texts_of(a, "HN1-0001") == [ACCUSATION]
         assert await texts_of(a, "HN1-0002") == [MORE]  # not moved into HN1-0001
-        assert await a.rt.store.get_report("HN1-0003") is None
+        assert await whole(a.rt).get_report("HN1-0003") is None
         assert await a.app.state.channels.telegram.draft_of(str(CHAT)) is None

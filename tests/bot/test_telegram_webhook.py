@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.desk import QueueFilter
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.harness import Harness, running, settings_for
 from web.auth import hash_password
@@ -86,7 +87,7 @@ async def filed(p: Phone, text: str = ACCUSATION) -> None:
 
 
 async def texts_of(h: Harness, tracking_number: str) -> list[str]:
-    store = h.rt.store
+    store = whole(h.rt)
     report = await store.get_report(tracking_number)
     assert report is not None
     return [m.text for m in await store.report_messages(report.pk)]
@@ -94,7 +95,7 @@ async def texts_of(h: Harness, tracking_number: str) -> list[str]:
 
 async def api_report(h: Harness, tracking_number: str) -> str:
     """GET /api/reports/N as any officer's script would."""
-    store = h.rt.store
+    store = whole(h.rt)
     user = await store.add_user("api-officer", "officer", hash_password("x"), START)  # type: ignore[attr-defined]
     token = new_token()
     await store.add_token(user.pk, token_hash(token), START)  # type: ignore[attr-defined]
@@ -104,7 +105,7 @@ async def api_report(h: Harness, tracking_number: str) -> str:
 
 
 async def found_by_search(h: Harness, words: str) -> list[str]:
-    rows = await h.rt.store.queue(QueueFilter(("henan-audit-2016",), text=words))  # type: ignore[attr-defined]
+    rows = await whole(h.rt).queue(QueueFilter(("henan-audit-2016",), text=words))  # type: ignore[attr-defined]
     return [r.tracking_number for r in rows.rows]
 
 
@@ -137,7 +138,7 @@ async def test_seen_update_ids_are_kept_in_the_database(tmp_path: Path) -> None:
     async with phone(tmp_path) as p:
         await p.post(message_update(2002, p.chat, "/start"))
         conversation = p.h.app.state.channels.telegram
-        assert await p.h.rt.store.claim_update(conversation.bot_id, 2002, START) is False
+        assert await whole(p.h.rt).claim_update(conversation.bot_id, 2002, START) is False
 
 
 # --- item 7: status answers have their own limit ---------------------------------------------------
@@ -179,7 +180,7 @@ async def test_real_name_path_takes_content_as_content_and_asks_again(tmp_path: 
         await p.say("另外他还收了购物卡")
         assert "姓名和联系电话" in p.heard()[-1]  # asked again
         assert p.h.telegram.sent()[-1]["reply_markup"]["keyboard"][0][0]["request_contact"] is True
-        assert await p.h.rt.store.get_report("HN1-0001") is None  # nothing filed yet
+        assert await whole(p.h.rt).get_report("HN1-0001") is None  # nothing filed yet
         await p.say(f"张三 {PHONE}")
         await p.h.drain()
         texts = await texts_of(p.h, "HN1-0001")
@@ -200,9 +201,9 @@ async def test_a_shared_contact_is_sealed_not_shown(tmp_path: Path, db_url: str)
         assert PHONE not in shown and "张三" not in shown
         assert await found_by_search(p.h, PHONE) == []
         # The officer sees it only through the audited reveal step.
-        report = await p.h.rt.store.get_report("HN1-0001")
+        report = await whole(p.h.rt).get_report("HN1-0001")
         assert report is not None
-        first = (await p.h.rt.store.report_messages(report.pk))[0]
+        first = (await whole(p.h.rt).report_messages(report.pk))[0]
         assert first.payload is not None and first.payload["contact_phone"] == "+86" + PHONE
         assert first.payload["real_name"] == "张三"
 
@@ -212,7 +213,7 @@ async def test_the_officer_sees_the_contact_only_through_the_audited_reveal(tmp_
         await p.say(ACCUSATION)
         await p.press("realname")
         await p.say(f"张三，{PHONE}")
-        store = p.h.rt.store
+        store = whole(p.h.rt)
         await store.add_user("chen", "officer", hash_password("pw-chen-12345"), START)  # type: ignore[attr-defined]
         transport = httpx.ASGITransport(app=p.h.app)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as desk:
@@ -233,7 +234,7 @@ async def test_a_released_transfer_form_gives_the_phone_not_the_chat_id(tmp_path
         await p.say("河南省审计厅拖欠我三个月工资，一直不给发")  # an appeal: transferred with the identity
         await p.press("realname")
         await p.say(f"张三 {PHONE}")
-        await p.h.rt.store.add_user("chen", "officer", hash_password("pw-chen-12345"), START)  # type: ignore[attr-defined]
+        await whole(p.h.rt).add_user("chen", "officer", hash_password("pw-chen-12345"), START)  # type: ignore[attr-defined]
         transport = httpx.ASGITransport(app=p.h.app)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as desk:
             login = await desk.get("/login")
@@ -274,7 +275,7 @@ async def test_a_failed_write_keeps_the_draft_for_telegrams_retry(tmp_path: Path
     async with phone(tmp_path) as p:
         await p.say(ACCUSATION)
         press = callback_update(3001, p.chat, "anonymous")
-        with reports_refused(p.h.rt.store.engine):  # type: ignore[attr-defined]
+        with reports_refused(whole(p.h.rt).engine):  # type: ignore[attr-defined]
             assert (await p.post(press)).status_code == 503
         assert (await p.post(press)).status_code == 200  # Telegram delivers it again
         await p.h.drain()
@@ -297,7 +298,7 @@ async def test_every_spelling_of_a_status_query_is_answered_not_attached(tmp_pat
         # Answered, not taken as content: no draft, no 补充 offer, no new report.
         assert [t.split("：")[0] for t in p.heard()[before:]] == ["编号HN1-0001"] * 3
         assert await p.h.app.state.channels.telegram.draft_of(str(p.chat)) is None
-        assert await p.h.rt.store.get_report("HN1-0002") is None
+        assert await whole(p.h.rt).get_report("HN1-0002") is None
 
 
 async def test_a_bare_status_command_opens_no_report(tmp_path: Path) -> None:
@@ -305,7 +306,7 @@ async def test_a_bare_status_command_opens_no_report(tmp_path: Path) -> None:
         await p.say("/status")
         await p.h.drain()
         assert "查询 编号" in p.heard()[-1]
-        assert await p.h.rt.store.get_report("HN1-0001") is None
+        assert await whole(p.h.rt).get_report("HN1-0001") is None
         assert await p.h.app.state.channels.telegram.draft_of(str(p.chat)) is None
 
 
@@ -314,7 +315,7 @@ async def test_a_report_starting_with_chaxun_still_gets_the_choice(tmp_path: Pat
         await p.say("查询一下，我要举报审计厅副厅长王某收受购物卡")
         markup = p.h.telegram.sent()[-1].get("reply_markup") or {}
         assert [b[0]["callback_data"] for b in markup.get("inline_keyboard", [])] == ["realname", "anonymous"]
-        assert await p.h.rt.store.get_report("HN1-0001") is None
+        assert await whole(p.h.rt).get_report("HN1-0001") is None
 
 
 # --- item 12: a new report after /start, 补充 only when tapped -----------------------------------

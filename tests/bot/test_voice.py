@@ -20,9 +20,9 @@ from twilio.request_validator import RequestValidator
 
 from intake.calls import Call
 from storage.schema import calls, messages
-from storage.store import SqlDeskStore
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlDeskStore, whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from web.app import create_app
 from web.settings import Settings
@@ -124,7 +124,7 @@ async def phone(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-                yield Phone(client, app.state.rt.store, clock, fake, tmp_path / "data", app)
+                yield Phone(client, whole(app.state.rt), clock, fake, tmp_path / "data", app)
 
 
 def call_form(sid: str, caller: str = MOBILE, **extra: str) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from aiohttp import web
 
@@ -17,7 +19,7 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = cast(asyncio.Server, server).sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -11,7 +11,7 @@ from intake.inspection import Inspection, default_inspection_path, load_inspecti
 from intake.models import Category, Decision, InboundMessage, Scope
 from intake.service import IntakeService
 from storage.engine import sqlite_url
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore, records_of
 
 
 class FakeClock:
@@ -47,6 +47,6 @@ async def intake_service(tmp_path: Path, clock: FakeClock | None = None) -> Asyn
     store = await SqlReportStore.open(sqlite_url(tmp_path / "db"))
     ins = inspection()
     try:
-        yield IntakeService(store, {ins.id: ins}, decide, clock or FakeClock())
+        yield IntakeService(records_of(store), {ins.id: ins}, decide, clock or FakeClock())
     finally:
         await store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ class FakeBotApi:
         failure = self.failures.pop()
         if failure is not None and method != "getUpdates":
             return failure
-        known = {
+        known: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "sendMessage": self._send_message,
             "answerCallbackQuery": lambda p: True,

@@ -22,6 +22,8 @@ class FakeTwilio:
     sid: str = ACCOUNT_SID
     token: str = AUTH_TOKEN
     messages: list[dict[str, str]] = field(default_factory=list)
+    # The MessageSid answered for each of `messages`, in order.
+    sids: list[str] = field(default_factory=list)
     failures: Failures = field(default_factory=Failures)
     # Canned failures for one recipient ("To") only, served before that recipient's messages.
     failures_to: dict[str, Failures] = field(default_factory=dict)
@@ -81,6 +83,7 @@ class FakeTwilio:
             )
         self.messages.append(form)
         sid = f"SM{len(self.messages):032d}"
+        self.sids.append(sid)
         return web.json_response({"sid": sid, "status": "queued", "to": form["To"]}, status=201)
 
     async def _account(self, request: web.Request) -> web.Response:

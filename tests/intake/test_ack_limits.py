@@ -12,6 +12,7 @@ from pathlib import Path
 from intake.models import Channel, InboundMessage
 from intake.service import MAX_ACKS_PER_HOUR, MAX_STATUS_PER_HOUR, IntakeService
 from tests.fakes.intake import FakeClock, intake_service
+from tests.fakes.store import whole
 
 PHONE = "+8613700000042"
 
@@ -21,7 +22,7 @@ def sms(n: int, text: str) -> InboundMessage:
 
 
 async def queued(service: IntakeService) -> list[tuple[str, str]]:
-    items = await service.store.claim_outbox(service.clock.now() + timedelta(days=1), 100)
+    items = await whole(service).claim_outbox(service.clock.now() + timedelta(days=1), 100)
     return [(i.kind, i.text) for i in items]
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from intake.models import Category, Channel, Decision, Scope
 from intake.ports import NewAck, RawMessage, Report
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SENDER = "+8613912345678"

@@ -13,7 +13,7 @@ from cli.main import main
 from storage.copy import CopyError, copy_database
 from storage.engine import make_engine, sqlite_url
 from storage.schema import metadata
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, new_report, save
 
 

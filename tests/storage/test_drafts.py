@@ -9,7 +9,7 @@ import pytest
 from storage.crypto import Keyring, SealingCodec, new_key
 from storage.drafts import DraftConflict, SqlConversationDrafts
 from storage.rekey import reseal_all
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 STATE = {"fresh": False, "draft": {"messages": [{"text": "审计厅副厅长王某收受购物卡"}]}}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from intake.models import Channel
 from storage.groupcommit import GroupCommit, WriteTurns
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, SENDER, TEXT
 
 

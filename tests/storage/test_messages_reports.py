@@ -13,7 +13,7 @@ from intake.errors import StorageError
 from intake.models import Category, Channel, Decision, Scope
 from storage.engine import make_engine
 from storage.schema import decisions
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, SENDER, TEXT, ack, decision, new_report, save
 
 

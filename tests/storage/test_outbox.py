@@ -9,7 +9,7 @@ import pytest
 
 from intake.models import Channel
 from intake.ports import NewAck
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, SENDER, ack, new_report
 
 

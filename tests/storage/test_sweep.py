@@ -9,7 +9,7 @@ from intake.inspection import bundled_inspections, load_inspection
 from intake.models import Channel
 from intake.pipeline import decide
 from intake.service import SWEEP_HELD_AGE, SWEEP_MIN_AGE, IntakeService
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore, records_of
 
 
 class ShiftedClock:
@@ -23,7 +23,7 @@ class ShiftedClock:
 async def test_sweep_processes_only_stale_messages(store: SqlReportStore) -> None:
     inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
     clock = ShiftedClock(timedelta(0))
-    service = IntakeService(store, {inspection.id: inspection}, decide, clock)
+    service = IntakeService(records_of(store), {inspection.id: inspection}, decide, clock)
     saved = await store.save_raw(
         inspection_id=inspection.id, channel=Channel.SMS, provider_id="stuck", sender="+8613900000001",
         text="西虢镇党委书记收受工程老板红包。", subject=None, received_at=clock.now(), payload=None,
@@ -42,7 +42,7 @@ async def test_sweep_processes_only_stale_messages(store: SqlReportStore) -> Non
 async def test_a_held_telegram_draft_waits_longer_than_an_sms(store: SqlReportStore) -> None:
     inspection = load_inspection(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
     clock = ShiftedClock(timedelta(0))
-    service = IntakeService(store, {inspection.id: inspection}, decide, clock)
+    service = IntakeService(records_of(store), {inspection.id: inspection}, decide, clock)
     stored = {}
     for channel, sender in ((Channel.TELEGRAM, "7100001"), (Channel.SMS, "+8613900000002")):
         saved = await store.save_raw(

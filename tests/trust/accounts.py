@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.trust.harness import Harness
 from web.auth import hash_password
 from web.identity import new_token, token_hash
@@ -20,7 +20,7 @@ HENAN = "henan-audit-2016"
 
 
 def desk_store(h: Harness) -> SqlDeskStore:
-    store = h.rt.store
+    store = whole(h.rt)
     assert isinstance(store, SqlDeskStore)
     return store
 

@@ -17,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from intake.inspection import bundled_inspections
 from intake.ports import Clock
 from tests.fakes.http import serve
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import TOKEN, FakeBotApi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from web.app import create_app
@@ -74,7 +75,7 @@ class Harness:
 
 async def count_rows(h: Harness, table: str) -> int:
     """How many rows a table of the running app's database holds."""
-    engine = h.rt.store.engine  # type: ignore[attr-defined]
+    engine = whole(h.rt).engine  # type: ignore[attr-defined]
     async with engine.connect() as conn:
         n: int = (await conn.execute(sql_text(f"SELECT count(*) FROM {table}"))).scalar_one()
     return n

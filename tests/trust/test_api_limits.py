@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import message_update
 from tests.trust.accounts import HENAN, MENGZHOU, add_user, api, desk_store, session, token_for
 from tests.trust.harness import count_rows, running, settings_for
@@ -31,7 +32,7 @@ async def test_a_limited_token_files_only_into_its_inspection(tmp_path: Path) ->
             "/api/messages", headers=api(token), json={"id": "own-1", "channel": "phone", "text": ACCUSATION}
         )
         assert r.status_code == 201, r.text
-        report = await h.rt.store.get_report(r.json()["tracking_number"])
+        report = await whole(h.rt).get_report(r.json()["tracking_number"])
         assert report is not None and report.inspection_id == LIAONING
 
 
@@ -41,7 +42,7 @@ async def test_a_replayed_provider_id_of_another_inspection_reveals_nothing(tmp_
         await h.telegram_update(message_update(9301, 7310553333, ACCUSATION))
         assert (await h.sms("SMvictim1", ACCUSATION, VICTIM)).status_code == 200
         await h.rt.service.recover()  # the Telegram draft is filed (the conversation holds it)
-        filed = {r.tracking_number: r for r in await h.rt.store.latest_reports(None)}
+        filed = {r.tracking_number: r for r in await whole(h.rt).latest_reports(None)}
         assert filed
         await add_user(h, "outsider", "officer", inspections=LIAONING)
         token = await token_for(h, "outsider")
@@ -54,13 +55,13 @@ async def test_a_replayed_provider_id_of_another_inspection_reveals_nothing(tmp_
             assert not any(number in r.text for number in filed), r.text
             assert "decision" not in r.json() or r.json()["decision"] is None, r.text
             assert r.status_code == 409
-        assert {r.tracking_number for r in await h.rt.store.latest_reports(None)} == set(filed)
+        assert {r.tracking_number for r in await whole(h.rt).latest_reports(None)} == set(filed)
 
 
 async def test_status_queries_are_no_oracle_and_send_nothing(tmp_path: Path) -> None:
     async with running(settings_for(tmp_path / "data")) as h:
         assert (await h.sms("SMvictim2", ACCUSATION, VICTIM)).status_code == 200
-        [victim] = await h.rt.store.latest_reports(None)
+        [victim] = await whole(h.rt).latest_reports(None)
         await add_user(h, "outsider", "officer", inspections=LIAONING)
         await add_user(h, "insider", "officer", inspections=victim.inspection_id)
         outbox_before = await count_rows(h, "outbox")

@@ -20,7 +20,7 @@ from storage.crypto import DataKeyError, Keyring, SealingCodec, key_file, load_k
 from storage.engine import make_engine, sqlite_url
 from storage.rekey import reseal_all
 from storage.schema import metadata
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore, whole
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import running, settings_for
 
@@ -66,9 +66,9 @@ async def _fill(data_dir: Path, db_url: str | None) -> None:
         assert (await service.accept(mail("mail-2", f"查询 {number}"))).tracking_number == number
         await h.drain()
         # The service itself still reads everything back.
-        report = await h.rt.store.get_report(number)
+        report = await whole(h.rt).get_report(number)
         assert report is not None and report.sender == EMAIL
-        first, query = await h.rt.store.report_messages(report.pk)  # the query is linked to it
+        first, query = await whole(h.rt).report_messages(report.pk)  # the query is linked to it
         assert "收受开发商贿赂" in first.text and query.text.startswith("查询")
         sent = {m["To"] for m in h.twilio.messages}
         assert sent == {PHONE, OTHER_PHONE}

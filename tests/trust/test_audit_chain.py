@@ -11,7 +11,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import DBAPIError
 
 from cli.main import main
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

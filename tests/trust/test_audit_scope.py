@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.store import whole
 from tests.trust.accounts import HENAN, MENGZHOU, add_user, api, session, token_for
 from tests.trust.harness import running, settings_for
 
@@ -37,8 +38,8 @@ async def test_a_limited_leader_reads_only_their_inspections_audit(tmp_path: Pat
         assert "<td>mz-officer</td>" not in page and "<td>mz-officer</td>" not in by_actor
         assert "sign_in.ok" in page and "<td>hn-leader</td>" in page  # their own sign-in
         assert views.count("identity.viewed") == 1  # their own view, not the Mengzhou one
-        mz_pk = (await h.rt.store.get_report(numbers[MENGZHOU])).pk  # type: ignore[union-attr]
-        hn_pk = (await h.rt.store.get_report(numbers[HENAN])).pk  # type: ignore[union-attr]
+        mz_pk = (await whole(h.rt).get_report(numbers[MENGZHOU])).pk  # type: ignore[union-attr]
+        hn_pk = (await whole(h.rt).get_report(numbers[HENAN])).pk  # type: ignore[union-attr]
         assert f"<td>{hn_pk}</td>" in page and f"<td>{mz_pk}</td>" not in page
         async with session(h, "boss") as (client, _csrf):
             everything = (await client.get("/desk/audit")).text

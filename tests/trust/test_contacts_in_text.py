@@ -23,7 +23,7 @@ from storage.rekey import rebuild_search_index, reseal_all
 from storage.schema import messages
 from storage.search import pairs, term_ids
 from storage.search_index import add_search_terms
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.accounts import MENGZHOU, add_user, api, desk_store, session, token_for
 from tests.trust.harness import Harness, running, settings_for
@@ -75,7 +75,7 @@ async def _channels(h: Harness, token: str) -> list[str]:
     await h.telegram_update(callback_update(9103, 7310552222, "anonymous"))
     r = await h.client.post("/submit", data={"text": f"举报镇长收受红包，我的邮箱{EMAIL}"})
     assert r.status_code == 303
-    for report in await h.rt.store.latest_reports(None, limit=20):
+    for report in await whole(h.rt).latest_reports(None, limit=20):
         if report.tracking_number not in numbers:
             numbers.append(report.tracking_number)
     return numbers

@@ -12,7 +12,7 @@ from storage.desk import QueueFilter
 from storage.engine import make_engine
 from storage.rekey import rebuild_search_index, reseal_all
 from storage.schema import notes, transfers
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore
 
 TEXT = "西虢镇某村村支书侵占低保资金"
 

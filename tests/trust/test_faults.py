@@ -19,10 +19,11 @@ from aiosmtpd.smtp import SMTP
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.errors import StorageError
 from intake.models import Channel, InboundMessage
+from tests.fakes.faults import inserts_refused
 from tests.fakes.intake import FakeClock
 from tests.fakes.smtp import RecordingHandler
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.harness import Harness, count_rows, running, settings_for
 
@@ -50,7 +51,7 @@ async def smtp_on(port: int, handler: RecordingHandler) -> AsyncIterator[None]:
 
 
 async def _outbox_states(h: Harness) -> Counter[str]:
-    engine: AsyncEngine = h.rt.store.engine  # type: ignore[attr-defined]
+    engine: AsyncEngine = whole(h.rt).engine  # type: ignore[attr-defined]
     from sqlalchemy import text
 
     async with engine.connect() as conn:
@@ -163,7 +164,7 @@ async def test_a_database_that_refuses_writes_loses_nothing(db_url: str, tmp_pat
         pytest.skip("a full PostgreSQL disk is not simulated; read-only covers the same path")
     long_text = "举报县国土局局长违规审批土地，收受开发商巨额贿赂。" * 200  # needs new pages
     async with running(settings_for(tmp_path / "data", db_url)) as h:
-        engine: AsyncEngine = h.rt.store.engine  # type: ignore[attr-defined]
+        engine: AsyncEngine = whole(h.rt).engine  # type: ignore[attr-defined]
         before = {t: await count_rows(h, t) for t in ("messages", "reports", "outbox", "audit_log")}
         with refusing_writes(engine, how):
             await engine.dispose()  # every new connection gets the fault
@@ -187,24 +188,12 @@ async def test_a_database_that_refuses_writes_loses_nothing(db_url: str, tmp_pat
     assert len(h.twilio.messages) == 5
 
 
-async def test_a_failure_after_the_commit_is_finished_later(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_failure_after_the_commit_is_finished_later(tmp_path: Path) -> None:
     async with running(settings_for(tmp_path / "data")) as h:
-        store = h.rt.store
-        real = store.create_reports
-        calls = 0
-
-        async def failing_once(*args: Any, **kwargs: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            if calls == 1:
-                raise StorageError("database write failed: the disk went away")
-            return await real(*args, **kwargs)
-
-        monkeypatch.setattr(store, "create_reports", failing_once)
-        first = await h.sms("SMhalf", "举报乡长挪用救灾款。", "+8613611112222")
-        committed = (await count_rows(h, "messages"), await count_rows(h, "reports"))
+        # The database refuses the report (a trigger on the test's database) after the commit.
+        async with inserts_refused(h.rt.stores.db.engine, "reports"):
+            first = await h.sms("SMhalf", "举报乡长挪用救灾款。", "+8613611112222")
+            committed = (await count_rows(h, "messages"), await count_rows(h, "reports"))
         second = await h.sms("SMhalf", "举报乡长挪用救灾款。", "+8613611112222")
         third = await h.sms("SMhalf", "举报乡长挪用救灾款。", "+8613611112222")
         await h.drain()

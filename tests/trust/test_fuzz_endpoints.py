@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text as sql_text
 from twilio.request_validator import RequestValidator
 
+from tests.fakes.store import whole
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.trust.harness import PUBLIC, TG_SECRET, Harness, running, settings_for
 
@@ -74,7 +75,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppThread]:
 
 
 async def _counts(h: Harness) -> dict[str, int]:
-    engine = h.rt.store.engine  # type: ignore[attr-defined]
+    engine = whole(h.rt).engine  # type: ignore[attr-defined]
     async with engine.connect() as conn:
         return {t: (await conn.execute(sql_text(f"SELECT count(*) FROM {t}"))).scalar_one() for t in TABLES}
 
@@ -164,7 +165,7 @@ def test_telegram_webhook_with_any_body(app: AppThread, update: Any, raw: bytes 
 def test_no_partial_rows_after_the_fuzzing(app: AppThread) -> None:
     # Runs after the fuzzers in this module: whatever was accepted is whole.
     assert app.h is not None
-    store = app.h.rt.store
+    store = whole(app.h.rt)
 
     async def check() -> tuple[int, list[Any]]:
         engine = store.engine  # type: ignore[attr-defined]

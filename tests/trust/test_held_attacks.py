@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fakes.store import whole
 from tests.trust.accounts import add_user, session
 from tests.trust.harness import count_rows, running, settings_for, sms_post
 
@@ -21,7 +22,7 @@ async def test_script_in_a_report_is_shown_as_text_on_the_desk(tmp_path: Path) -
     async with running(settings_for(tmp_path / "data")) as h:
         text = "举报西虢镇党委书记收受好处费。" + "".join(PAYLOADS)
         assert (await h.sms("SMxss1", text, "+8613900001234")).status_code == 200
-        reports = await h.rt.store.latest_reports(None)
+        reports = await whole(h.rt).latest_reports(None)
         assert len(reports) == 1
         number = reports[0].tracking_number
         await add_user(h, "duty", "officer")

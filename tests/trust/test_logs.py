@@ -12,6 +12,7 @@ import pytest
 from intake.models import Channel, InboundMessage
 from intake.ports import NewAck
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import whole
 from tests.fakes.telegram_api import callback_update, message_update
 from tests.trust.harness import running, settings_for
 from web.logs import QUIET_LIBRARIES, mask, quiet_libraries
@@ -62,7 +63,7 @@ async def test_logs_carry_no_identity_and_no_text(tmp_path: Path, caplog: pytest
         assert bad.status_code == 400
         # An invalid recipient the provider refuses for good (its error quotes nothing of ours here,
         # but the outbox's own lines must not name the number either).
-        await h.rt.store.enqueue_ack(None, NewAck(Channel.SMS, PHONE.lstrip("+"), "x", "reply"), clock.now())
+        await whole(h.rt).enqueue_ack(None, NewAck(Channel.SMS, PHONE.lstrip("+"), "x", "reply"), clock.now())
         for _ in range(4):  # sent, failed, retried after the backoff
             await h.drain()
             clock.advance(minutes=2)

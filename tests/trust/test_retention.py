@@ -16,7 +16,7 @@ from storage.crypto import Keyring, SealingCodec, new_key
 from storage.engine import sqlite_url
 from storage.retention import purge_inspection
 from storage.schema import audit_log, decisions, messages, outbox, reports, transfers
-from storage.store import SqlReportStore
+from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, SENDER, TEXT, new_report
 from web.app import data_codec
 from web.settings import Settings
@@ -47,17 +47,17 @@ async def test_archive_then_purge_and_open_transfers_block(db_url: str, tmp_path
         archive = tmp_path / "archive"
         args = {"archive_dir": archive, "seal_file": codec.seal_file, "now": NOW + timedelta(days=400)}
 
-        blocked = await purge_inspection(store, "old", **args)  # type: ignore[arg-type]
+        blocked = await purge_inspection(store.stores, "old", **args)  # type: ignore[arg-type]
         assert blocked.blocked_by == ["ZB-1"] and blocked.archive is None
         assert await _count(store, reports, reports.c.inspection_id == "old") == 2
 
         async with store.engine.begin() as conn:
             await conn.execute(update(transfers).values(state="closed"))
-        dry = await purge_inspection(store, "old", dry_run=True, **args)  # type: ignore[arg-type]
+        dry = await purge_inspection(store.stores, "old", dry_run=True, **args)  # type: ignore[arg-type]
         assert (dry.reports, dry.messages, dry.archive) == (2, 2, None)
         assert await _count(store, reports) == 3
 
-        done = await purge_inspection(store, "old", **args)  # type: ignore[arg-type]
+        done = await purge_inspection(store.stores, "old", **args)  # type: ignore[arg-type]
         assert done.reports == 2 and done.archive is not None
         assert done.rows["reports"] == 2 and done.rows["messages"] == 2 and done.rows["transfers"] == 1
         # Gone: every row of the inspection; the other inspection and the audit log are untouched.

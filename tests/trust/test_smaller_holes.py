@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 
 from cli.main import main
 from intake.inspection import bundled_inspections, load_inspection
-from storage.store import SqlDeskStore
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlDeskStore, whole
 from tests.fakes.telegram_api import message_update
 from tests.trust.harness import Harness, count_rows, running, settings_for, sms_form, sms_post
 from web.auth import hash_password
@@ -42,7 +42,7 @@ def lenient(h: Harness, **kwargs: object) -> httpx.AsyncClient:
 
 async def token_of(h: Harness, name: str, role: str) -> str:
     """An API token of a new account with `role`."""
-    store: SqlDeskStore = h.rt.store  # type: ignore[assignment]
+    store: SqlDeskStore = whole(h.rt)  # type: ignore[assignment]
     user = await store.add_user(name, role, hash_password("not used here"), datetime.now(UTC))
     token = new_token()
     await store.add_token(user.pk, token_hash(token), datetime.now(UTC))

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from intake.models import Category, Channel, Decision, Scope, Target
 from storage.migrate import alembic_config
 from storage.schema import transfers
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore
 from tests.trust.accounts import MENGZHOU, add_user, api, desk_store, session, token_for
 from tests.trust.harness import running, settings_for
 from tests.trust.test_contacts_in_text import _pdf_text

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from intake.inspection import bundled_inspections
 from intake.models import Channel
 from intake.outbox import LogOnlySender
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from web.app import create_app
 from web.auth import hash_password
 from web.identity import new_token, token_hash
@@ -58,7 +58,7 @@ def app_client(settings: Settings) -> AppClient:
 
 async def _officer_token(app: FastAPI) -> str:
     """An API token of the account `api-officer`, created on first use (the app may be restarted)."""
-    store: SqlDeskStore = app.state.rt.store
+    store: SqlDeskStore = whole(app.state.rt)
     user = await store.get_user("api-officer")
     if user is None:
         user = await store.add_user(

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi.routing import APIRoute
 
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.web.conftest import AppClient
 from web.auth import hash_password
 
@@ -79,7 +79,7 @@ async def test_every_private_route_refuses_the_unauthenticated(app_client: AppCl
 
 async def test_officers_cannot_reach_leader_or_admin_routes(app_client: AppClient) -> None:
     async with app_client(token=False) as client:
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         await store.add_user("plain", "officer", hash_password("officer password"), datetime.now(UTC))
         page = await client.get("/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from intake import citizen_texts
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.web.conftest import AppClient
 from web.citizen import ERRORS, MAX_TEXT
 
@@ -57,7 +57,7 @@ async def test_the_error_parameter_echoes_nothing(app_client: AppClient) -> None
 
 async def test_an_over_long_text_is_refused_in_chinese(app_client: AppClient) -> None:
     async with citizens(app_client) as (citizen, _):
-        store: SqlDeskStore = citizen.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(citizen.app.state.rt)  # type: ignore[attr-defined]
         r = await _file(citizen, "举" * (MAX_TEXT + 1))
         assert r.status_code == 303 and r.headers["location"] == "/?error=too_long"
         page = await citizen.get(r.headers["location"])

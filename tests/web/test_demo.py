@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from intake.inspection import default_inspection_path, load_inspection
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore
 from web.auth import verify_password
 from web.demo import DEMO_OFFICER, demo_inspection, ensure_demo_officer
 from web.settings import Settings

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.web.conftest import AppClient
 from web.auth import hash_password
 
@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"
 
 
 async def _user(client: httpx.AsyncClient, name: str, role: str, inspections: str = "*") -> None:
-    store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+    store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
     await store.add_user(name, role, hash_password(PASSWORD), datetime.now(UTC), inspections)
 
 
@@ -86,7 +86,7 @@ async def test_sign_in_wrong_password_throttle_and_logout(app_client: AppClient)
         assert "登录尝试过于频繁" in r.text
         r = await _sign_in(client, "li")  # right password, but this address waits
         assert r.status_code == 401 and "登录尝试过于频繁" in r.text
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         audit = [e.action for e in await store.recent_audit()]
         assert audit.count("sign_in.failed") == 4 and audit.count("sign_in.throttled") == 1
 
@@ -162,7 +162,7 @@ async def test_keyset_paging_visits_every_report_once(app_client: AppClient) -> 
             await _post_report(
                 client, f"西虢镇第{i}村村支书虚报冒领低保{i}户。", sender=f"+86139000001{i:02d}"
             )
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         from storage.desk import QueueFilter
 
         seen: list[str] = []
@@ -308,7 +308,7 @@ async def test_reveal_identity_is_audited(app_client: AppClient) -> None:
         assert "+8613912345678" not in page.text
         shown = await client.post(f"/desk/r/{tn}/reveal", data={"csrf": _csrf(page.text)})
         assert "+8613912345678" in shown.text
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         viewed = await store.recent_audit(action_prefix="identity.")
         assert [(e.action, e.actor) for e in viewed] == [("identity.viewed", "chen")]
 
@@ -428,7 +428,7 @@ async def test_admin_users_directory_and_inspection(app_client: AppClient) -> No
 
 async def test_transfer_is_mailed_to_the_body_without_identity(app_client: AppClient) -> None:
     async with app_client() as client:
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         from storage.desk import DirectoryEntry
 
         await store.put_directory_entry(
@@ -454,7 +454,7 @@ async def test_transfer_is_mailed_to_the_body_without_identity(app_client: AppCl
 async def test_attachment_opens_only_when_listed(app_client: AppClient, settings: object) -> None:
     async with app_client() as client:
         rt = client.app.state.rt  # type: ignore[attr-defined]
-        store: SqlDeskStore = rt.store
+        store: SqlDeskStore = whole(rt)
         import hashlib
 
         data = "现场照片".encode()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from intake.models import Channel
 from storage.outbox import outbox_item
 from storage.schema import digest_runs, outbox
-from storage.store import FollowupStore
+from tests.fakes.store import FollowupStore, whole
 from web.app import background_jobs, build_runtime
 from web.runtime import Runtime
 from web.schedule import DigestScheduler
@@ -31,7 +31,7 @@ class Clock:
 
 
 async def _digest_mails(rt: Runtime) -> list[str]:
-    store = rt.store
+    store = whole(rt)
     assert isinstance(store, FollowupStore)
     async with store.engine.connect() as conn:
         rows = (await conn.execute(select(outbox).where(outbox.c.kind == "digest"))).mappings().all()
@@ -39,7 +39,7 @@ async def _digest_mails(rt: Runtime) -> list[str]:
 
 
 async def _runs(rt: Runtime) -> int:
-    store = rt.store
+    store = whole(rt)
     assert isinstance(store, FollowupStore)
     async with store.engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(digest_runs))).scalar_one())
@@ -73,12 +73,12 @@ async def test_digest_is_queued_once_a_day_at_the_local_hour_by_one_of_two_proce
         assert sorted(await b.run_due()) == ids
         assert await a.run_due() == []
         assert len(await _digest_mails(first)) == 4
-        entries = [e for e in await first.store.audit_entries(limit=50) if e.action == "digest.queued"]
+        entries = [e for e in await whole(first).audit_entries(limit=50) if e.action == "digest.queued"]
         assert sorted((e.detail["inspection"], e.detail["day"]) for e in entries) == sorted(
             (i, d) for i in ids for d in ("2025-07-01", "2025-07-02")
         )
         # The mail carries tracking numbers and counts, never a reporter: here it says there is nothing.
-        store = first.store
+        store = whole(first)
         assert isinstance(store, FollowupStore)
         [mail, *_] = [i for i in await store.claim_outbox(clock.now(), 10) if i.kind == "digest"]
         assert mail.channel is Channel.EMAIL and "每日提醒" in mail.text

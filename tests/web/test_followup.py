@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from intake.models import Channel
 from intake.outbox import LogOnlySender
 from storage.crypto import BLOB_MAGIC
-from storage.store import FollowupStore
+from tests.fakes.store import FollowupStore, whole
 from web.app import create_app
 from web.auth import hash_password
 from web.digest import digest_text
@@ -63,7 +63,7 @@ async def started(
 
 
 def _store(client: httpx.AsyncClient) -> FollowupStore:
-    store = client.app.state.rt.store  # type: ignore[attr-defined]
+    store = whole(client.app.state.rt)  # type: ignore[attr-defined]
     assert isinstance(store, FollowupStore)
     return store
 

@@ -24,9 +24,9 @@ from twilio.request_validator import RequestValidator
 from bot.hooks import HOOK_ALIASES, HOOK_NAMES
 from intake.inspection import bundled_inspections
 from intake.models import Channel
-from storage.store import SqlDeskStore
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock
+from tests.fakes.store import SqlDeskStore, whole
 from tests.fakes.telegram_api import TOKEN, FakeBotApi
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from web.app import create_app
@@ -103,7 +103,7 @@ async def door(tmp_path: Path) -> AsyncIterator[Door]:
         )
         app = create_app(settings, clock=FakeClock(IN_HOURS))
         async with app.router.lifespan_context(app):
-            store = app_runtime(app).store
+            store = whole(app_runtime(app))
             assert isinstance(store, SqlDeskStore)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

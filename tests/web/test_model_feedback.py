@@ -19,7 +19,7 @@ from intake.textmodel import activate, default_model, load_model
 from intake.textmodel.data import ROOT, Row, case_rows
 from intake.textmodel.feedback import DeskExample, active_deployment_model, heldback
 from storage.feedback import desk_examples
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from tests.web.conftest import AppClient
 from tests.web.test_desk import _csrf, _post_report, _sign_in, _user
 from web.model_feedback import DeskTraining, train_from_desk
@@ -53,7 +53,7 @@ def _others_may_read(path: str) -> bool:
 
 async def _desk(client: httpx.AsyncClient, texts: list[str], labels: list[Category]) -> list[str]:
     """Each text reported, then decided on the desk with its label, as a confirm or change records it."""
-    store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+    store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
     numbers = []
     for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
         tn = await _post_report(client, text, sender=f"+861390000{i:04d}")
@@ -76,7 +76,7 @@ async def _train(
     client: httpx.AsyncClient, settings: Settings, force: bool = False
 ) -> tuple[DeskTraining, str]:
     lines: list[str] = []
-    store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+    store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
     result = await train_from_desk(settings, store.stores, _base(), force=force, echo=lines.append)
     return result, "\n".join(lines)
 
@@ -97,7 +97,7 @@ async def test_confirm_and_change_on_the_desk_are_examples_and_the_text_is_not_c
         form = {"csrf": _csrf(page.text), "category": "no_content", "scope": "no_content"}
         r = await client.post(f"/desk/r/{tn2}/decision", data=form)
         assert r.status_code == 303
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         examples = {e.tracking_number: e for e in await desk_examples(store.stores)}
         assert examples[tn2].category is Category.NO_CONTENT and examples[tn2].text == THANKS[0]
         assert tn1 in examples
@@ -116,7 +116,7 @@ async def test_scrambled_desk_labels_are_refused_and_forced(
     wrong = [Category.LITIGATION, Category.SUGGESTION, Category.NO_CONTENT, Category.ACCUSATION]
     async with app_client() as client:
         numbers = await _desk(client, APPEALS, [Category.APPEAL] * len(APPEALS))
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         for i, tn in enumerate(numbers):
             ex = DeskExample(tn, MENGZHOU, "", Category.APPEAL, None)
             if not heldback(ex):
@@ -158,7 +158,7 @@ async def test_a_better_model_is_switched_to_and_the_service_decides_with_it(
     async with app_client() as client:
         assert client.app.state.model.version == result.candidate.version  # type: ignore[attr-defined]
         tn = await _post_report(client, "感谢镇政府帮我们修好了路灯，特此致谢。", sender="+8613911112222")
-        store: SqlDeskStore = client.app.state.rt.store  # type: ignore[attr-defined]
+        store: SqlDeskStore = whole(client.app.state.rt)  # type: ignore[attr-defined]
         pk = await store.report_pk(tn, [MENGZHOU])
         assert pk is not None
         kind, _, _, decision = (await store.detail(pk)).decisions[0]

@@ -11,6 +11,7 @@ from cli.main import main
 from intake.inspection import bundled_inspections
 from intake.models import Channel
 from playground.channels import CITIZEN_PHONE, Playground, render
+from tests.fakes.store import whole
 
 MENGZHOU = str(next(p for p in bundled_inspections() if p.stem == "mengzhou-xiguo-2021"))
 REPORT = "举报西虢镇某村村支书把修路的工程款截留了二十多万，还收受包工头的红包。"
@@ -22,9 +23,9 @@ async def test_one_sms_in_one_acknowledgement_out(tmp_path: Path) -> None:
         assert reply.channel is Channel.SMS and "编号MZ1-0001" in reply.text
         # The report is really there, with the acknowledgement delivered (the callback played back).
         rt = pg._app.state.rt  # type: ignore[union-attr]
-        report = await rt.store.get_report("MZ1-0001")
+        report = await whole(rt).get_report("MZ1-0001")
         assert report is not None and report.sender == CITIZEN_PHONE
-        [ack] = await rt.store.report_acks(report.pk)
+        [ack] = await whole(rt).report_acks(report.pk)
         assert ack.state == "sent" and ack.provider_id == pg.providers.sms_sids[0]
         # A status query by the same number is answered; STOP silences the number.
         [status] = await pg.sms("查询 MZ1-0001")

@@ -26,8 +26,8 @@ from twilio.request_validator import RequestValidator
 from storage.crypto import new_key
 from storage.engine import make_engine
 from storage.schema import messages, outbox, reports
-from storage.store import SqlReportStore
 from tests.fakes.http import serve
+from tests.fakes.store import SqlReportStore
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.storage.helpers import new_report
 

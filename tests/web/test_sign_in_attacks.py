@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from intake.models import Channel
 from intake.outbox import LogOnlySender
-from storage.store import SqlDeskStore
+from tests.fakes.store import SqlDeskStore, whole
 from web.app import create_app
 from web.auth import BACKOFF_FIRST, BACKOFF_MAX, FREE_FAILURES, Passwords, backoff, hash_password
 from web.settings import Settings
@@ -56,7 +56,7 @@ async def started(settings: Settings, clock: Clock) -> AsyncIterator[FastAPI]:
 
 
 def _store(app: FastAPI) -> SqlDeskStore:
-    store: SqlDeskStore = app.state.rt.store
+    store: SqlDeskStore = whole(app.state.rt)
     return store
 
 

@@ -1,10 +1,9 @@
-"""`SqlReportStore`: the whole store as one object, for the callers that still take it whole.
+"""`SqlReportStore`: every repository's methods on one object, for the tests only.
 
-The work is done by the repositories by noun (`storage.stores.Stores`: messages, reports, outbox,
-audit, users, transfers, follow-up, ledger, calls, desk ...), which share one `storage.db.Db`.
-This facade only hands out their methods under one name: the intake service, the outbox worker
-and the channels take it as `intake.ports.ReportStore`, and the tests reach everything through
-it. New code takes the repository it needs from `Stores`.
+Production code takes the repository it needs from `storage.stores.Stores` (the intake service its
+`intake.ports.IntakeRecords`, the worker the outbox ...). The tests read and write a database
+through this one object instead, which saves naming the repository at each of their call sites;
+`whole(...)` gives it for a running app's runtime or a test's intake service.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from intake.calls import CallStore
-from intake.ports import ReportStore
+from intake.calls import CallRecords
+from intake.ports import AuditLog, IntakeRecords, MessageStore, OutboxStore, ReportRecords, UpdateClaims
 from storage.db import Db, TextCodec, open_engine
 from storage.outbox import DEFAULT_CLAIM_LEASE
 from storage.stores import Stores, build_stores
@@ -34,7 +33,7 @@ class SqlReportStore:
         self.close = s.db.close
 
     def _bind_intake(self, s: Stores) -> None:
-        """The methods of `intake.ports.ReportStore` (and the Telegram update claims)."""
+        """The methods of the intake's ports (and the Telegram update claims)."""
         # messages
         self.save_raw = s.messages.save_raw
         self.unprocessed_messages = s.messages.unprocessed_messages
@@ -169,11 +168,30 @@ class SqlReportStore:
 SqlDeskStore = SqlReportStore
 FollowupStore = SqlReportStore
 
+
+def records_of(store: SqlReportStore) -> IntakeRecords:
+    """The intake service's repositories, each port played by the whole store (so that `whole`
+    finds the store again from the service)."""
+    return IntakeRecords(messages=store, reports=store, outbox=store, audit=store)
+
+
+def whole(holder: Any) -> SqlReportStore:
+    """The whole store behind a running app's `Runtime` (or its `Stores`), or behind an
+    `IntakeService` built on `records_of`."""
+    stores = getattr(holder, "stores", holder)
+    if isinstance(stores, Stores):
+        return SqlReportStore(stores)
+    records = getattr(holder, "records", None)
+    store = getattr(records, "messages", None)
+    if not isinstance(store, SqlReportStore):
+        raise TypeError(f"no whole store behind {holder!r}")
+    return store
+
+
 if TYPE_CHECKING:
 
-    def _satisfies_the_port(store: SqlReportStore) -> ReportStore:
-        # mypy checks here that SqlReportStore matches the Protocol, signature by signature.
-        return store
-
-    def _keeps_calls(store: SqlReportStore) -> CallStore:
-        return store
+    def _plays_every_port(
+        store: SqlReportStore,
+    ) -> tuple[MessageStore, ReportRecords, OutboxStore, AuditLog, UpdateClaims, CallRecords]:
+        # mypy (when it reads the tests) checks that the facade matches every port.
+        return store, store, store, store, store, store
