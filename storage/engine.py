@@ -104,6 +104,9 @@ def normalize_url(url: str) -> URL:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An AsyncEngine for `url`; a `search_path` query parameter on a PostgreSQL URL selects the schema."""
     parsed = normalize_url(url)
+    # A failed statement's error names its parameters unless told not to, and the parameters of a
+    # message's insert are a reporter's number, sealed fields and the text: never into a log.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "postgresql":
         return _postgres_engine(parsed, kwargs)
     return _sqlite_engine(parsed, kwargs)

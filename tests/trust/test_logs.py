@@ -11,6 +11,7 @@ import pytest
 
 from intake.models import Channel, InboundMessage
 from intake.ports import NewAck
+from tests.fakes.faults import inserts_refused
 from tests.fakes.intake import FakeClock
 from tests.fakes.store import whole
 from tests.fakes.telegram_api import callback_update, message_update
@@ -87,3 +88,21 @@ def _restore_library_levels() -> Iterator[None]:
 def test_mask_is_the_last_guard() -> None:
     line = f"sent to {PHONE} and 13755501234 and {EMAIL}; report HN1-0002, outbox 12, 2026-03-01"
     assert mask(line) == "sent to <phone> and <phone> and <email>; report HN1-0002, outbox 12, 2026-03-01"
+
+
+async def test_a_failed_insert_logs_no_parameters(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A database error names the statement, never its parameters (sealed number and text, hashes)."""
+    caplog.set_level(logging.DEBUG)
+    quiet_libraries()
+    clock = FakeClock(datetime(2016, 3, 10, 9, 0, tzinfo=UTC))
+    async with running(settings_for(tmp_path / "data"), clock) as h:
+        async with inserts_refused(h.rt.stores.db.engine, "messages"):
+            answer = await h.sms("SMfail1", TEXTS[0] + "。", PHONE)
+        assert answer.status_code != 200, "the message was not stored, so Twilio must deliver it again"
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    text = "\n".join(formatter.format(r) for r in caplog.records)
+    assert "fault injected" in text, "the failure itself is logged"
+    # Sealed fields and the sender's lookup hash are no one's business in a log either.
+    assert "[parameters:" not in text and "s1." not in text, text[-2000:]
+    leaked = [s for s in secrets() if s in text]
+    assert leaked == [], [line for line in text.splitlines() if any(s in line for s in leaked)]
