@@ -76,3 +76,24 @@ def test_pool_sizes_travel_in_the_postgres_url() -> None:
         assert "pool_size" not in engine.url.query and "search_path" not in engine.url.query
     finally:
         engine.sync_engine.dispose()
+
+
+async def test_a_failed_statement_does_not_quote_its_parameters(tmp_path: Path) -> None:
+    """The error of a failed write (which the service logs) names the statement, not the values:
+    they are a reporter's sealed number and text."""
+    import sqlalchemy.exc
+
+    engine = make_engine(sqlite_url(tmp_path))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x TEXT)"))
+            await conn.execute(
+                text("CREATE TRIGGER refuse BEFORE INSERT ON t BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            )
+        with pytest.raises(sqlalchemy.exc.IntegrityError) as caught:
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t (x) VALUES (:x)"), {"x": "13755501234"})
+        assert "refused" in str(caught.value)
+        assert "13755501234" not in str(caught.value)
+    finally:
+        await engine.dispose()
