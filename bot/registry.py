@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.conversation import TelegramConversation
-from bot.drafts import DraftStore
 from bot.email_in import ImapConfig, ImapPoller, MailIntake, SmtpHandler, open_mailbox, start_smtp_server
 from bot.email_out import EmailSender, SmtpConfig
 from bot.hooks import InboundHook, TelegramHook, voice_hooks
@@ -23,6 +22,7 @@ from bot.sms import SmsHook, SmsStatusHook, TwilioSmsSender, TwilioWebhook
 from bot.telegram import TelegramSender, TelegramWebhook
 from bot.voice import VoiceIntake
 from intake.calls import CallRecords
+from intake.drafts import DraftStore
 from intake.errors import ChannelSendError, InboundError
 from intake.flow import ChannelIntake, SmsIntake
 from intake.models import Channel

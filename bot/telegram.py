@@ -20,10 +20,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot.base import WebhookRequest
-from bot.contact import Contact
 from intake.errors import ChannelSendError, MalformedPayload, UnsupportedEvent, WebhookAuthError
 from intake.models import MAX_TEXT_CHARS, Channel, InboundMessage
 from intake.normalise import status_query
+from intake.reporter_contact import CONTACT_TEXT, Contact
 
 # python-telegram-bot (17 MB resident, 0.2 s to import) is imported where it is used: a service
 # without Telegram configured never loads it.
@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_API_BASE: Final = "https://api.telegram.org"
 MAX_UPDATE_BYTES: Final = 1 << 20
-# What a shared contact leaves in the message text: the name and number go to the sealed identity
-# fields (the report page shows them only through the audited reveal step), never into a text.
-CONTACT_TEXT: Final = "[已留实名联系方式]"
 
 EventKind = Literal["message", "start", "help", "status_help", "callback", "contact"]
 

@@ -98,7 +98,7 @@ def ack_limit_text(inspection: Inspection) -> str:
     return f"这里是{inspection.team_word}。您近一小时来信较多，此后的来信均已登记，暂不逐条回复编号。"
 
 
-# --- the Telegram conversation (bot/conversation.py) ---------------------------------------------
+# --- the guided chat conversation (intake/conversation.py) ---------------------------------------
 
 
 def welcome_text(inspection: Inspection, now: datetime | None = None) -> str:

@@ -1,6 +1,6 @@
 """Conversation state of chats (table `conversation_drafts`, migration 0012_conversation_drafts).
 
-The state is an opaque JSON object of the channel adapter (`bot/drafts.py` says what is in it),
+The state is an opaque JSON object of the conversation (`intake/drafts.py` says what is in it),
 sealed as one text like a message's payload: it holds the citizen's words and contact details.
 A chat is found by a keyed hash of its id, so the id is never stored in clear either.
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.contact import Contact, typed_contact
+from intake.reporter_contact import Contact, typed_contact
 
 
 @pytest.mark.parametrize(

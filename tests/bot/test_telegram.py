@@ -13,10 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.base import WebhookRequest
-from bot.contact import Contact
-from bot.conversation import ANONYMOUS, REAL_NAME, TelegramConversation
+from bot.conversation import TelegramConversation
 from bot.telegram import (
-    CONTACT_TEXT,
     SECRET_HEADER,
     TelegramSender,
     TelegramWebhook,
@@ -24,10 +22,12 @@ from bot.telegram import (
     update_json,
 )
 from intake.citizen_texts import welcome_text
+from intake.conversation import ANONYMOUS, REAL_NAME
 from intake.errors import ChannelSendError, InboundError, StorageError, UnsupportedEvent, WebhookAuthError
 from intake.flow import ChannelIntake
 from intake.models import Channel
 from intake.outbox import OutboxWorker
+from intake.reporter_contact import CONTACT_TEXT, Contact
 from intake.service import IntakeService
 from tests.fakes.http import serve
 from tests.fakes.intake import FakeClock, intake_service

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text as sql_text
 
-from bot.telegram import CONTACT_TEXT
+from intake.reporter_contact import CONTACT_TEXT
 from tests.bot.test_telegram_webhook import ACCUSATION, PHONE, START, texts_of
 from tests.fakes.intake import FakeClock
 from tests.fakes.store import whole

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Final
 
 MAX_CONTACT_CHARS: Final = 60
+# What contact details leave in the message text: the name and number go to the sealed identity
+# fields (the report page shows them only through the audited reveal step), never into a text.
+CONTACT_TEXT: Final = "[已留实名联系方式]"
 
 # A mainland mobile number (+86 / 0086 / 86 optional, digits grouped by spaces or dashes) or a
 # landline with its area code.

@@ -1,4 +1,5 @@
-"""What a Telegram conversation remembers of a chat between updates, and where it is kept.
+"""What a guided chat conversation (`intake/conversation.py`) remembers of a chat between messages,
+and where it is kept.
 
 The state lives in the database (`storage.drafts.SqlConversationDrafts`), not in one process's
 memory: every process handling webhooks (docs/deploy.md) continues any chat. `MemoryDrafts` keeps it
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.contact import Contact
 from intake.errors import StorageError
 from intake.models import Channel
 from intake.ports import RawMessage
+from intake.reporter_contact import Contact
 
 
 @dataclass
