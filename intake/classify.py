@@ -120,10 +120,16 @@ def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, s
 
 
 # The sender proposes (建议增设, 希望能开通, 呼吁) rather than complains ...
+_POLICY = "实行|推行|试行|改革|调整|取消|放开|放宽|统一|普及|落实"  # what a proposal on a policy asks for
 _PROPOSES = re.compile(
     r"建议|提议|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
-    r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
-    r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)"
+    rf"希望.{{0,8}}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建|{_POLICY})|"
+    r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
+    # ... asks a body to weigh a change (请领导考虑, 能否在这方面进行改革), names the best remedy
+    # (最好的办法就是…), or says what a change would improve (如果这一点能够改善)
+    r"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
+    rf"(?:能否|可否|是否可以)[^。！？?]{{0,12}}?(?:{_POLICY})|"
+    rf"最好的(?:办法|方法|做法)(?:就)?是|如果[^。！？?]{{0,10}}?能(?:够)?(?:改善|改进|完善|{_POLICY})"
 )
 # 意见 alone is no proposal: 征求我意见, 意见很大 say nothing of what the sender proposes.
 _NOT_PROPOSING = frozenset({"意见"})
