@@ -25,6 +25,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from intake.models import Discipline
+from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
 
 _END = "。！？!?；;\n"
 _SENTENCE = re.compile(f"[^{_END}]*[{_END}]?")
@@ -159,8 +160,8 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:村里|集体|公家|单位|国家|厅里|局里|镇里|财政|上面拨|扶贫|专项)[^。！？；，,]{0,6}?(?:钱|款|资金|经费)[^。！？；]{0,16}?(?:拿了|贪了|吞了|私吞|装进|揣进|花了|卖了|进了)|偷偷卖了|进了自己腰包|腰包",
     ),
 )
-_ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS)
-DISCIPLINE_OF = {
+_ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS + DUTY_ACT_PATTERNS)
+DISCIPLINE_OF = DUTY_DISCIPLINES | {
     "kin_business": Discipline.INTEGRITY,
     "favour_kin": Discipline.ORGANIZATIONAL,
     "take": Discipline.INTEGRITY,
@@ -283,6 +284,8 @@ def _actor_for(start: int, s0: int, text: str, actors: list[Actor], recent: list
         return before[0]
     pron = _PRONOUN.search(text, max(s0, start - _PRONOUN_REACH), start)
     if pron is not None and recent:
+        return recent[-1]
+    if recent and vague_actor_before(text, start, s0):
         return recent[-1]
     return None
 
