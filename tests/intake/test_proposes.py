@@ -63,3 +63,29 @@ def test_a_proposal_on_policy_without_the_word_jianyi_is_a_suggestion(text: str)
 )
 def test_policy_words_in_the_senders_own_grievance_are_no_suggestion(text: str) -> None:
     assert not _proposes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "强烈要求今年中考报名实行人脸识别，防止替考。",
+        "请市交通局在高峰时段增设两条快线，缓解早高峰的拥挤。",
+        "老街口车多人多，应该建一座人行天桥。",
+        "婚丧嫁娶燃放大量烟花污染空气，应当禁止。",
+        "希望从方便群众出发，把社区医院的门诊时间调整到晚上八点。",
+    ],
+)
+def test_a_demand_for_a_public_measure_is_a_suggestion(text: str) -> None:
+    assert _proposes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "按照考试院的要求，各县统一报名，我的报名表到现在还没审核。",  # 要求 of a rule, not the sender's
+        "我给县里写了一份材料，题目是《关于加强农村道路管护的建议》，想问问现在办到哪一步了？",
+        "单位向法院出具了一份建议函，说明他不应承担责任，我们对此不服。",
+    ],
+)
+def test_a_rule_or_a_documents_title_is_not_the_sender_proposing(text: str) -> None:
+    assert not _proposes(text)
