@@ -193,9 +193,10 @@ _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|�
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
 # The text praises or clears the official: evidence against an accusation the model might read in.
+# (不实 clears a report, 举报不实; a 不实证明 an official issued is the accusation itself.)
 _PRAISE = re.compile(
     r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
-    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
+    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
     r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
 )
 # A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).

@@ -71,3 +71,10 @@ def test_community_cadres_named_as_a_group_are_officials_who_can_act() -> None:
     d = decide(InboundMessage(id="t", text="小区的社区干部利用职权，把廉租房名额分给了自己的亲戚。"), insp)
     assert d.category is Category.ACCUSATION
     assert any(g.code == "decided_by" and g.args["by"] in ("structure", "both") for g in d.grounds)
+
+
+def test_a_false_certificate_an_official_issued_does_not_clear_him() -> None:
+    issued = "院长让办公室给检察院出具了一份不实证明，替犯事的分院长开脱。"
+    assert find_structure(issued, [Actor(0, 2, "院长", 0)], plea=False).against is None
+    cleared = "有人说院长收了钱，经组织调查，举报不实。"
+    assert find_structure(cleared, [Actor(3, 5, "院长", 0)], plea=False).against == "praise"
