@@ -1,47 +1,55 @@
 """Category of real messages against a reader's labels, out of fold (issue 12's real-message goals).
 
-usage: PYTHONPATH=$PWD python -m bench.real_categories [--labels CSV] [-v | --held]
-`--labels`: `row,category` for rows of `teddy2020-dev.csv` (0-based, file order; default
-`corpus/heldback/teddy-categories.csv`, rows 0-299 the development half, 300-599 held back). Rows
+usage: PYTHONPATH=$PWD python -m bench.real_categories [--labels CSV ...] [-v | --held]
+`--labels`: `row,category` for rows of `teddy2020-dev.csv` (0-based, file order), one or more files
+(repeat the flag); default every reader's development labels, `corpus/train/teddy-categories-dev*.csv`
+(`data.teddy_category_files`; a row in two files must agree). Only development rows are read
+(`data.is_dev_row`: 0-299 and from 1200 on); with `--held`, only the others, counts only. Rows
 labelled `unclear` are not counted. Each row is decided by a model that never trained on it: a row
 of the training folds by its fold's model, a row of the held-back fifth by the model of all the rows
 not held back (the fold models are cached in build/textmodel-folds/, shared with `petition model
-evaluate`). Printed for the development half only: clear accusations found, clear suggestions
+evaluate`). Printed for the development rows only: clear accusations found, clear suggestions
 found, clear appeals taken as accusations, and the department match of the clear appeals. `-v` lists
-the development half's misses. The held-back half (rows 300-599) is neither decided nor printed here:
-it is scored once, at the end, by whoever owns the held-back sets, and must not steer any change:
-`--held` prints the counts of the rows from 300 on (never their misses; `-v` is refused with it).
+the development rows' misses. The held-back rows (300-1199) are neither decided nor printed here:
+they are scored once, at the end, by whoever owns the held-back sets, and must not steer any change:
+`--held --labels corpus/heldback/...` prints their counts (never their misses; `-v` is refused with it).
 The fold models are those of `petition model evaluate` (`intake.textmodel.folds.split`: labelled rows
 grouped by inspection, real messages by text hash), so the cache is shared.
 """
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import Counter
 from pathlib import Path
 
 from intake.models import Category, Decision
-from intake.textmodel.data import ROOT, Row, default_teddy_path, load_rows
+from intake.textmodel.data import (
+    ROOT,
+    Row,
+    default_teddy_path,
+    is_dev_row,
+    load_rows,
+    read_category_labels,
+    teddy_category_files,
+)
 from intake.textmodel.folds import fold_model, split
 from intake.textmodel.oof import decide_row
 from intake.textmodel.train import DEFAULT_PARAMS
 
-LABELS = ROOT / "corpus" / "heldback" / "teddy-categories.csv"
-DEV_ROWS = 300  # rows 0-299 are the development half; the rest are held back
+DEV_ROWS = 300  # rows 0-299 are the first reader's development half (see data.TEDDY_DEV_ROWS)
 FOLDS = 5
 
 
-def read_labels(path: Path, held: bool = False) -> dict[str, str]:
-    """Row id (`teddy-N`) -> the reader's category for the development half (or, `held`, the rows
-    from DEV_ROWS on), `unclear` left out."""
-    with path.open(encoding="utf-8", newline="") as f:
-        return {
-            f"teddy-{r['row']}": r["category"]
-            for r in csv.DictReader(f)
-            if r["category"] != "unclear" and (int(r["row"]) >= DEV_ROWS) == held
-        }
+def read_labels(paths: Path | list[Path], held: bool = False) -> dict[str, str]:
+    """Row id (`teddy-N`) -> the reader's category for the development rows (or, `held`, the others)
+    of every file, `unclear` left out; a row labelled differently in two files is an error."""
+    files = [paths] if isinstance(paths, Path) else paths
+    return {
+        f"teddy-{row}": c
+        for row, c in read_category_labels(files).items()
+        if c != "unclear" and is_dev_row(row) != held
+    }
 
 
 def decide_unseen(rows: list[Row], wanted: set[str]) -> dict[str, tuple[Row, Decision]]:
@@ -89,20 +97,27 @@ def line(name: str, c: Counter[str]) -> str:
 
 def main() -> None:
     args = sys.argv[1:]
-    path = Path(args[args.index("--labels") + 1]) if "--labels" in args else LABELS
+    paths = [Path(args[i + 1]) for i, a in enumerate(args[:-1]) if a == "--labels"] or teddy_category_files()
     teddy = default_teddy_path()
-    if teddy is None or not path.exists():
-        sys.exit(f"needs {path} and teddy2020-dev.csv (../shared/data or PETITION_TEDDY_CSV)")
+    missing = [p for p in paths if not p.exists()]
+    if teddy is None or missing or not paths:
+        need = missing or "label files"
+        sys.exit(f"needs {need} and teddy2020-dev.csv (../shared/data or PETITION_TEDDY_CSV)")
     held = "--held" in args
     if held and "-v" in args:
         sys.exit("-v lists misses: never for held-back rows")
-    labels = read_labels(path, held)
+    labels = read_labels(paths, held)
     rows = load_rows(teddy)
     decided = decide_unseen(rows, set(labels))
     ids = sorted((i for i in labels if i in decided), key=lambda i: int(i.split("-")[1]))
-    print(f"reader's labels {path.name}: {len(ids)} clear rows decided by models that never saw them")
-    name = f"held-back rows ({DEV_ROWS} on)" if held else f"development half (rows 0-{DEV_ROWS - 1})"
+    names = ", ".join(p.name for p in paths)
+    print(f"reader's labels {names}: {len(ids)} clear rows decided by models that never saw them")
+    name = "held-back rows" if held else "development rows"
     print(line(name, count(labels, decided, ids)))
+    if len(paths) > 1:  # each reader's rows apart, so a change can be judged on rows it was not read from
+        for p in paths:
+            own = set(read_labels(p, held))
+            print(line(f"  {p.name}", count(labels, decided, [i for i in ids if i in own])))
     if "-v" in args:
         for i in ids:
             d = decided[i][1]

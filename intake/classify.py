@@ -120,10 +120,23 @@ def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, s
 
 
 # The sender proposes (建议增设, 希望能开通, 呼吁) rather than complains ...
+_POLICY = "实行|推行|试行|改革|调整|取消|放开|放宽|统一|普及|立法"  # what a proposal on a policy asks for
+_BODY = "局|部门|政府|领导|厅|委|办"  # a body asked to act (请市教育局…, 请有关部门…)
 _PROPOSES = re.compile(
-    r"建议|提议|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
+    r"建议|提议|提请|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
     r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
-    r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)"
+    r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
+    # ... hopes for, asks or wonders about a change of policy (希望…尽快实行, 强烈要求…实行指纹确认,
+    # 能否在这方面进行改革), asks a body to weigh or make a change (请领导考虑, 请县教育局取缔…), says
+    # what ought to be done (应该禁止, 应该建人行天桥), names the best remedy (最好的办法就是…) or what
+    # a change would improve (如果这一点能够改善)
+    # (a hope may run over a clause; a demand or a question stays in its clause: 要求 is as often a rule's)
+    rf"(?:希望|期望|期盼)[^。！？?]{{0,24}}?(?:{_POLICY})|"
+    rf"(?:要求|请求|能否|可否|是否可以)[^。！？?，,]{{0,16}}?(?:{_POLICY})|"
+    rf"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
+    rf"请[^。！？?]{{0,10}}?(?:{_BODY})[^。！？?，,]{{0,8}}?(?:取缔|更换|禁止|增设|开通|引进|作出计划|{_POLICY})|"
+    r"应(?:该|当)?(?:禁止|取缔|建|修建|增设|引进|设立)|"
+    rf"最好的(?:办法|方法|做法)(?:就)?是|如果[^。！？?]{{0,10}}?能(?:够)?(?:改善|改进|完善|{_POLICY})"
 )
 # 意见 alone is no proposal: 征求我意见, 意见很大 say nothing of what the sender proposes.
 _NOT_PROPOSING = frozenset({"意见"})
@@ -140,6 +153,7 @@ _HARM = re.compile(
     r"不满|不解决|没人管|无人管|损失|扰民|苦不堪言|乱收费|乱收|气愤|愤怒|严重影响|无法入睡|至今未|迟迟|"
     r"一直没|不作为|意见很大|意见大|有意见"
 )
+_QUOTED = re.compile(r"《[^》]{0,80}》|建议函")
 _FIRST_PERSON = re.compile(r"我(?![国省市县区])|俺|本人")
 
 
@@ -156,8 +170,9 @@ def proposes(text: str, sig: Signals) -> bool:
     """A suggestion: the text proposes something and states no grievance or plea of the sender's."""
     if sig.has("plea") or _GRIEVANCE.search(text) or _own_harm(text):
         return False
-    proposing = [w for w in sig.words.get("suggestion", []) if w not in _NOT_PROPOSING]
-    return bool(proposing) or _PROPOSES.search(text) is not None
+    own = _QUOTED.sub("", text)  # a document's title (《…的建议》, 建议函) is not the sender proposing
+    proposing = [w for w in sig.words.get("suggestion", []) if w not in _NOT_PROPOSING and w in own]
+    return bool(proposing) or _PROPOSES.search(own) is not None
 
 
 def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:

@@ -75,6 +75,8 @@ ACT_ZH = {
     "allowance": "违规发放津补贴",
     "gamble": "赌博",
     "force": "强拆强占、损害群众利益",
+    "business": "公职人员违规经商办企业",
+    "dispose": "擅自处置集体或公共财产",
     "report": "实名或明确检举",
     "lexicon": "违纪用语",
 }
@@ -103,6 +105,8 @@ ACT_EN = {
     "allowance": "irregular allowances",
     "gamble": "gambling",
     "force": "forced demolition or seizure",
+    "business": "an official running a business",
+    "dispose": "public or collective property disposed of without consent",
     "report": "an explicit report",
     "lexicon": "conduct words",
 }

@@ -25,6 +25,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from intake.models import Discipline
+from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
 
 _END = "。！？!?；;\n"
 _SENTENCE = re.compile(f"[^{_END}]*[{_END}]?")
@@ -159,8 +160,8 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:村里|集体|公家|单位|国家|厅里|局里|镇里|财政|上面拨|扶贫|专项)[^。！？；，,]{0,6}?(?:钱|款|资金|经费)[^。！？；]{0,16}?(?:拿了|贪了|吞了|私吞|装进|揣进|花了|卖了|进了)|偷偷卖了|进了自己腰包|腰包",
     ),
 )
-_ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS)
-DISCIPLINE_OF = {
+_ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS + DUTY_ACT_PATTERNS)
+DISCIPLINE_OF = DUTY_DISCIPLINES | {
     "kin_business": Discipline.INTEGRITY,
     "favour_kin": Discipline.ORGANIZATIONAL,
     "take": Discipline.INTEGRITY,
@@ -192,9 +193,10 @@ _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|�
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
 # The text praises or clears the official: evidence against an accusation the model might read in.
+# (不实 clears a report, 举报不实; a 不实证明 an official issued is the accusation itself.)
 _PRAISE = re.compile(
     r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
-    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
+    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
     r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
 )
 # A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).
@@ -283,6 +285,8 @@ def _actor_for(start: int, s0: int, text: str, actors: list[Actor], recent: list
         return before[0]
     pron = _PRONOUN.search(text, max(s0, start - _PRONOUN_REACH), start)
     if pron is not None and recent:
+        return recent[-1]
+    if recent and vague_actor_before(text, start, s0):
         return recent[-1]
     return None
 

@@ -2,8 +2,8 @@
 
 Sources: the real messages of `teddy2020-dev.csv` (beside the repository, never copied into it),
 the project's corpus (`corpus/train/*.jsonl`) and its own cases (`tests/data/cases/*.jsonl`).
-A reader's category labels of the real messages' development half (`corpus/train/
-teddy-categories-dev.csv`, `row,category`, no text) relabel those rows; every other real message
+A reader's category labels of the real messages' development rows (`corpus/train/
+teddy-categories-dev*.csv`, `row,category`, no text) relabel those rows; every other real message
 counts as an appeal. `corpus/heldback/` is the evaluation's: nothing here reads it.
 """
 
@@ -33,8 +33,13 @@ TEDDY_SECTOR = {
     "交通运输": "transport",
 }
 HELDBACK_SHARE = 5  # one row in five is held back from all tuning
-# A reader's categories for rows 0-299 of teddy2020-dev.csv (the development half of the labels).
+# A reader's categories for rows 0-299 of teddy2020-dev.csv (the development half of the first labels);
+# later readers' development rows are in files beside it (teddy-categories-dev-a.csv ...).
 TEDDY_CATEGORIES = ROOT / "corpus" / "train" / "teddy-categories-dev.csv"
+TEDDY_CATEGORIES_GLOB = "teddy-categories-dev*.csv"
+# The rows of teddy2020-dev.csv whose labels may be read for development and training (0-based, end
+# exclusive; None: to the end); the rows between (300-1199) are labelled in corpus/heldback/ only.
+TEDDY_DEV_ROWS: tuple[tuple[int, int | None], ...] = ((0, 300), (1200, None))
 
 
 @dataclass(frozen=True)
@@ -76,16 +81,43 @@ def default_teddy_path() -> Path | None:
     return None
 
 
-def teddy_categories(path: Path = TEDDY_CATEGORIES) -> dict[int, Category]:
+def is_dev_row(row: int) -> bool:
+    """A row of teddy2020-dev.csv whose reader's label is for development (never a held-back one)."""
+    return any(lo <= row and (hi is None or row < hi) for lo, hi in TEDDY_DEV_ROWS)
+
+
+def teddy_category_files(root: Path = ROOT) -> list[Path]:
+    """Every reader's development labels: `corpus/train/teddy-categories-dev*.csv`."""
+    return sorted((root / "corpus" / "train").glob(TEDDY_CATEGORIES_GLOB))
+
+
+def read_category_labels(paths: Iterable[Path]) -> dict[int, str]:
+    """Row number (0-based, file order) -> the reader's label (`unclear` included) from every file;
+    a row labelled in two files must carry the same label (ValueError names the row otherwise)."""
+    labels: dict[int, str] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                row, label = int(r["row"]), r["category"].strip()
+                if labels.setdefault(row, label) != label:
+                    raise ValueError(f"row {row}: {labels[row]} earlier, {label} in {path.name}")
+    return labels
+
+
+def teddy_categories(paths: Path | Iterable[Path] | None = None) -> dict[int, Category]:
     """Row number (0-based, file order) -> the reader's category; `unclear` rows are left out.
+    `paths`: one label file or several (default: every `teddy_category_files()`).
 
     The trainer fits both heads on every row, so an unclear row stays an appeal (the contest's
     framing) for the category head and keeps its topic's sector for the sector head."""
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8", newline="") as f:
-        labelled = [r for r in csv.DictReader(f) if r["category"] != "unclear"]
-    return {int(r["row"]): Category(r["category"]) for r in labelled}
+    files = teddy_category_files() if paths is None else [paths] if isinstance(paths, Path) else list(paths)
+    labels = read_category_labels(files)
+    held = sorted(r for r in labels if not is_dev_row(r))
+    if held:  # a held-back row must never be trained on, whatever file it slipped into
+        raise ValueError(f"rows {held[:5]} are held back (data.TEDDY_DEV_ROWS), not for training")
+    return {row: Category(c) for row, c in labels.items() if c != "unclear"}
 
 
 def teddy_rows(path: Path, categories: dict[int, Category] | None = None) -> list[Row]:

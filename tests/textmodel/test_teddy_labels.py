@@ -5,9 +5,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bench.real_categories import DEV_ROWS, read_labels
+import pytest
+
+from bench.real_categories import read_labels
 from intake.models import Category
-from intake.textmodel.data import TEDDY_CATEGORIES, teddy_categories, teddy_rows
+from intake.textmodel.data import (
+    TEDDY_CATEGORIES,
+    is_dev_row,
+    teddy_categories,
+    teddy_category_files,
+    teddy_rows,
+)
 
 
 def _teddy(path: Path, n: int) -> Path:
@@ -49,14 +57,54 @@ def test_no_label_file_means_every_real_message_is_an_appeal(tmp_path: Path) -> 
     assert {r.category for r in rows} == {Category.APPEAL}
 
 
-def test_training_labels_are_the_development_half_only() -> None:
-    """The held-back half of the reader's labels (rows 300-599) must never be trained on."""
-    with TEDDY_CATEGORIES.open(encoding="utf-8", newline="") as f:
-        rows = [int(r["row"]) for r in csv.DictReader(f)]
-    assert rows and max(rows) < DEV_ROWS
-    assert "heldback" not in TEDDY_CATEGORIES.parts
+def test_training_labels_are_development_rows_only() -> None:
+    """The held-back rows of the readers' labels (300-1199) must never be trained on."""
+    files = teddy_category_files()
+    assert TEDDY_CATEGORIES in files
+    for path in files:
+        assert "heldback" not in path.parts
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = [int(r["row"]) for r in csv.DictReader(f)]
+        assert rows and all(is_dev_row(r) for r in rows), path.name
 
 
-def test_bench_reads_only_the_development_half(tmp_path: Path) -> None:
-    path = _labels(tmp_path / "l.csv", {5: "suggestion", 299: "appeal", 300: "accusation", 450: "suggestion"})
-    assert read_labels(path) == {"teddy-5": "suggestion", "teddy-299": "appeal"}
+def test_every_development_file_is_read_into_one_mapping(tmp_path: Path) -> None:
+    first = _labels(tmp_path / "one.csv", {0: "suggestion", 1: "unclear"})
+    second = _labels(tmp_path / "two.csv", {0: "suggestion", 1200: "accusation", 1201: "appeal"})
+    assert teddy_categories([first, second]) == {
+        0: Category.SUGGESTION,  # in both files, the same label: once
+        1200: Category.ACCUSATION,
+        1201: Category.APPEAL,
+    }
+    assert teddy_categories(first) == {0: Category.SUGGESTION}
+
+
+def test_a_row_two_files_label_differently_is_refused(tmp_path: Path) -> None:
+    first = _labels(tmp_path / "one.csv", {7: "suggestion"})
+    second = _labels(tmp_path / "two.csv", {7: "appeal"})
+    with pytest.raises(ValueError, match="row 7"):
+        teddy_categories([first, second])
+    with pytest.raises(ValueError, match="row 7"):
+        read_labels([first, second])
+
+
+def test_a_held_back_row_in_a_training_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="held back"):
+        teddy_categories(_labels(tmp_path / "l.csv", {10: "appeal", 450: "suggestion"}))
+
+
+def test_bench_reads_only_the_development_rows(tmp_path: Path) -> None:
+    path = _labels(
+        tmp_path / "l.csv",
+        {5: "suggestion", 299: "appeal", 300: "accusation", 1199: "suggestion", 1200: "accusation"}
+        | {1841: "appeal"},
+    )
+    assert read_labels(path) == {
+        "teddy-5": "suggestion",
+        "teddy-299": "appeal",
+        "teddy-1200": "accusation",
+        "teddy-1841": "appeal",
+    }
+    more = _labels(tmp_path / "m.csv", {1500: "unclear", 1501: "suggestion"})
+    assert read_labels([path, more])["teddy-1501"] == "suggestion"
+    assert "teddy-1500" not in read_labels([path, more])

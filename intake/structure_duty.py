@@ -1,0 +1,45 @@
+"""More of structure.py's parts, read from how citizens tell misconduct on a message board.
+
+- A public employee who runs or owns a business (在职公务员经商办企业, 干部入暗股): forbidden to the
+  holder of a public post whatever the business (廉洁纪律, policy 2's "relatives' businesses" and
+  利益输送 told of the official himself).
+- Collective or public property disposed of without the people's consent (未经村民同意把地租给了别人),
+  and pay drawn for work not done however it is told (吃了十几年的空饷).
+- An act told of a vague someone (房改补贴被装进了某些人的腰包) right after officials were named:
+  the letter writer does not know which of them, but the someone is among those just named (村干部),
+  as a pronoun would be (他们). Kept apart from structure.py's own rules so that each can change alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intake.models import Discipline
+
+DUTY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        "business",
+        r"经商办企业?|违规经商|违规办企业|违规入股|(?:入|持有?|占)了?暗股|违规兼职取酬|兼职取酬",
+    ),
+    # collective or public property disposed of behind the people's back (村主任没有经过村民同意，把
+    # 留用地租给了别人; 私自卖了集体的山林): 侵害群众利益 (policy 2, 群众纪律)
+    (
+        "dispose",
+        r"(?:没有|没|未)经(?:过)?[^。！？；]{0,10}?(?:同意|讨论|表决)[^。！？；]{0,14}?"
+        r"(?:租给|卖给|转让|承包给|出租|卖掉|卖了|租出去|占用|征用|推平)|"
+        r"私自[^。！？；，,]{0,6}?(?:租给|卖给|转让|出租|变卖|卖掉|卖了|买卖|处置|占用|挪用|发包)",
+    ),
+    # pay drawn for work not done, told at length (吃了十几年的空饷; 领着空饷)
+    ("funds", r"吃了?[^。！？；，,]{0,8}?空饷|领(?:着|了)?[^。！？；，,]{0,4}?空饷"),
+)
+DUTY_DISCIPLINES = {"business": Discipline.INTEGRITY, "dispose": Discipline.MASS}
+
+# Someone the writer will not or cannot name (某些人, 个别领导): refers back like 他们 does.
+_VAGUE = re.compile(r"某些人|某人|个别人|有些人|某些领导|个别领导|某些干部|个别干部|少数人")
+VAGUE_REACH = 8  # characters from the vague someone to the act (某些人的腰包)
+
+
+def vague_actor_before(text: str, start: int, s0: int) -> bool:
+    """A vague someone right before the act, in its sentence: the act is told of an official named in
+    an earlier sentence (the caller gives which), not of nobody."""
+    return _VAGUE.search(text, max(s0, start - VAGUE_REACH), start) is not None
