@@ -175,16 +175,6 @@ def proposes(text: str, sig: Signals) -> bool:
     return bool(proposing) or _PROPOSES.search(own) is not None
 
 
-def sector_scores(hits: dict[str, list[Hit]]) -> Counter[str]:
-    """Weighted evidence for each functional department's sector."""
-    lex = load_lexicons()
-    scores: Counter[str] = Counter()
-    for h in hits["sector"]:
-        for e in lex.sectors[h.word]:
-            scores[e.sector] += e.weight
-    return scores
-
-
 def choose_category(
     *,
     sig: Signals,

@@ -32,12 +32,6 @@ class Route:
     code: str = ""  # the ground's code, rendered in Chinese by intake.reasons (ROUTE_ZH)
 
 
-def county_or_above(code: str, divisions: Divisions | None = None) -> str:
-    """GB/T 2260 has no township codes: a township's matter is its county's."""
-    divisions = divisions or load_divisions()
-    return divisions.current_code(code) or code
-
-
 def up(code: str, divisions: Divisions | None = None) -> str:
     """The region one level up (a county directly under a province goes to the province)."""
     divisions = divisions or load_divisions()

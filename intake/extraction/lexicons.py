@@ -106,8 +106,3 @@ def load_lexicons() -> Lexicons:
         place_stop=stop,
         versions=versions,
     )
-
-
-def lexicon_versions() -> dict[str, str]:
-    """The version line of every lexicon file, for reasons and audit logs."""
-    return dict(load_lexicons().versions)
