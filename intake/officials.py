@@ -67,6 +67,34 @@ class Named:
     official: Official
 
 
+# Titles that name no body by themselves: 主任 of what? 局长 of which 局? Out of scope for want of a
+# body is a guess, unlike 县长 or 村支书, whose title says what they lead.
+_BARE_TITLES = frozenset(
+    {
+        "主任",
+        "副主任",
+        "局长",
+        "副局长",
+        "书记",
+        "副书记",
+        "党委书记",
+        "董事长",
+        "总经理",
+        "副总经理",
+        "经理",
+        "处长",
+        "科长",
+        "所长",
+        "队长",
+        "站长",
+        "部长",
+        "委员",
+        "负责人",
+        "一把手",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Who:
     subject: Subject | None
@@ -74,6 +102,16 @@ class Who:
     tier: Tier | None
     tier_why: str
     named: Named | None
+
+    @property
+    def tier_guessed(self) -> int:
+        """0: the subject's tier was read (or it is a roster name); 1: a post with no tier the
+        inspection takes; 2: and a bare title whose body the text did not name (主任, 黄陵局长)."""
+        body = self.named.body if self.named is not None else None
+        if body is None or self.tier is not None:
+            return 0
+        unplaced = body.org is None and not body.in_unit and body.post in _BARE_TITLES
+        return 2 if unplaced else 1
 
 
 def is_official(b: Body) -> bool:
