@@ -10,7 +10,9 @@ conduct words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from intake.classify import Conduct
 from intake.classify_scope import GENERAL_CADRES, tier_of
@@ -112,6 +114,32 @@ class Who:
             return 0
         unplaced = body.org is None and not body.in_unit and body.post in _BARE_TITLES
         return 2 if unplaced else 1
+
+    def bodiless(self, facts: _Read, doubt: str | None) -> bool:
+        """The subject is a bare title (主任, 副局长) of no body, and the text names no place at all nor
+        a body we cannot read right before it (原州煤炭局的局长): as likely the inspected unit's or
+        region's own as anyone's (in scope wins, issue 12 item 4). Not when the accusation itself is
+        split (the structure's alone, the model against it): that doubt is the officer's already."""
+        body = self.named.body if self.named is not None else None
+        if self.tier_guessed != 2 or facts.places or body is None or body.place is not None:
+            return False
+        if doubt == "split":
+            return False
+        return _UNREAD_BODY.search(facts.text, max(0, body.start - 6), body.start) is None
+
+
+class _Read(Protocol):
+    """What `Who.bodiless` reads of the pipeline's facts."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def places(self) -> Sequence[object]: ...
+
+
+# A body's name ending right before a post (煤炭局的, 某某公司): a body the lexicon lacks, but a body.
+_UNREAD_BODY = re.compile(r"(?:局|厅|委|办|所|站|院|校|公司|集团|中心|矿|厂|部|处|科|队)的?$")
 
 
 def is_official(b: Body) -> bool:

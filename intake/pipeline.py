@@ -447,7 +447,7 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     accusation = vote.category is Category.ACCUSATION
     doubt = vote.doubt if accusation else None
     in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+    if accusation and not in_scope and (_unit_unnamed_official(f, who, comp) or who.bodiless(f, vote.doubt)):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
         in_scope, doubt = True, doubt or "official"

@@ -196,7 +196,13 @@ def test_a_bare_title_with_no_body_costs_more_confidence_than_a_placed_post() ->
 
 
 def test_an_unplaced_title_out_of_scope_is_less_sure_than_a_placed_one() -> None:
-    unplaced = _decide("pizhou-2023", "有个主任收了开发商送的购物卡，还让开发商给他家装修")
-    placed = _decide("pizhou-2023", "徐州市一个副市长收了开发商送的购物卡，还让开发商给他家装修")
+    unplaced = _decide("pizhou-2023", "徐州有个主任收了开发商送的购物卡，还让开发商给他家装修")
+    placed = _decide("pizhou-2023", "徐州市住建局的副局长收了开发商送的购物卡，还让开发商给他家装修")
     assert unplaced.scope is Scope.OUT_OF_SCOPE and placed.scope is Scope.OUT_OF_SCOPE
     assert unplaced.confidence < placed.confidence
+
+
+def test_a_bare_title_of_no_body_and_no_place_is_in_scope_for_the_officer() -> None:
+    d = _decide("pizhou-2023", "有个副主任收了开发商送的购物卡，还让开发商给他家装修")
+    assert d.scope is Scope.IN_SCOPE and d.confidence <= 0.5
+    assert any(g.code == "doubt" for g in d.grounds)
