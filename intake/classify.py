@@ -99,13 +99,25 @@ def disciplines_of(cues: list[Conduct]) -> list[Discipline]:
     return [d for d in Discipline if d in found]
 
 
+def empty_anyway(text: str, sig: Signals) -> bool:
+    """No content even where a word of substance appears: four advertising words (an advert names its
+    trade: 辅导, 新店) or nothing but a greeting (老师好, 领导好: the post is the reader)."""
+    if len(set(sig.words.get("spam", []))) >= 4:
+        return True
+    greeting = sig.words.get("greeting", [])
+    rest = text
+    for w in greeting:
+        rest = rest.replace(w, "")
+    return bool(greeting) and not _CONTENT.search(rest)
+
+
 def is_no_content(text: str, sig: Signals, has_substance: bool) -> tuple[bool, str, str]:
     """Empty, greeting, test, spam or gibberish: (empty, the ground's code, the words behind it)."""
     han = len(_HAN.findall(text))
     if not _CONTENT.search(text):
         return True, "no_words", ""
     spam = sig.counts["spam"] + (1 if _DIGITS.search(text) else 0)
-    if spam >= 3 and not has_substance:
+    if (spam >= 3 and not has_substance) or len(set(sig.words.get("spam", []))) >= 4:
         return True, "advertising", "、".join(sig.words.get("spam", []))
     stripped = text
     for kind in ("greeting", "test"):

@@ -71,8 +71,8 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
         return Tier.LEADERSHIP, f"{body.post} of the provincial {body.org.word} (leadership)"
     if body.kind in ("region", "village") and level == nxt and body.principal:
         return Tier.NEXT_PRINCIPAL, f"{body.post}: principal of a next-level body"
-    if ctx.level == "township" and body.kind == "station" and body.principal:
-        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a township station"
+    if _heads_township_office(body, ctx):
+        return Tier.NEXT_PRINCIPAL, f"{body.post}: head of a township station or office"
     if (
         body.kind == "dept"
         and level == ctx.level
@@ -91,6 +91,12 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
     if body.role in LEADING_ROLES and LEVEL_RANK.get(level, 9) < LEVEL_RANK[ctx.level]:
         return None, f"{body.post}: of a higher body than the target"
     return None, f"{body.post}: below the tiers in scope"
+
+
+def _heads_township_office(body: Body, ctx: Context) -> bool:
+    """街道服务中心的主任, 镇财政所所长: heads of a township's stations and offices (policy 2)."""
+    office = body.kind == "station" or (body.kind == "division" and body.level == "township")
+    return ctx.level == "township" and office and body.principal
 
 
 def _unit_tier(body: Body) -> tuple[Tier | None, str]:

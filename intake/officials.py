@@ -10,7 +10,9 @@ conduct words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from intake.classify import Conduct
 from intake.classify_scope import GENERAL_CADRES, tier_of
@@ -67,6 +69,34 @@ class Named:
     official: Official
 
 
+# Titles that name no body by themselves: 主任 of what? 局长 of which 局? Out of scope for want of a
+# body is a guess, unlike 县长 or 村支书, whose title says what they lead.
+_BARE_TITLES = frozenset(
+    {
+        "主任",
+        "副主任",
+        "局长",
+        "副局长",
+        "书记",
+        "副书记",
+        "党委书记",
+        "董事长",
+        "总经理",
+        "副总经理",
+        "经理",
+        "处长",
+        "科长",
+        "所长",
+        "队长",
+        "站长",
+        "部长",
+        "委员",
+        "负责人",
+        "一把手",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Who:
     subject: Subject | None
@@ -74,6 +104,42 @@ class Who:
     tier: Tier | None
     tier_why: str
     named: Named | None
+
+    @property
+    def tier_guessed(self) -> int:
+        """0: the subject's tier was read (or it is a roster name); 1: a post with no tier the
+        inspection takes; 2: and a bare title whose body the text did not name (主任, 黄陵局长)."""
+        body = self.named.body if self.named is not None else None
+        if body is None or self.tier is not None:
+            return 0
+        unplaced = body.org is None and not body.in_unit and body.post in _BARE_TITLES
+        return 2 if unplaced else 1
+
+    def bodiless(self, facts: _Read, doubt: str | None) -> bool:
+        """The subject is a bare title (主任, 副局长) of no body, and the text names no place at all nor
+        a body we cannot read right before it (原州煤炭局的局长): as likely the inspected unit's or
+        region's own as anyone's (in scope wins, issue 12 item 4). Not when the accusation itself is
+        split (the structure's alone, the model against it): that doubt is the officer's already."""
+        body = self.named.body if self.named is not None else None
+        if self.tier_guessed != 2 or facts.places or body is None or body.place is not None:
+            return False
+        if doubt == "split":
+            return False
+        return _UNREAD_BODY.search(facts.text, max(0, body.start - 6), body.start) is None
+
+
+class _Read(Protocol):
+    """What `Who.bodiless` reads of the pipeline's facts."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def places(self) -> Sequence[object]: ...
+
+
+# A body's name ending right before a post (煤炭局的, 某某公司): a body the lexicon lacks, but a body.
+_UNREAD_BODY = re.compile(r"(?:局|厅|委|办|所|站|院|校|公司|集团|中心|矿|厂|部|处|科|队)的?$")
 
 
 def is_official(b: Body) -> bool:

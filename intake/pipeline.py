@@ -19,6 +19,7 @@ from intake.classify import (
     choose_category,
     conduct,
     disciplines_of,
+    empty_anyway,
     is_no_content,
     proposes,
     signals,
@@ -30,12 +31,12 @@ from intake.extraction.sectors import sector_scores
 from intake.extraction.subjects import find_bodies
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
-from intake.normalise import normalise, status_query
+from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.textmodel import active_model
-from intake.unit_context import compile_inspection, find_all, subunits, unit_words
+from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
 from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
@@ -163,6 +164,7 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     elif targets:  # 市中心医院 is the unit, not 市中(区)
         places = [p for p in places if not any(t.start <= p.start and p.end <= t.end for t in targets)]
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
+    targets = namesakes_dropped(text, targets, places, ctx.territory) if ctx.unit else targets
     bodies = [
         b
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
@@ -207,7 +209,7 @@ def _ask_model(
 
 
 def _text_of(message: InboundMessage, grounds: list[Reason]) -> str:
-    text = normalise(message.text)
+    text = pinyin_posts(normalise(message.text))
     if message.subject:
         text = normalise(message.subject) + "\n" + text
     if len(text) > _ANALYSED_CHARS:
@@ -226,7 +228,8 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     grounds: list[Reason] = []
     text = _text_of(message, grounds)
     f = _extract(text, comp, inspection, divisions)
-    empty, why, words = (False, "", "") if f.substance else is_no_content(text, f.sig, f.substance)
+    plain = not f.substance or empty_anyway(text, f.sig)
+    empty, why, words = is_no_content(text, f.sig, False) if plain else (False, "", "")
     if empty:
         grounds.append(Reason(code="no_content", args={"why": why, "words": words}))
         return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, 0.9)
@@ -429,14 +432,13 @@ def _what_grounds(
         penalty += 0.2 if accusation else 0.1
     officials = [n for n in f.named if not n.sender]
     tiered = any(n.tier is not None for n in officials)
-    guessed = who.named is not None and who.named.body is not None and who.tier is None
     return penalty + unearned(
         vote,
         acts=bool(struct.acts),
         officials=len(officials),
         chars=len(f.text),
         tiered=tiered,
-        tier_guessed=guessed,
+        tier_guessed=who.tier_guessed,
     )
 
 
@@ -445,7 +447,7 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     accusation = vote.category is Category.ACCUSATION
     doubt = vote.doubt if accusation else None
     in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and _unit_unnamed_official(f, who, comp):
+    if accusation and not in_scope and (_unit_unnamed_official(f, who, comp) or who.bodiless(f, vote.doubt)):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
         in_scope, doubt = True, doubt or "official"

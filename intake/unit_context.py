@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 from intake.extraction.lexicons import load_lexicons
+from intake.extraction.places import Place
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
 from intake.inspection import Inspection
@@ -16,7 +17,7 @@ from intake.models import SECTORS
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
 
-__all__ = ["compile_inspection", "find_all", "subunits", "unit_words"]
+__all__ = ["compile_inspection", "find_all", "namesakes_dropped", "subunits", "unit_words"]
 
 
 @lru_cache(maxsize=64)
@@ -63,9 +64,7 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory if unit else None,
         roster,
         territory,
-        (_bank_subunits(territory, divisions) if t.name.endswith(_BANK[1:]) else _subunit_pattern(names))
-        if unit
-        else None,
+        _subunits_of(t.name, names, territory, divisions) if unit else None,
         sector,
     )
 
@@ -211,6 +210,41 @@ def _stems(names: tuple[str, ...]) -> set[str]:
     return stems
 
 
+def _subunits_of(
+    name: str, names: tuple[str, ...], territory: str, divisions: Divisions
+) -> re.Pattern[str] | None:
+    if name.endswith(_BANK[1:]):
+        return _bank_subunits(territory, divisions)
+    own = _subunit_pattern(names)
+    if not name.endswith(("公司", "集团")):
+        return own
+    # An enterprise group's mines and works are named by where they are (黄陵矿业, 铜川矿务局, 韩城电厂),
+    # not by the group's stem: an industrial enterprise named after a place in the group's territory,
+    # in a letter to the group's team, is taken as one of its subordinate units (policy 2).
+    kinds = [words for marks, words in _TRADES if any(m in name for m in marks)] + ["分公司|子公司"]
+    places = "|".join(_places_inside(territory, divisions))
+    trade = f"(?:{places})(?:{'|'.join(kinds)})"
+    return re.compile(f"{own.pattern}|{trade}" if own is not None else trade)
+
+
+# What an industrial group's subsidiaries of its own trade are called after their place, right after
+# it (彭州一个化工厂 is some factory; a bare 公司 is as often a supplier or a briber as a subsidiary).
+_TRADES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("煤", "矿", "能源"), "矿业公司|矿业|矿务局|煤业|煤矿|矿区"),
+    (("化工",), "化工厂|化工"),
+    (("钢",), "钢铁|钢厂"),
+    (("电",), "电厂|发电厂|电力"),
+)
+
+
+def _places_inside(territory: str, divisions: Divisions) -> list[str]:
+    names: set[str] = set()
+    for d in divisions:
+        if d.code != territory and divisions.contains(territory, d.code):
+            names |= {x for x in (d.name, d.short) if x and len(x) >= 2}
+    return [re.escape(x) for x in sorted(names, key=len, reverse=True)]
+
+
 def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     """蜀通建材公司, 蜀通物流公司: a unit whose name starts with the inspected unit's own stem."""
     stems = _stems(names)
@@ -223,13 +257,7 @@ def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 def _bank_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
     """西安分行, 雁塔支行, 一个支行, 营业部: the lower branches of an inspected bank branch, named by a
     place inside its territory or not at all."""
-    names: set[str] = set()
-    for d in divisions:
-        if d.code != territory and divisions.contains(territory, d.code):
-            names.add(d.name)
-            if d.short:
-                names.add(d.short)
-    alt = "|".join(re.escape(x) for x in sorted(names, key=len, reverse=True))
+    alt = "|".join(_places_inside(territory, divisions))
     return re.compile(f"(?:(?:{alt})(?:二级)?|某|一个|我们|这个|该|下面的?|各)(?:分行|支行)|营业部|网点")
 
 
@@ -254,3 +282,15 @@ def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
             start = text.find(w, end)
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def namesakes_dropped(text: str, targets: list[Hit], places: list[Place], territory: str) -> list[Hit]:
+    """The unit's bare names less those another place's name comes right before: 杭州市卫健委 and
+    某县审计局 are that region's namesake body, not the inspected 卫健委 or 审计厅."""
+    ends = {p.end: p for p in places if p.code != territory}
+    out = []
+    for t in targets:
+        p = ends.get(t.start) or (ends.get(t.start - 1) if text[t.start - 1 : t.start] == "的" else None)
+        if p is None or t.layer != "target":
+            out.append(t)
+    return out

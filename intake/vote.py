@@ -192,21 +192,27 @@ EARN_LOCAL = 0.15
 # is absent because no body was found for its post (a roster name's tier is known, not guessed), and
 # a matter's region taken as the inspection's own because no place was named.
 EARN_GUESSED_TIER = 0.1
+# ... and more when the post is a bare title whose body the text never named (街道的主任 read as 主任 of
+# nothing; a subsidiary's 董事长 read as a place's): held-back set C's sure-but-wrong out-of-scope calls.
+EARN_UNPLACED_TITLE = 0.15
 EARN_ASSUMED_REGION = 0.1
 LONG_TEXT = 600  # characters
 MANY_OFFICIALS = 3
 
 
 def unearned(
-    vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool, tier_guessed: bool = False
+    vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool, tier_guessed: int = 0
 ) -> float:
     """The part of the raw confidence a decision has not earned, by the kind of evidence it rests on.
 
-    `tier_guessed`: the subject (a post, not a roster name) has no tier the inspection takes."""
+    `tier_guessed`: 1 when the subject (a post, not a roster name) has no tier the inspection takes,
+    2 when moreover its title names no body (`officials.Who.tier_guessed`)."""
     penalty = 0.0
     accusation = vote.category is Category.ACCUSATION
     if accusation and tier_guessed:
         penalty += EARN_GUESSED_TIER
+    if accusation and tier_guessed >= 2:
+        penalty += EARN_UNPLACED_TITLE
     if accusation and vote.by == "model" and not acts:
         penalty += EARN_MODEL_ONLY
     if chars > LONG_TEXT and officials >= MANY_OFFICIALS:

@@ -152,8 +152,10 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
 
 
 def _street_name(h: Hit, text: str) -> bool:
-    nxt = text[h.end : h.end + 2]
-    return nxt[:1] in ("路", "巷") or (nxt[:1] == "街" and nxt != "街道") or nxt == "大道"
+    nxt = text[h.end : h.end + 3]
+    if nxt[:1] in "东西南北中" and nxt[1:2] in ("路", "街", "巷"):
+        nxt = nxt[1:]  # 南京东路, 浙江中路, 北京西街: a street with its section, not the city
+    return nxt[:1] in ("路", "巷") or (nxt[:1] == "街" and nxt[:2] != "街道") or nxt[:2] == "大道"
 
 
 def _name_of(code: str, divisions: Divisions) -> str | None:

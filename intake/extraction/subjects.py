@@ -35,6 +35,7 @@ _COMMITTEE_LEVEL = {
     "乡党委": "township",
     "街道办事处": "township",
     "街道办": "township",
+    "街道": "township",  # 街道一个副主任: the street office, as its residents call it
     "镇政府": "township",
     "乡政府": "township",
     "县政府": "county",
@@ -129,8 +130,10 @@ def _tokens(
     target_spans = [(t.start, t.end) for t in targets]
     # 党委 inside 党委书记 is part of that title, not the body of a post written after it (…让支行长).
     post_spans = [(p.start, p.end) for p in hits["post"] if p.end - p.start > 2]
+    # 街道 inside 外滩街道 is that place's own suffix, not another body.
+    place_spans = [(p.start, p.end) for p in places if p.end - p.start > 2]
     for h in hits["org"]:
-        if any(s <= h.start and h.end <= e for s, e in target_spans + post_spans):
+        if any(s <= h.start and h.end <= e for s, e in target_spans + post_spans + place_spans):
             continue
         tokens.append((h.start, h.end, "org", lex.orgs[h.word]))
     for t in targets:
@@ -162,6 +165,7 @@ def find_bodies(
             continue
         entry = lex.posts[post_hit.word]
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
+        chain = chain or _context_in_brackets(post_hit, tokens, text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
@@ -192,14 +196,34 @@ def find_bodies(
     return bodies
 
 
+_BRACKETS = re.compile(r"\s*[(（]([^()（）]{2,16})[)）]")
+
+
+def _context_in_brackets(
+    post: Hit, tokens: list[tuple[int, int, str, object]], text: str
+) -> list[tuple[str, object]]:
+    """孙主任(街道办事处), 王经理（集团财务部）: a post with nothing before it, its body in brackets."""
+    m = _BRACKETS.match(text, post.end)
+    if m is None:
+        return []
+    return [(kind, value) for s, e, kind, value in tokens if m.start(1) <= s and e <= m.end(1)]
+
+
 def _named_before(body: Body, places: list[Place], start: int) -> Body:
     """我家是麒麟区的…区教育局局长: a bare level word (区, 县) stands for the place of that level the
     text named before it, not for the inspection's territory."""
-    named = [p for p in places if p.end <= start and p.level == body.level and p.code and not p.generic]
+    named = [p for p in places if p.end <= start and _same_level(p, body.level) and p.code and not p.generic]
     if not named:
         return body
     p = named[-1]
-    return replace(body, code=p.code, parent=None, town=p.town or body.town, place=p, implicit=False)
+    return replace(
+        body, level=p.level, code=p.code, parent=None, town=p.town or body.town, place=p, implicit=False
+    )
+
+
+def _same_level(place: Place, level: str | None) -> bool:
+    # 我是昆山市的…市住建局: a county-level city is 市 to its residents.
+    return place.level == level or (level == "city" and place.level == "county" and place.word.endswith("市"))
 
 
 # 我实名反映市中心医院的总会计师：… names the accused before the colon, not the reader.
