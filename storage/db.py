@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final, Protocol
@@ -26,7 +27,12 @@ from storage.engine import IMMEDIATE, file_problem, make_engine
 from storage.groupcommit import WriteTurns
 from storage.migrate import migrate_engine
 
+log = logging.getLogger(__name__)
+
 PING_TIMEOUT_S: Final = 5.0
+
+# How often a SQLite database's write-ahead log is copied back into the file (`Db._checkpoint`).
+CHECKPOINT_EVERY_S: Final = 1.0
 
 # Failures of the database or the connection to it; a bug in our own SQL or values is not among them.
 DB_ERRORS: Final = (DBAPIError, PoolTimeoutError, DisconnectionError, OSError)
@@ -107,9 +113,15 @@ class Db:
         # queue here (raw commits first) and go in the moment the lock is free; others still meet the
         # busy timeout. PostgreSQL locks rows, not the database, so its writers run side by side.
         self._one_writer = WriteTurns() if engine.dialect.name == "sqlite" else None
+        database = engine.url.database or ""
+        self._wal = self._one_writer is not None and database not in ("", ":memory:")
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpointed = float("-inf")
 
     async def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after the checkpoint under way, if any)."""
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
         await self.engine.dispose()
 
     # --- transactions -------------------------------------------------------------------------
@@ -126,6 +138,35 @@ class Db:
                         yield conn
             except DB_ERRORS as exc:
                 raise StorageError(f"database write failed: {exc.__class__.__name__}: {exc}") from exc
+        if self._wal:
+            self._start_checkpoint()
+
+    def _start_checkpoint(self) -> None:
+        """Start `_checkpoint` in the background, at most once every `CHECKPOINT_EVERY_S`.
+
+        Left to SQLite (storage/engine.py raises its threshold, wal_autocheckpoint, out of the way),
+        the commit that crosses the threshold copies the log, inside the write turn: a batch of
+        reports dirties a thousand pages or more (its search terms are spread over the index), so
+        nearly every batch's commit did, some 25 ms each, and the webhooks' raw commits waited."""
+        loop = asyncio.get_running_loop()
+        busy = self._checkpointing is not None and not self._checkpointing.done()
+        if busy or loop.time() - self._checkpointed < CHECKPOINT_EVERY_S:
+            return
+        self._checkpointed = loop.time()
+        self._checkpointing = loop.create_task(self._checkpoint(), name="wal-checkpoint")
+
+    async def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file on a connection of its own, outside the
+        write turn: a passive checkpoint lets writers commit meanwhile (and copies what it can)."""
+        try:
+            async with self.engine.connect() as conn:
+                # The driver's own connection: SQLAlchemy would wrap the pragma in a BEGIN.
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                await cursor.close()
+        except (SQLAlchemyError, *DB_ERRORS) as exc:
+            # SQLite's own threshold still copies the log if this keeps failing.
+            log.warning("WAL checkpoint failed: %s", exc.__class__.__name__)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

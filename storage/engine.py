@@ -23,6 +23,10 @@ _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
+    # The log is copied into the file by `storage.db.Db` in the background, outside the write lock;
+    # SQLite's own copy, made by the commit that crosses this many pages (default 1,000), is only
+    # the fallback for a log that it lets grow (some 40 MB of pages of 4 KB).
+    "PRAGMA wal_autocheckpoint=10000",
     "PRAGMA foreign_keys=ON",
 )
 
