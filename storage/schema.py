@@ -296,6 +296,9 @@ search_terms = Table(
     # No foreign key: rows are only ever added with their report, in its transaction.
     Column("report_id", PK, nullable=False),
     PrimaryKeyConstraint("term", "report_id"),
+    # One B-tree keyed by (term, report_id) instead of rows plus the key's index: a report batch's
+    # term rows are most of its write-lock hold (migration 0013, issue 16). PostgreSQL ignores it.
+    sqlite_with_rowid=False,
 )
 
 
