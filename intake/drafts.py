@@ -47,21 +47,10 @@ class ChatState:
         return self.draft is None and not self.fresh
 
 
-class StoredChat(Protocol):
+@dataclass(frozen=True, slots=True)
+class StoredChat:
     """A chat's state as read, with the version a write must name."""
 
-    @property
-    def chat(self) -> str: ...
-
-    @property
-    def state(self) -> dict[str, Any]: ...
-
-    @property
-    def version(self) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
     chat: str
     state: dict[str, Any]
     version: int
@@ -156,7 +145,7 @@ class MemoryDrafts:
 
     async def load(self, bot: str, chat: str) -> StoredChat | None:
         row = self._rows.get((bot, chat))
-        return None if row is None else _Stored(chat, row[0], row[3])
+        return None if row is None else StoredChat(chat, row[0], row[3])
 
     async def save(
         self,
@@ -181,7 +170,7 @@ class MemoryDrafts:
 
     async def idle(self, bot: str, before: datetime) -> Sequence[StoredChat]:
         due = [
-            (row[1], _Stored(chat, row[0], row[3]))
+            (row[1], StoredChat(chat, row[0], row[3]))
             for (b, chat), row in self._rows.items()
             if b == bot and row[1] is not None and row[1] < before
         ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -24,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from intake.drafts import StoredChat
 from intake.errors import StorageError
 from storage.crypto import SealingCodec
 from storage.db import TextCodec
@@ -36,15 +36,6 @@ _T = conversation_drafts
 
 class DraftConflict(StorageError):
     """Another process changed the chat's state since it was read."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredChat:
-    """A chat's state as read, with the version a write must name."""
-
-    chat: str
-    state: dict[str, Any]
-    version: int
 
 
 class SqlConversationDrafts:
