@@ -7,27 +7,12 @@ advertisement the model recognises has no target.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from intake.inspection import Inspection, load_inspection
-from intake.models import Category, InboundMessage, Scope, Tier
-from intake.pipeline import NO_MODEL, decide
+from intake.models import Category, Scope, Tier
+from intake.pipeline import NO_MODEL
+from tests.fakes.corpus import decide_in as _decide
 from tests.fakes.textmodel import FakeTextModel
-
-INSPECTIONS = Path(__file__).resolve().parents[2] / "corpus" / "inspections"
-ACCUSE = FakeTextModel(categories={Category.ACCUSATION: 0.9, Category.APPEAL: 0.1})
-
-
-def _insp(name: str, cache: dict[str, Inspection] = {}) -> Inspection:  # noqa: B006 - a memo
-    if name not in cache:
-        cache[name] = load_inspection(INSPECTIONS / f"{name}.toml")
-    return cache[name]
-
-
-def _decide(name: str, text: str, model: object = ACCUSE):  # type: ignore[no-untyped-def]
-    return decide(InboundMessage(id="t", text=text), _insp(name), model=model)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

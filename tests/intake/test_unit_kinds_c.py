@@ -7,33 +7,18 @@ a fixed fake model, so they check the policy rules rather than the learned model
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from intake.inspection import Inspection, load_inspection
-from intake.models import Category, Decision, InboundMessage, Scope, Tier
+from intake.models import Category, Decision, Scope, Tier
 from intake.normalise import normalise, pinyin_posts
-from intake.pipeline import decide
 from intake.structure import Actor, find_structure
 from intake.vote import Vote, unearned
+from tests.fakes.corpus import decide_in as _decide
 from tests.fakes.textmodel import FakeTextModel
 
-INSPECTIONS = Path(__file__).resolve().parents[2] / "corpus" / "inspections"
-ACCUSE = FakeTextModel(categories={Category.ACCUSATION: 0.9, Category.APPEAL: 0.1})
 APPEAL = FakeTextModel(categories={Category.APPEAL: 0.9, Category.ACCUSATION: 0.1}, sectors={"housing": 0.8})
 # A model with no opinion: the structure alone must find the accusation.
 UNSURE = FakeTextModel(categories={Category.APPEAL: 0.55, Category.ACCUSATION: 0.45})
-
-
-def _insp(name: str, cache: dict[str, Inspection] = {}) -> Inspection:  # noqa: B006 - a memo
-    if name not in cache:
-        cache[name] = load_inspection(INSPECTIONS / f"{name}.toml")
-    return cache[name]
-
-
-def _decide(name: str, text: str, model: object = ACCUSE) -> Decision:
-    return decide(InboundMessage(id="t", text=text), _insp(name), model=model)  # type: ignore[arg-type]
 
 
 def _target(d: Decision) -> tuple[str, str] | None:

@@ -7,30 +7,15 @@ the inspected department's own sector goes to the department of the county or ci
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from intake.inspection import Inspection, load_inspection
-from intake.models import Category, InboundMessage, Scope, Tier
-from intake.pipeline import decide
+from intake.models import Category, Scope, Tier
+from tests.fakes.corpus import decide_in as _decide
 from tests.fakes.textmodel import FakeTextModel
 
-INSPECTIONS = Path(__file__).resolve().parents[2] / "corpus" / "inspections"
-ACCUSE = FakeTextModel(categories={Category.ACCUSATION: 0.9, Category.APPEAL: 0.1})
 CIVIL_APPEAL = FakeTextModel(
     categories={Category.APPEAL: 0.95, Category.ACCUSATION: 0.05}, sectors={"civil_affairs": 0.9}
 )
-
-
-def _insp(name: str, cache: dict[str, Inspection] = {}) -> Inspection:  # noqa: B006 - a memo
-    if name not in cache:
-        cache[name] = load_inspection(INSPECTIONS / f"{name}.toml")
-    return cache[name]
-
-
-def _decide(name: str, text: str, model: object = ACCUSE):  # type: ignore[no-untyped-def]
-    return decide(InboundMessage(id="t", text=text), _insp(name), model=model)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
