@@ -95,6 +95,7 @@ def _converter() -> Any:
 
 # A post typed in pinyin right after Chinese (市委fu shu ji, 镇zhang: a phone that lost its Chinese input
 # mid-word) is the post in characters; pinyin standing alone is left to the Latin-text rules.
+_ASCII_LETTER = re.compile(r"[A-Za-z]")  # every post the next pattern reads has some
 _PINYIN_AFTER_HAN = re.compile(
     r"(?<=[\u4e00-\u9fff]) ?(fu ?)?(shu ?ji|shi ?zhang|xian ?zhang|zhen ?zhang|xiang ?zhang|qu ?zhang|"
     r"ju ?zhang|ting ?zhang|chu ?zhang|ke ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|"
@@ -151,7 +152,7 @@ def normalise(text: str) -> str:
 def pinyin_posts(text: str) -> str:
     """A normalised text with posts typed in pinyin right after Chinese written in characters (for the
     decision's reading; the model's training text is left as normalise() gives it)."""
-    if text.isascii() or not any("a" <= c <= "z" for c in text.lower()):
+    if text.isascii() or _ASCII_LETTER.search(text) is None:
         return text
     return _PINYIN_AFTER_HAN.sub(_pinyin_post, text)
 
