@@ -1,0 +1,136 @@
+"""Accusation by structure when the one acting is a public body, or its staff described by role.
+
+Citizens seldom know the post of whoever took the money: they write 某执法部门开价二十万, 评委暗箱操作,
+村委会截留补偿款, 城管收了摊主的好处费, 研究院出具虚假证明. The policy's accusation is "conduct of a
+named **or described** official" (policy 3), and its table names the acts (bribes and demands,
+favouritism, rigged tendering, embezzlement, abuse of power, 徇私舞弊, 权力寻租). So a body of the
+state, or its staff named by role (执法人员, 城管队员, 村干部, 评标专家, xx局的工作人员), acting in
+such a way in the sentence is an accusation, as a post would be (intake.structure).
+
+What stays an appeal: the sender's own grievance about a service (policy 3: "the sender's own request,
+complaint or grievance about a matter, not about an official's misconduct"). A body that is slow,
+refuses, shrugs, fines or charges the sender (不予受理, 拖着不办, 不管不问, 乱收费, 罚款) is not among the
+acts read here: those are the matter of the sender's appeal, and no benefit to the body's staff or
+abuse for gain is told. Only acts of the policy's table that are misconduct whoever suffers them count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BODY_INDEX = -1  # an Actor's index when it is a body, not one of the caller's named officials
+
+# A character of a body's name: not a function word or a verb of telling, so that a name starts where
+# the body's name does (我向县财政局反映: 县财政局, not the whole clause).
+_NAME = r"(?:(?![的了在是向给对被和与把将我你他她说到从据以由为去来找及并举报反映投诉请贵])[\u4e00-\u9fff])"
+# A body of the state told without a post: generic (执法部门), by kind (城管局, 派出所, 村委会), or a
+# named one whose name ends in a public body's word (特种设备检验检测研究院, 县财政局).
+_PUBLIC_BODY = (
+    r"(?:执法部门|职能部门|主管部门|监管部门|政府部门|行政部门|执法机关|行政机关|国家机关|"
+    r"执法(?:局|大队|中队|队)|稽查(?:局|大队|队)|城管(?:局|大队|中队|队|部门)?|"
+    r"村两委|村委会|村委|居委会|社区居委会|镇政府|乡政府|街道办事处|街道办|派出所|交警(?:大队|队)|公安局|公安机关|"
+    r"评标委员会|评委会|招标办|公共资源交易中心|"
+    rf"{_NAME}{{0,9}}?(?:(?![布格结骗大饭赌当变开残终]){_NAME}局|(?![客餐大舞歌门展营]){_NAME}厅)|"
+    rf"{_NAME}{{1,12}}?(?:研究院|检测院|检验院|质检所|检验所|检测所|管理所|国土所|财政所|司法所|税务所|管理站|林业站|水利站|管理处)"
+    r")"
+)
+# Staff named by role: of a public body by their very title, or a body's 工作人员/干部 (not a shop's).
+_ROLE_ALONE = (
+    r"(?:执法人员|公职人员|公务人员|在职公务员|公务员|村干部|村官|村组干部|城管队员|协管员|民警|辅警|协警|交警|"
+    r"业主评委|评委(?!会)|评标专家|审批人员|稽查人员|监管人员)"
+)
+_STAFF_OF_BODY = r"(?:的|在职的?)?(?:工作人员|办事人员|执法人员|干部|领导|负责人|人员)"
+_ACTOR = re.compile(f"{_ROLE_ALONE}|{_PUBLIC_BODY}{_STAFF_OF_BODY}?")
+
+# Acts that are misconduct whoever suffers them (policy 2's table), told of a body or its staff.
+BODY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        "take",
+        r"受贿|索贿|收受贿赂|行贿受贿|收(?:了|取|受)?[^。！？；，,]{0,6}?(?:好处费|贿赂|回扣|保护费|红包|黑钱)|"
+        r"吃拿卡要|开价[^。！？；]{0,8}?(?:万|元|块|成交)",
+    ),
+    (
+        "collude",
+        r"同流合污|狼狈为奸|官商勾结|沆瀣一气|(?:充当|当|做)了?[^。！？；，,]{0,6}?保护伞|通风报信|"
+        # 勾结 of bodies with each other (社保局与交通局勾结推诿) is the sender's grievance told hard: only
+        # with a business or an unlawful party is it collusion
+        r"(?:与|和|跟|同)[^。！？；，,]{0,10}?(?:公司|老板|商人|企业|开发商|厂|商家|不法|黑恶|传销|犯罪|黑社会)"
+        r"[^。！？；，,]{0,6}?(?:勾结|串通)",
+    ),
+    ("rig", r"暗箱操作|串通投标|围标|陪标|量身定做"),
+    # (not 知法犯法: anyone may break a law he knows, a public servant building his own house too; nor
+    # structure's 打招呼, 干预, 插手: a body is as often the one approached or blamed for meddling)
+    (
+        "abuse",
+        r"执法犯法|徇私舞弊|徇私枉法|权力寻租|权利寻租|以权谋私|滥用职权|以权压法|权钱交易|钱权交易|"
+        r"利用职务|利用职权|职务便利|职务之便",
+    ),
+    (
+        "fake",
+        r"出具(?:了)?[^。！？；，,]{0,6}?(?:虚假|不实|假)的?[\u4e00-\u9fff]{0,4}?(?:证明|材料|报告|鉴定|结论)|弄虚作假|"
+        r"伪造[^。！？；，,]{0,6}?(?:证明|材料|公章|签名|手续)",
+    ),
+    (
+        "funds",
+        r"贪污|侵吞|中饱私囊|私分|截留|虚报冒领|冒领|挪用[^。！？；，,]{0,8}?(?:资金|款|经费|基金)|"
+        r"套取[^。！？；，,]{0,8}?(?:资金|补贴|补助|款|经费)",
+    ),
+)
+# structure.py's own kinds that count of a body as of a post: the rest are either a leader's
+# (不作为, 不在岗: a body's slowness is the sender's appeal) or a person's (affairs, banquets, gambling);
+# its abuse of office is read above without the words a body is the object of (打招呼, 干预).
+BODY_KINDS = frozenset(
+    {"take", "demand", "nominee", "to_kin", "kin_business", "rig", "fake", "obstruct", "vote", "business"}
+    | {"dispose", "favour_kin"}
+)
+_REACH = 30  # characters from the body to the act, in one sentence
+# A private party closer to the act than the body is the one acting (开发商 … 勾结 is told of both;
+# 物业公司的工作人员收了红包 is no public servant).
+_PRIVATE = re.compile(r"公司|集团|物业|开发商|老板|商家|企业|协会|商户|厂家|传销组织|个人")
+
+
+# An act named to be prevented, not told as done (请公开回复，防止暗箱操作; 严禁吃拿卡要).
+_FORESTALLED = re.compile(
+    r"(?:防止|杜绝|避免|严禁|不得|禁止|不要|不能|以免|谨防|严防|坚决打击|打击)[^。！？；，,]{0,4}$"
+)
+# Kinds whose object may be the sender (给我父亲一条活路 is a plea to a body, not a favour to kin).
+_KIN_KINDS = frozenset({"to_kin", "favour_kin", "kin_business"})
+
+
+def told_as_done(text: str, kind: str, start: int, words: str) -> bool:
+    """The act is told as something the body did: not one to be prevented, and for favours to kin not
+    one whose beneficiary is the sender or the sender's own family."""
+    if _FORESTALLED.search(text, max(0, start - 8), start) is not None:
+        return False
+    return not (kind in _KIN_KINDS and "我" in words)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMention:
+    """A public body or its staff named by role: the words and where they stand."""
+
+    start: int
+    end: int
+    words: str
+
+
+def body_mentions(text: str) -> list[BodyMention]:
+    """Every public body or role the text names, in text order (leftmost-longest)."""
+    return [BodyMention(m.start(), m.end(), m.group()) for m in _ACTOR.finditer(text)]
+
+
+def body_actor_before(
+    mentions: list[BodyMention], text: str, s0: int, start: int, *, private_ok: bool = False
+) -> BodyMention | None:
+    """The body acting: the nearest one named shortly before the act in its sentence, unless a private
+    party (a company, a boss) stands between it and the act (`private_ok`: collusion is told of both)."""
+    before = [b for b in mentions if s0 <= b.start and b.end <= start and start - b.end <= _REACH]
+    if not before:
+        return None
+    body = before[-1]
+    if _PRIVATE.search(body.words) is not None:
+        return None
+    if not private_ok and _PRIVATE.search(text, body.end, start) is not None:
+        return None
+    return body

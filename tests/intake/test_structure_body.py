@@ -1,0 +1,139 @@
+"""structure_body: an accusation whose actor is a public body or its staff described by role (policy 3:
+"conduct of a named or described official"), told apart from the sender's own grievance about a
+service (policy 3's appeal). Messages written for these tests from the policy's table, in a citizen's
+words; none is taken from the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intake.inspection import Inspection, load_inspection
+from intake.models import Category, InboundMessage
+from intake.pipeline import decide
+from intake.reasons import render_zh
+from intake.structure import BY_BODY, Actor, find_structure
+from intake.structure_body import BODY_INDEX
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "intake" / "examples"
+
+
+def _inspection(cache: dict[str, Inspection] = {}) -> Inspection:  # noqa: B006 - a memo
+    if "h" not in cache:
+        cache["h"] = load_inspection(EXAMPLES / "henan-audit-2016.toml")
+    return cache["h"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "actor"),
+    [
+        ("我家饭馆被查封后，某执法部门托人传话，开价八万元就能解封。", "take", "执法部门"),
+        ("街上的城管队员每个月都收摊主的保护费，不交就掀摊子。", "take", "城管队员"),
+        ("这次学校食堂招标，评标专家暗箱操作，早就定好了给谁。", "rig", "评标专家"),
+        ("村委会把上面拨下来的危房改造款截留了一大半。", "funds", "村委会"),
+        ("县市场监管局的工作人员和黑作坊老板官商勾结。", "collude", "县市场监管局的工作人员"),
+        ("区环保局执法犯法，对偷排的厂子睁一只眼闭一只眼。", "abuse", "区环保局"),
+        ("县质检所出具虚假检测报告，帮不合格的钢材过关。", "fake", "县质检所"),
+        ("在职公务员违规经商办企业，镇上最大的石料厂就是他们开的。", "business", "在职公务员"),
+    ],
+)
+def test_a_body_or_its_staff_acting_in_misconduct_is_an_accusation(text: str, kind: str, actor: str) -> None:
+    vote = find_structure(text, [], plea=False)
+    assert vote.accusation, text
+    assert vote.kinds[0] == BY_BODY and kind in vote.kinds, vote.kinds
+    assert vote.actor is not None and vote.actor.label == actor and vote.actor.index == BODY_INDEX
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the sender's own grievance about a body's service: slow, refusing, rude, fining, charging
+        "我去社保局办退休手续，工作人员说材料不全，来回跑了五趟还是不予受理。",
+        "村委会一直拖着不给我们发征地补偿款，已经两年了。",
+        "城管把我的三轮车和货都没收了，态度恶劣，罚款两千元。",
+        "区住建局对小区违建不管不问，我们投诉多次没人处理。",
+        "派出所的民警说这事归法院管，让我去起诉。",
+        # an act named to be prevented, or asked, or denied: not told as done
+        "请贵厅把评审结果全文公布，防止暗箱操作。",
+        "县交通局的工作人员是否收了运输公司的好处费？请查一查。",
+        "镇政府没有截留补助款，钱已经全部发到农户手里。",
+        # a private party's misconduct, not a public body's
+        "物业公司的工作人员收了装修队的回扣，逼业主用他们的材料。",
+        # the beneficiary is the sender: a plea to a body, not a favour to kin
+        "恳请县民政局的各位领导，给我父亲一条活路。",
+    ],
+)
+def test_a_grievance_or_an_act_not_told_of_a_body_is_no_accusation(text: str) -> None:
+    vote = find_structure(text, [], plea=False)
+    assert not vote.accusation, (text, vote.acts)
+
+
+def test_an_official_named_by_post_is_read_first() -> None:
+    text = "县交通局局长收了老板的红包，交通局的工作人员也跟着吃拿卡要。"
+    vote = find_structure(text, [Actor(3, 5, "局长", 0)], plea=False)
+    assert vote.actor is not None and vote.actor.index == 0
+    assert BY_BODY not in vote.kinds
+
+
+def test_a_text_that_clears_the_body_is_not_read_as_telling_the_act() -> None:
+    text = "网上说城管队员收保护费，这是谣言，我们摊主都知道。"
+    assert not find_structure(text, [], plea=False).accusation
+
+
+def test_a_rhetorical_question_after_the_act_leaves_it_told() -> None:
+    text = "居委会干部以权谋私，让亲戚都挂在厂里吃低保，这问题是不是严重？"
+    assert "abuse" in find_structure(text, [Actor(0, 5, "居委会干部", 0)], plea=False).kinds
+    asked = "居委会干部是否以权谋私，让亲戚挂在厂里吃低保？"
+    assert not find_structure(asked, [Actor(0, 5, "居委会干部", 0)], plea=False).accusation
+
+
+def test_not_fact_seeking_is_not_a_report_cleared() -> None:
+    # 不实事求是 (not truthful) is an accusation's word, not 举报不实 (the report was untrue)
+    text = "省特检研究院不实事求是，向检察院出具虚假证明，替犯事的人开脱。"
+    assert find_structure(text, [], plea=False).accusation
+
+
+def test_decide_says_the_body_rule_decided_in_chinese() -> None:
+    text = "我们县的执法部门跟传销团伙同流合污，开价二十万就让他们继续干。"
+    d = decide(InboundMessage(id="b1", text=text), _inspection())
+    assert d.category is Category.ACCUSATION
+    decided = next(g for g in d.grounds if g.code == "decided_by")
+    assert decided.args["by"] in ("structure", "both")
+    assert decided.args["acts"].split(",")[0] == BY_BODY
+    assert d.subject is not None and d.subject.post == "执法部门"
+    lines = render_zh(d.grounds)
+    assert any("公权机关或按职务描述的工作人员所为" in line and "执法部门" in line for line in lines), lines
+    assert any(line.startswith("被反映人：执法部门") for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在县人社局办失业金，窗口的工作人员一直说系统有问题，拖了三个月还没办下来，请帮我解决。",
+        "小区旁边的工地晚上施工太吵了，城管来看了一次就走了，希望尽快处理。",
+    ],
+)
+def test_decide_keeps_a_grievance_about_a_body_an_appeal(text: str) -> None:
+    d = decide(InboundMessage(id="b2", text=text), _inspection())
+    assert d.category is Category.APPEAL, d.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # two bodies said to 勾结 to shirk the sender's own case: a grievance told hard
+        "市社保局与交通局事故科勾结，互相推诿我父亲的工伤认定。",
+        # a public servant's private wrong, not an act of office
+        "邻居是法院的公职人员，知法犯法，把违建盖到了我家窗前。",
+        # a body approached, not acting
+        "老板事先跟镇政府打招呼，检查的人来了就走。",
+    ],
+)
+def test_words_that_do_not_make_a_body_the_one_abusing_office(text: str) -> None:
+    assert not find_structure(text, [], plea=False).accusation, text
+
+
+def test_collusion_with_a_business_is_an_act() -> None:
+    vote = find_structure("区环保局的执法人员和化工厂老板相互勾结，偷排的事从来不查。", [], plea=False)
+    assert "collude" in vote.kinds
