@@ -23,7 +23,12 @@ BODY_INDEX = -1  # an Actor's index when it is a body, not one of the caller's n
 
 # A character of a body's name: not a function word or a verb of telling, so that a name starts where
 # the body's name does (我向县财政局反映: 县财政局, not the whole clause).
-_NAME = r"(?:(?![的了在是向给对被和与把将我你他她说到从据以由为去来找及并举报反映投诉请贵])[\u4e00-\u9fff])"
+_NOT_NAME = r"的了在是向给对被和与把将我你他她说到从据以由为去来找及并举报反映投诉请贵因其计让使"
+_NAME = rf"(?:(?![{_NOT_NAME}])[\u4e00-\u9fff])"
+_TRADE = (
+    r"(?:民政|土管|国土|财政|司法|税务|工商|农经|水利|林业|农技|畜牧|计生|征地|拆迁|征收|扶贫|城建|综治|安监|"
+    r"规划|房管|社保|医保|卫生|教育|公安|交通|卫健|人社|住建|环保)"
+)
 # A body of the state told without a post: generic (执法部门), by kind (城管局, 派出所, 村委会), or a
 # named one whose name ends in a public body's word (特种设备检验检测研究院, 县财政局).
 _PUBLIC_BODY = (
@@ -32,7 +37,12 @@ _PUBLIC_BODY = (
     r"村两委|村委会|村委|居委会|社区居委会|镇政府|乡政府|街道办事处|街道办|派出所|交警(?:大队|队)|公安局|公安机关|"
     r"评标委员会|评委会|招标办|公共资源交易中心|"
     rf"{_NAME}{{0,9}}?(?:(?![布格结骗大饭赌当变开残终]){_NAME}局|(?![客餐大舞歌门展营]){_NAME}厅)|"
-    rf"{_NAME}{{1,12}}?(?:研究院|检测院|检验院|质检所|检验所|检测所|管理所|国土所|财政所|司法所|税务所|管理站|林业站|水利站|管理处)"
+    rf"{_NAME}{{1,12}}?(?:研究院|检测院|检验院|质检所|检验所|检测所|管理所|管理站|管理处)|"
+    # a government of a place (镇政府, 县人民政府), not 政府 as a noun's modifier (政府补贴)
+    rf"{_NAME}{{0,8}}?(?:县|市|区|镇|乡|省|州|旗|街道)(?:人民)?政府(?!补贴|补助|拨|资金|投资|采购|工程|项目|文件)|"
+    # a township's or county's station or office by its trade (民政所, 国土所, 拆迁办), and a trade's
+    # whole public system (卫生系统套取合作医疗资金)
+    rf"{_NAME}{{0,6}}?{_TRADE}(?:所|站|办|中心|系统)"
     r")"
 )
 # Staff named by role: of a public body by their very title, or a body's 工作人员/干部 (not a shop's).
@@ -40,7 +50,7 @@ _ROLE_ALONE = (
     r"(?:执法人员|公职人员|公务人员|在职公务员|公务员|村干部|村官|村组干部|城管队员|协管员|民警|辅警|协警|交警|"
     r"业主评委|评委(?!会)|评标专家|审批人员|稽查人员|监管人员)"
 )
-_STAFF_OF_BODY = r"(?:的|在职的?)?(?:工作人员|办事人员|执法人员|干部|领导|负责人|人员)"
+_STAFF_OF_BODY = r"(?:(?:的|在职的?)?(?:工作人员|办事人员|执法人员|干部|领导|负责人|人员))"
 _ACTOR = re.compile(f"{_ROLE_ALONE}|{_PUBLIC_BODY}{_STAFF_OF_BODY}?")
 
 # Acts that are misconduct whoever suffers them (policy 2's table), told of a body or its staff.
@@ -48,8 +58,10 @@ BODY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "take",
         r"受贿|索贿|收受贿赂|行贿受贿|收(?:了|取|受)?[^。！？；，,]{0,6}?(?:好处费|贿赂|回扣|保护费|红包|黑钱)|"
-        r"吃拿卡要|开价[^。！？；]{0,8}?(?:万|元|块|成交)",
+        r"吃拿卡要|雁过拔毛|开价[^。！？；]{0,8}?(?:万|元|块|成交)|(?:吃|拿)回扣|(?:收|拿)了?[^。！？；，,]{0,4}?好处",
     ),
+    # favouritism in what a body hands out (低保、评优、名额): 优亲厚友 is the table's own word
+    ("to_kin", r"优亲厚友|厚亲厚友|人情低保|关系低保|人情保|关系保"),
     (
         "collude",
         r"同流合污|狼狈为奸|官商勾结|沆瀣一气|(?:充当|当|做)了?[^。！？；，,]{0,6}?保护伞|通风报信|"
@@ -73,8 +85,8 @@ BODY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "funds",
-        r"贪污|侵吞|中饱私囊|私分|截留|虚报冒领|冒领|挪用[^。！？；，,]{0,8}?(?:资金|款|经费|基金)|"
-        r"套取[^。！？；，,]{0,8}?(?:资金|补贴|补助|款|经费)",
+        r"贪污|侵吞|中饱私囊|私分|截留|虚报冒领|冒领|挪用|"
+        r"(?:套取|骗取)[^。！？；，,]{0,8}?(?:资金|补贴|补助|款|经费)|小金库|公款吃喝",
     ),
 )
 # structure.py's own kinds that count of a body as of a post: the rest are either a leader's

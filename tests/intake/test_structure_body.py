@@ -137,3 +137,23 @@ def test_words_that_do_not_make_a_body_the_one_abusing_office(text: str) -> None
 def test_collusion_with_a_business_is_an_act() -> None:
     vote = find_structure("区环保局的执法人员和化工厂老板相互勾结，偷排的事从来不查。", [], plea=False)
     assert "collude" in vote.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("我们村评低保，村委会优亲厚友，有车有房的都评上了。", "to_kin"),
+        ("镇民政所管救助的干部吃回扣，谁给好处就先批谁。", "take"),
+        ("县政府挪用了上面拨下来的扶贫资金去修办公楼。", "funds"),
+        ("县卫生系统套取新农合资金，账上做得干干净净。", "funds"),
+        ("乡财政所私设小金库，年底发给自己人。", "funds"),
+    ],
+)
+def test_more_bodies_and_acts_of_the_table(text: str, kind: str) -> None:
+    vote = find_structure(text, [], plea=False)
+    assert vote.kinds[:1] == [BY_BODY] and kind in vote.kinds, (text, vote.kinds)
+
+
+def test_government_as_a_nouns_modifier_is_no_body() -> None:
+    text = "我哥家两个孩子计政府补贴十年，转赠给父亲缴满了十五年。"
+    assert not find_structure(text, [], plea=False).accusation
