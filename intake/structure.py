@@ -343,7 +343,7 @@ def _body_acts(text: str, sentences: list[tuple[int, int]]) -> list[Act]:
             i = bisect_right(starts, m.start()) - 1
             s0, s1 = sentences[i]
             body = body_actor_before(mentions, text, s0, m.start(), private_ok=kind == "collude")
-            if body is None or not told_as_done(text, kind, m.start(), m.group()):
+            if body is None or not told_as_done(text, kind, m.start(), m.group(), s0):
                 continue
             if _held_back(text, s0, s1, m.start()):
                 continue

@@ -48,7 +48,11 @@ _PUBLIC_BODY = (
 # Staff named by role: of a public body by their very title, or a body's 工作人员/干部 (not a shop's).
 _ROLE_ALONE = (
     r"(?:执法人员|公职人员|公务人员|在职公务员|公务员|村干部|村官|村组干部|城管队员|协管员|民警|辅警|协警|交警|"
-    r"业主评委|评委(?!会)|评标专家|审批人员|稽查人员|监管人员)"
+    r"业主评委|评委(?!会)|评标专家|审批人员|稽查人员|监管人员|"
+    # officials described, not named (那些当官的, 个别领导), and whoever handles a matter in a place's
+    # body (村里管低保的, 镇上负责审批的那个人)
+    r"当官的|官员们?|领导们|有关领导|相关领导|个别领导|某些领导|"
+    r"(?:村里|镇上|镇里|乡里|县里|局里|所里|站里|街道|社区)(?:管|负责)[^。！？；，,的]{1,6}的(?:人|那个人|干部|工作人员)?)"
 )
 _STAFF_OF_BODY = r"(?:(?:的|在职的?)?(?:工作人员|办事人员|执法人员|干部|领导|负责人|人员))"
 _ACTOR = re.compile(f"{_ROLE_ALONE}|{_PUBLIC_BODY}{_STAFF_OF_BODY}?")
@@ -110,10 +114,18 @@ _FORESTALLED = re.compile(
 _KIN_KINDS = frozenset({"to_kin", "favour_kin", "kin_business"})
 
 
-def told_as_done(text: str, kind: str, start: int, words: str) -> bool:
-    """The act is told as something the body did: not one to be prevented, and for favours to kin not
-    one whose beneficiary is the sender or the sender's own family."""
+# An act the sender only suspects (我们有理由怀疑…充当保护伞; 难免有…之嫌): a reader takes it as the
+# sender's complaint about how the matter was handled, not a report of what was done.
+_SUSPECTED = re.compile(r"怀疑|猜测|猜想|莫非|恐怕|可能|之嫌|难免|或者|或许|也许|是不是|难道")
+
+
+def told_as_done(text: str, kind: str, start: int, words: str, s0: int = 0) -> bool:
+    """The act is told as something the body did: not one to be prevented or only suspected (in its
+    sentence, `s0` its start), and for favours to kin not one whose beneficiary is the sender or the
+    sender's own family."""
     if _FORESTALLED.search(text, max(0, start - 8), start) is not None:
+        return False
+    if _SUSPECTED.search(text, s0, start) is not None:
         return False
     return not (kind in _KIN_KINDS and "我" in words)
 

@@ -157,3 +157,28 @@ def test_more_bodies_and_acts_of_the_table(text: str, kind: str) -> None:
 def test_government_as_a_nouns_modifier_is_no_body() -> None:
     text = "我哥家两个孩子计政府补贴十年，转赠给父亲缴满了十五年。"
     assert not find_structure(text, [], plea=False).accusation
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("村里管低保的收了好处才给评，没送礼的一户都没评上。", "村里管低保的"),
+        ("那些当官的都收了开发商的回扣，拆迁款一压再压。", "当官的"),
+        ("举报州里的官员侵吞了一千多名职工的工伤补贴。", "官员"),
+    ],
+)
+def test_officials_described_by_role_not_post(text: str, actor: str) -> None:
+    vote = find_structure(text, [], plea=False)
+    assert vote.accusation and vote.actor is not None and vote.actor.label == actor, (text, vote.acts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们怀疑城管执法局的相关领导和商户有利益关系，充当保护伞。",
+        "录取通知书到现在还没发，是不是领导们又在暗箱操作。",
+        "或者相关领导存在利益关系，充当保护伞，请局长查实。",
+    ],
+)
+def test_an_act_only_suspected_is_not_told(text: str) -> None:
+    assert not find_structure(text, [], plea=False).accusation, text
