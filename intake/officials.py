@@ -109,7 +109,10 @@ class Who:
     @property
     def tier_guessed(self) -> int:
         """0: the subject's tier was read (or it is a roster name); 1: a post with no tier the
-        inspection takes; 2: and a bare title whose body the text did not name (主任, 黄陵局长)."""
+        inspection takes, or a body told of by role (structure_body); 2: a post with no tier and a bare
+        title whose body the text did not name (主任, 黄陵局长)."""
+        if self.named is None and self.subject is not None:
+            return 1  # a body or a role (某执法部门, 当官的): whose post, and so whose tier, is not told
         body = self.named.body if self.named is not None else None
         if body is None or self.tier is not None:
             return 0

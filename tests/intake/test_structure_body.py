@@ -182,3 +182,11 @@ def test_officials_described_by_role_not_post(text: str, actor: str) -> None:
 )
 def test_an_act_only_suspected_is_not_told(text: str) -> None:
     assert not find_structure(text, [], plea=False).accusation, text
+
+
+def test_a_body_subjects_tier_counts_as_guessed() -> None:
+    from intake.models import Subject
+    from intake.officials import Who
+
+    assert Who(Subject(post="执法部门"), None, None, "", None).tier_guessed == 1
+    assert Who(None, None, None, "", None).tier_guessed == 0
