@@ -26,9 +26,8 @@ from dataclasses import dataclass, replace
 
 from intake.models import Discipline
 from intake.structure_body import (
-    BODY_ACT_PATTERNS,
     BODY_INDEX,
-    BODY_KINDS,
+    body_act_matches,
     body_actor_before,
     body_mentions,
     told_as_done,
@@ -173,10 +172,6 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
 )
 _ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS + DUTY_ACT_PATTERNS)
-# What a public body or its staff described by role may be read doing (intake.structure_body).
-_BODY_ACTS = tuple((k, p) for k, p in _ACTS if k in BODY_KINDS) + tuple(
-    (kind, re.compile(p)) for kind, p in BODY_ACT_PATTERNS
-)
 BY_BODY = "by_body"  # the kind named first when the actor is a body: which rule decided, for the reasons
 DISCIPLINE_OF = DUTY_DISCIPLINES | {
     "collude": Discipline.ILLEGAL,
@@ -333,23 +328,23 @@ def _report_target(text: str, s0: int, s1: int, actors: list[Actor]) -> Actor | 
 def _body_acts(text: str, sentences: list[tuple[int, int]]) -> list[Act]:
     """Acts of misconduct told of a public body or its staff described by role (某执法部门开价二十万),
     when no official named by post was found acting: the first act of each sentence."""
-    mentions = body_mentions(text)
+    found = body_act_matches(text)
+    mentions = body_mentions(text) if found else []
     if not mentions:
         return []
     starts = [s0 for s0, _ in sentences]
     acts: dict[int, Act] = {}
-    for kind, pattern in _BODY_ACTS:
-        for m in pattern.finditer(text):
-            i = bisect_right(starts, m.start()) - 1
-            s0, s1 = sentences[i]
-            body = body_actor_before(mentions, text, s0, m.start(), private_ok=kind == "collude")
-            if body is None or not told_as_done(text, kind, m.start(), m.group(), s0):
-                continue
-            if _held_back(text, s0, s1, m.start()):
-                continue
-            if i not in acts or m.start() < acts[i].start:
-                actor = Actor(body.start, body.end, body.words, BODY_INDEX, leader=False)
-                acts[i] = Act(kind, m.start(), m.end(), m.group(), actor, False)
+    for kind, m in found:
+        i = bisect_right(starts, m.start()) - 1
+        s0, s1 = sentences[i]
+        body = body_actor_before(mentions, text, s0, m.start(), private_ok=kind == "collude")
+        if body is None or not told_as_done(text, kind, m.start(), m.group(), s0):
+            continue
+        if _held_back(text, s0, s1, m.start()):
+            continue
+        if i not in acts or m.start() < acts[i].start:
+            actor = Actor(body.start, body.end, body.words, BODY_INDEX, leader=False)
+            acts[i] = Act(kind, m.start(), m.end(), m.group(), actor, False)
     return sorted(acts.values(), key=lambda a: a.start)
 
 

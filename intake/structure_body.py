@@ -18,6 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import ahocorasick
+
+from intake.structure_duty import DUTY_ACT_PATTERNS
+
+_DUTY = dict(DUTY_ACT_PATTERNS)  # (its "funds" is one kind of three, so keyed by the two used here)
 
 BODY_INDEX = -1  # an Actor's index when it is a body, not one of the caller's named officials
 
@@ -57,49 +65,119 @@ _ROLE_ALONE = (
 _STAFF_OF_BODY = r"(?:(?:的|在职的?)?(?:工作人员|办事人员|执法人员|干部|领导|负责人|人员))"
 _ACTOR = re.compile(f"{_ROLE_ALONE}|{_PUBLIC_BODY}{_STAFF_OF_BODY}?")
 
-# Acts that are misconduct whoever suffers them (policy 2's table), told of a body or its staff.
-BODY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
+# Acts that are misconduct whoever suffers them (policy 2's table), told of a body or its staff: each
+# with the words one of which any match contains (its triggers), so that one Aho-Corasick pass tells
+# which patterns can match at all: most messages name none, and decide() stays as fast as before.
+_ACT_TABLE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "take",
+        ("贿", "好处", "回扣", "保护费", "红包", "黑钱", "吃拿卡要", "雁过拔毛", "开价"),
         r"受贿|索贿|收受贿赂|行贿受贿|收(?:了|取|受)?[^。！？；，,]{0,6}?(?:好处费|贿赂|回扣|保护费|红包|黑钱)|"
         r"吃拿卡要|雁过拔毛|开价[^。！？；]{0,8}?(?:万|元|块|成交)|(?:吃|拿)回扣|(?:收|拿)了?[^。！？；，,]{0,4}?好处",
     ),
+    (
+        "demand",
+        ("意思意思", "表示表示", "索要", "好处", "打点", "不给"),
+        r"意思意思|表示表示|索要|要好处|打点|"
+        r"不给(?:好处|红包|意思|钱)?就[^。！？；]{0,4}?(?:挑毛病|刁难|找茬|为难|不批|不给办)",
+    ),
     # favouritism in what a body hands out (低保、评优、名额): 优亲厚友 is the table's own word
-    ("to_kin", r"优亲厚友|厚亲厚友|人情低保|关系低保|人情保|关系保"),
+    (
+        "to_kin",
+        (
+            "亲厚友",
+            "人情",
+            "关系低保",
+            "关系保",
+            "亲戚",
+            "亲属",
+            "家属",
+            "关系户",
+            "自己人",
+            "亲友",
+            "小舅子",
+            "子女",
+        ),
+        r"优亲厚友|厚亲厚友|人情低保|关系低保|人情保|关系保|"
+        r"(?:给了|分给|评给|安排给|都给|全给|包给|留给|照顾)[^。！？；，,]{0,8}?"
+        r"(?:亲戚|亲属|家属|关系户|自己人|亲友|小舅子|子女)",
+    ),
     (
         "collude",
+        ("同流合污", "狼狈为奸", "勾结", "沆瀣一气", "保护伞", "通风报信", "串通"),
         r"同流合污|狼狈为奸|官商勾结|沆瀣一气|(?:充当|当|做)了?[^。！？；，,]{0,6}?保护伞|通风报信|"
         # 勾结 of bodies with each other (社保局与交通局勾结推诿) is the sender's grievance told hard: only
         # with a business or an unlawful party is it collusion
         r"(?:与|和|跟|同)[^。！？；，,]{0,10}?(?:公司|老板|商人|企业|开发商|厂|商家|不法|黑恶|传销|犯罪|黑社会)"
         r"[^。！？；，,]{0,6}?(?:勾结|串通)",
     ),
-    ("rig", r"暗箱操作|串通投标|围标|陪标|量身定做"),
+    (
+        "rig",
+        ("暗箱操作", "串通投标", "围标", "陪标", "量身定做", "内定"),
+        r"暗箱操作|串通投标|围标|陪标|量身定做|内定",
+    ),
     # (not 知法犯法: anyone may break a law he knows, a public servant building his own house too; nor
     # structure's 打招呼, 干预, 插手: a body is as often the one approached or blamed for meddling)
     (
         "abuse",
+        (
+            "执法犯法",
+            "徇私",
+            "寻租",
+            "以权",
+            "滥用职权",
+            "权钱交易",
+            "钱权交易",
+            "利用职",
+            "职务便利",
+            "职务之便",
+        ),
         r"执法犯法|徇私舞弊|徇私枉法|权力寻租|权利寻租|以权谋私|滥用职权|以权压法|权钱交易|钱权交易|"
         r"利用职务|利用职权|职务便利|职务之便",
     ),
     (
         "fake",
+        ("出具", "弄虚作假", "伪造"),
         r"出具(?:了)?[^。！？；，,]{0,6}?(?:虚假|不实|假)的?[\u4e00-\u9fff]{0,4}?(?:证明|材料|报告|鉴定|结论)|弄虚作假|"
         r"伪造[^。！？；，,]{0,6}?(?:证明|材料|公章|签名|手续)",
     ),
     (
         "funds",
+        ("贪污", "侵吞", "中饱私囊", "私分", "截留", "冒领", "挪用", "套取", "骗取", "小金库", "公款吃喝"),
         r"贪污|侵吞|中饱私囊|私分|截留|虚报冒领|冒领|挪用|"
         r"(?:套取|骗取)[^。！？；，,]{0,8}?(?:资金|补贴|补助|款|经费)|小金库|公款吃喝",
     ),
+    ("vote", ("拉票", "买票", "贿"), r"拉票|买票|贿选"),
+    # structure_duty's: a public employee's business, collective property disposed of without consent
+    ("business", ("经商", "办企业", "入股", "暗股", "兼职取酬"), _DUTY["business"]),
+    ("dispose", ("同意", "讨论", "表决", "私自"), _DUTY["dispose"]),
 )
-# structure.py's own kinds that count of a body as of a post: the rest are either a leader's
-# (不作为, 不在岗: a body's slowness is the sender's appeal) or a person's (affairs, banquets, gambling);
-# its abuse of office is read above without the words a body is the object of (打招呼, 干预).
-BODY_KINDS = frozenset(
-    {"take", "demand", "nominee", "to_kin", "kin_business", "rig", "fake", "obstruct", "vote", "business"}
-    | {"dispose", "favour_kin"}
-)
+BODY_KINDS = frozenset(kind for kind, _, _ in _ACT_TABLE)
+_ACT_RES = tuple((kind, re.compile(pattern)) for kind, _, pattern in _ACT_TABLE)
+
+
+@cache
+def _triggers() -> Any:
+    """An automaton from each trigger word to the indices of the patterns it may start."""
+    automaton = ahocorasick.Automaton()
+    index: dict[str, set[int]] = {}
+    for i, (_, words, _) in enumerate(_ACT_TABLE):
+        for w in words:
+            index.setdefault(w, set()).add(i)
+    for w, ids in index.items():
+        automaton.add_word(w, frozenset(ids))
+    automaton.make_automaton()
+    return automaton
+
+
+def body_act_matches(text: str) -> list[tuple[str, re.Match[str]]]:
+    """Every match of a body act pattern in `text`, by kind; only the patterns whose triggers occur run."""
+    wanted: set[int] = set()
+    for _, ids in _triggers().iter(text):
+        wanted |= ids
+    return [(_ACT_RES[i][0], m) for i in sorted(wanted) for m in _ACT_RES[i][1].finditer(text)]
+
+
 _REACH = 30  # characters from the body to the act, in one sentence
 # A private party closer to the act than the body is the one acting (开发商 … 勾结 is told of both;
 # 物业公司的工作人员收了红包 is no public servant).
