@@ -5,6 +5,7 @@ words; none is taken from the data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from intake.models import Category, InboundMessage
 from intake.pipeline import decide
 from intake.reasons import render_zh
 from intake.structure import BY_BODY, Actor, find_structure
-from intake.structure_body import BODY_INDEX
+from intake.structure_body import BODY_INDEX, body_act_matches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "intake" / "examples"
 
@@ -190,3 +191,55 @@ def test_a_body_subjects_tier_counts_as_guessed() -> None:
 
     assert Who(Subject(post="执法部门"), None, None, "", None).tier_guessed == 1
     assert Who(None, None, None, "", None).tier_guessed == 0
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "收了好处费",
+        "索贿",
+        "开价五万",
+        "吃回扣",
+        "拿了好处",
+        "雁过拔毛",
+        "意思意思",
+        "不给红包就刁难",
+        "优亲厚友",
+        "人情低保",
+        "名额都给了亲戚",
+        "官商勾结",
+        "充当黑恶势力的保护伞",
+        "和开发商相互勾结",
+        "暗箱操作",
+        "内定",
+        "徇私舞弊",
+        "权利寻租",
+        "利用职权",
+        "出具了一份虚假的检测报告",
+        "伪造签名",
+        "虚报冒领",
+        "骗取扶贫资金",
+        "小金库",
+        "贿选",
+        "违规经商办企业",
+        "入了暗股",
+        "私自卖掉",
+        "没有经过村民同意就租给了外人",
+    ],
+)
+def test_every_act_of_the_table_is_found_through_its_trigger_words(phrase: str) -> None:
+    # the trigger pass must let through every pattern that matches (else an act would go unread)
+    assert body_act_matches(phrase), phrase
+
+
+def test_each_match_holds_one_of_its_patterns_trigger_words() -> None:
+    from intake.structure_body import _ACT_TABLE
+
+    phrases = [
+        "收了好处费", "开价五万", "要好处", "名额都给了亲戚", "和开发商相互勾结", "当了保护伞", "串通投标",
+        "以权压法", "出具了一份虚假的检测报告", "伪造签名", "套取补贴", "买票", "兼职取酬", "私自发包",
+    ]  # fmt: skip
+    for kind, words, pattern in _ACT_TABLE:
+        for p in phrases:
+            for m in re.finditer(pattern, p):
+                assert any(w in m.group() for w in words), (kind, m.group())
