@@ -205,8 +205,8 @@ _LEADERS_ONLY = frozenset({"inaction", "absent", "force"})
 _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
-# A last clause that asks how grave the act just told is, not whether it was done (…吃低保，这问题是不是
-# 严重？; …，这难道不是违法吗？): a rhetorical question, the act stays asserted.
+# A last clause that asks how grave the act just told is, not whether it was done (…冒领低保，这算不算
+# 违纪？; …，这难道不是违法吗？): a rhetorical question, the act stays asserted.
 _RHETORICAL = re.compile(
     r"[，,]\s*(?:这|此|如此|这样)[^，,。！？；;]{0,8}?(?:是不是|算不算|难道|严不严重|该不该|还有没有|不是)"
     r"[^，,。！？；;]*[？?]+\s*$"
@@ -298,7 +298,7 @@ def _held_back(text: str, s0: int, s1: int, start: int) -> bool:
     sentence = text[s0:s1]
     rhetorical = _RHETORICAL.search(sentence)
     if rhetorical is not None and s0 + rhetorical.start() > start:
-        sentence = sentence[: rhetorical.start()]  # the act told, then its weight asked (这问题是不是严重？)
+        sentence = sentence[: rhetorical.start()]  # the act told, then its weight asked (这算不算违纪？)
     return _ASKED.search(sentence) is not None
 
 

@@ -106,7 +106,7 @@ _ACT_TABLE: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "collude",
         ("同流合污", "狼狈为奸", "勾结", "沆瀣一气", "保护伞", "通风报信", "串通"),
         r"同流合污|狼狈为奸|官商勾结|沆瀣一气|(?:充当|当|做)了?[^。！？；，,]{0,6}?保护伞|通风报信|"
-        # 勾结 of bodies with each other (社保局与交通局勾结推诿) is the sender's grievance told hard: only
+        # 勾结 of bodies with each other (两个局勾结起来推诿我的事) is the sender's grievance told hard: only
         # with a business or an unlawful party is it collusion
         r"(?:与|和|跟|同)[^。！？；，,]{0,10}?(?:公司|老板|商人|企业|开发商|厂|商家|不法|黑恶|传销|犯罪|黑社会)"
         r"[^。！？；，,]{0,6}?(?:勾结|串通)",
@@ -188,11 +188,11 @@ _PRIVATE = re.compile(r"公司|集团|物业|开发商|老板|商家|企业|协�
 _FORESTALLED = re.compile(
     r"(?:防止|杜绝|避免|严禁|不得|禁止|不要|不能|以免|谨防|严防|坚决打击|打击)[^。！？；，,]{0,4}$"
 )
-# Kinds whose object may be the sender (给我父亲一条活路 is a plea to a body, not a favour to kin).
+# Kinds whose object may be the sender (照顾一下我们的子女 is a plea to a body, not a favour to kin).
 _KIN_KINDS = frozenset({"to_kin", "favour_kin", "kin_business"})
 
 
-# An act the sender only suspects (我们有理由怀疑…充当保护伞; 难免有…之嫌): a reader takes it as the
+# An act the sender only suspects (大家猜测…当了保护伞; 有…之嫌): a reader takes it as the
 # sender's complaint about how the matter was handled, not a report of what was done.
 _SUSPECTED = re.compile(r"怀疑|猜测|猜想|莫非|恐怕|可能|之嫌|难免|或者|或许|也许|是不是|难道")
 

@@ -56,13 +56,13 @@ def test_a_body_or_its_staff_acting_in_misconduct_is_an_accusation(text: str, ki
         "区住建局对小区违建不管不问，我们投诉多次没人处理。",
         "派出所的民警说这事归法院管，让我去起诉。",
         # an act named to be prevented, or asked, or denied: not told as done
-        "请贵厅把评审结果全文公布，防止暗箱操作。",
+        "希望贵局公开评分细则，防止暗箱操作。",
         "县交通局的工作人员是否收了运输公司的好处费？请查一查。",
         "镇政府没有截留补助款，钱已经全部发到农户手里。",
         # a private party's misconduct, not a public body's
         "物业公司的工作人员收了装修队的回扣，逼业主用他们的材料。",
         # the beneficiary is the sender: a plea to a body, not a favour to kin
-        "恳请县民政局的各位领导，给我父亲一条活路。",
+        "恳请县民政局的领导照顾一下我们的子女。",
     ],
 )
 def test_a_grievance_or_an_act_not_told_of_a_body_is_no_accusation(text: str) -> None:
@@ -83,15 +83,15 @@ def test_a_text_that_clears_the_body_is_not_read_as_telling_the_act() -> None:
 
 
 def test_a_rhetorical_question_after_the_act_leaves_it_told() -> None:
-    text = "居委会干部以权谋私，让亲戚都挂在厂里吃低保，这问题是不是严重？"
+    text = "居委会干部以权谋私，把自己的亲戚都报上了低保，这算不算违纪？"
     assert "abuse" in find_structure(text, [Actor(0, 5, "居委会干部", 0)], plea=False).kinds
-    asked = "居委会干部是否以权谋私，让亲戚挂在厂里吃低保？"
+    asked = "居委会干部是否以权谋私，把亲戚报上了低保？"
     assert not find_structure(asked, [Actor(0, 5, "居委会干部", 0)], plea=False).accusation
 
 
 def test_not_fact_seeking_is_not_a_report_cleared() -> None:
     # 不实事求是 (not truthful) is an accusation's word, not 举报不实 (the report was untrue)
-    text = "省特检研究院不实事求是，向检察院出具虚假证明，替犯事的人开脱。"
+    text = "市质量检验院不实事求是，给法院出具了虚假鉴定。"
     assert find_structure(text, [], plea=False).accusation
 
 
@@ -124,11 +124,11 @@ def test_decide_keeps_a_grievance_about_a_body_an_appeal(text: str) -> None:
     "text",
     [
         # two bodies said to 勾结 to shirk the sender's own case: a grievance told hard
-        "市社保局与交通局事故科勾结，互相推诿我父亲的工伤认定。",
+        "区人社局和医保局勾结起来，互相推诿我的报销。",
         # a public servant's private wrong, not an act of office
-        "邻居是法院的公职人员，知法犯法，把违建盖到了我家窗前。",
+        "隔壁那户是税务局的公务员，知法犯法，私搭乱建挡了我家采光。",
         # a body approached, not acting
-        "老板事先跟镇政府打招呼，检查的人来了就走。",
+        "厂长每次都先给镇政府打个招呼，检查组来了转一圈就走。",
     ],
 )
 def test_words_that_do_not_make_a_body_the_one_abusing_office(text: str) -> None:
@@ -146,7 +146,7 @@ def test_collusion_with_a_business_is_an_act() -> None:
         ("我们村评低保，村委会优亲厚友，有车有房的都评上了。", "to_kin"),
         ("镇民政所管救助的干部吃回扣，谁给好处就先批谁。", "take"),
         ("县政府挪用了上面拨下来的扶贫资金去修办公楼。", "funds"),
-        ("县卫生系统套取新农合资金，账上做得干干净净。", "funds"),
+        ("镇教育系统套取营养餐补助，学生吃的根本不够。", "funds"),
         ("乡财政所私设小金库，年底发给自己人。", "funds"),
     ],
 )
@@ -156,7 +156,7 @@ def test_more_bodies_and_acts_of_the_table(text: str, kind: str) -> None:
 
 
 def test_government_as_a_nouns_modifier_is_no_body() -> None:
-    text = "我哥家两个孩子计政府补贴十年，转赠给父亲缴满了十五年。"
+    text = "每户计政府补贴五年，多出来的名额可以留给子女。"
     assert not find_structure(text, [], plea=False).accusation
 
 
@@ -165,7 +165,7 @@ def test_government_as_a_nouns_modifier_is_no_body() -> None:
     [
         ("村里管低保的收了好处才给评，没送礼的一户都没评上。", "村里管低保的"),
         ("那些当官的都收了开发商的回扣，拆迁款一压再压。", "当官的"),
-        ("举报州里的官员侵吞了一千多名职工的工伤补贴。", "官员"),
+        ("县里有的官员侵吞了退伍老兵的安置费。", "官员"),
     ],
 )
 def test_officials_described_by_role_not_post(text: str, actor: str) -> None:
@@ -176,9 +176,9 @@ def test_officials_described_by_role_not_post(text: str, actor: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "我们怀疑城管执法局的相关领导和商户有利益关系，充当保护伞。",
-        "录取通知书到现在还没发，是不是领导们又在暗箱操作。",
-        "或者相关领导存在利益关系，充当保护伞，请局长查实。",
+        "大家都猜测环保局有人收了厂里的好处。",
+        "补贴到现在也没发下来，是不是领导们把钱挪用了。",
+        "或许派出所的民警拿了好处，才一直不查。",
     ],
 )
 def test_an_act_only_suspected_is_not_told(text: str) -> None:
