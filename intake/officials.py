@@ -21,6 +21,7 @@ from intake.extraction.subjects import LEADING_ROLES, Body
 from intake.inspection import Inspection
 from intake.models import SECTORS, Official, Subject, Tier
 from intake.structure import Actor, StructureVote
+from intake.structure_body import BODY_INDEX
 from intake.where import Compiled
 from routing.divisions import Divisions
 from routing.guard import bars_for
@@ -108,7 +109,10 @@ class Who:
     @property
     def tier_guessed(self) -> int:
         """0: the subject's tier was read (or it is a roster name); 1: a post with no tier the
-        inspection takes; 2: and a bare title whose body the text did not name (主任, 黄陵局长)."""
+        inspection takes, or a body told of by role (structure_body); 2: a post with no tier and a bare
+        title whose body the text did not name (主任, 黄陵局长)."""
+        if self.named is None and self.subject is not None:
+            return 1  # a body or a role (某执法部门, 当官的): whose post, and so whose tier, is not told
         body = self.named.body if self.named is not None else None
         if body is None or self.tier is not None:
             return 0
@@ -289,12 +293,13 @@ def choose_subject(
     else the official nearest the asserted conduct words."""
     pick: Named | None = next((n for n in named if n.body is None), None)
     if pick is None:
-        indices = {a.actor.index for a in struct.acts}
+        # (a body acting, 某执法部门开价…, is none of the named officials: BODY_INDEX)
+        indices = {a.actor.index for a in struct.acts if a.actor.index != BODY_INDEX}
         if struct.reported is not None:
             indices.add(struct.reported.index)
         # ... and every official of an act's sentence before the act (中层干部换届中，学院党委书记送卡:
         # the secretary, not the cadres in general)
-        for act in struct.acts:
+        for act in (a for a in struct.acts if a.actor.index != BODY_INDEX):
             s0 = _sentence_start(text, act.start)
             indices.update(i for i, n in enumerate(named) if s0 <= n.start < act.start and not n.sender)
         if indices:
@@ -310,6 +315,9 @@ def choose_subject(
 
         pick = max(named, key=key)
     if pick is None:
+        actor = struct.actor
+        if actor is not None and actor.index == BODY_INDEX:  # 某执法部门开价…: the body is who it is about
+            return Who(Subject(name=None, post=actor.label, unit=None, tier=None), None, None, "", None)
         return Who(None, None, None, "", None)
     if pick.body is None:
         subject = Subject(name=pick.name, post=pick.post or None, unit=inspection.target.name, tier=pick.tier)

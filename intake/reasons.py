@@ -77,6 +77,8 @@ ACT_ZH = {
     "force": "强拆强占、损害群众利益",
     "business": "公职人员违规经商办企业",
     "dispose": "擅自处置集体或公共财产",
+    "by_body": "公权机关或按职务描述的工作人员所为",
+    "collude": "与不法者勾结、充当保护伞",
     "report": "实名或明确检举",
     "lexicon": "违纪用语",
 }
@@ -107,6 +109,8 @@ ACT_EN = {
     "force": "forced demolition or seizure",
     "business": "an official running a business",
     "dispose": "public or collective property disposed of without consent",
+    "by_body": "done by a public body or its staff described by role",
+    "collude": "colluding with wrongdoers or shielding them",
     "report": "an explicit report",
     "lexicon": "conduct words",
 }

@@ -22,9 +22,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intake.models import Discipline
+from intake.structure_body import (
+    BODY_INDEX,
+    body_act_matches,
+    body_actor_before,
+    body_mentions,
+    told_as_done,
+)
 from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
 
 _END = "。！？!?；;\n"
@@ -165,7 +172,9 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
 )
 _ACTS = tuple((kind, re.compile(p)) for kind, p in _ACT_PATTERNS + DUTY_ACT_PATTERNS)
+BY_BODY = "by_body"  # the kind named first when the actor is a body: which rule decided, for the reasons
 DISCIPLINE_OF = DUTY_DISCIPLINES | {
+    "collude": Discipline.ILLEGAL,
     "kin_business": Discipline.INTEGRITY,
     "favour_kin": Discipline.ORGANIZATIONAL,
     "take": Discipline.INTEGRITY,
@@ -196,11 +205,17 @@ _LEADERS_ONLY = frozenset({"inaction", "absent", "force"})
 _PRONOUN = re.compile(r"(?:他|她|其|该(?:同志|领导|干部|人)|此人|这位|这个人|那人)")
 _NEGATED = re.compile(r"(?:没有|没|未曾|未|从未|从没|不曾|并未|并没有|绝无|无)\s*$")
 _ASKED = re.compile(r"是否|有没有|有无|能否|吗[？?]|[？?]\s*$")
+# A last clause that asks how grave the act just told is, not whether it was done (…冒领低保，这算不算
+# 违纪？; …，这难道不是违法吗？): a rhetorical question, the act stays asserted.
+_RHETORICAL = re.compile(
+    r"[，,]\s*(?:这|此|如此|这样)[^，,。！？；;]{0,8}?(?:是不是|算不算|难道|严不严重|该不该|还有没有|不是)"
+    r"[^，,。！？；;]*[？?]+\s*$"
+)
 # The text praises or clears the official: evidence against an accusation the model might read in.
 # (不实 clears a report, 举报不实; a 不实证明 an official issued is the accusation itself.)
 _PRAISE = re.compile(
     r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
-    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
+    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据|事求是)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
     r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
 )
 # A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).
@@ -263,7 +278,9 @@ class StructureVote:
 
     @property
     def kinds(self) -> list[str]:
-        return list(dict.fromkeys(a.kind for a in self.acts)) or (["report"] if self.accusation else [])
+        body = [BY_BODY] if self.acts and self.acts[0].actor.index == BODY_INDEX else []
+        kinds = list(dict.fromkeys(body + [a.kind for a in self.acts]))
+        return kinds or (["report"] if self.accusation else [])
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -278,7 +295,11 @@ def _held_back(text: str, s0: int, s1: int, start: int) -> bool:
     """Denied right before the act (没有收钱), or asked in its sentence (是否收了钱？)."""
     if _NEGATED.search(text[max(s0, start - 4) : start]):
         return True
-    return _ASKED.search(text[s0:s1]) is not None
+    sentence = text[s0:s1]
+    rhetorical = _RHETORICAL.search(sentence)
+    if rhetorical is not None and s0 + rhetorical.start() > start:
+        sentence = sentence[: rhetorical.start()]  # the act told, then its weight asked (这算不算违纪？)
+    return _ASKED.search(sentence) is not None
 
 
 def _actor_for(start: int, s0: int, text: str, actors: list[Actor], recent: list[Actor]) -> Actor | None:
@@ -304,8 +325,42 @@ def _report_target(text: str, s0: int, s1: int, actors: list[Actor]) -> Actor | 
     return next((a for a in actors if rep.end() <= a.start and a.start - rep.end() <= _REACH), None)
 
 
+def _body_acts(text: str, sentences: list[tuple[int, int]]) -> list[Act]:
+    """Acts of misconduct told of a public body or its staff described by role (某执法部门开价二十万),
+    when no official named by post was found acting: the first act of each sentence."""
+    found = body_act_matches(text)
+    mentions = body_mentions(text) if found else []
+    if not mentions:
+        return []
+    starts = [s0 for s0, _ in sentences]
+    acts: dict[int, Act] = {}
+    for kind, m in found:
+        i = bisect_right(starts, m.start()) - 1
+        s0, s1 = sentences[i]
+        body = body_actor_before(mentions, text, s0, m.start(), private_ok=kind == "collude")
+        if body is None or not told_as_done(text, kind, m.start(), m.group(), s0):
+            continue
+        if _held_back(text, s0, s1, m.start()):
+            continue
+        if i not in acts or m.start() < acts[i].start:
+            actor = Actor(body.start, body.end, body.words, BODY_INDEX, leader=False)
+            acts[i] = Act(kind, m.start(), m.end(), m.group(), actor, False)
+    return sorted(acts.values(), key=lambda a: a.start)
+
+
 def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
     """The structural evidence for an accusation in a normalised text with its officials marked."""
+    vote = _officials_structure(text, actors, plea=plea)
+    if vote.acts or vote.reported is not None or vote.against is not None:
+        return vote
+    body = _body_acts(text, _sentences(text))
+    if not body or _PRAISE.search(text) is not None:  # 说城管收保护费是谣言: cleared, not told
+        return vote
+    return replace(vote, acts=tuple(body), own_benefit_only=False)
+
+
+def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
+    """Acts and reports of the officials named by post or roster name."""
     if not actors:  # nobody to act: no act and no report can be attributed (most appeals)
         return StructureVote((), None, False, ())
     sentences = _sentences(text)
