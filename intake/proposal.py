@@ -26,15 +26,20 @@ _SENDER = re.compile(r"我(?![国省市县区州乡镇])|俺|本人")
 # The sender's own person, home or property (我家, 我们小区, 本人的房子): a remedy asked for it is the
 # sender's own request for redress.
 _OWN_THING = re.compile(
-    r"(?:我|俺)(?:们)?(?:家|的|小区|村|组|楼|栋|单位|公司|学校|孩子|小孩|父|母|爸|妈|爱人|老人)|本人"
+    r"(?:我|俺)(?:们)?(?:家|的|小区|村|组|楼|栋|单位|公司|学校|孩子|小孩|父|母|爸|妈|爱人|老人)|本人|"
+    # ... or the sender one of those affected (我是…小区业主, 我们都是…退休的职工)
+    r"(?:我|俺)(?:们)?(?:都)?是[^。！？?!；;，,]{0,20}?(?:业主|住户|职工|员工|工人|家长|退休|患者|村民)"
 )
 # A loss or harm the sender suffered, beyond classify's harm words (损失, 扰民, 迟迟 ...).
 _LOSS = re.compile(
     r"摔|受伤|伤了|坏了|损坏|漏水|漏雨|停水|停电|断水|断电|被扣|扣了|罚了|拒绝|未果|无果|"
-    r"多次反映|反映多次|反映了多次|至今没有|到现在还|没有答复|没人理|无人理|推诿|刁难|被骗|上当"
+    r"多次反映|反映多次|反映了多次|至今没有|到现在还|没有答复|没人理|无人理|推诿|刁难|被骗|上当|"
+    r"无法(?:用|使用|正常|入住|办理|出行|通行)|没水|没电"
 )
-# A remedy asked for a thing: what a sender asks for their own matter (修一下, 解决, 赔, 退).
-_REMEDY = re.compile(r"解决|处理|修(?:一下|好|复|理)|维修|赔|退|补发|办理|落实|恢复|还我|给我")
+# A remedy asked for a thing: what a sender asks for their own matter (修一下, 解决, 赔, 退钱; not 退休).
+_REMEDY = re.compile(
+    r"解决|处理|修(?:一下|好|复|理)|维修|赔|退(?:还|款|钱|费|回)|补发|补偿|办理|落实|恢复|还我|给我"
+)
 # A grievance word that is the sender's whatever the sentence (a debt, a refund, a plea for the sender).
 _ALWAYS_OWN = re.compile(r"拖欠|欠薪|欠我|退款|要回|讨要|讨回|求助|帮帮|救救|(?:帮|给|替)我(?![国省市县区])")
 

@@ -47,6 +47,8 @@ def test_a_proposal_or_opinion_on_public_work_is_a_suggestion(text: str) -> None
         # a remedy asked for the sender's own home or family
         "我们小区的下水道堵了一个星期，建议物业尽快处理。",
         "我父亲的养老金被扣了三个月，希望社保局能出台政策。",
+        # the sender one of those affected, with a loss of their own
+        "我是幸福小区的业主，住在顶楼，夏天经常没水，建议小区装一台增压泵。",
         # the sender asked for redress before and got none
         "这件事我向社区反映了多次，至今没有答复，建议领导重视一下。",
         # a why-not question about the sender's own matter
