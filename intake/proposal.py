@@ -43,6 +43,12 @@ _REMEDY = re.compile(
 # A grievance word that is the sender's whatever the sentence (a debt, a refund, a plea for the sender).
 _ALWAYS_OWN = re.compile(r"拖欠|欠薪|欠我|退款|要回|讨要|讨回|求助|帮帮|救救|(?:帮|给|替)我(?![国省市县区])")
 
+# A wrong done by someone (a business's 占道, 黑车, 传销, 非法营运): told again and again, it is the
+# matter the sender complains of, and a proposal to stop it asks for enforcement (policy 3's appeal:
+# 噪音, 物业), not an opinion on public work. Once in a long letter it may be only the background.
+_WRONG = re.compile(r"非法|违法|违规|违章|占道|扰民|噪音|噪声|黑车|传销|无证|偷排|乱搭|乱建|垄断|污水横流")
+_WRONG_TOLD = 2
+
 # Ways of proposing the first rules did not know, each on public work:
 _OPINION = re.compile(
     # offering views (谈几点看法, 提几点建议, 拙见, 建言献策, 我有个想法; 建义 is a common slip for 建议)
@@ -88,6 +94,11 @@ def proposes_on_work(text: str, sig: Signals) -> bool:
     return _PROPOSES.search(own) is not None or _OPINION.search(own) is not None
 
 
+def complains_of_a_wrong(text: str) -> bool:
+    """The text tells of someone's wrong again and again (占道…占道, 黑车…黑车): a complaint of a matter."""
+    return len(_WRONG.findall(text)) >= _WRONG_TOLD
+
+
 def is_suggestion(text: str, sig: Signals) -> bool:
     """Policy 3's suggestion: a proposal or opinion on public work and no grievance of the sender's."""
-    return proposes_on_work(text, sig) and not own_grievance(text, sig)
+    return proposes_on_work(text, sig) and not own_grievance(text, sig) and not complains_of_a_wrong(text)

@@ -33,6 +33,8 @@ def _suggestion(text: str) -> bool:
         # a word of complaint about public work, with a proposal
         "老街的路面坑坑洼洼，下雨天积水严重，建议结合旧城改造统一翻修。",
         "从我县交通文明做起吧：行人和电动车也该礼让，不能只要求开车的人。",
+        # a wrong named once, as the background of a proposal on policy
+        "校外培训机构有的还是无证办学，建议教育局出台统一的收费标准和退费办法。",
     ],
 )
 def test_a_proposal_or_opinion_on_public_work_is_a_suggestion(text: str) -> None:
@@ -65,6 +67,8 @@ def test_the_senders_own_grievance_with_a_proposal_is_an_appeal(text: str) -> No
         # asking for enforcement against a nuisance or a wrong is the policy's appeal (噪音, 违建)
         "楼下饭店的油烟每天都很大，希望有关部门管一管。",
         "河边有人私自搭建了两层的棚子，请城管局引起重视。",
+        # a wrong told again and again is the matter complained of, whatever the proposal
+        "路口有人天天占道卖水果，占道的摊子把人行道都堵死了，建议城管加强管理。",
         # an opinion's words in a document's title are not the sender proposing
         "我写了一份《关于建设社区食堂的几点看法》交给街道，想问问办到哪一步了。",
     ],
