@@ -9,12 +9,13 @@ labelled `unclear` are not counted. Each row is decided by a model that never tr
 of the training folds by its fold's model, a row of the held-back fifth by the model of all the rows
 not held back (the fold models are cached in build/textmodel-folds/, shared with `petition model
 evaluate`). Printed for the development rows only: clear accusations found, clear suggestions
-found, clear appeals taken as accusations, and the department match of the clear appeals. `-v` lists
-the development rows' misses. The held-back rows (300-1199) are neither decided nor printed here:
-they are scored once, at the end, by whoever owns the held-back sets, and must not steer any change:
-`--held --labels corpus/heldback/...` prints their counts (never their misses; `-v` is refused with it).
-The fold models are those of `petition model evaluate` (`intake.textmodel.folds.split`: labelled rows
-grouped by inspection, real messages by text hash), so the cache is shared.
+found, clear appeals taken as accusations or as suggestions, and the department match of the clear
+appeals. `-v` lists the development rows' misses. The held-back rows (300-1199) are neither decided
+nor printed here: they are scored once, at the end, by whoever owns the held-back sets, and must not
+steer any change: `--held --labels corpus/heldback/...` prints their counts (never their misses; `-v`
+is refused with it). The fold models are those of `petition model evaluate`
+(`intake.textmodel.folds.split`: labelled rows grouped by inspection, real messages by text hash), so
+the cache is shared.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def count(labels: dict[str, str], decided: dict[str, tuple[Row, Decision]], ids:
         c["sugg_found"] += want == "suggestion" and got is Category.SUGGESTION
         if want == "appeal":
             c["appeal_acc"] += got is Category.ACCUSATION
+            c["appeal_sugg"] += got is Category.SUGGESTION
             c["appeal_dept"] += d.target is not None and d.target.kind == f"department:{row.sector}"
     return c
 
@@ -91,6 +93,7 @@ def line(name: str, c: Counter[str]) -> str:
         f"{name}: clear accusations found {share('acc_found', 'accusation_n')}; "
         f"clear suggestions found {share('sugg_found', 'suggestion_n')}; "
         f"clear appeals taken as accusations {share('appeal_acc', 'appeal_n')}; "
+        f"clear appeals taken as suggestions {share('appeal_sugg', 'appeal_n')}; "
         f"clear appeals to the labelled department {share('appeal_dept', 'appeal_n')}"
     )
 

@@ -21,7 +21,6 @@ from intake.classify import (
     disciplines_of,
     empty_anyway,
     is_no_content,
-    proposes,
     signals,
 )
 from intake.extraction.lexicons import load_lexicons
@@ -33,8 +32,10 @@ from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
+from intake.proposal import is_suggestion
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
+from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
 from intake.vote import (
@@ -59,8 +60,6 @@ __all__ = ["NO_MODEL", "Compiled", "compile_inspection", "decide"]
 _ANALYSED_CHARS = 6000
 # With a model, an appeal goes to a department only when the combined sector evidence reaches this.
 _SECTOR_MIN = 0.15
-# A suggestion goes to one sector's department only when that sector clearly leads.
-_SUGGESTION_SECTOR = 0.4
 # A weak conduct word alone (违法, 违规, 乱收费: strength 1, "conduct only when an official is its
 # subject") votes for an accusation only when the model does not all but rule one out: real letters to
 # a government board say 违法 of the official who handles their own matter. Out of fold: real messages
@@ -239,7 +238,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     who = choose_subject(f.named, struct, asserted, text, inspection)
     ranked = combine_sectors(f.sectors, sector_proba)
     rules, rules_words = choose_category(
-        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposes(text, f.sig)
+        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=is_suggestion(text, f.sig)
     )
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
@@ -353,13 +352,13 @@ def _sector(
     if not with_model:
         # A suggestion is one sector's matter only when that sector clearly leads (3 to 1, or 2 to 1
         # with strong evidence).
-        if category is Category.SUGGESTION and not _clear_lead(score, second[1]):
+        if category is Category.SUGGESTION and not clear_lead(score, second[1]):
             return None, [], 0.0, None
         if second[0] is not None and score - second[1] <= 1:
             grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
             return top, grounds, 0.15, None
         return top, grounds, 0.0, None
-    if category is Category.SUGGESTION and (score < _SUGGESTION_SECTOR or not _lexicon_agrees(f.sectors)):
+    if category is Category.SUGGESTION and not one_sectors_matter(ranked, f.sectors):
         return None, [], 0.0, None
     if category is Category.APPEAL and score < _SECTOR_MIN and f.sectors.get(top, 0) < 2:
         return None, [], 0.0, None
@@ -367,17 +366,6 @@ def _sector(
     if second[0] is not None and score - second[1] < 0.1:
         grounds.append(Reason(code="sector_close", args={"sector": top, "other": second[0]}))
     return top, grounds, 0.0, score - second[1]
-
-
-def _clear_lead(top: float, second: float) -> bool:
-    """One sector's matter: it leads 3 to 1, or 2 to 1 with strong evidence."""
-    return (top >= 3 and 3 * second <= top) or (top >= 5 and 2 * second <= top)
-
-
-def _lexicon_agrees(sectors: Counter[str]) -> bool:
-    """The words do not point at two sectors at once (文化广场: housing and culture)."""
-    ranked = sorted(sectors.values(), reverse=True)
-    return len(ranked) < 2 or ranked[1] == 0 or _clear_lead(ranked[0], ranked[1])
 
 
 def _target(

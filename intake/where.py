@@ -117,8 +117,19 @@ def route_for(
     if category == Category.LITIGATION:
         return route_litigation(region)
     if category == Category.SUGGESTION:
-        # A suggestion on the inspected unit's own work is the unit's, whatever its sector.
-        return route_suggestion(comp.unit_region, region, None if targets else sector)
+        # A suggestion on the inspected unit's own work is the unit's, whatever its sector: the unit named,
+        # or an inspected department's own sector in its own territory (policy 4.4). One on a place the
+        # text names outside that territory goes to that place's body (属地管理), not to the unit.
+        about_unit = bool(targets) or (
+            sector is not None and sector == comp.unit_sector and region == comp.unit_region
+        )
+        return route_suggestion(
+            comp.unit_region,
+            region,
+            sector,
+            about_unit=about_unit,
+            placed_elsewhere=region != comp.default_region,
+        )
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
     # The inspected department's own sector makes it its business only in its own territory: 低保 in a
     # county named is that county's 民政局's (属地管理), not the provincial 民政厅's.

@@ -100,9 +100,26 @@ def route_appeal(sector: str | None, region: str, unit_matter: bool, unit_region
     return Route("petition", region, "no functional department fits: 信访局", "petition")
 
 
-def route_suggestion(unit_region: str | None, region: str, sector: str | None = None) -> Route:
-    """Suggestions go to the inspected unit, or to the region's 信访局; a suggestion clearly about one
-    sector's matter goes to that sector's department of the region (谁主管、谁负责)."""
+def route_suggestion(
+    unit_region: str | None,
+    region: str,
+    sector: str | None = None,
+    *,
+    about_unit: bool = False,
+    placed_elsewhere: bool = False,
+) -> Route:
+    """Suggestions go to the inspected unit, or to the region's 信访局 (policy 4.4); a suggestion clearly
+    about one sector's matter goes to that sector's department of the region (谁主管、谁负责).
+
+    `about_unit`: the suggestion concerns the inspected unit's own work (the unit named, or an inspected
+    department's own sector in its own territory): the unit's, whatever its sector. `placed_elsewhere`:
+    a unit inspection's suggestion about a facility or service of a place the text names, outside the
+    unit's own territory (洛阳市的夜市 in a provincial 审计厅's inspection): the body of that place's level
+    (分级负责、属地管理), its department or its 信访局, not the inspected unit."""
+    if unit_region is not None and about_unit:
+        return Route(
+            "inspected_unit", unit_region, "suggestion on the inspected unit's work", "suggestion_unit"
+        )
     if sector:
         return Route(
             f"department:{sector}",
@@ -110,7 +127,7 @@ def route_suggestion(unit_region: str | None, region: str, sector: str | None = 
             f"suggestion on one sector's matter: {sector}",
             "suggestion_sector",
         )
-    if unit_region is not None:
+    if unit_region is not None and not placed_elsewhere:
         return Route(
             "inspected_unit", unit_region, "suggestion on the inspected unit's work", "suggestion_unit"
         )
