@@ -444,7 +444,8 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
         # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
     if doubt is not None:
-        grounds.append(Reason(code="doubt", args={"why": doubt}))
+        # Only an item taken in scope may say so; out of scope, the doubt is the category's alone.
+        grounds.append(Reason(code="doubt" if in_scope else "doubt_checked", args={"why": doubt}))
     return in_scope, doubt
 
 

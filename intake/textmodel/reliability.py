@@ -100,7 +100,7 @@ def _mapped(d: Decision, cal: Calibration) -> float:
     import numpy as np
 
     conf = float(np.interp(d.confidence, cal[0], cal[1])) if cal[0] else d.confidence
-    doubtful = any(g.code == "doubt" for g in d.grounds)
+    doubtful = any(g.code in ("doubt", "doubt_checked") for g in d.grounds)
     return min(conf, 0.5) if doubtful else conf  # the pipeline's ceiling for doubtful decisions
 
 

@@ -78,7 +78,7 @@ def test_every_value_the_pipeline_emits_has_a_rendering() -> None:
                     assert g.code in CODES, g
                     if g.code == "route":
                         assert g.args["why"] in ROUTE_ZH, g
-                    if g.code == "doubt":
+                    if g.code in ("doubt", "doubt_checked"):
                         assert g.args["why"] in DOUBT_ZH, g
                     if g.code == "conduct":
                         assert all(a in ACT_ZH for a in g.args["acts"].split(",") if a), g

@@ -40,6 +40,19 @@ def test_structure_against_the_model_is_in_scope_with_low_confidence() -> None:
     assert any("存疑" in line for line in render_zh(d.grounds))
 
 
+def test_a_split_vote_out_of_scope_never_says_it_was_taken_in_scope() -> None:
+    # A street office's deputy is nobody an audit department's inspection takes: the doubt is the
+    # category's, and the reason the officer reads must not claim in-scope handling (seen on the desk).
+    model = FakeTextModel({Category.APPEAL: 0.83, Category.ACCUSATION: 0.17})
+    d = decide(_msg("我家楼下路灯坏了半个月。另外听说街道一个副主任的小舅子包了小区改造工程。"), HENAN, model)
+    assert d.category is Category.ACCUSATION and d.scope is Scope.OUT_OF_SCOPE
+    assert d.confidence < 0.6
+    lines = render_zh(d.grounds)
+    assert not any("按受理范围内处理" in line for line in lines), lines
+    assert any(g.code == "doubt_checked" and g.args["why"] == "split" for g in d.grounds)
+    assert any(line.startswith("存疑") and "请值班人员核定" in line for line in lines)
+
+
 def test_model_alone_with_a_local_official_named_is_in_scope_when_unsure() -> None:
     model = FakeTextModel({Category.ACCUSATION: 0.35, Category.APPEAL: 0.65})
     d = decide(_msg("西虢镇某村村支书这个人，大家心里都有数，希望巡察组来村里看看。"), MENGZHOU, model)
