@@ -67,6 +67,11 @@ def route_accusation(accused: Accused | None, region: str, unit_region: str | No
     if level in ("township", "village"):
         target = at_level(where, "county", divisions)
         why, code = "township/village cadre: managed by the county", "village"
+        placed = divisions.get(target)
+        if placed is not None and _RANK.get(placed.level, 9) < _RANK["county"]:
+            # No county named: the nearest known level takes it, and the reason must not pretend otherwise.
+            why = "township/village cadre, county not named: the nearest known level"
+            code = "village_unplaced"
     elif accused is not None and accused.leadership:
         above = _ABOVE[level]
         target = CENTRAL if above == "central" else at_level(where, above, divisions)

@@ -20,6 +20,14 @@ def test_managing_levels() -> None:
     assert route_accusation(_acc("city", True, "130000"), "130000", None).region == "130000"
 
 
+def test_a_village_cadre_with_no_county_named_says_the_county_is_unknown() -> None:
+    # 街道一个副主任 with only the province known: the province's body takes it, and the reason says why.
+    r = route_accusation(_acc("township", False, "410000"), "410000", None)
+    assert (r.kind, r.region, r.code) == ("discipline", "410000", "village_unplaced")
+    placed = route_accusation(_acc("township", False, "410324"), "410324", None)
+    assert placed.code == "village"
+
+
 def test_never_route_to_the_accused_discipline_body() -> None:
     # a county 纪委 deputy (a department-level post of the county) goes to the city
     r = route_accusation(_acc("county", False, "410324", discipline=True), "410324", None)
