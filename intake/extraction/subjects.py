@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
+from intake.extraction.refer_back import refer_back
 from intake.extraction.scanner import Hit
 from routing.divisions import Divisions
 
@@ -170,7 +171,12 @@ def find_bodies(
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
-        if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
+        if (
+            body.in_unit
+            and body.kind == "unit"
+            and _division_before(text, post_hit.start, ctx)
+            and not _unit_named_right_before(targets, post_hit.start, text)
+        ):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         org = body.org
         # 湘楚大学的党委副书记: the unit's own party committee, unless a division's (经管学院党委)
@@ -193,7 +199,16 @@ def find_bodies(
         if _addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
-    return bodies
+    return refer_back(bodies, text)
+
+
+def _unit_named_right_before(targets: list[Hit], start: int, text: str) -> bool:
+    """省电力公司纪委书记, 省公司的副总经理: the inspected unit's own name ends right before the post, so
+    the post is the unit's, though the name ends like one of its divisions' (公司)."""
+    return any(
+        t.layer == "target" and (t.end == start or (t.end == start - 1 and text[t.end] == "的"))
+        for t in targets
+    )
 
 
 _BRACKETS = re.compile(r"\s*[(（]([^()（）]{2,16})[)）]")
