@@ -37,6 +37,7 @@ from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
+from intake.unit_trade import own_business
 from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
@@ -506,7 +507,7 @@ def _finish(
             comp,
             inspection,
             _unit_staff(f, comp),
-            _unit_sector_near(ranked, comp),
+            own_business(ranked, comp.unit_sector, comp.trade, f.text),
         )
         grounds.extend(route_grounds + sector_grounds)
         penalty += sector_penalty + (
@@ -544,12 +545,6 @@ _ELSEWHERE = re.compile(
     r"另一[所家个]|(?:其他|外省|外地)的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)|一所省属|一家省属|"
     r"(?:一家|一所)(?:私立|民营|私人)"
 )
-
-
-def _unit_sector_near(ranked: list[tuple[str, float]], comp: Compiled) -> bool:
-    """The inspected department's own sector is among the two the evidence points at (不动产证 in a
-    自然资源和规划局 inspection, whatever the model's lean towards 住建)."""
-    return comp.unit_sector is not None and any(s == comp.unit_sector and v >= 0.2 for s, v in ranked[:2])
 
 
 def _unit_staff(f: Facts, comp: Compiled) -> bool:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from intake.branch_units import branch_pattern
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
 from intake.inspection import Inspection
 from intake.models import SECTORS
+from intake.unit_trade import name_parts, trade_pattern
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
 
@@ -66,6 +68,8 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory,
         _subunits_of(t.name, names, territory, divisions) if unit else None,
         sector,
+        # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
+        trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
     )
 
 
@@ -216,6 +220,9 @@ def _subunits_of(
     if name.endswith(_BANK[1:]):
         return _bank_subunits(territory, divisions)
     own = _subunit_pattern(names)
+    branches = branch_pattern(name_parts(name, territory, divisions), _places_inside(territory, divisions))
+    if branches is not None:
+        own = re.compile(f"{own.pattern}|{branches}" if own is not None else branches)
     if not name.endswith(("公司", "集团")):
         return own
     # An enterprise group's mines and works are named by where they are (黄陵矿业, 铜川矿务局, 韩城电厂),

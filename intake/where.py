@@ -26,6 +26,7 @@ class Compiled:
     default_region: str
     subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
     unit_sector: str | None = None  # the sector an inspected department is competent for
+    trade: re.Pattern[str] | None = None  # the unit's own business in a citizen's words (退税, 电费)
 
 
 def _most_precise(places: list[Place]) -> Place | None:
@@ -118,7 +119,8 @@ def route_for(
         return route_litigation(region)
     if category == Category.SUGGESTION:
         # A suggestion on the inspected unit's own work is the unit's, whatever its sector.
-        return route_suggestion(comp.unit_region, region, None if targets else sector)
+        own = targets or (unit_sector and region == comp.unit_region)
+        return route_suggestion(comp.unit_region, region, None if own else sector)
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
     # The inspected department's own sector makes it its business only in its own territory: 低保 in a
     # county named is that county's 民政局's (属地管理), not the provincial 民政厅's.

@@ -1,0 +1,159 @@
+"""General rules read from the misses of set E (session 22), each tested on kinds of unit that set E
+does not have: a financial regulator's provincial office, a city public-security bureau, a city water
+group, a provincial transport-investment group, a county-level city and a township of a Guangxi county.
+
+Each test decides with a fixed fake model, so it checks the policy rules: how a post is attached to its
+body, how a subordinate unit is read from the inspected unit's own name, a title named again, a
+township named without its ethnic word, and the inspected unit's own business (policy 2, 4.1, 4.3, 4.4).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from intake.inspection import Inspection, parse_inspection
+from intake.models import Category, Decision, InboundMessage, Scope, Tier
+from intake.pipeline import decide
+from routing.divisions import load_divisions
+from tests.fakes.corpus import ACCUSE, decide_in
+from tests.fakes.textmodel import FakeTextModel
+
+_TOML = """
+id = "{id}"
+team = "某巡视巡察组"
+committee_level = "{committee}"
+kind = "regular"
+
+[target]
+type = "{type}"
+name = "{name}"
+aliases = [{aliases}]
+region = "{region}"
+level = "{level}"
+
+[period]
+start = 2026-09-01
+end = 2026-10-30
+
+[hours]
+days = "workdays"
+ranges = ["08:30-12:00", "14:30-17:30"]
+"""
+
+
+@cache
+def _inspection(name: str) -> Inspection:
+    kinds = {
+        # a national regulator's provincial office: vertical management, its city offices are its own
+        "jrjg": (
+            "central",
+            "unit",
+            "国家金融监督管理总局湖南监管局",
+            '"湖南金融监管局", "省监管局"',
+            "430000",
+            "province",
+        ),
+        # a city bureau of a local government
+        "lygaj": ("city", "unit", "洛阳市公安局", '"市公安局"', "410300", "city"),
+        "lysw": ("city", "unit", "洛阳市水务集团有限公司", '"洛阳水务集团", "水务集团"', "410300", "city"),
+        "hbjt": (
+            "province",
+            "unit",
+            "湖北省交通投资集团有限公司",
+            '"湖北交投", "省交投公司"',
+            "420000",
+            "province",
+        ),
+        "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
+    }
+    committee, kind, name_, aliases, region, level = kinds[name]
+    return parse_inspection(
+        _TOML.format(
+            id=name, committee=committee, type=kind, name=name_, aliases=aliases, region=region, level=level
+        )
+    )
+
+
+def _decide(name: str, text: str, model: object = ACCUSE) -> Decision:
+    return decide(InboundMessage(id="t", text=text), _inspection(name), model=model)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "岳阳监管分局局长收了一家小贷公司老板二十万，帮他把违规放贷的事压了下来",
+        "常德金融监管分局的一把手让辖区银行给他老婆的公司拉存款",
+    ],
+)
+def test_a_vertical_systems_bodies_in_its_territory_are_its_subordinate_units(text: str) -> None:
+    # the unit's name puts a national body before its region: the same trade in a lower place is its own
+    d = _decide("jrjg", text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
+
+
+def test_a_branch_of_a_local_bureau_is_its_own_but_a_namesake_bureau_is_not() -> None:
+    d = _decide("lygaj", "西工公安分局的局长收了KTV老板的钱，每次检查前都打招呼")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
+    # a county's own bureau of the same trade is the county's, not a subordinate unit of the city's
+    d = decide_in("luoyang-zjj-2024", "栾川县住建局局长收了施工方的钱")
+    assert d.scope is Scope.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["省交投公司副总经理的小舅子包了好几段高速的绿化工程", "省交投公司的纪委书记和一个供应商的老板关系暧昧"],
+)
+def test_the_units_own_name_right_before_a_post_makes_it_the_units_leader(text: str) -> None:
+    # 公司 also ends its divisions' names (物流公司): the unit's own name right before the post wins
+    d = _decide("hbjt", text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.LEADERSHIP
+
+
+def test_a_title_named_again_with_a_demonstrative_is_the_official_named_before() -> None:
+    # 这个常委 is the 徐州 常委 of the first clause, not a second one in the inspected 邳州
+    d = decide_in("pizhou-2023", "徐州市委一个常委的侄子包了好多拆迁工程，都是这个常委打的招呼")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "320000")
+
+
+def test_an_ethnic_township_named_without_its_ethnic_word_is_that_township() -> None:
+    towns = load_divisions().towns
+    assert towns["同练乡"] == ("450225",) and towns["同练瑶族乡"] == ("450225",)
+    assert "槐店镇" in towns  # 槐店回族镇
+    # 隔壁同练乡的乡长 is another township's head: out of scope, to the county's discipline organ
+    d = _decide("anchui", "隔壁同练乡的乡长来我们这边收购杉木，压价压得厉害，还让手下人拦车收钱")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "450225")
+
+
+HOUSING_APPEAL = FakeTextModel(
+    categories={Category.APPEAL: 0.95, Category.ACCUSATION: 0.05}, sectors={"housing": 0.9}
+)
+HOUSING_SUGGESTION = FakeTextModel(
+    categories={Category.SUGGESTION: 0.95, Category.APPEAL: 0.05}, sectors={"housing": 0.9}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("我家这个月水费比上个月多了三倍，水表也没人来查，打电话一直说登记了", HOUSING_APPEAL),
+        ("小区停水从来不提前通知，老人孩子在家没水用，问了几次都说在走流程", HOUSING_APPEAL),
+        ("建议停水能提前三天在小区门口贴个通知", HOUSING_SUGGESTION),
+    ],
+)
+def test_the_units_own_business_in_a_citizens_words_goes_to_the_unit(text: str, model: FakeTextModel) -> None:
+    # policy 4.3/4.4: a water group's own service (水费, 水表, 停水) is its business, not 住建's
+    d = _decide("lysw", text, model)
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "inspected_unit"
+
+
+def test_an_appeal_outside_the_units_trade_still_goes_to_the_competent_department() -> None:
+    d = _decide("lysw", "小区物业乱收停车费，一个月涨了两百，业主都不同意", HOUSING_APPEAL)
+    assert d.target is not None and d.target.kind == "department:housing"
