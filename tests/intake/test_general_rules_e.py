@@ -157,3 +157,18 @@ def test_the_units_own_business_in_a_citizens_words_goes_to_the_unit(text: str, 
 def test_an_appeal_outside_the_units_trade_still_goes_to_the_competent_department() -> None:
     d = _decide("lysw", "小区物业乱收停车费，一个月涨了两百，业主都不同意", HOUSING_APPEAL)
     assert d.target is not None and d.target.kind == "department:housing"
+
+
+TRANSPORT_APPEAL = FakeTextModel(
+    categories={Category.APPEAL: 0.95, Category.ACCUSATION: 0.05}, sectors={"transport": 0.9}
+)
+
+
+def test_a_village_known_only_to_lie_in_the_province_does_not_outrank_the_city_named() -> None:
+    # 我们村 with no place before it lies somewhere in the inspected province; 天水 is where the bus runs
+    d = decide_in(
+        "e-gansu-mzt-2025",
+        "天水那条公交线改线以后我们村一班车都没有了，老人去城里看病要走一个小时",
+        TRANSPORT_APPEAL,
+    )
+    assert d.target is not None and (d.target.kind, d.target.region) == ("department:transport", "620500")
