@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from intake.extraction.across_filler import division_across_filler
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.refer_back import refer_back
@@ -196,6 +197,9 @@ def find_bodies(
         ):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
+        if ctx.unit and not (body.in_unit or chain) and division_across_filler(text, post_hit.start, targets):
+            body = replace(body, in_unit=True, implicit=True, kind="division", level=ctx.level)
+            body = replace(body, code=ctx.territory, parent=None)
         if _addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)

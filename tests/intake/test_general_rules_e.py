@@ -172,3 +172,19 @@ def test_a_village_known_only_to_lie_in_the_province_does_not_outrank_the_city_n
         TRANSPORT_APPEAL,
     )
     assert d.target is not None and (d.target.kind, d.target.region) == ("department:transport", "620500")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("lygaj", "市公安局出入境管理科有个年轻科员，办护照的人不给他塞好处就一直拖着不办"),
+        ("hunan-xcu-2024", "湘楚大学资产设备管理处有个年轻科员，供货商逢年过节都给他送购物卡"),
+    ],
+)
+def test_a_staff_post_after_the_units_division_and_everyday_filler_is_the_units_staff(
+    name: str, text: str
+) -> None:
+    # policy 4.1, last row: staff of the inspected unit below the tiers go to the unit's own organ
+    d = _decide(name, text) if name == "lygaj" else decide_in(name, text)
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "inspected_unit"
