@@ -33,4 +33,5 @@ def branch_pattern(parts: NameParts | None, places: list[str]) -> str | None:
     if parts.prefix:
         brand = re.escape(parts.prefix[:2])  # 国网, 国家: how the system's bodies are usually prefixed
         return f"(?:{brand})?{where}{middle}(?:{parts.branch_ending})"
-    return f"{where}{middle}分(?:{parts.branch_ending})"
+    # 西工分局, 西工公安分局: a branch named by its place alone, or with the unit's trade
+    return f"{where}(?:{middle})?分(?:{parts.branch_ending})"

@@ -15,7 +15,7 @@ from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
 from intake.inspection import Inspection
 from intake.models import SECTORS
-from intake.unit_trade import name_parts, trade_pattern
+from intake.unit_trade import head_titles, name_parts, trade_pattern
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
 
@@ -43,6 +43,8 @@ def compile_inspection(inspection: Inspection) -> Compiled:
             extra |= {w + "分行" for w in short} | ({level_word + "分行"} if level_word else set())
         names = tuple(sorted(set(names) | extra, key=len, reverse=True))
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
+    if unit and not titles:
+        titles, words = head_titles(t.name)
     if unit and t.name.endswith(("公司", "集团", "大学", "学院")):
         # 蜀通的收费站, 蜀通修的高速: an enterprise's or university's own short name stands for it
         words = (*words, *sorted(_stems(names) - set(names), key=len, reverse=True))

@@ -78,3 +78,21 @@ def own_business(
     if unit_sector is not None and any(s == unit_sector and v >= 0.2 for s, v in ranked[:2]):
         return True
     return trade is not None and trade.search(text) is not None
+
+
+# A unit of any kind is headed by its name's last character + 长 (法院: 院长, 海关: 关长, 署: 署长), or a
+# commission or committee (卫健委, 管委会) by its 主任.
+_HEADED_BY_CHAR = "院局厅行校所站馆社署关"
+_COMMITTEE_ENDINGS = ("委", "委员会", "管委会")
+
+
+def head_titles(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The bare titles of a unit's own leaders and the words its people use for it (院里, 本院), read
+    from its name: for a unit of a kind no vocabulary of unit_context lists (a court, a customs office)."""
+    last = name[-1:]
+    common = {"党组书记", "党委书记", "纪检组长", "一把手"}
+    if last and last in _HEADED_BY_CHAR:
+        return frozenset({last + "长", "副" + last + "长"} | common), (last + "里", "本" + last, "我" + last)
+    if name.endswith(_COMMITTEE_ENDINGS):
+        return frozenset({"主任", "副主任"} | common), ()
+    return frozenset(), ()

@@ -259,7 +259,7 @@ def _addressed(text: str, post: Hit) -> bool:
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
 _DIVISION_BEFORE = re.compile(
-    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队)的?$"
+    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队|庭)的?$"
 )
 _DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec", "chief"})
 

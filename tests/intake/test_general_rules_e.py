@@ -66,6 +66,8 @@ def _inspection(name: str) -> Inspection:
             "420000",
             "province",
         ),
+        "court": ("province", "unit", "洛阳市中级人民法院", '"洛阳中院", "市中院"', "410300", "city"),
+        "customs": ("central", "unit", "南京海关", '"海关"', "320100", "city"),
         "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
@@ -188,3 +190,25 @@ def test_a_staff_post_after_the_units_division_and_everyday_filler_is_the_units_
     d = _decide(name, text) if name == "lygaj" else decide_in(name, text)
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and d.target.kind == "inspected_unit"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "tier"),
+    [
+        ("court", "院长的儿子开了个律师事务所，院里的案子都往他那介绍", Tier.LEADERSHIP),
+        ("court", "一个副院长在办案中打招呼，让法官照顾他亲戚", Tier.LEADERSHIP),
+        ("court", "刑一庭庭长收了当事人家属五万块钱，判决就改了", Tier.NEXT_PRINCIPAL),
+        ("customs", "副关长的小舅子开了家报关行，查验的时候都给他们开绿灯", Tier.LEADERSHIP),
+    ],
+)
+def test_a_units_bare_head_title_is_read_from_its_name(name: str, text: str, tier: Tier) -> None:
+    # a kind of unit no vocabulary lists: 法院 is headed by a 院长, 海关 by a 关长; a 庭 is a court's division
+    d = _decide(name, text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is tier
+
+
+def test_a_branch_named_by_its_place_alone_is_the_bureaus_own() -> None:
+    d = _decide("lygaj", "西工分局局长收了KTV老板的钱，每次检查前都打招呼")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
