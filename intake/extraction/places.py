@@ -15,17 +15,23 @@ from intake.extraction.scanner import Hit
 from routing.divisions import CENTRAL, Divisions
 
 LEVEL_RANK = {"central": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
-_GENERIC = re.compile(r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|县|区|镇|乡|街道|村|社区|小区)")
+_GENERIC = re.compile(
+    r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|盟|县|区|旗|镇|乡|苏木|街道|村|嘎查|社区|小区)"
+)
 _GENERIC_LEVEL = {
     "省": "province",
     "市": "city",
     "州": "city",
+    "盟": "city",
     "县": "county",
     "区": "county",
+    "旗": "county",
     "镇": "township",
     "乡": "township",
+    "苏木": "township",
     "街道": "township",
     "村": "village",
+    "嘎查": "village",
     "社区": "village",
 }
 # A bare 省/市/县 right before an organisation or post means the one the team sits in (省交通运输厅).
@@ -34,6 +40,7 @@ BARE_LEVEL = {
     "市": "city",
     "县": "county",
     "区": "county",
+    "旗": "county",
     "镇": "township",
     "乡": "township",
 }

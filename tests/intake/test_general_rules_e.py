@@ -68,6 +68,7 @@ def _inspection(name: str) -> Inspection:
         ),
         "court": ("province", "unit", "洛阳市中级人民法院", '"洛阳中院", "市中院"', "410300", "city"),
         "customs": ("central", "unit", "南京海关", '"海关"', "320100", "city"),
+        "ewenki": ("city", "region", "鄂温克族自治旗", '"鄂温克旗"', "150724", "county"),
         "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
@@ -212,3 +213,21 @@ def test_a_branch_named_by_its_place_alone_is_the_bureaus_own() -> None:
     d = _decide("lygaj", "西工分局局长收了KTV老板的钱，每次检查前都打招呼")
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("锡尼河西苏木的苏木达收了牧民的好处费才给办草场证", Tier.NEXT_PRINCIPAL),  # a township's head
+        ("旗委副书记的老婆开公司承揽旗里的工程", Tier.LEADERSHIP),  # the banner's leadership
+        ("我们嘎查的嘎查长把草场承包给了外地老板，钱不知道去哪了", None),  # a village head: below the tiers
+    ],
+)
+def test_inner_mongolias_divisions_are_read_as_the_levels_they_are(text: str, tier: Tier | None) -> None:
+    # 旗 is a county, 苏木 a township, 嘎查 a village (policy 2: a county's next tier is its townships)
+    d = _decide("ewenki", text)
+    assert d.subject is not None and d.subject.tier is tier
+    assert (d.scope is Scope.IN_SCOPE) is (tier is not None)
+    if tier is None:
+        assert d.subject.post is not None and d.subject.post.startswith("嘎查")
+        assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "150724")
