@@ -165,7 +165,7 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     elif targets:  # 市中心医院 is the unit, not 市中(区)
         places = [p for p in places if not any(t.start <= p.start and p.end <= t.end for t in targets)]
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
-    targets = namesakes_dropped(text, targets, places, ctx.territory) if ctx.unit else targets
+    targets = namesakes_dropped(text, targets, places, ctx.territory, ctx.level) if ctx.unit else targets
     bodies = [
         b
         for b in find_bodies(text, hits, places, targets, ctx, divisions)

@@ -15,7 +15,7 @@ from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
 from intake.inspection import Inspection
 from intake.models import SECTORS
-from intake.unit_trade import head_titles, name_parts, trade_pattern
+from intake.unit_trade import head_titles, local_names, name_parts, trade_pattern
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
 
@@ -41,7 +41,9 @@ def compile_inspection(inspection: Inspection) -> Compiled:
             level_word = {"province": "省", "city": "市"}.get(t.level, "")
             short = {prov.name, prov.short or prov.name}
             extra |= {w + "分行" for w in short} | ({level_word + "分行"} if level_word else set())
-        names = tuple(sorted(set(names) | extra, key=len, reverse=True))
+        names = tuple(
+            sorted(set(names) | extra | local_names(t.name, territory, divisions), key=len, reverse=True)
+        )
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
     if unit and not titles:
         titles, words = head_titles(t.name)
@@ -293,13 +295,21 @@ def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
     return hits
 
 
-def namesakes_dropped(text: str, targets: list[Hit], places: list[Place], territory: str) -> list[Hit]:
+# A bare level word right before the unit's name names a lower region's namesake (县教育局 in a city's).
+_LOWER_BARE = {"province": "市州盟县区旗镇乡", "city": "县区旗镇乡", "county": "镇乡"}
+
+
+def namesakes_dropped(
+    text: str, targets: list[Hit], places: list[Place], territory: str, level: str = ""
+) -> list[Hit]:
     """The unit's bare names less those another place's name comes right before: 杭州市卫健委 and
     某县审计局 are that region's namesake body, not the inspected 卫健委 or 审计厅."""
     ends = {p.end: p for p in places if p.code != territory}
+    lower = _LOWER_BARE.get(level, "")
     out = []
     for t in targets:
         p = ends.get(t.start) or (ends.get(t.start - 1) if text[t.start - 1 : t.start] == "的" else None)
-        if p is None or t.layer != "target":
+        bare = bool(lower) and t.start > 0 and text[t.start - 1] in lower and t.word[0] not in "省市县"
+        if (p is None and not bare) or t.layer != "target":
             out.append(t)
     return out

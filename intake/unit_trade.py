@@ -96,3 +96,18 @@ def head_titles(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
     if name.endswith(_COMMITTEE_ENDINGS):
         return frozenset({"主任", "副主任"} | common), ()
     return frozenset(), ()
+
+
+def local_names(name: str, territory: str, divisions: Divisions) -> set[str]:
+    """A local government's unit without its region's name, as its own citizens say it: 洛阳市教育局
+    is 教育局 and 市教育局 in Luoyang (县教育局, 栾川县教育局 are other bodies:
+    unit_context.namesakes_dropped)."""
+    region = divisions.get(territory)
+    if region is None:
+        return set()
+    for r in sorted({region.name, region.short or ""} - {""}, key=len, reverse=True):
+        rest = name[len(r) :]
+        if name.startswith(r) and len(rest) >= 3:
+            level_word = region.name[-1] if region.name[-1] in "省市州盟县区旗" else ""
+            return {rest} | ({level_word + rest} if level_word else set())
+    return set()

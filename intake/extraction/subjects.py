@@ -318,7 +318,18 @@ def _own_institution(hit: Hit, orgs: list[object], places: list[object], text: s
     named = [o.word for o in orgs if isinstance(o, OrgEntry)]
     at = lead.rfind(named[0]) if named else -1
     before = lead[:at] if at >= 0 else ""
-    return bool(places) or bool(_OWNED.search(before)) or (prefix is not None and before.endswith(prefix))
+    named_by_level = prefix is not None and _level_named(before, prefix)
+    return bool(places) or bool(_OWNED.search(before)) or named_by_level
+
+
+def _level_named(before: str, prefix: str) -> bool:
+    """市殡仪馆, 市第一中学, 市实验中学: the institution's name starts with the level word (and up to four
+    characters of its own name follow it), which no other word ends right before (城市实验中学 is not)."""
+    m = re.search(f"{prefix}[\u4e00-\u9fff]{{0,4}}$", before)
+    if m is None:
+        return False
+    ahead = before[m.start() - 1 : m.start()]
+    return not ahead or not ("\u4e00" <= ahead <= "\u9fff") or ahead in "的在是到去个"
 
 
 def _division_before(text: str, start: int, ctx: Context) -> bool:

@@ -69,6 +69,7 @@ def _inspection(name: str) -> Inspection:
         "court": ("province", "unit", "洛阳市中级人民法院", '"洛阳中院", "市中院"', "410300", "city"),
         "customs": ("central", "unit", "南京海关", '"海关"', "320100", "city"),
         "ewenki": ("city", "region", "鄂温克族自治旗", '"鄂温克旗"', "150724", "county"),
+        "lyjy": ("city", "unit", "洛阳市教育局", '"市教育局"', "410300", "city"),
         "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
@@ -231,3 +232,18 @@ def test_inner_mongolias_divisions_are_read_as_the_levels_they_are(text: str, ti
     if tier is None:
         assert d.subject.post is not None and d.subject.post.startswith("嘎查")
         assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "150724")
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("教育局的副局长每年让各学校给他拜年送购物卡", Tier.LEADERSHIP),  # the unit without its city's name
+        ("市第一中学校长收了家长的钱给孩子调班", Tier.NEXT_PRINCIPAL),  # a city school: its subordinate unit
+        ("市实验中学的校长把食堂承包给他小舅子", Tier.NEXT_PRINCIPAL),
+        ("县教育局局长收了校长们的红包", None),  # a county's namesake bureau, not the inspected one
+    ],
+)
+def test_a_local_departments_short_name_and_its_own_institutions(text: str, tier: Tier | None) -> None:
+    d = _decide("lyjy", text)
+    assert d.subject is not None and d.subject.tier is tier
+    assert (d.scope is Scope.IN_SCOPE) is (tier is not None)
