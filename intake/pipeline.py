@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Final
 
+from intake.bare_staff import only_bare_staff
 from intake.classify import (
     Conduct,
     Signals,
@@ -550,7 +551,8 @@ _ELSEWHERE = re.compile(
 def _unit_staff(f: Facts, comp: Compiled) -> bool:
     """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
     no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
-    if not comp.ctx.unit or any(not n.sender for n in f.named) or not _STAFF.search(f.text):
+    named = any(not n.sender for n in f.named)  # 法官收钱: staff with no body, as good as no post
+    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or _STAFF.search(f.text)):
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])

@@ -247,3 +247,18 @@ def test_a_local_departments_short_name_and_its_own_institutions(text: str, tier
     d = _decide("lyjy", text)
     assert d.subject is not None and d.subject.tier is tier
     assert (d.scope is Scope.IN_SCOPE) is (tier is not None)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("court", "法官收了对方律师的钱，判决就偏向那边"),
+        ("lygaj", "有个辅警晚上到夜市收黑钱，不给就说要查证件"),
+        ("customs", "科员每次查验都要报关行请吃饭"),
+    ],
+)
+def test_staff_named_by_a_bare_title_in_a_unit_inspection_are_the_units_own(name: str, text: str) -> None:
+    # nothing places them in another body: the inspected unit's staff, to its own organ (policy 4.1)
+    d = _decide(name, text)
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "inspected_unit"
