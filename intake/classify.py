@@ -137,7 +137,11 @@ _BODY = "局|部门|政府|领导|厅|委|办"  # a body asked to act (请市教
 _PROPOSES = re.compile(
     r"建议|提议|提请|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
     r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
+    # a wish for more of a public service told in a clause of its own (希望州政府机关食堂早餐多几个品种)
+    r"希望[^。！？?，,我]{6,14}?多(?:几个|一些|一点|些|开|设|配)|"
     r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
+    # 能不能提前一个礼拜通知: asks a change of practice, not the sender's own matter
+    r"(?:能不能|可不可以)(?:提前|延长|增加|多开|多设|开通|增设)|"
     # ... hopes for, asks or wonders about a change of policy (希望…尽快实行, 强烈要求…实行指纹确认,
     # 能否在这方面进行改革), asks a body to weigh or make a change (请领导考虑, 请县教育局取缔…), says
     # what ought to be done (应该禁止, 应该建人行天桥), names the best remedy (最好的办法就是…) or what

@@ -13,8 +13,11 @@ from functools import cache
 
 import pytest
 
+from intake.classify import proposes, signals
+from intake.extraction.scanner import scan
 from intake.inspection import Inspection, parse_inspection
 from intake.models import Category, Decision, InboundMessage, Scope, Tier
+from intake.normalise import normalise
 from intake.pipeline import decide
 from routing.divisions import load_divisions
 from tests.fakes.corpus import ACCUSE, decide_in
@@ -262,3 +265,22 @@ def test_staff_named_by_a_bare_title_in_a_unit_inspection_are_the_units_own(name
     d = _decide(name, text)
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and d.target.kind == "inspected_unit"
+
+
+def _proposes(text: str) -> bool:
+    t = normalise(text)
+    return proposes(t, signals(scan(t)))
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion"),
+    [
+        ("希望区图书馆周末的自习座位多开一些，现在去晚了根本没位置", True),
+        ("希望县医院门诊的挂号窗口多设几个，老人排队要一上午", True),
+        ("公交末班车能不能延长到晚上十点，下夜班的人都没车坐", True),
+        ("希望领导多关心一下我的问题，我的工资到现在还没发", False),  # the sender's own grievance
+    ],
+)
+def test_a_wish_for_more_of_a_public_service_is_a_suggestion(text: str, suggestion: bool) -> None:
+    # policy 3: an opinion on work with no grievance of the sender's is a suggestion, however it is worded
+    assert _proposes(text) is suggestion
