@@ -183,6 +183,8 @@ def unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]
 
 
 _GENERIC_SUFFIXES = (
+    "管理委员会",  # 高新区管委会 -> 高新区 -> 高新: 高新投资集团 is the zone's company
+    "管委会",
     "集团有限公司",
     "有限公司",
     "集团公司",
@@ -215,6 +217,8 @@ def _stems(names: tuple[str, ...]) -> set[str]:
             if n.endswith(suffix) and len(n) - len(suffix) >= 2:
                 stems.add(n[: -len(suffix)])
                 break
+    # 高新区 (a zone's committee's area) -> 高新: its companies are named 高新投资集团
+    stems |= {s[:-1] for s in stems | set(names) if s.endswith("区") and len(s) >= 3 and "委" not in s}
     return stems
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from intake.extraction.across_filler import division_across_filler
+from intake.extraction.area_bureaus import own_bureau
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.refer_back import refer_back
@@ -178,6 +179,7 @@ def find_bodies(
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
+        body = own_bureau(body, bare, ctx, text[max(0, post_hit.start - 2) : post_hit.start])
         if (
             body.in_unit
             and body.kind == "unit"

@@ -73,6 +73,14 @@ def _inspection(name: str) -> Inspection:
         "customs": ("central", "unit", "南京海关", '"海关"', "320100", "city"),
         "ewenki": ("city", "region", "鄂温克族自治旗", '"鄂温克旗"', "150724", "county"),
         "lyjy": ("city", "unit", "洛阳市教育局", '"市教育局"', "410300", "city"),
+        "hkg": (
+            "city",
+            "unit",
+            "郑州航空港经济综合实验区管理委员会",
+            '"航空港区管委会", "航空港区"',
+            "410100",
+            "city",
+        ),
         "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
@@ -284,3 +292,19 @@ def _proposes(text: str) -> bool:
 def test_a_wish_for_more_of_a_public_service_is_a_suggestion(text: str, suggestion: bool) -> None:
     # policy 3: an opinion on work with no grievance of the sender's is a suggestion, however it is worded
     assert _proposes(text) is suggestion
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("财政局的局长让做工程的老板拿五个点，才给排拨款", Tier.NEXT_PRINCIPAL),  # the zone's own bureau
+        ("建设管理局局长把安置房工程给了他表弟", Tier.NEXT_PRINCIPAL),  # a bureau no lexicon knows
+        ("航空港投资集团董事长每周都被承包商请去吃饭", Tier.NEXT_PRINCIPAL),  # the zone's company
+        ("市财政局局长收了开发商的钱", None),  # the city's bureau, not the zone's
+    ],
+)
+def test_a_zone_committees_bureaus_and_companies_are_its_own(text: str, tier: Tier | None) -> None:
+    # a 管委会 governs an area as a government does: its bureaus are its departments (policy 2)
+    d = _decide("hkg", text)
+    assert d.subject is not None and d.subject.tier is tier
+    assert (d.scope is Scope.IN_SCOPE) is (tier is not None)
