@@ -18,7 +18,7 @@ from intake.extraction.scanner import scan
 from intake.inspection import Inspection, parse_inspection
 from intake.models import Category, Decision, InboundMessage, Scope, Tier
 from intake.normalise import normalise
-from intake.pipeline import decide
+from intake.pipeline import NO_MODEL, decide
 from routing.divisions import load_divisions
 from tests.fakes.corpus import ACCUSE, decide_in
 from tests.fakes.textmodel import FakeTextModel
@@ -308,3 +308,10 @@ def test_a_zone_committees_bureaus_and_companies_are_its_own(text: str, tier: Ti
     d = _decide("hkg", text)
     assert d.subject is not None and d.subject.tier is tier
     assert (d.scope is Scope.IN_SCOPE) is (tier is not None)
+
+
+def test_a_work_from_home_scam_is_no_content_but_an_official_taking_red_packets_is_not() -> None:
+    d = decide_in("luoyang-zjj-2024", "宝妈学生在家就能做，日赚五百，加微信领红包", NO_MODEL)
+    assert d.category is Category.NO_CONTENT and d.target is None
+    d = decide_in("luoyang-zjj-2024", "局长每年过节都让下面的人给他送红包", NO_MODEL)
+    assert d.category is Category.ACCUSATION
