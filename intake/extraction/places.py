@@ -104,11 +104,16 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
                 )
             ]
             inside = [c for c in cands if divisions.contains(territory, c[0])]
+            # 江北区 in a letter to a 渝北区 team: Chongqing's, not Ningbo's (the inspection's province)
+            nearby = [c for c in cands if divisions.contains(home_code, c[0])]
             if agreeing:
                 chosen = agreeing
             elif inside:
                 chosen = inside
                 ambiguous = len({c[0] for c in inside}) > 1
+            elif nearby and home_code != territory:
+                chosen = nearby
+                ambiguous = len({c[0] for c in nearby}) > 1
             else:
                 ambiguous = True
             chosen = sorted(chosen, key=lambda c: LEVEL_RANK[c[1]])

@@ -81,6 +81,7 @@ def _inspection(name: str) -> Inspection:
             "410100",
             "city",
         ),
+        "yubei": ("city", "region", "重庆市渝北区", '"渝北区", "渝北"', "500112", "county"),
         "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
@@ -315,3 +316,11 @@ def test_a_work_from_home_scam_is_no_content_but_an_official_taking_red_packets_
     assert d.category is Category.NO_CONTENT and d.target is None
     d = decide_in("luoyang-zjj-2024", "局长每年过节都让下面的人给他送红包", NO_MODEL)
     assert d.category is Category.ACCUSATION
+
+
+def test_a_place_name_shared_across_provinces_is_the_one_in_the_inspections_province() -> None:
+    # 江北区 is a district of Chongqing and of Ningbo: to a 渝北区 team, Chongqing's; its head is a
+    # district leader managed by the city above (policy 4.1), here the municipality itself
+    d = _decide("yubei", "江北区区长的弟弟包了好多市政工程，都是他打的招呼")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "500000")
