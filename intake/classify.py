@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from enum import IntEnum
 
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.scanner import Hit
@@ -191,13 +192,37 @@ def proposes(text: str, sig: Signals) -> bool:
     return bool(proposing) or _PROPOSES.search(own) is not None
 
 
+class Proposal(IntEnum):
+    """What the rules' suggestion test found: no proposal, a proposal in a text that speaks of the
+    sender (我, 本人: a court word may be the sender's own case), or one that does not."""
+
+    NONE = 0
+    OWN = 1
+    PUBLIC = 2
+
+
+# The sender speaking of themselves: a court or police word near it may be their own case.
+_FIRST_PERSON = re.compile(r"我|本人|俺|咱")
+
+
+def proposal(text: str, sig: Signals) -> Proposal:
+    """proposes(), and whether the text speaks of the sender at all."""
+    if not proposes(text, sig):
+        return Proposal.NONE
+    return Proposal.OWN if _FIRST_PERSON.search(text) else Proposal.PUBLIC
+
+
 def choose_category(
     *,
     sig: Signals,
     sector_top: int,
-    suggestion: bool,
+    suggestion: bool | Proposal,
 ) -> tuple[Category, str]:
     """The rules' category when no accusation is found (no_content is decided before)."""
+    # 建议法院公开更多判决文书: a proposal on a court's work that tells no case of the sender's is a
+    # suggestion (policy 3), whatever court words it uses.
+    if suggestion is Proposal.PUBLIC:
+        return Category.SUGGESTION, "、".join(dict.fromkeys(sig.words.get("suggestion", [])))
     # 诉访分离 applies when the case itself is the matter, not when a wage claim mentions a court once.
     legal = 2 * sig.counts["litigation"] + sig.counts["litigation_hint"]
     if sig.has("litigation") and 2 * legal >= sector_top:

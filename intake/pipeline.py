@@ -22,7 +22,7 @@ from intake.classify import (
     disciplines_of,
     empty_anyway,
     is_no_content,
-    proposes,
+    proposal,
     signals,
 )
 from intake.extraction.lexicons import load_lexicons
@@ -241,7 +241,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     who = choose_subject(f.named, struct, asserted, text, inspection)
     ranked = combine_sectors(f.sectors, sector_proba)
     rules, rules_words = choose_category(
-        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposes(text, f.sig)
+        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposal(text, f.sig)
     )
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).

@@ -324,3 +324,15 @@ def test_a_place_name_shared_across_provinces_is_the_one_in_the_inspections_prov
     d = _decide("yubei", "江北区区长的弟弟包了好多市政工程，都是他打的招呼")
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "500000")
+
+
+UNSURE = FakeTextModel(categories={Category.APPEAL: 0.4, Category.SUGGESTION: 0.3, Category.LITIGATION: 0.3})
+
+
+def test_a_proposal_on_a_courts_work_is_a_suggestion_but_the_senders_own_case_is_litigation() -> None:
+    # policy 3: litigation is a case (a judgement, its execution, a retrial), not an opinion on the court
+    d = _decide("court", "建议法院网站公开更多的判决文书，方便群众监督", UNSURE)
+    assert d.category is Category.SUGGESTION
+    assert d.target is not None and d.target.kind == "inspected_unit"
+    d = _decide("court", "建议法院尽快执行我的案子，判决生效两年了一分钱没拿到", UNSURE)
+    assert d.category is Category.LITIGATION
