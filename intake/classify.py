@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from enum import IntEnum
 
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.scanner import Hit
@@ -137,7 +138,11 @@ _BODY = "局|部门|政府|领导|厅|委|办"  # a body asked to act (请市教
 _PROPOSES = re.compile(
     r"建议|提议|提请|倡议|呼吁|恳请.{0,8}(?:增设|开通|设立|出台)|"
     r"希望.{0,8}(?:加强|增设|增加|设立|开通|出台|完善|改进|规范|推广|考虑|多|延长|建设|修建)|"
+    # a wish for more of a public service told in a clause of its own (希望州政府机关食堂早餐多几个品种)
+    r"希望[^。！？?，,我]{6,14}?多(?:几个|一些|一点|些|开|设|配)|"
     r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
+    # 能不能提前一个礼拜通知: asks a change of practice, not the sender's own matter
+    r"(?:能不能|可不可以)(?:提前|延长|增加|多开|多设|开通|增设)|"
     # ... hopes for, asks or wonders about a change of policy (希望…尽快实行, 强烈要求…实行指纹确认,
     # 能否在这方面进行改革), asks a body to weigh or make a change (请领导考虑, 请县教育局取缔…), says
     # what ought to be done (应该禁止, 应该建人行天桥), names the best remedy (最好的办法就是…) or what
@@ -187,13 +192,27 @@ def proposes(text: str, sig: Signals) -> bool:
     return bool(proposing) or _PROPOSES.search(own) is not None
 
 
+class Proposal(IntEnum):
+    """What the rules' suggestion test found: no proposal, a proposal in a text that speaks of the
+    sender (我, 本人: a court word may be the sender's own case), or one that does not
+    (intake.proposal.proposal_kind decides which)."""
+
+    NONE = 0
+    OWN = 1
+    PUBLIC = 2
+
+
 def choose_category(
     *,
     sig: Signals,
     sector_top: int,
-    suggestion: bool,
+    suggestion: bool | Proposal,
 ) -> tuple[Category, str]:
     """The rules' category when no accusation is found (no_content is decided before)."""
+    # 建议法院公开更多判决文书: a proposal on a court's work that tells no case of the sender's is a
+    # suggestion (policy 3), whatever court words it uses.
+    if suggestion is Proposal.PUBLIC:
+        return Category.SUGGESTION, "、".join(dict.fromkeys(sig.words.get("suggestion", [])))
     # 诉访分离 applies when the case itself is the matter, not when a wage claim mentions a court once.
     legal = 2 * sig.counts["litigation"] + sig.counts["litigation_hint"]
     if sig.has("litigation") and 2 * legal >= sector_top:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Final
 
+from intake.bare_staff import only_bare_staff
 from intake.classify import (
     Conduct,
     Signals,
@@ -32,12 +33,13 @@ from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
-from intake.proposal import is_suggestion
+from intake.proposal import proposal_kind
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
 from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
+from intake.unit_trade import own_business
 from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
@@ -163,7 +165,7 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     elif targets:  # 市中心医院 is the unit, not 市中(区)
         places = [p for p in places if not any(t.start <= p.start and p.end <= t.end for t in targets)]
     places = sorted(places + generic_places(text, places, ctx.territory, divisions), key=lambda p: p.start)
-    targets = namesakes_dropped(text, targets, places, ctx.territory) if ctx.unit else targets
+    targets = namesakes_dropped(text, targets, places, ctx.territory, ctx.level) if ctx.unit else targets
     bodies = [
         b
         for b in find_bodies(text, hits, places, targets, ctx, divisions)
@@ -238,7 +240,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     who = choose_subject(f.named, struct, asserted, text, inspection)
     ranked = combine_sectors(f.sectors, sector_proba)
     rules, rules_words = choose_category(
-        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=is_suggestion(text, f.sig)
+        sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposal_kind(text, f.sig)
     )
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
@@ -495,7 +497,7 @@ def _finish(
             comp,
             inspection,
             _unit_staff(f, comp),
-            _unit_sector_near(ranked, comp),
+            own_business(ranked, comp.unit_sector, comp.trade, f.text),
         )
         grounds.extend(route_grounds + sector_grounds)
         penalty += sector_penalty + (
@@ -535,16 +537,11 @@ _ELSEWHERE = re.compile(
 )
 
 
-def _unit_sector_near(ranked: list[tuple[str, float]], comp: Compiled) -> bool:
-    """The inspected department's own sector is among the two the evidence points at (不动产证 in a
-    自然资源和规划局 inspection, whatever the model's lean towards 住建)."""
-    return comp.unit_sector is not None and any(s == comp.unit_sector and v >= 0.2 for s, v in ranked[:2])
-
-
 def _unit_staff(f: Facts, comp: Compiled) -> bool:
     """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
     no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
-    if not comp.ctx.unit or any(not n.sender for n in f.named) or not _STAFF.search(f.text):
+    named = any(not n.sender for n in f.named)  # 法官收钱: staff with no body, as good as no post
+    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or _STAFF.search(f.text)):
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])

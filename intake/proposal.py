@@ -18,7 +18,16 @@ from __future__ import annotations
 
 import re
 
-from intake.classify import _GRIEVANCE, _HARM, _NOT_PROPOSING, _PROPOSES, _QUOTED, Signals, _sentence_bounds
+from intake.classify import (
+    _GRIEVANCE,
+    _HARM,
+    _NOT_PROPOSING,
+    _PROPOSES,
+    _QUOTED,
+    Proposal,
+    Signals,
+    _sentence_bounds,
+)
 
 _END = "。！？?!；;"
 # The sender speaking of themself (not 我市, 我县, 我国: the place's public matters).
@@ -102,3 +111,12 @@ def complains_of_a_wrong(text: str) -> bool:
 def is_suggestion(text: str, sig: Signals) -> bool:
     """Policy 3's suggestion: a proposal or opinion on public work and no grievance of the sender's."""
     return proposes_on_work(text, sig) and not own_grievance(text, sig) and not complains_of_a_wrong(text)
+
+
+def proposal_kind(text: str, sig: Signals) -> Proposal:
+    """is_suggestion(), and whether the text speaks of the sender at all: a proposal that tells nothing
+    of the sender (建议法院公开更多判决文书) is a suggestion whatever court words it uses, while with the
+    sender in it a court word may be their own case (classify.choose_category)."""
+    if not is_suggestion(text, sig):
+        return Proposal.NONE
+    return Proposal.OWN if _SENDER.search(text) else Proposal.PUBLIC

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from intake.branch_units import branch_pattern
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
 from intake.inspection import Inspection
 from intake.models import SECTORS
+from intake.unit_trade import head_titles, local_names, name_parts, trade_pattern
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
 
@@ -39,8 +41,12 @@ def compile_inspection(inspection: Inspection) -> Compiled:
             level_word = {"province": "省", "city": "市"}.get(t.level, "")
             short = {prov.name, prov.short or prov.name}
             extra |= {w + "分行" for w in short} | ({level_word + "分行"} if level_word else set())
-        names = tuple(sorted(set(names) | extra, key=len, reverse=True))
+        names = tuple(
+            sorted(set(names) | extra | local_names(t.name, territory, divisions), key=len, reverse=True)
+        )
     titles, words = _unit_vocabulary(t.name) if unit else (frozenset(), ())
+    if unit and not titles:
+        titles, words = head_titles(t.name)
     if unit and t.name.endswith(("公司", "集团", "大学", "学院")):
         # 蜀通的收费站, 蜀通修的高速: an enterprise's or university's own short name stands for it
         words = (*words, *sorted(_stems(names) - set(names), key=len, reverse=True))
@@ -66,6 +72,8 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory,
         _subunits_of(t.name, names, territory, divisions) if unit else None,
         sector,
+        # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
+        trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
     )
 
 
@@ -175,6 +183,8 @@ def unit_words(text: str, words: tuple[str, ...], taken: list[Hit]) -> list[Hit]
 
 
 _GENERIC_SUFFIXES = (
+    "管理委员会",  # 高新区管委会 -> 高新区 -> 高新: 高新投资集团 is the zone's company
+    "管委会",
     "集团有限公司",
     "有限公司",
     "集团公司",
@@ -207,6 +217,8 @@ def _stems(names: tuple[str, ...]) -> set[str]:
             if n.endswith(suffix) and len(n) - len(suffix) >= 2:
                 stems.add(n[: -len(suffix)])
                 break
+    # 高新区 (a zone's committee's area) -> 高新: its companies are named 高新投资集团
+    stems |= {s[:-1] for s in stems | set(names) if s.endswith("区") and len(s) >= 3 and "委" not in s}
     return stems
 
 
@@ -216,6 +228,9 @@ def _subunits_of(
     if name.endswith(_BANK[1:]):
         return _bank_subunits(territory, divisions)
     own = _subunit_pattern(names)
+    branches = branch_pattern(name_parts(name, territory, divisions), _places_inside(territory, divisions))
+    if branches is not None:
+        own = re.compile(f"{own.pattern}|{branches}" if own is not None else branches)
     if not name.endswith(("公司", "集团")):
         return own
     # An enterprise group's mines and works are named by where they are (黄陵矿业, 铜川矿务局, 韩城电厂),
@@ -284,13 +299,21 @@ def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
     return hits
 
 
-def namesakes_dropped(text: str, targets: list[Hit], places: list[Place], territory: str) -> list[Hit]:
+# A bare level word right before the unit's name names a lower region's namesake (县教育局 in a city's).
+_LOWER_BARE = {"province": "市州盟县区旗镇乡", "city": "县区旗镇乡", "county": "镇乡"}
+
+
+def namesakes_dropped(
+    text: str, targets: list[Hit], places: list[Place], territory: str, level: str = ""
+) -> list[Hit]:
     """The unit's bare names less those another place's name comes right before: 杭州市卫健委 and
     某县审计局 are that region's namesake body, not the inspected 卫健委 or 审计厅."""
     ends = {p.end: p for p in places if p.code != territory}
+    lower = _LOWER_BARE.get(level, "")
     out = []
     for t in targets:
         p = ends.get(t.start) or (ends.get(t.start - 1) if text[t.start - 1 : t.start] == "的" else None)
-        if p is None or t.layer != "target":
+        bare = bool(lower) and t.start > 0 and text[t.start - 1] in lower and t.word[0] not in "省市县"
+        if (p is None and not bare) or t.layer != "target":
             out.append(t)
     return out

@@ -26,13 +26,25 @@ class Compiled:
     default_region: str
     subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
     unit_sector: str | None = None  # the sector an inspected department is competent for
+    trade: re.Pattern[str] | None = None  # the unit's own business in a citizen's words (退税, 电费)
 
 
-def _most_precise(places: list[Place]) -> Place | None:
+def _most_precise(places: list[Place], divisions: Divisions) -> Place | None:
     known = [p for p in places if p.code is not None or p.parent is not None]
     if not known:
         return None
-    return max(known, key=lambda p: (LEVEL_RANK[p.level] if p.code else LEVEL_RANK[p.level] - 1.5, -p.start))
+
+    def precision(p: Place) -> float:
+        if p.code:
+            return LEVEL_RANK[p.level]
+        # 大同到我们村的公交: a village known only to lie in the province (its parent) is no more precise
+        # than that province, so the city named beside it is where the matter is.
+        parent = divisions.get(p.parent) if p.generic and p.parent else None
+        if parent is not None and parent.level in LEVEL_RANK:
+            return min(LEVEL_RANK[p.level] - 1.5, LEVEL_RANK[parent.level] + 0.5)
+        return LEVEL_RANK[p.level] - 1.5
+
+    return max(known, key=lambda p: (precision(p), -p.start))
 
 
 def matter_region(
@@ -67,7 +79,7 @@ def matter_region(
                 chosen = before[-1]
                 break
     if chosen is None:
-        chosen = _most_precise(places)
+        chosen = _most_precise(places, divisions)
     if chosen is None:
         return comp.default_region, [Reason(code="region_default")], False
     code = chosen.code or chosen.parent or comp.default_region
@@ -120,9 +132,9 @@ def route_for(
         # A suggestion on the inspected unit's own work is the unit's, whatever its sector: the unit named,
         # or an inspected department's own sector in its own territory (policy 4.4). One on a place the
         # text names outside that territory goes to that place's body (属地管理), not to the unit.
-        about_unit = bool(targets) or (
-            sector is not None and sector == comp.unit_sector and region == comp.unit_region
-        )
+        # The unit's own trade told in a citizen's words (退税, 电费: unit_sector) counts as its sector.
+        own_sector = unit_sector or (sector is not None and sector == comp.unit_sector)
+        about_unit = bool(targets) or (own_sector and region == comp.unit_region)
         return route_suggestion(
             comp.unit_region,
             region,

@@ -7,6 +7,7 @@ README for their sources and date. Loading takes a few milliseconds and is done 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -140,4 +141,29 @@ def load_divisions() -> Divisions:
         (row[2], row[3], row[4] or None if len(row) > 4 else None) for row in _rows("division_changes.tsv")
     ]
     towns = {row[0]: tuple(row[1].split(",")) for row in _rows("towns.tsv")}
-    return Divisions(divisions, changes, towns)
+    return Divisions(divisions, changes, with_ethnic_short_names(towns))
+
+
+# 富禄苗族乡, 鄂温克民族苏木: the people living there say 富禄乡, 鄂温克苏木 (the ethnic word left out).
+# The 55 recognised minorities (an anchored match backtracks, so 土 does not stop 土家 matching).
+_ETH = (
+    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西"
+    "|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克"
+    "|德昂|保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺"
+)
+_ETHNIC_TOWN = re.compile(
+    f"^([\u4e00-\u9fff]{{2,}}?)(?:(?:(?:{_ETH})族)+(?:民族)?|(?:{_ETH})?民族|少数民族)(乡|镇|苏木)$"
+)
+
+
+def with_ethnic_short_names(towns: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """The township names plus the short name of each ethnic township (its codes merged with any
+    township already so named: the place reader resolves a shared name toward the inspection)."""
+    out = dict(towns)
+    for name, codes in towns.items():
+        m = _ETHNIC_TOWN.match(name)
+        if m is None:
+            continue
+        short = m.group(1) + m.group(2)
+        out[short] = tuple(dict.fromkeys((*out.get(short, ()), *codes)))
+    return out

@@ -15,17 +15,23 @@ from intake.extraction.scanner import Hit
 from routing.divisions import CENTRAL, Divisions
 
 LEVEL_RANK = {"central": 0, "province": 1, "city": 2, "county": 3, "township": 4, "village": 5}
-_GENERIC = re.compile(r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|县|区|镇|乡|街道|村|社区|小区)")
+_GENERIC = re.compile(
+    r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|盟|县|区|旗|镇|乡|苏木|街道|村|嘎查|社区|小区)"
+)
 _GENERIC_LEVEL = {
     "省": "province",
     "市": "city",
     "州": "city",
+    "盟": "city",
     "县": "county",
     "区": "county",
+    "旗": "county",
     "镇": "township",
     "乡": "township",
+    "苏木": "township",
     "街道": "township",
     "村": "village",
+    "嘎查": "village",
     "社区": "village",
 }
 # A bare 省/市/县 right before an organisation or post means the one the team sits in (省交通运输厅).
@@ -34,6 +40,7 @@ BARE_LEVEL = {
     "市": "city",
     "县": "county",
     "区": "county",
+    "旗": "county",
     "镇": "township",
     "乡": "township",
 }
@@ -97,11 +104,16 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
                 )
             ]
             inside = [c for c in cands if divisions.contains(territory, c[0])]
+            # 江北区 in a letter to a 渝北区 team: Chongqing's, not Ningbo's (the inspection's province)
+            nearby = [c for c in cands if divisions.contains(home_code, c[0])]
             if agreeing:
                 chosen = agreeing
             elif inside:
                 chosen = inside
                 ambiguous = len({c[0] for c in inside}) > 1
+            elif nearby and home_code != territory:
+                chosen = nearby
+                ambiguous = len({c[0] for c in nearby}) > 1
             else:
                 ambiguous = True
             chosen = sorted(chosen, key=lambda c: LEVEL_RANK[c[1]])

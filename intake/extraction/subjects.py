@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from intake.extraction.across_filler import division_across_filler
+from intake.extraction.area_bureaus import own_bureau
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
+from intake.extraction.refer_back import refer_back
 from intake.extraction.scanner import Hit
 from routing.divisions import Divisions
 
@@ -29,6 +32,12 @@ _COMMITTEE_LEVEL = {
     "省委": "province",
     "市委": "city",
     "州委": "city",
+    "盟委": "city",
+    "旗委": "county",
+    "苏木党委": "township",
+    "盟行政公署": "city",
+    "旗政府": "county",
+    "苏木政府": "township",
     "县委": "county",
     "区委": "county",
     "镇党委": "township",
@@ -170,7 +179,13 @@ def find_bodies(
         body = _body(post_hit, entry, chain, bare, ctx, divisions)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
-        if body.in_unit and body.kind == "unit" and _division_before(text, post_hit.start, ctx):
+        body = own_bureau(body, bare, ctx, text[max(0, post_hit.start - 2) : post_hit.start])
+        if (
+            body.in_unit
+            and body.kind == "unit"
+            and _division_before(text, post_hit.start, ctx)
+            and not _unit_named_right_before(targets, post_hit.start, text)
+        ):
             body = replace(body, kind="division")  # 学校一个研究所的副所长: a division's, not the unit's
         org = body.org
         # 湘楚大学的党委副书记: the unit's own party committee, unless a division's (经管学院党委)
@@ -190,10 +205,22 @@ def find_bodies(
         ):
             body = replace(body, in_unit=True, implicit=True, kind=_own_kind(post_hit, chain, text, ctx))
             body = replace(body, level=ctx.level, code=ctx.territory, parent=None)
+        if ctx.unit and not (body.in_unit or chain) and division_across_filler(text, post_hit.start, targets):
+            body = replace(body, in_unit=True, implicit=True, kind="division", level=ctx.level)
+            body = replace(body, code=ctx.territory, parent=None)
         if _addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
-    return bodies
+    return refer_back(bodies, text)
+
+
+def _unit_named_right_before(targets: list[Hit], start: int, text: str) -> bool:
+    """省电力公司纪委书记, 省公司的副总经理: the inspected unit's own name ends right before the post, so
+    the post is the unit's, though the name ends like one of its divisions' (公司)."""
+    return any(
+        t.layer == "target" and (t.end == start or (t.end == start - 1 and text[t.end] == "的"))
+        for t in targets
+    )
 
 
 _BRACKETS = re.compile(r"\s*[(（]([^()（）]{2,16})[)）]")
@@ -240,7 +267,7 @@ def _addressed(text: str, post: Hit) -> bool:
 
 # A division named just before a post, in a unit inspection: 投资发展部部长, 计算机学院院长, 财务科科长.
 _DIVISION_BEFORE = re.compile(
-    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队)的?$"
+    r"[\u4e00-\u9fff]{0,8}(?:部|处|科|股|室|办|中心|学院|系|分公司|子公司|所|队|庭)的?$"
 )
 _DIVISION_POSTS = frozenset({"org_head", "org_deputy", "sec", "chief"})
 
@@ -293,7 +320,18 @@ def _own_institution(hit: Hit, orgs: list[object], places: list[object], text: s
     named = [o.word for o in orgs if isinstance(o, OrgEntry)]
     at = lead.rfind(named[0]) if named else -1
     before = lead[:at] if at >= 0 else ""
-    return bool(places) or bool(_OWNED.search(before)) or (prefix is not None and before.endswith(prefix))
+    named_by_level = prefix is not None and _level_named(before, prefix)
+    return bool(places) or bool(_OWNED.search(before)) or named_by_level
+
+
+def _level_named(before: str, prefix: str) -> bool:
+    """市殡仪馆, 市第一中学, 市实验中学: the institution's name starts with the level word (and up to four
+    characters of its own name follow it), which no other word ends right before (城市实验中学 is not)."""
+    m = re.search(f"{prefix}[\u4e00-\u9fff]{{0,4}}$", before)
+    if m is None:
+        return False
+    ahead = before[m.start() - 1 : m.start()]
+    return not ahead or not ("\u4e00" <= ahead <= "\u9fff") or ahead in "的在是到去个"
 
 
 def _division_before(text: str, start: int, ctx: Context) -> bool:
