@@ -116,7 +116,9 @@ class Who:
         body = self.named.body if self.named is not None else None
         if body is None or self.tier is not None:
             return 0
-        unplaced = body.org is None and not body.in_unit and body.post in _BARE_TITLES
+        # 付局长: the common slip for 副 (posts.tsv reads it as a deputy) is as bare a title as 副局长.
+        post = "副" + body.post[1:] if body.post.startswith("付") else body.post
+        unplaced = body.org is None and not body.in_unit and post in _BARE_TITLES
         return 2 if unplaced else 1
 
     def bodiless(self, facts: _Read, doubt: str | None) -> bool:
