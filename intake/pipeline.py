@@ -429,6 +429,7 @@ def _what_grounds(
         chars=len(f.text),
         tiered=tiered,
         tier_guessed=who.tier_guessed,
+        principal=who.body is not None and who.body.principal,
     )
 
 

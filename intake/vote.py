@@ -196,23 +196,37 @@ EARN_GUESSED_TIER = 0.1
 # nothing; a subsidiary's 董事长 read as a place's): held-back set C's sure-but-wrong out-of-scope calls.
 EARN_UNPLACED_TITLE = 0.15
 EARN_ASSUMED_REGION = 0.1
+# ... and more when that subject is a body's principal (局长, 总经理, 所长, 一把手): whether its body is a
+# subordinate of the inspected unit or a department of the inspected region is what an unseen kind of
+# inspection gets wrong (sets E and F: a subsidiary's 一把手 sent away at 0.99), so the officer looks first.
+EARN_OTHER_PRINCIPAL = 0.15
 LONG_TEXT = 600  # characters
 MANY_OFFICIALS = 3
 
 
 def unearned(
-    vote: Vote, *, acts: bool, officials: int, chars: int, tiered: bool, tier_guessed: int = 0
+    vote: Vote,
+    *,
+    acts: bool,
+    officials: int,
+    chars: int,
+    tiered: bool,
+    tier_guessed: int = 0,
+    principal: bool = False,
 ) -> float:
     """The part of the raw confidence a decision has not earned, by the kind of evidence it rests on.
 
     `tier_guessed`: 1 when the subject (a post, not a roster name) has no tier the inspection takes,
-    2 when moreover its title names no body (`officials.Who.tier_guessed`)."""
+    2 when moreover its title names no body (`officials.Who.tier_guessed`); `principal`: that subject
+    heads its body."""
     penalty = 0.0
     accusation = vote.category is Category.ACCUSATION
     if accusation and tier_guessed:
         penalty += EARN_GUESSED_TIER
     if accusation and tier_guessed >= 2:
         penalty += EARN_UNPLACED_TITLE
+    if accusation and tier_guessed and principal:
+        penalty += EARN_OTHER_PRINCIPAL
     if accusation and vote.by == "model" and not acts:
         penalty += EARN_MODEL_ONLY
     if chars > LONG_TEXT and officials >= MANY_OFFICIALS:

@@ -10,6 +10,7 @@ from intake.inspection import load_inspection
 from intake.models import Category, InboundMessage, Scope
 from intake.pipeline import decide
 from intake.reasons import render_zh
+from intake.vote import EARN_OTHER_PRINCIPAL, Vote, unearned
 from tests.fakes.textmodel import FakeTextModel
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "intake" / "examples"
@@ -150,3 +151,14 @@ def test_raw_confidence_counts_the_margin_and_what_was_guessed() -> None:
     acc = Vote(Category.ACCUSATION, "both", 0.95, None)
     plain = unearned(acc, acts=True, officials=1, chars=80, tiered=False)
     assert unearned(acc, acts=True, officials=1, chars=80, tiered=False, tier_guessed=True) > plain
+
+
+def test_a_principal_whose_body_was_not_placed_in_the_tiers_costs_confidence() -> None:
+    # Whether 某公司的一把手 heads a subordinate of the inspected unit is what unseen kinds of inspection
+    # get wrong: the same out-of-scope accusation earns less when its subject heads a body.
+    vote = Vote(Category.ACCUSATION, "both", 0.9, None)
+    staff = unearned(vote, acts=True, officials=1, chars=80, tiered=False, tier_guessed=1)
+    head = unearned(vote, acts=True, officials=1, chars=80, tiered=False, tier_guessed=1, principal=True)
+    assert head == staff + EARN_OTHER_PRINCIPAL
+    placed = unearned(vote, acts=True, officials=1, chars=80, tiered=False, tier_guessed=0, principal=True)
+    assert placed == 0.0  # a principal whose tier was read costs nothing
