@@ -29,17 +29,23 @@ async def add_search_terms(conn: AsyncConnection, report_pk: int, terms: set[int
     await insert_terms(conn, [(t, report_pk) for t in terms - known])
 
 
+def _by_report(row: tuple[int, int]) -> tuple[int, int]:
+    return row[1], row[0]
+
+
 async def insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
     """Insert (term, report pk) rows, a hundred or more a report: straight to the driver's executemany
-    (SQLAlchemy's per-row parameter handling cost more than the database's work), in term order (the
-    index's neighbours follow each other: 45% less of SQLite's CPU than in report order)."""
+    (SQLAlchemy's per-row parameter handling cost more than the database's work), in the order of the
+    table's key (the key's neighbours follow each other: 45% less of SQLite's CPU than out of order):
+    (report_id, term) on SQLite (migration 0014), (term, report_id) on PostgreSQL."""
     if not rows:
         return
+    ordered = sorted(rows, key=_by_report) if conn.dialect.name == "sqlite" else sorted(rows)
     if conn.dialect.paramstyle == "qmark":
         sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
     else:  # asyncpg through SQLAlchemy: numeric_dollar
         sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
-    await conn.exec_driver_sql(sql, sorted(rows))
+    await conn.exec_driver_sql(sql, ordered)
 
 
 class SearchIndex:
