@@ -3,6 +3,7 @@ search finds the same reports whatever the key (migration 0014, issue 16)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from storage.engine import make_engine, sqlite_url
 from storage.migrate import alembic_config, migrate
 from storage.schema import search_terms
 from storage.search import pairs, term_ids
+from storage.search_index import PackedTerms
 from tests.fakes.store import SqlReportStore
 from tests.storage.helpers import NOW, ack, decision, save
 
@@ -64,6 +66,17 @@ async def test_a_joined_later_part_is_found_too(store: SqlReportStore) -> None:
     later = await save(store, "SM4", text="还有镇长包庇此事。")
     await store.mark_message_handled(later.pk, report.pk)
     assert await _found(store, "镇长包庇") == {numbers["SM2"]}
+
+
+def test_packed_terms_are_sorted_and_their_json_gives_back_the_same_integers() -> None:
+    terms = {2**60 - 1, 5, 2**59 + 3, 17}
+    packed = PackedTerms.of(terms)
+    assert packed.ids == (5, 17, 2**59 + 3, 2**60 - 1)
+    assert json.loads(packed.packed) == list(packed.ids)
+    # What SQLite makes of the array: the same 64-bit integers, in order.
+    with sqlite3.connect(":memory:") as conn:
+        unpacked = conn.execute("SELECT value, typeof(value) FROM json_each(?)", (packed.packed,)).fetchall()
+    assert unpacked == [(t, "integer") for t in packed.ids]
 
 
 def _key(path: Path) -> tuple[list[str], bool]:
