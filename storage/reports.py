@@ -20,7 +20,7 @@ from storage.db import Db, insert_ignoring_conflict
 from storage.messages import SqlMessages
 from storage.outbox import insert_acks
 from storage.schema import decisions, inspections, messages, reports
-from storage.search_index import SearchIndex, insert_terms
+from storage.search_index import PackedTerms, SearchIndex, insert_packed_terms
 
 TRACKING_PLACEHOLDER: Final = "{tracking_number}"
 
@@ -186,7 +186,7 @@ def _report_row(item: NewReport, msg: RowMapping, number: int, now: datetime) ->
 
 
 async def _link_messages(
-    conn: AsyncConnection, created: Sequence[_Created], terms: Mapping[int, set[int]]
+    conn: AsyncConnection, created: Sequence[_Created], terms: Mapping[int, PackedTerms]
 ) -> None:
     """Link each message to its new report and index the report by the message's terms."""
     await conn.execute(
@@ -195,8 +195,8 @@ async def _link_messages(
         .values(report_id=bindparam("r_pk"), handled=True),
         [{"m_pk": item.message_pk, "r_pk": pk} for item, pk, _ in created],
     )
-    await insert_terms(
-        conn, [(term, pk) for item, pk, _ in created for term in terms.get(item.message_pk, ())]
+    await insert_packed_terms(
+        conn, [(pk, terms[item.message_pk]) for item, pk, _ in created if item.message_pk in terms]
     )
 
 
@@ -266,11 +266,12 @@ class SqlReports:
             return []
         if len({i.message_pk for i in items}) != len(items):
             raise ValueError("a message appears twice in one batch")
-        # The search terms (a hundred keyed hashes a text) are worked out before the write lock is
-        # taken, and the loop is let go between texts, so that webhooks are answered meanwhile.
-        terms: dict[int, set[int]] = {}
+        # The search terms (a hundred keyed hashes a text) are worked out, sorted and packed before
+        # the write lock is taken, and the loop is let go between texts, so that webhooks are
+        # answered meanwhile.
+        terms: dict[int, PackedTerms] = {}
         for pk, body in (await self._messages.texts_of([i.message_pk for i in items])).items():
-            terms[pk] = self._search.terms(body)
+            terms[pk] = PackedTerms.of(self._search.terms(body))
             await asyncio.sleep(0)
         async with self._db.write() as conn:
             # FOR UPDATE (in pk order, so two batches cannot deadlock) makes a concurrent batch for
@@ -308,7 +309,7 @@ class SqlReports:
         conn: AsyncConnection,
         items: Sequence[NewReport],
         by_pk: Mapping[int, RowMapping],
-        terms: Mapping[int, set[int]],
+        terms: Mapping[int, PackedTerms],
         now: datetime,
     ) -> dict[int, Report]:
         """Number and insert the reports of `items` (messages without one) with everything that goes
