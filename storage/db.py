@@ -117,9 +117,13 @@ class Db:
         self._wal = self._one_writer is not None and database not in ("", ":memory:")
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpointed = float("-inf")
+        self._closing = False
 
     async def close(self) -> None:
         """Close every pooled connection (after the checkpoint under way, if any)."""
+        # A write that ends while we close must not start a checkpoint: its connection, opened after
+        # dispose(), would never be closed (a ResourceWarning at some later garbage collection).
+        self._closing = True
         if self._checkpointing is not None:
             await asyncio.gather(self._checkpointing, return_exceptions=True)
         await self.engine.dispose()
@@ -148,6 +152,8 @@ class Db:
         the commit that crosses the threshold copies the log, inside the write turn: a batch of
         reports dirties a thousand pages or more (its search terms are spread over the index), so
         nearly every batch's commit did, some 25 ms each, and the webhooks' raw commits waited."""
+        if self._closing:
+            return
         loop = asyncio.get_running_loop()
         busy = self._checkpointing is not None and not self._checkpointing.done()
         if busy or loop.time() - self._checkpointed < CHECKPOINT_EVERY_S:
