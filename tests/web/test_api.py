@@ -166,6 +166,16 @@ async def test_restart_keeps_everything_and_numbers_keep_counting(
         assert again.json()["duplicate"] is True and again.json()["tracking_number"] == "HN1-0001"
 
 
+async def test_the_public_page_gives_no_count_of_reports_it_does_not_show(app_client: AppClient) -> None:
+    # Signed out, the list is hidden: "最新 0 件" beside a report just filed would be untrue.
+    async with app_client(token=False) as client:
+        r = await client.post("/submit", data={"text": "审计厅办公室主任公车私用。", "channel": "web"})
+        assert r.status_code == 303
+        page = await client.get("/")
+        assert "来信列表仅值班员登录后可见" in page.text
+        assert "件）" not in page.text.split('id="list-title"', 1)[1].split("</h2>", 1)[0]
+
+
 async def test_page_lists_reports_and_form_submits(app_client: AppClient) -> None:
     async with app_client() as client:
         page = await client.get("/")
