@@ -183,13 +183,23 @@ def _own_harm(text: str) -> bool:
     return False
 
 
+def without_titles(text: str) -> str:
+    """The text with documents' titles taken out: 《…的建议》 and 建议函 are not the sender proposing."""
+    return _QUOTED.sub("", text)
+
+
+def proposing(own: str, sig: Signals) -> bool:
+    """`own` (a text `without_titles`) holds a proposing word of the lexicon or of `_PROPOSES`."""
+    if any(w not in _NOT_PROPOSING and w in own for w in sig.words.get("suggestion", [])):
+        return True
+    return _PROPOSES.search(own) is not None
+
+
 def proposes(text: str, sig: Signals) -> bool:
     """A suggestion: the text proposes something and states no grievance or plea of the sender's."""
     if sig.has("plea") or _GRIEVANCE.search(text) or _own_harm(text):
         return False
-    own = _QUOTED.sub("", text)  # a document's title (《…的建议》, 建议函) is not the sender proposing
-    proposing = [w for w in sig.words.get("suggestion", []) if w not in _NOT_PROPOSING and w in own]
-    return bool(proposing) or _PROPOSES.search(own) is not None
+    return proposing(without_titles(text), sig)
 
 
 class Proposal(IntEnum):
@@ -206,7 +216,7 @@ def choose_category(
     *,
     sig: Signals,
     sector_top: int,
-    suggestion: bool | Proposal,
+    suggestion: Proposal,
 ) -> tuple[Category, str]:
     """The rules' category when no accusation is found (no_content is decided before)."""
     # 建议法院公开更多判决文书: a proposal on a court's work that tells no case of the sender's is a

@@ -21,15 +21,13 @@ import re
 from intake.classify import (
     _GRIEVANCE,
     _HARM,
-    _NOT_PROPOSING,
-    _PROPOSES,
-    _QUOTED,
     Proposal,
     Signals,
     _sentence_bounds,
+    proposing,
+    without_titles,
 )
 
-_END = "。！？?!；;"
 # The sender speaking of themself (not 我市, 我县, 我国: the place's public matters).
 _SENDER = re.compile(r"我(?![国省市县区州乡镇])|俺|本人")
 # The sender's own person, home or property (我家, 我们小区, 本人的房子): a remedy asked for it is the
@@ -97,10 +95,8 @@ def own_grievance(text: str, sig: Signals) -> bool:
 
 def proposes_on_work(text: str, sig: Signals) -> bool:
     """The sender proposes something or gives an opinion on public work (titles of documents aside)."""
-    own = _QUOTED.sub("", text)
-    if any(w not in _NOT_PROPOSING and w in own for w in sig.words.get("suggestion", [])):
-        return True
-    return _PROPOSES.search(own) is not None or _OPINION.search(own) is not None
+    own = without_titles(text)
+    return proposing(own, sig) or _OPINION.search(own) is not None
 
 
 def complains_of_a_wrong(text: str) -> bool:
