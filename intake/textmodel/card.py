@@ -31,6 +31,16 @@ def _sources(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _class_weight(params: dict[str, Any]) -> list[str]:
+    if params.get("sector_class_weight") != "balanced":
+        return []
+    return [
+        "  - its classes weighted by the inverse of their rows: the real messages' seven topics are most",
+        "    of the sector rows, and unweighted the head leaned away from the rare sectors (agriculture,",
+        "    civil affairs, natural resources, public security) that labelled appeals need",
+    ]
+
+
 def render(meta: dict[str, Any]) -> str:
     """The card's Markdown."""
     p = meta["params"]
@@ -61,6 +71,7 @@ def render(meta: dict[str, Any]) -> str:
         f"(classes: {', '.join(meta['categories'])})",
         f"- sector: multinomial logistic regression, C={p['c_sector']} "
         f"(classes: {', '.join(meta['sectors'])})",
+        *_class_weight(p),
         "- weights rounded to float32; inference in numpy (no scikit-learn at run time)",
         f"- calibration of the decision's confidence: {meta.get('calibration_note', 'none (identity)')}",
         "",

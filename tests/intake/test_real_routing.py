@@ -67,3 +67,25 @@ def test_the_units_own_leaders_still_make_it_the_units_matter() -> None:
         "省厅领导：我们公司拖欠工资半年，请督促解决。",
     ):
         assert _decide(text, SURE_APPEAL)[2] == "inspected_unit"
+
+
+# A letter to a leader asks the reader for help (请厅长帮帮我们): that 厅长 is no official it reports.
+SURE_NOISE = FakeTextModel({Category.APPEAL: 0.97, Category.ACCUSATION: 0.02}, {"environment": 0.9})
+PLEA_TO_THE_HEAD = (
+    "我家楼下的小餐馆油烟直排，属违规行为，我们多次投诉没人管。请厅长帮帮我们，责成有关部门尽快处理。"
+)
+
+
+def test_a_plea_to_the_inspected_units_head_is_not_an_accusation_of_it() -> None:
+    assert _decide(PLEA_TO_THE_HEAD, SURE_NOISE) == (
+        Category.APPEAL,
+        Scope.OUT_OF_SCOPE,
+        "department:environment",
+    )
+
+
+def test_the_head_asked_about_is_still_reported() -> None:
+    text = "请求查处审计厅厅长收受工程老板红包。"
+    model = FakeTextModel({Category.ACCUSATION: 0.9, Category.APPEAL: 0.05}, {"housing": 0.5})
+    category, scope, _ = _decide(text, model)
+    assert (category, scope) == (Category.ACCUSATION, Scope.IN_SCOPE)
