@@ -33,6 +33,7 @@ from intake.structure_body import (
     told_as_done,
 )
 from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
+from intake.untold import told
 
 _END = "。！？!?；;\n"
 _SENTENCE = re.compile(f"[^{_END}]*[{_END}]?")
@@ -244,6 +245,7 @@ class Actor:
     label: str
     index: int  # the caller's index for it
     leader: bool = True  # holds a leading post (acts of _LEADERS_ONLY need one)
+    asked: bool = False  # the one the sender turns to for help (intake.petitioned): never the one acting
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +373,9 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
         return StructureVote((), None, False, ())
     sentences = _sentences(text)
     starts = [s0 for s0, _ in sentences]
+    # The officials asked for help still count for what the text says of officials (praise, opinion),
+    # but no act or report is theirs.
+    actors = [a for a in actors if not a.asked]
     by_sentence = [[a for a in actors if s0 <= a.start < s1] for s0, s1 in sentences]
     acts: list[Act] = []
     held: list[str] = []
@@ -388,6 +393,8 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
                 None,
             )
             if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
+                continue
+            if not told(text, m.start()):  # 防止有人借机贪污, 希望领导不要…: no act was done
                 continue
             if _held_back(text, s0, s1, m.start()):
                 held.append(m.group())

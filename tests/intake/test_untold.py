@@ -1,0 +1,46 @@
+"""untold: a conduct word named to be prevented or wished away is not told of anybody. Messages written
+for these tests in our own words; none is taken from the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intake.inspection import load_inspection
+from intake.models import Category, InboundMessage
+from intake.pipeline import decide
+from intake.untold import told
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "intake" / "examples"
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("修路的时候要杜绝回扣，把好质量关。", "回扣", False),
+        ("希望窗口的办事人员不要借着审批谋取私利。", "谋取私利", False),
+        ("要求村里以后不得再截留低保金。", "截留", False),
+        ("所长收了回扣，把活给了他表弟。", "回扣", True),
+        ("我们不希望看到这样的事：镇长截留了低保金。", "截留", True),
+        ("维修早该完工了，不要让它变成谋取私利的生意。", "谋取私利", False),
+        ("不能让贪污工程款的局长逍遥法外。", "贪污", True),
+    ],
+)
+def test_told_or_not(text: str, word: str, expected: bool) -> None:
+    assert told(text, text.index(word)) is expected, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们单位家属院的改造工程进度太慢，希望审计厅的领导加强监管，防止有人借机贪污工程款。",
+        "审计厅宿舍楼的外墙维修拖了半年还没完工。审计厅领导应当加强监管，不要让维修变成谋取私利的机会。",
+    ],
+)
+def test_decide_keeps_a_wish_for_clean_officials_no_accusation(text: str) -> None:
+    """A slow repair of the sender's own building, with a wish that nobody profit from it: no act is
+    told of the unit's leaders, so no accusation, though they are in the inspection's tiers."""
+    insp = load_inspection(EXAMPLES / "henan-audit-2016.toml")
+    d = decide(InboundMessage(id="u1", text=text), insp)
+    assert d.category is not Category.ACCUSATION, d.reasons
