@@ -32,7 +32,12 @@ from intake.structure_body import (
     body_mentions,
     told_as_done,
 )
-from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
+from intake.structure_duty import (
+    DUTY_ACT_PATTERNS,
+    DUTY_DISCIPLINES,
+    described_reported,
+    vague_actor_before,
+)
 from intake.untold import told
 
 _END = "。！？!?；;\n"
@@ -68,7 +73,15 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         _REL + r"[^。！？；]{0,12}?(?:开|办|经营|注册|成立|开了|办了)[^。！？；]{0,12}?" + _BUSINESS,
     ),
     ("favour_kin", _PROMOTE + r"[^。！？；]{0,14}?" + _REL),
-    ("favour_kin", _REL + r"[^。！？；]{0,10}?(?:都|全|被)?" + _PROMOTE),
+    # (not a parent: 老父亲当了半辈子护林员 is the sender's family's life, and an official's parents are
+    # not the ones a post is handed to)
+    (
+        "favour_kin",
+        r"(?<!父)(?<!母)(?<!岳)"
+        + _REL
+        + r"(?<!父亲)(?<!母亲)(?<!岳父)(?<!丈人)[^。！？；]{0,10}?(?:都|全|被)?"
+        + _PROMOTE,
+    ),
     ("take", r"(?:收了?|收受|收下|拿了?|接受|笑纳|索要|索取|要了)[^。！？；，,]{0,8}?" + _GIFT),
     ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给|塞)的?[^。！？；，,]{0,6}?" + _VALUE),
     ("take", r"(?:车|房|表|钱|卡|酒)[^。！？；，,]{0,4}?是?" + _GIVER + r"送的"),
@@ -281,7 +294,7 @@ class StructureVote:
 
     @property
     def disciplines(self) -> list[Discipline]:
-        found = {DISCIPLINE_OF[a.kind] for a in self.acts}
+        found = {DISCIPLINE_OF[a.kind] for a in self.acts if a.kind in DISCIPLINE_OF}
         return [d for d in Discipline if d in found]
 
     @property
@@ -362,9 +375,16 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
     if vote.acts or vote.reported is not None or vote.against is not None:
         return vote
     body = _body_acts(text, _sentences(text))
-    if not body or _PRAISE.search(text) is not None:  # 说城管收保护费是谣言: cleared, not told
+    if body and _PRAISE.search(text) is None:  # 说城管收保护费是谣言: cleared, not told
+        return replace(vote, acts=tuple(body), own_benefit_only=False)
+    described = described_reported(text)
+    if described is None or plea or _PRAISE.search(text) is not None:
         return vote
-    return replace(vote, acts=tuple(body), own_benefit_only=False)
+    # 对于…的个别领导，我们要联名检举: an explicit report of officials the sender describes, told as an act
+    # of theirs (kind "report") so that the subject is the described officials, like a body's act.
+    s, e, words = described
+    actor = Actor(s, e, words, BODY_INDEX, leader=False)
+    return replace(vote, acts=(Act("report", s, e, words, actor, False),), own_benefit_only=False)
 
 
 def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
