@@ -31,6 +31,12 @@ DUTY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     # pay drawn for work not done, told at length (吃了十几年的空饷; 领着空饷)
     ("funds", r"吃了?[^。！？；，,]{0,8}?空饷|领(?:着|了)?[^。！？；，,]{0,4}?空饷"),
+    # an official who brings in, approves or shields what is unlawful (站长默许无证的黑车进站, 主任纵容
+    # 违规经营): the power of the post used against the rule it should enforce (滥用职权)
+    (
+        "abuse",
+        r"(?:引进|批准|默许|纵容|包庇|庇护|放纵|袒护|撑腰)[^。！？；，,]{0,8}?(?:非法|违法|违规|无证|黑(?:车|厂|作坊|诊所))",
+    ),
 )
 DUTY_DISCIPLINES = {"business": Discipline.INTEGRITY, "dispose": Discipline.MASS}
 

@@ -66,3 +66,25 @@ def test_a_child_given_a_post_is_still_favour() -> None:
     text = "局长的女儿去年被安排进了局里当科员。"
     vote = find_structure(text, [Actor(0, 2, "局长", 0)], plea=False)
     assert "favour_kin" in vote.kinds, vote.acts
+
+
+@pytest.mark.parametrize(
+    ("text", "post"),
+    [
+        ("客运站的站长默许无证的黑车进站拉客，每天几十趟。", "站长"),
+        ("市场办主任纵容违规经营的摊位占道，谁说都不听。", "主任"),
+        ("镇长批准了那家违法采砂的船继续开工。", "镇长"),
+    ],
+)
+def test_an_official_shielding_what_is_unlawful_abuses_the_post(text: str, post: str) -> None:
+    i = text.index(post)
+    vote = find_structure(text, [Actor(i, i + len(post), post, 0)], plea=False)
+    assert vote.accusation and "abuse" in vote.kinds, vote.acts
+
+
+def test_a_body_acting_on_what_is_unlawful_is_the_senders_matter() -> None:
+    """Asking an official to act against it, or the body failing to, is the sender's appeal."""
+    text = "请站长把无证的黑车清理出去，我们排队的乘客都被抢了生意。"
+    i = text.index("站长")
+    vote = find_structure(text, [Actor(i, i + 2, "站长", 0)], plea=False)
+    assert not vote.accusation, vote.acts
