@@ -41,7 +41,7 @@ from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
 from intake.unit_trade import own_business
-from intake.untold import told
+from intake.untold import asserted as told_of
 from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
@@ -243,7 +243,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     struct = find_structure(
         text, [replace(a, asked=a.index in asked) for a in actors(f.named)], plea=f.sig.has("plea")
     )
-    asserted = [c for c in f.cues if not c.denied and not c.asked and told(text, c.start)]
+    asserted = told_of(text, f.cues, f.sig.has("plea"))
     # (an official asked for help is, like the sender's own post, the subject only when nobody else is)
     pool = [replace(n, sender=True) if i in asked else n for i, n in enumerate(f.named)]
     who = choose_subject(pool, struct, asserted, text, inspection)
@@ -328,7 +328,7 @@ def _accusation_grounds(who: Who, struct: StructureVote, f: Facts) -> tuple[list
             # a post placed by default is a guess of whose post it is (0.15 was not enough: such
             # decisions were wrong on scope one time in ten when sure, out of fold by inspection)
             penalty += 0.25
-    asserted = [c for c in f.cues if not c.denied and not c.asked and told(f.text, c.start)]
+    asserted = told_of(f.text, f.cues, f.sig.has("plea"))
     disciplines = ",".join(d.value for d in _disciplines(struct, f))
     acts = struct.kinds if struct.acts else (["lexicon"] if asserted else struct.kinds)
     cues = "、".join(dict.fromkeys(c.cue for c in asserted))

@@ -430,6 +430,8 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
         None,
     )
     acts.sort(key=lambda a: a.start)
+    if plea:  # 拖着不办, 不管不问 in a letter asking for the sender's own matter: the grievance, not an act
+        acts = [a for a in acts if a.kind != "inaction"]
     against = None
     if not acts and held:
         against = "denied"

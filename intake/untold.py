@@ -10,6 +10,9 @@ what the supervision should prevent: 施工中要杜绝吃回扣, 防止暗箱�
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from intake.classify import Conduct
 
 _END = "。！？!?；;\n"
 # Named to be prevented right before the word (防止暗箱操作, 杜绝吃拿卡要); not 不能, whose 不能让贪污的
@@ -36,3 +39,24 @@ def told(text: str, start: int) -> bool:
         return False  # the prohibition opens the conduct word's own clause
     s0 = max(text.rfind(mark, 0, start) for mark in _END) + 1
     return _WISHED_AWAY.search(text, s0, start) is None
+
+
+# The words of a body's or an official's inaction. In a letter that asks for the sender's own matter to
+# be settled (帮忙解决, 讨个说法, 投诉: the plea signal), they are how the sender tells the grievance (我的事
+# 拖了半年，工作人员不作为), which policy 3 makes an appeal: not an official's misconduct to investigate.
+INACTION_CUES = frozenset({"不作为", "慢作为", "懒政", "不管不问", "推诿", "踢皮球", "拖着不办", "不闻不问"})
+
+
+def own_matter_inaction(cue: str, plea: bool) -> bool:
+    """Whether a conduct word is inaction told in a plea for the sender's own matter."""
+    return plea and cue in INACTION_CUES
+
+
+def asserted(text: str, cues: Iterable[Conduct], plea: bool) -> list[Conduct]:
+    """The conduct words told as done: not denied, asked, prevented, wished away, or the inaction of a
+    plea for the sender's own matter."""
+    return [
+        c
+        for c in cues
+        if not c.denied and not c.asked and told(text, c.start) and not own_matter_inaction(c.cue, plea)
+    ]

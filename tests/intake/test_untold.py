@@ -44,3 +44,27 @@ def test_decide_keeps_a_wish_for_clean_officials_no_accusation(text: str) -> Non
     insp = load_inspection(EXAMPLES / "henan-audit-2016.toml")
     d = decide(InboundMessage(id="u1", text=text), insp)
     assert d.category is not Category.ACCUSATION, d.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我家的宅基地证申请交到镇国土所快一年了，所长一直拖着不办，推来推去，请帮忙解决。",
+        "我的失业金在区人社局办了三个月，科长不管不问，窗口说等通知，希望尽快解决。",
+        "我们小区的路灯坏了半年，街道办主任不作为，打了几次电话都说报上去了，请求解决。",
+    ],
+)
+def test_a_body_slow_on_the_senders_own_matter_stays_an_appeal(text: str) -> None:
+    """Policy 3: the sender's own grievance about a matter is an appeal, even when it blames the
+    official who handles it for doing nothing."""
+    insp = load_inspection(EXAMPLES / "henan-audit-2016.toml")
+    d = decide(InboundMessage(id="u2", text=text), insp)
+    assert d.category is Category.APPEAL, d.reasons
+
+
+def test_inaction_with_a_gain_told_stays_an_accusation() -> None:
+    """The plea does not unmake the rest: an official's gain told beside the delay is still reported."""
+    insp = load_inspection(EXAMPLES / "henan-audit-2016.toml")
+    text = "我的补偿款拖了两年，镇长不管不问，却把补偿款转给了他小舅子的公司，请帮忙解决。"
+    d = decide(InboundMessage(id="u3", text=text), insp)
+    assert d.category is Category.ACCUSATION, d.reasons
