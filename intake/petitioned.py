@@ -19,7 +19,7 @@ import re
 
 # Words by which a letter turns to an official (the official follows them); not the 向 of 一向, 方向.
 _ASKING = (
-    r"(?:(?<![一方转走意倾面导志])向|致|写给|寄给|呈给|请求|恳请|恳求|敬请|请|求求|求|盼望|盼|期望|希望|望|"
+    r"(?:(?<![一方转走意倾面导志])向|通过|经由|致|写给|寄给|呈给|请求|恳请|恳求|敬请|请|求求|求|盼望|盼|期望|希望|望|"
     r"拜托|呼吁)"
 )
 # What may stand between the asking word and the official: a place or body name, a surname, a modal
@@ -61,6 +61,6 @@ def petitioned(text: str, start: int, end: int) -> bool:
     # 写给/致 name the reader whatever follows; the other asking words need a request after the mention.
     if text[m.start() : m.start() + 2] in ("写给", "寄给", "呈给") or text[m.start()] == "致":
         return True
-    if text[m.start()] == "向":  # 向局长反映 (the one told), not 向局长送礼 (the one given to)
+    if m.group() in ("向", "通过", "经由"):  # 向局长反映 (the one told), not 向局长送礼 (given to)
         return _TOLD_TO.match(text, end) is not None or _ASKED_TO.match(text, end) is not None
     return _ASKED_TO.match(text, end) is not None

@@ -95,3 +95,10 @@ def test_decide_still_takes_an_accusation_told_to_the_official_asked() -> None:
     d = decide(InboundMessage(id="p2", text=text), _inspection())
     assert d.category is Category.ACCUSATION, d.reasons
     assert d.subject is not None and d.subject.post == "处长"
+
+
+def test_an_official_a_complaint_goes_through_is_the_one_told() -> None:
+    text = "业主们多次通过市长投诉：开发商挪用了小区的维修资金。"
+    assert petitioned(text, *_at(text, "市长"))
+    other = "他通过副县长的关系拿下了这个工程。"
+    assert not petitioned(other, *_at(other, "副县长"))
