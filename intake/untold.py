@@ -27,6 +27,10 @@ _WISHED_AWAY = re.compile(
     r"^\s*(?:也|更|还|千万|绝)?(?:不要|不得|别再|杜绝|防止|避免|严禁))"
     r"[^。！？；;，,]{0,24}$"
 )
+# A prevention verb earlier in the sentence, and the word heading a kind of conduct (…等腐败行为,
+# …的不正之风) shortly after the conduct word: the conduct word is one item of what is to be prevented.
+_PREVENT = re.compile(r"杜绝|防止|避免|严禁|严防|谨防|遏制|预防")
+_KIND_AFTER = re.compile(r"[^。！？；;]{0,10}?(?:行为|现象|歪风|风气|之风|问题)")
 _CLAUSE = "。！？!?；;\n，,"
 
 
@@ -38,6 +42,8 @@ def told(text: str, start: int) -> bool:
     if _WISHED_AWAY.match(text[c0:start]) is not None:
         return False  # the prohibition opens the conduct word's own clause
     s0 = max(text.rfind(mark, 0, start) for mark in _END) + 1
+    if _PREVENT.search(text, s0, start) is not None and _KIND_AFTER.match(text, start) is not None:
+        return False  # 杜绝吃回扣、偷工减料等腐败行为: a list of what to prevent, headed by 行为
     return _WISHED_AWAY.search(text, s0, start) is None
 
 

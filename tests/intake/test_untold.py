@@ -68,3 +68,15 @@ def test_inaction_with_a_gain_told_stays_an_accusation() -> None:
     text = "我的补偿款拖了两年，镇长不管不问，却把补偿款转给了他小舅子的公司，请帮忙解决。"
     d = decide(InboundMessage(id="u3", text=text), insp)
     assert d.category is Category.ACCUSATION, d.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("施工中要杜绝偷工减料、虚报工程量，不搞贪污浪费等腐败行为。", "贪污", False),
+        ("防止出现截留挪用扶贫款的现象。", "挪用", False),
+        ("为了防止被查，会计把账本烧了，贪污的钱也转走了。", "贪污", True),
+    ],
+)
+def test_an_item_of_a_list_to_prevent_is_not_told(text: str, word: str, expected: bool) -> None:
+    assert told(text, text.index(word)) is expected, text
