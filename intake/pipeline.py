@@ -33,6 +33,7 @@ from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
+from intake.petitioned import petitioned
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
@@ -40,6 +41,7 @@ from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
 from intake.unit_context import compile_inspection, find_all, namesakes_dropped, subunits, unit_words
 from intake.unit_trade import own_business
+from intake.untold import asserted as told_of
 from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
@@ -235,9 +237,16 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         grounds.append(Reason(code="no_content", args={"why": why, "words": words}))
         return _decision(message, Scope.NO_CONTENT, Category.NO_CONTENT, grounds, 0.9)
     proba, sector_proba, used = _ask_model(model, text)
-    struct = find_structure(text, actors(f.named), plea=f.sig.has("plea"))
-    asserted = [c for c in f.cues if not c.denied and not c.asked]
-    who = choose_subject(f.named, struct, asserted, text, inspection)
+    # The officials the sender turns to for help (请局长过问一下) are not the ones the letter accuses.
+    asked = {i for i, n in enumerate(f.named) if petitioned(text, n.start, n.end)}
+    accusable = [n for i, n in enumerate(f.named) if i not in asked]
+    struct = find_structure(
+        text, [replace(a, asked=a.index in asked) for a in actors(f.named)], plea=f.sig.has("plea")
+    )
+    asserted = told_of(text, f.cues, f.sig.has("plea"))
+    # (an official asked for help is, like the sender's own post, the subject only when nobody else is)
+    pool = [replace(n, sender=True) if i in asked else n for i, n in enumerate(f.named)]
+    who = choose_subject(pool, struct, asserted, text, inspection)
     ranked = combine_sectors(f.sectors, sector_proba)
     rules, rules_words = choose_category(
         sig=f.sig, sector_top=max(f.sectors.values(), default=0), suggestion=proposal_kind(text, f.sig)
@@ -246,13 +255,14 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
         rules = Category.SUGGESTION
     unreadable = _pinyin_official(text)
-    local = any(n.tier is not None and not n.sender for n in f.named)
+    local = any(n.tier is not None and not n.sender for n in accusable)
     vote = vote_category(
         structure=struct.accusation,
-        lexicon=lexicon_accusation(f.named, asserted, text) and not _model_rules_out(proba, local, asserted),
+        lexicon=lexicon_accusation(accusable, asserted, text)
+        and not _model_rules_out(proba, local, asserted),
         rules=rules,
         proba=proba,
-        official=any(not n.sender for n in f.named),
+        official=any(not n.sender for n in accusable),
         local_official=local or unreadable,
         unreadable=unreadable,
         against=struct.against is not None,
@@ -318,7 +328,7 @@ def _accusation_grounds(who: Who, struct: StructureVote, f: Facts) -> tuple[list
             # a post placed by default is a guess of whose post it is (0.15 was not enough: such
             # decisions were wrong on scope one time in ten when sure, out of fold by inspection)
             penalty += 0.25
-    asserted = [c for c in f.cues if not c.denied and not c.asked]
+    asserted = told_of(f.text, f.cues, f.sig.has("plea"))
     disciplines = ",".join(d.value for d in _disciplines(struct, f))
     acts = struct.kinds if struct.acts else (["lexicon"] if asserted else struct.kinds)
     cues = "、".join(dict.fromkeys(c.cue for c in asserted))

@@ -32,7 +32,13 @@ from intake.structure_body import (
     body_mentions,
     told_as_done,
 )
-from intake.structure_duty import DUTY_ACT_PATTERNS, DUTY_DISCIPLINES, vague_actor_before
+from intake.structure_duty import (
+    DUTY_ACT_PATTERNS,
+    DUTY_DISCIPLINES,
+    described_reported,
+    vague_actor_before,
+)
+from intake.untold import told
 
 _END = "。！？!?；;\n"
 _SENTENCE = re.compile(f"[^{_END}]*[{_END}]?")
@@ -67,7 +73,15 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         _REL + r"[^。！？；]{0,12}?(?:开|办|经营|注册|成立|开了|办了)[^。！？；]{0,12}?" + _BUSINESS,
     ),
     ("favour_kin", _PROMOTE + r"[^。！？；]{0,14}?" + _REL),
-    ("favour_kin", _REL + r"[^。！？；]{0,10}?(?:都|全|被)?" + _PROMOTE),
+    # (not a parent: 老父亲当了半辈子护林员 is the sender's family's life, and an official's parents are
+    # not the ones a post is handed to)
+    (
+        "favour_kin",
+        r"(?<!父)(?<!母)(?<!岳)"
+        + _REL
+        + r"(?<!父亲)(?<!母亲)(?<!岳父)(?<!丈人)[^。！？；]{0,10}?(?:都|全|被)?"
+        + _PROMOTE,
+    ),
     ("take", r"(?:收了?|收受|收下|拿了?|接受|笑纳|索要|索取|要了)[^。！？；，,]{0,8}?" + _GIFT),
     ("take", _GIVER + r"[^。！？；]{0,8}?(?:送|给|塞)的?[^。！？；，,]{0,6}?" + _VALUE),
     ("take", r"(?:车|房|表|钱|卡|酒)[^。！？；，,]{0,4}?是?" + _GIVER + r"送的"),
@@ -244,6 +258,7 @@ class Actor:
     label: str
     index: int  # the caller's index for it
     leader: bool = True  # holds a leading post (acts of _LEADERS_ONLY need one)
+    asked: bool = False  # the one the sender turns to for help (intake.petitioned): never the one acting
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +294,7 @@ class StructureVote:
 
     @property
     def disciplines(self) -> list[Discipline]:
-        found = {DISCIPLINE_OF[a.kind] for a in self.acts}
+        found = {DISCIPLINE_OF[a.kind] for a in self.acts if a.kind in DISCIPLINE_OF}
         return [d for d in Discipline if d in found]
 
     @property
@@ -360,9 +375,16 @@ def find_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVo
     if vote.acts or vote.reported is not None or vote.against is not None:
         return vote
     body = _body_acts(text, _sentences(text))
-    if not body or _PRAISE.search(text) is not None:  # 说城管收保护费是谣言: cleared, not told
+    if body and _PRAISE.search(text) is None:  # 说城管收保护费是谣言: cleared, not told
+        return replace(vote, acts=tuple(body), own_benefit_only=False)
+    described = described_reported(text)
+    if described is None or plea or _PRAISE.search(text) is not None:
         return vote
-    return replace(vote, acts=tuple(body), own_benefit_only=False)
+    # 对于…的个别领导，我们要联名检举: an explicit report of officials the sender describes, told as an act
+    # of theirs (kind "report") so that the subject is the described officials, like a body's act.
+    s, e, words = described
+    actor = Actor(s, e, words, BODY_INDEX, leader=False)
+    return replace(vote, acts=(Act("report", s, e, words, actor, False),), own_benefit_only=False)
 
 
 def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> StructureVote:
@@ -371,6 +393,9 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
         return StructureVote((), None, False, ())
     sentences = _sentences(text)
     starts = [s0 for s0, _ in sentences]
+    # The officials asked for help still count for what the text says of officials (praise, opinion),
+    # but no act or report is theirs.
+    actors = [a for a in actors if not a.asked]
     by_sentence = [[a for a in actors if s0 <= a.start < s1] for s0, s1 in sentences]
     acts: list[Act] = []
     held: list[str] = []
@@ -389,6 +414,8 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
             )
             if actor is None or (kind in _LEADERS_ONLY and not actor.leader):
                 continue
+            if not told(text, m.start()):  # 防止有人借机贪污, 希望领导不要…: no act was done
+                continue
             if _held_back(text, s0, s1, m.start()):
                 held.append(m.group())
                 continue
@@ -403,6 +430,8 @@ def _officials_structure(text: str, actors: list[Actor], *, plea: bool) -> Struc
         None,
     )
     acts.sort(key=lambda a: a.start)
+    if plea:  # 拖着不办, 不管不问 in a letter asking for the sender's own matter: the grievance, not an act
+        acts = [a for a in acts if a.kind != "inaction"]
     against = None
     if not acts and held:
         against = "denied"

@@ -31,6 +31,12 @@ DUTY_ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     # pay drawn for work not done, told at length (吃了十几年的空饷; 领着空饷)
     ("funds", r"吃了?[^。！？；，,]{0,8}?空饷|领(?:着|了)?[^。！？；，,]{0,4}?空饷"),
+    # an official who brings in, approves or shields what is unlawful (站长默许无证的黑车进站, 主任纵容
+    # 违规经营): the power of the post used against the rule it should enforce (滥用职权)
+    (
+        "abuse",
+        r"(?:引进|批准|默许|纵容|包庇|庇护|放纵|袒护|撑腰)[^。！？；，,]{0,8}?(?:非法|违法|违规|无证|黑(?:车|厂|作坊|诊所))",
+    ),
 )
 DUTY_DISCIPLINES = {"business": Discipline.INTEGRITY, "dispose": Discipline.MASS}
 
@@ -43,3 +49,30 @@ def vague_actor_before(text: str, start: int, s0: int) -> bool:
     """A vague someone right before the act, in its sentence: the act is told of an official named in
     an earlier sentence (the caller gives which), not of nobody."""
     return _VAGUE.search(text, max(s0, start - VAGUE_REACH), start) is not None
+
+
+# Officials the sender describes without a post or a name (个别领导, 当官的, 村干部): an explicit report
+# aimed at them, after the report word (举报村里的几个村干部) or before it with 对/对于 (对于破坏规矩的
+# 个别领导，我们要联名检举), is a report of officials like one aimed at a post (policy 3: "conduct of a
+# named or described official").
+_DESCRIBED = (
+    r"(?:个别领导|有关领导|相关领导|某些领导|少数领导|当官的|领导干部|村干部|村组干部|党员干部|公职人员|"
+    r"个别干部|某些干部|少数干部)"
+)
+_REPORT_WORD = r"(?:实名举报|实名检举|实名反映|举报|检举|揭发|控告)"
+_DESCRIBED_REPORTED = re.compile(
+    rf"{_REPORT_WORD}[^。！？；;]{{0,20}}?(?P<a>{_DESCRIBED})|"
+    rf"(?:对于|针对|对)[^。！？；;]{{0,24}}?(?P<b>{_DESCRIBED})[^。！？；;]{{0,30}}?{_REPORT_WORD}"
+)
+# The report is made to someone (向纪委举报), or is a channel's name, not a report (举报电话, 举报无门).
+_NOT_A_REPORT = re.compile(r"举报(?:电话|热线|信箱|邮箱|平台|网站|中心|无门)")
+
+
+def described_reported(text: str) -> tuple[int, int, str] | None:
+    """The described officials an explicit report is aimed at: (start, end, words), or None."""
+    for m in _DESCRIBED_REPORTED.finditer(text):
+        if _NOT_A_REPORT.search(m.group()) is not None:
+            continue
+        g = "a" if m.group("a") else "b"
+        return m.start(g), m.end(g), m.group(g)
+    return None

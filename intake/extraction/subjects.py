@@ -257,21 +257,8 @@ def _same_level(place: Place, level: str | None) -> bool:
 _REPORTED_BEFORE = re.compile(r"举报|检举|揭发|控告|反映|投诉")
 
 
-# A post asked to act on the letter (请厅长帮帮我们, 希望局长大人高度重视, 恳请张书记为民做主): the reader
-# again, whom a letter to a leader asks for help all through, not someone it reports. Both sides must
-# hold, so that 请求查处局长收受红包 (the post is what is asked about) is no plea to it.
-_ASKED_BEFORE = re.compile(r"(?:请|求|敬请|希望|盼望|拜托|呼吁|望|引起)(?:各位|尊敬的)?[\u4e00-\u9fff]{0,3}$")
-_ASKED_AFTER = re.compile(
-    r"(?:大人|先生|同志|女士)?(?:您|你们|你)?[，,]?(?:能|能够|可以|务必|一定)?的?(?:高度|亲自|尽快|及时)?"
-    r"(?:关注|重视|过问|主持公道|做主|为民|为我们|为老百姓|帮|督促|批转|出面|关心|救救|明察|彻查|督办|责成)"
-)
-
-
 def _addressed(text: str, post: Hit) -> bool:
-    """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：, 请厅长帮帮我们), not someone reported
-    to the team."""
-    if _ASKED_AFTER.match(text, post.end) and _ASKED_BEFORE.search(text, max(0, post.start - 8), post.start):
-        return True
+    """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：), not someone reported to the team."""
     if not (_GREETING_AFTER.match(text, post.end) or _GREETING_BEFORE.search(text, 0, post.start)):
         return False
     line = text.rfind("\n", 0, post.start) + 1
