@@ -20,6 +20,7 @@ from intake.extraction.scanner import Hit
 from intake.extraction.subjects import LEADING_ROLES, Body
 from intake.inspection import Inspection
 from intake.models import SECTORS, Official, Subject, Tier
+from intake.post_owner import unread_region
 from intake.structure import Actor, StructureVote
 from intake.structure_body import BODY_INDEX
 from intake.where import Compiled
@@ -210,6 +211,8 @@ def named_officials(
         own_tier = tier
         if b.role == "leader" and b.implicit:
             tier, why = None, f"{b.post}: no body named"
+        elif tier is not None and unread_region(b, text, comp.ctx):
+            tier, why = None, f"{b.post}: of a region named right before it, not the inspected one"
         if tier is not None and tier not in inspection.scope.tiers:
             why, tier = f"{why}; tier {tier.value} not taken by this inspection", None
         sender = _SELF.search(text, max(0, b.start - 24), b.start) is not None

@@ -33,6 +33,7 @@ from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
+from intake.post_owner import unplaced_leader
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
 from intake.structure import StructureVote, find_structure
@@ -446,10 +447,23 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
         # The subject chosen is below the tiers, but an official in them is named too (院长带设备科长去
         # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
+    unplaced = accusation and not in_scope and _unplaced(who, f, comp)
+    if unplaced:
+        # A leading post no text places outside the inspected unit (派出所所长, 人事处处长 of a kind of
+        # unit the lexicons do not know): policy 2, issue 12 item 4; the officer decides.
+        if doubt is not None:
+            grounds.append(Reason(code="doubt", args={"why": doubt}))
+        in_scope, doubt = True, "unplaced"
     if doubt is not None:
         # Only an item taken in scope may say so; out of scope, the doubt is the category's alone.
         grounds.append(Reason(code="doubt" if in_scope else "doubt_checked", args={"why": doubt}))
     return in_scope, doubt
+
+
+def _unplaced(who: Who, f: Facts, comp: Compiled) -> bool:
+    subject = who.body if who.named is not None and not who.named.sender else None
+    others = [n.body for n in f.named if n.body is not None and not n.sender]
+    return unplaced_leader(subject, others, f.text, f.places, comp.ctx) is not None
 
 
 def _assumed_region(region_grounds: list[Reason]) -> float:

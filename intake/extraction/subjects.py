@@ -277,7 +277,9 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     head of a division named right before the post."""
     orgs = [v for k, v in chain if k == "org"]
     places = [v for k, v in chain if k == "place"]
-    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
+    if orgs and all(
+        isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) and not _above(o, ctx) for o in orgs
+    ):
         # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
         return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
     if places and not _own_institution(hit, orgs, places, text, ctx):
@@ -351,6 +353,12 @@ _REGION_BUREAU = re.compile(r"[省市县区州旗盟乡镇][一-鿿]{0,7}局的?
 def _shares_stem(word: str, ctx: Context) -> bool:
     """A station or office whose name starts like one of the unit's names (国土所, 国土局)."""
     return len(word) >= 3 and any(n[:2] == word[:2] and n != word for n in ctx.unit_names)
+
+
+def _above(org: OrgEntry, ctx: Context) -> bool:
+    """A body of a higher level than the inspected unit by its name (公安厅 above a city's 公安局)."""
+    level = _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
+    return level is not None and LEVEL_RANK[level] < LEVEL_RANK.get(ctx.level, 9)
 
 
 def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:

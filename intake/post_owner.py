@@ -1,0 +1,228 @@
+"""Whose post is it? A reading of "who" for a unit inspection that needs no vocabulary of the unit's kind.
+
+The lexicons know many bodies, but not the divisions and subordinate units of every kind of unit a
+team may inspect (a city public security bureau's 派出所 and 支队, an education bureau's schools, a
+court's 庭). What transfers to a kind nobody has seen is the inspection file itself (the unit's name,
+kind, level and territory) and the structure of the text around the post: a place of its own, a body
+named before it and that body's kind, a region's or a higher level's title. From these a post is
+
+- `OWN`: held in the inspected unit, one of its divisions, or a subordinate unit of its own kind
+  (派出所 of a 公安局, 中学 of an 教育局, 庭 of a 法院 - the kind the unit's name says);
+- `ELSEWHERE`: plainly another body's (another place or a lower region, a higher level, a body of
+  another kind, a region's or a village's own title: 县长, 村支书);
+- `UNKNOWN`: nothing in the text places it (校长 with no school named, 书记, 主任).
+
+Policy 2 and issue 12 item 4: an accusation against a leading post that is not plainly elsewhere is
+more likely the unit's own than anyone's; in scope wins and the officer decides (pipeline._scope).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from functools import lru_cache
+
+from intake.extraction.lexicons import OrgEntry, load_lexicons
+from intake.extraction.places import LEVEL_RANK, Place
+from intake.extraction.subjects import Body, Context
+
+__all__ = ["Owner", "leading", "owner_of", "unplaced_leader", "unread_region"]
+
+
+class Owner(StrEnum):
+    OWN = "own"
+    ELSEWHERE = "elsewhere"
+    UNKNOWN = "unknown"
+
+
+# Leading posts: heads, deputies, secretaries, directors and chiefs of a body. Not plain staff (科员,
+# 老师, 会计, 司机: their roles are not these) and not 领导 in general (no post).
+_LEADING = frozenset({"sec", "dsec", "head", "dhead", "org_head", "org_deputy", "chief", "disc"})
+# Titles held in a body below the unit though they read like a head's (车间主任, 班组长): staff.
+_STAFF_HEADS = ("车间主任", "班长", "组长", "班组长", "宿管", "室主任", "教研组长", "年级主任")
+# Party and government bodies of a region (the lexicon's committee words with a level in them).
+_REGION_ORGS = frozenset({"gov", "congress", "cppcc", "village"})
+# Bodies whose whole system is one kind: every 派出所 and 支队 belongs to public security, every 庭 to
+# a court. Of the inspected unit's own kind, such a body below it is its subordinate unit.
+_SYSTEM_TYPES = frozenset({"police", "court", "procuratorate"})
+# Words between a body's name and its post (应急管理厅一个处长, 治安总队有个处长).
+_FILLER = "(?:的|里|里的|下面的)?(?:有)?(?:一个|一名|一位|个|某|某个|那个|这个)?"
+# Ends of a body's name that only a body of a region or another organisation has (the lexicon may not
+# know the name: 林草局, 煤炭局, 某某集团). Ending right before the post, they place it there.
+_OTHER_BODY = re.compile(rf"[\u4e00-\u9fff]{{1,8}}?(?:局|厅|委员会|政府|公司|集团|银行|医院|大学){_FILLER}$")
+# The sender's own body (我们局的, 本单位): the inspected unit when written to its team.
+_OWN_WORD = re.compile(r"(?:我们|咱们|我|本|咱)(?:单位)?[局厅委院校司]")
+# The name of a division or section of a body (政治部, 立案庭, 治安支队, 信息中心), which the lexicon
+# may not know.
+_DIVISION_NAME = re.compile(rf"[\u4e00-\u9fff]{{1,6}}(?:部|处|科|室|股|庭|队|所|站|中心){_FILLER}$")
+# Words that make a region's name generic (这个旗, 我们县): the target's own, or nobody's in particular.
+_GENERIC_NAME = re.compile(r"^.?$|这个|那个|我们|咱们|本|该|某|全|各|外|邻|隔壁")
+# A level word in a body's name that sets its level (省公安厅, 自治区林草局, 县教育局).
+_LEVEL_WORD = re.compile(r"(省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村)[\u4e00-\u9fff]{0,8}$")
+_LEVEL_OF = {
+    "省": "province",
+    "自治区": "province",
+    "市": "city",
+    "州": "city",
+    "盟": "city",
+    "县": "county",
+    "区": "county",
+    "旗": "county",
+    "镇": "township",
+    "乡": "township",
+    "街道": "township",
+    "村": "village",
+}
+_ORG_LEVEL_BY_SUFFIX = {"厅": "province"}
+# A region's government heads and a village's leaders (省长, 副县长, 旗长, 村支书, 村主任), and titles
+# that carry their region's level (县委书记, 镇党委书记).
+_REGION_HEADS = frozenset({"head", "dhead", "vsec", "vhead"})
+_LEVEL_TITLE = re.compile(r"(?:常务)?副?(?:省|市|州|县|区|旗|镇|乡|村|盟|街道)")
+
+
+def leading(body: Body) -> bool:
+    """A leading post (policy 2): head, deputy head, secretary, director; not plain staff."""
+    return body.role in _LEADING and not body.post.endswith(_STAFF_HEADS)
+
+
+@lru_cache(maxsize=256)
+def _unit_kind(names: tuple[str, ...]) -> tuple[str, str]:
+    """The (type, sector) of the inspected unit, read from the longest body word its names end with
+    (宜宾市中级人民法院: court; 绵阳市公安局: police, public_security; 大连市教育局: dept, education)."""
+    orgs = load_lexicons().orgs
+    best: OrgEntry | None = None
+    for name in names:
+        for i in range(len(name) - 1):
+            entry = orgs.get(name[i:])
+            if entry is not None and (best is None or len(entry.word) > len(best.word)):
+                best = entry
+                break
+    return (best.type, best.sector) if best is not None else ("", "")
+
+
+def _same_kind(org: OrgEntry, ctx: Context) -> bool:
+    """A body of the inspected unit's own kind: a station or institution of its sector (中学 of an 教育局,
+    派出所 of a 公安局), or any body of its judicial or police system (立案庭 of a 法院)."""
+    unit_type, unit_sector = _unit_kind(ctx.unit_names)
+    sector = ctx.unit_sector or unit_sector
+    if org.type in _SYSTEM_TYPES or org.type == "station":
+        return bool(org.sector and org.sector == sector) or (
+            org.type == unit_type and org.type in _SYSTEM_TYPES
+        )
+    return org.type == "institution" and bool(org.sector) and org.sector == sector
+
+
+def _higher(level: str | None, ctx: Context) -> bool:
+    return level is not None and LEVEL_RANK.get(level, 9) < LEVEL_RANK.get(ctx.level, 9)
+
+
+def _place_elsewhere(place: Place, ctx: Context) -> bool:
+    """A place that is not the inspected unit's own territory (another region, a lower or higher one)."""
+    if place.generic or place.code is None:
+        return place.level != ctx.level  # 某县, 省里 in a city's unit; 这个市 is its own
+    return place.code != ctx.territory
+
+
+def _org_elsewhere(org: OrgEntry, lead: str, ctx: Context) -> bool | None:
+    """Whether the body named right before the post is plainly another's (True), the unit's own or one
+    of its divisions or subordinate units (False), or says nothing either way (None)."""
+    level = _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
+    m = _LEVEL_WORD.search(lead)
+    if m is not None and level is None:
+        level = _LEVEL_OF[m.group(1)]
+    if _higher(level, ctx):
+        return True  # 省公安厅的处长 in a city bureau's inspection
+    if org.type == "division":
+        return False  # 人事处, 办公室: a division, and no other body named
+    if org.type in _REGION_ORGS:
+        return True
+    if org.type in ("committee", "discipline"):
+        # 县委, 市纪委 are a region's; 党委, 党组, 纪委 with no level word may be the unit's own
+        return m is not None
+    if _same_kind(org, ctx):
+        # 县公安局 (a lower region's own bureau) vs 城郊派出所, 市直属高中: a level word below the
+        # unit's names another region's body
+        return level is not None and level != ctx.level
+    if (
+        org.type == "enterprise"
+        and ctx.unit_names
+        and any(n.endswith(("公司", "集团")) for n in ctx.unit_names)
+    ):
+        return None  # a company in a group's inspection may be its subsidiary
+    return True  # a body of another kind: 林业局 in a 公安局 inspection, a company, a hospital
+
+
+def owner_of(body: Body, text: str, places: Sequence[Place], ctx: Context) -> Owner:
+    """Whose post `body` is, in a unit inspection (see the module's docstring)."""
+    if not ctx.unit:
+        return Owner.UNKNOWN
+    if body.in_unit:
+        return Owner.OWN
+    if body.kind in ("region", "village") and (
+        body.role in _REGION_HEADS
+        or body.org is not None
+        or body.place is not None
+        or _LEVEL_TITLE.match(body.post)
+    ):
+        return Owner.ELSEWHERE  # 县长, 旗长, 村支书, 镇党委书记: a region's own titles
+    if body.place is not None and _place_elsewhere(body.place, ctx):
+        return Owner.ELSEWHERE
+    sentence = max(text.rfind(c, 0, body.start) for c in "。！？!?；;\n") + 1
+    if any(sentence <= p.start < body.start and _place_elsewhere(p, ctx) for p in places):
+        return Owner.ELSEWHERE  # 我是金州区的，区里一个中学的校长: the sentence places it elsewhere
+    lead = text[max(sentence, body.start - 12) : body.start]
+    if body.org is not None:
+        verdict = _org_elsewhere(body.org, lead, ctx)
+        if verdict is not None:
+            return Owner.ELSEWHERE if verdict else Owner.OWN
+        return Owner.UNKNOWN
+    if _OTHER_BODY.search(lead) and not _OWN_WORD.search(lead) and not any(n in lead for n in ctx.unit_names):
+        return Owner.ELSEWHERE  # 原州煤炭局的局长, 自治区林草局有个处长: a body the lexicon lacks
+    m = _LEVEL_WORD.search(lead)
+    if m is not None and _LEVEL_OF[m.group(1)] != ctx.level and not _OWN_WORD.search(lead):
+        return Owner.ELSEWHERE  # 县里一个中学的校长 in a city bureau's inspection
+    if _DIVISION_NAME.search(lead):
+        return Owner.OWN  # 政治部主任, 立案庭庭长, 治安大队的大队长: a division named, no other body
+    return Owner.UNKNOWN
+
+
+def unread_region(body: Body, text: str, ctx: Context) -> bool:
+    """A region's title placed in the inspected region only by default, right after the name of a
+    region the gazetteer lacks that is not the target's (科右前旗的旗长 in 科右中旗's inspection): that
+    other region's, not the target's leadership."""
+    if ctx.unit or not body.implicit or body.place is not None or body.kind != "region":
+        return False
+    level_char = _LEVEL_TITLE.match(body.post)
+    if level_char is None:
+        return False
+    char = level_char.group(0)[-1]
+    m = re.search(rf"([\u4e00-\u9fff]{{1,6}}{char})的?$", text[max(0, body.start - 10) : body.start])
+    if m is None or _GENERIC_NAME.search(m.group(1)):
+        return False
+    name = m.group(1)
+    return not any(name in n or n.endswith(name) for n in ctx.target_names)
+
+
+def unplaced_leader(
+    subject: Body | None, others: Sequence[Body], text: str, places: Sequence[Place], ctx: Context
+) -> Body | None:
+    """The leading post an accusation names that the extraction could not place and that nothing in
+    the text places outside the inspected unit: the subject's, else another official's that the text
+    places in one of the unit's divisions or subordinate units. A post the extraction did place in the
+    unit (in_unit) has its tier already, below the tiers included."""
+    if not ctx.unit:
+        return None
+    if subject is not None and _unplaced(subject, text, places, ctx, Owner.UNKNOWN):
+        return subject
+    return next((b for b in others if _unplaced(b, text, places, ctx, Owner.OWN)), None)
+
+
+def _unplaced(body: Body, text: str, places: Sequence[Place], ctx: Context, weakest: Owner) -> bool:
+    if body.in_unit or not leading(body):
+        return False
+    owner = owner_of(body, text, places, ctx)
+    if owner is Owner.OWN:
+        # a division's or subordinate unit's principal, or its deputy in a key post (policy 2)
+        return body.principal or body.role == "chief" or (body.org is not None and body.org.key)
+    return owner is Owner.UNKNOWN and weakest is Owner.UNKNOWN
