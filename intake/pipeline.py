@@ -153,7 +153,7 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     if ctx.unit_words:
         targets = targets + unit_words(text, ctx.unit_words, targets)
     if comp.subunits is not None:
-        targets = targets + subunits(text, comp.subunits, targets)
+        targets = subunits(text, comp.subunits, targets)
     targets.sort(key=lambda h: h.start)
     # 我是另一所高校的老师，我们学校的校长…: the unit's generic words and titles name another unit here.
     elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None

@@ -176,7 +176,7 @@ def find_bodies(
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         chain = chain or _context_in_brackets(post_hit, tokens, text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
-        body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        body = _county_city(_body(post_hit, entry, chain, bare, ctx, divisions), ctx)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
         body = own_bureau(body, bare, ctx, text[max(0, post_hit.start - 2) : post_hit.start])
@@ -503,6 +503,16 @@ def _body(
     return Body(
         hit.word, entry.role, kind, level, code, parent, town, org, False, place, hit.start, hit.end, implicit
     )
+
+
+def _county_city(body: Body, ctx: Context) -> Body:
+    """市财政局局长, 副市长, 市纪委书记 written to the team inspecting 仁怀市 (a county-level city: a region
+    of county level whose name ends with 市): its residents call it 市, as its own name does."""
+    if body.level != "city" or (body.place is not None and not body.place.generic) or ctx.unit:
+        return body
+    if ctx.level != "county" or not any(n.endswith("市") for n in ctx.target_names):
+        return body
+    return replace(body, level="county", code=ctx.territory, parent=None)
 
 
 def _code_level(code: str, divisions: Divisions) -> str:
