@@ -1,0 +1,187 @@
+"""Whose post is it, on kinds of inspection no corpus set has (issue 12, items 2 and 4).
+
+A city water bureau, a city procuratorate, a county-level city, a provincial tobacco bureau inspected
+by its own system's team, a banner and a township: invented here, so that the reading is checked on
+kinds the lexicons were not written for. Each test decides with a fixed fake model (sure of an
+accusation), so it checks the rules of "who", not the learned model.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from intake.inspection import Inspection, parse_inspection
+from intake.models import Decision, InboundMessage, Scope, Tier
+from intake.pipeline import decide
+from intake.reasons import render_zh
+from tests.fakes.corpus import ACCUSE
+
+_TEMPLATE = """id = "test-{key}"
+team = "{team}"
+committee_level = "{committee}"
+kind = "regular"
+tracking_prefix = "TW1"
+
+[target]
+type = "{type}"
+name = "{name}"
+aliases = [{aliases}]
+region = "{region}"
+level = "{level}"
+
+[period]
+start = 2026-03-01
+end = 2026-04-30
+
+[hours]
+days = "workdays"
+ranges = ["08:00-12:00"]
+
+[channels]
+phone = ["0730-0000000"]
+
+[scope]
+tiers = ["leadership", "next_principal", "key_posts"]
+"""
+_INSPECTIONS = {
+    "water": ("岳阳市委第三巡察组", "city", "unit", "岳阳市水利局", ("市水利局", "水利局"), "430600", "city"),
+    "procuratorate": (
+        "芜湖市委第二巡察组",
+        "city",
+        "unit",
+        "芜湖市人民检察院",
+        ("市检察院", "芜湖市检察院"),
+        "340200",
+        "city",
+    ),
+    "tengzhou": ("枣庄市委第一巡察组", "city", "region", "滕州市", ("滕州",), "370481", "county"),
+    "tobacco": (
+        "国家烟草专卖局党组第三巡视组",
+        "central",
+        "unit",
+        "湖南省烟草专卖局",
+        ("省烟草专卖局", "湖南烟草"),
+        "430000",
+        "province",
+    ),
+    "forestry": (
+        "湖南省委第五巡视组",
+        "province",
+        "unit",
+        "湖南省林业局",
+        ("省林业局",),
+        "430000",
+        "province",
+    ),
+    "banner": ("乌兰察布市委第二巡察组", "city", "region", "四子王旗", ("四子王",), "150929", "county"),
+    "township": (
+        "天全县委第一巡察组",
+        "county",
+        "region",
+        "始阳镇",
+        ("始阳", "始阳镇党委", "始阳镇政府"),
+        "511825",
+        "township",
+    ),
+}
+
+
+@cache
+def _inspection(key: str) -> Inspection:
+    team, committee, kind, name, aliases, region, level = _INSPECTIONS[key]
+    source = _TEMPLATE.format(
+        key=key,
+        team=team,
+        committee=committee,
+        type=kind,
+        name=name,
+        aliases=", ".join(f'"{a}"' for a in aliases),
+        region=region,
+        level=level,
+    )
+    return parse_inspection(source)
+
+
+def _decide(key: str, text: str) -> Decision:
+    return decide(InboundMessage(id="t", text=text), _inspection(key), model=ACCUSE)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["水文站站长虚报加班费，把钱分给了几个领导", "堤防管理站的站长收了包工头的钱，验收时睁一只眼闭一只眼"],
+)
+def test_a_leading_post_of_a_body_nothing_places_elsewhere_is_in_scope_for_an_officer(text: str) -> None:
+    d = _decide("water", text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.confidence <= 0.5  # low confidence: the queue puts it before an officer first
+    assert any(g.code == "doubt" and g.args.get("why") == "unplaced" for g in d.grounds)
+    assert any("未表明其属于其他地区或单位" in line for line in render_zh(d.grounds))
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("water", "华容县一个水管站站长收了承包商的钱"),  # a lower region's own body
+        ("water", "市卫健委的一个处长收了药商的钱"),  # a body of another kind
+        ("water", "市财政局的副局长收了承包商的钱"),
+        ("procuratorate", "省检察院的一个处长每次下来检查都要我们安排吃住还要土特产"),  # a higher body
+        ("procuratorate", "区里一个派出所所长收了当事人的钱"),
+    ],
+)
+def test_an_official_plainly_of_another_body_region_or_level_stays_out_of_scope(key: str, text: str) -> None:
+    d = _decide(key, text)
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "discipline"
+    assert not any(g.args.get("why") == "unplaced" for g in d.grounds)
+
+
+def test_plain_staff_of_an_unplaced_body_stay_out_of_scope() -> None:
+    d = _decide("water", "水文站的一个技术员虚报加班费")
+    assert d.scope is Scope.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        ("市财政局局长把专项资金挪去搞节庆活动，账上做成其他支出", Tier.NEXT_PRINCIPAL),
+        ("穆副市长过年前让企业老板送礼，不送就专门查他的安全", Tier.LEADERSHIP),
+        ("市政协副主席上班时间在茶楼打麻将，老板买单", Tier.LEADERSHIP),
+    ],
+)
+def test_a_county_level_citys_residents_call_it_shi(text: str, tier: Tier) -> None:
+    d = _decide("tengzhou", text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is tier
+
+
+def test_the_prefecture_named_is_not_the_county_level_city() -> None:
+    d = _decide("tengzhou", "枣庄市财政局局长把专项资金挪作他用")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "370400")
+
+
+def test_a_team_of_the_units_own_system_makes_its_bodies_below_subordinate_units() -> None:
+    d = _decide("tobacco", "郴州市烟草专卖局局长把零售许可证都批给他亲戚开的店")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.NEXT_PRINCIPAL
+    # a department of the province, inspected by the province's own team: the city's bureau is the city's
+    d = _decide("forestry", "郴州市林业局局长把护林员名额给了他亲戚")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "431000")
+
+
+def test_a_regions_title_after_another_regions_name_the_gazetteer_lacks_is_that_regions() -> None:
+    d = _decide("banner", "达茂旗的旗长让他小舅子包了草原围栏工程，价格高出一倍")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "discipline"
+    d = _decide("banner", "旗长让他小舅子包了草原围栏工程，价格高出一倍")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.LEADERSHIP
+
+
+def test_a_townships_committee_named_after_it_is_its_own() -> None:
+    d = _decide("township", "巡察组领导：始阳镇党委书记在镇上一个人说了算，项目、用人都是他一句话")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.tier is Tier.LEADERSHIP
