@@ -36,6 +36,7 @@ from intake.officials import Named, Who, actors, choose_subject, lexicon_accusat
 from intake.post_owner import unplaced_leader
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
+from intake.roster_titles import roster_mentions
 from intake.structure import StructureVote, find_structure
 from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
@@ -159,7 +160,7 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None
     if elsewhere:
         targets = [t for t in targets if t.word in ctx.unit_names]
-    roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
+    roster_hits = roster_mentions(text, comp.roster)
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     if not ctx.unit and ctx.level == "township":
         places = own_township(text, places, ctx.target_names, ctx.territory)
@@ -447,10 +448,9 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
         # The subject chosen is below the tiers, but an official in them is named too (院长带设备科长去
         # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
-    unplaced = accusation and not in_scope and _unplaced(who, f, comp)
+    unplaced = accusation and not in_scope and _unplaced(who, f, comp, vote.doubt == "split")
     if unplaced:
-        # A leading post no text places outside the inspected unit (派出所所长, 人事处处长 of a kind of
-        # unit the lexicons do not know): policy 2, issue 12 item 4; the officer decides.
+        # A leading post nothing places outside the inspected unit (intake.post_owner): the officer decides.
         if doubt is not None:
             grounds.append(Reason(code="doubt", args={"why": doubt}))
         in_scope, doubt = True, "unplaced"
@@ -460,10 +460,10 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     return in_scope, doubt
 
 
-def _unplaced(who: Who, f: Facts, comp: Compiled) -> bool:
+def _unplaced(who: Who, f: Facts, comp: Compiled, split: bool) -> bool:
     subject = who.body if who.named is not None and not who.named.sender else None
     others = [n.body for n in f.named if n.body is not None and not n.sender]
-    return unplaced_leader(subject, others, f.text, f.places, comp.ctx) is not None
+    return unplaced_leader(subject, others, f.text, f.places, comp.ctx, split) is not None
 
 
 def _assumed_region(region_grounds: list[Reason]) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from intake.extraction.across_filler import division_across_filler
 from intake.extraction.area_bureaus import own_bureau
+from intake.extraction.headed_titles import post_entry, with_headed_titles
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.refer_back import refer_back
@@ -165,14 +166,13 @@ def find_bodies(
     divisions: Divisions,
 ) -> list[Body]:
     """Every post in the text with the body it is held in."""
-    lex = load_lexicons()
     target_spans = [(t.start, t.end) for t in targets]
     tokens = _tokens(hits, places, targets)
     bodies: list[Body] = []
-    for post_hit in hits["post"]:
+    for post_hit in with_headed_titles(text, hits["post"]):
         if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):
             continue
-        entry = lex.posts[post_hit.word]
+        entry = post_entry(post_hit.word)
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         chain = chain or _context_in_brackets(post_hit, tokens, text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
@@ -208,7 +208,7 @@ def find_bodies(
         if ctx.unit and not (body.in_unit or chain) and division_across_filler(text, post_hit.start, targets):
             body = replace(body, in_unit=True, implicit=True, kind="division", level=ctx.level)
             body = replace(body, code=ctx.territory, parent=None)
-        if _addressed(text, post_hit):
+        if addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
     return refer_back(bodies, text)
@@ -257,7 +257,7 @@ def _same_level(place: Place, level: str | None) -> bool:
 _REPORTED_BEFORE = re.compile(r"举报|检举|揭发|控告|反映|投诉")
 
 
-def _addressed(text: str, post: Hit) -> bool:
+def addressed(text: str, post: Hit) -> bool:
     """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：), not someone reported to the team."""
     if not (_GREETING_AFTER.match(text, post.end) or _GREETING_BEFORE.search(text, 0, post.start)):
         return False
@@ -297,7 +297,7 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
         return True
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
-    entry = load_lexicons().posts[hit.word]
+    entry = post_entry(hit.word)
     return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
 
 

@@ -44,7 +44,10 @@ phone = ["0730-0000000"]
 
 [scope]
 tiers = ["leadership", "next_principal", "key_posts"]
-"""
+{people}"""
+_ROSTER = {
+    "forestcity": (("覃志远", "党组书记、局长"), ("黎明华", "党组成员、副局长"), ("覃秀英", "办公室主任")),
+}
 _INSPECTIONS = {
     "water": ("岳阳市委第三巡察组", "city", "unit", "岳阳市水利局", ("市水利局", "水利局"), "430600", "city"),
     "procuratorate": (
@@ -76,6 +79,24 @@ _INSPECTIONS = {
         "province",
     ),
     "banner": ("乌兰察布市委第二巡察组", "city", "region", "四子王旗", ("四子王",), "150929", "county"),
+    "forestcity": (
+        "黑河市委第一巡察组",
+        "city",
+        "unit",
+        "黑河市林业和草原局",
+        ("市林草局", "林草局"),
+        "231100",
+        "city",
+    ),
+    "port": (
+        "烟台市委第二巡察组",
+        "city",
+        "unit",
+        "烟台港集团有限公司",
+        ("烟台港集团", "烟台港"),
+        "370600",
+        "city",
+    ),
     "township": (
         "天全县委第一巡察组",
         "county",
@@ -100,6 +121,10 @@ def _inspection(key: str) -> Inspection:
         aliases=", ".join(f'"{a}"' for a in aliases),
         region=region,
         level=level,
+        people="".join(
+            f'\n[[scope.people]]\nname = "{n}"\npost = "{p}"\ntier = "leadership"\n'
+            for n, p in _ROSTER.get(key, ())
+        ),
     )
     return parse_inspection(source)
 
@@ -185,3 +210,36 @@ def test_a_townships_committee_named_after_it_is_its_own() -> None:
     d = _decide("township", "巡察组领导：始阳镇党委书记在镇上一个人说了算，项目、用人都是他一句话")
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.tier is Tier.LEADERSHIP
+
+
+def test_a_head_named_after_a_body_the_lexicon_lacks_is_a_head() -> None:
+    # 场长 is in no post list: 林场 + 场长 says whose head it is
+    d = _decide("forestcity", "胜山林场的场长把林地偷偷租给老板种人参，钱进了自己腰包")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.post == "场长"
+    assert any(g.args.get("why") == "unplaced" for g in d.grounds)
+    # a parent (家长) heads no body
+    d = _decide("forestcity", "班上的家长都要给老师送礼")
+    assert d.scope is Scope.OUT_OF_SCOPE
+
+
+def test_a_groups_subsidiary_named_by_its_place_is_not_another_regions_body() -> None:
+    d = _decide("port", "蓬莱港务公司经理逼着每个装卸工买他亲戚卖的酒，不买就扣工资")
+    assert d.scope is Scope.IN_SCOPE
+    # but a company among others (一家公司), or another group, is not the group's own
+    for text in ("蓬莱一家公司的经理收了回扣", "大连港集团的一个副总收了货代的钱"):
+        assert _decide("port", text).scope is Scope.OUT_OF_SCOPE
+
+
+def test_a_roster_member_called_by_surname_and_title_is_that_member() -> None:
+    d = _decide("forestcity", "黎副局长把护林员的工资截了一部分，说是统筹")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.name == "黎明华" and d.subject.tier is Tier.LEADERSHIP
+    # 覃 is two people's surname: 覃局长 is the one whose post ends with 局长
+    d = _decide("forestcity", "覃局长让他小舅子包了防火通道工程")
+    assert d.subject is not None and d.subject.name == "覃志远"
+
+
+def test_a_roster_members_title_greeting_a_letter_is_no_subject() -> None:
+    d = _decide("forestcity", "尊敬的覃局长：您好！我家的林地补偿款一直没发，请帮忙问问")
+    assert d.subject is None or d.subject.name is None
