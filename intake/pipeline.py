@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Final
 
-from intake.bare_staff import only_bare_staff
+from intake.bare_staff import STAFF_WORDS, only_bare_staff
 from intake.classify import (
     Conduct,
     Signals,
@@ -440,7 +440,7 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     accusation = vote.category is Category.ACCUSATION
     doubt = vote.doubt if accusation else None
     in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and (_unit_unnamed_official(f, who, comp) or who.bodiless(f, vote.doubt)):
+    if accusation and not in_scope and (_unnamed_official(f, who, comp) or who.bodiless(f, doubt, comp.ctx)):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
         in_scope, doubt = True, doubt or "official"
@@ -540,12 +540,6 @@ def _finish(
     )
 
 
-# Staff without a leading post, named as the one acting: not the unit's officials.
-_STAFF = re.compile(
-    r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
-    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员|车间主任|班组长|管理员|护士|药师|医生|"
-    r"检测员|质检员|检验员|化验员|调度员|施工员|安全员|仓管员|保管员|售票员|宿管"
-)
 _ELSEWHERE = re.compile(
     r"另一[所家个]|(?:其他|外省|外地)的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)|一所省属|一家省属|"
     r"(?:一家|一所)(?:私立|民营|私人)"
@@ -556,7 +550,7 @@ def _unit_staff(f: Facts, comp: Compiled) -> bool:
     """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
     no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
     named = any(not n.sender for n in f.named)  # 法官收钱: staff with no body, as good as no post
-    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or _STAFF.search(f.text)):
+    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or STAFF_WORDS.search(f.text)):
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
@@ -569,8 +563,8 @@ def _shares_unit_stem(word: str, comp: Compiled) -> bool:
     return len(word) >= 3 and any(n[:2] == word[:2] for n in comp.ctx.unit_names)
 
 
-def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if any(not n.sender for n in f.named) or _STAFF.search(f.text):
+def _unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
+    if any(not n.sender for n in f.named) or STAFF_WORDS.search(f.text):
         return False
     if _pinyin_official(f.text):
         return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides

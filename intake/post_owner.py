@@ -28,7 +28,7 @@ from intake.extraction.places import LEVEL_RANK, Place
 from intake.extraction.subjects import Body, Context
 from routing.divisions import load_divisions
 
-__all__ = ["Owner", "leading", "owner_of", "unplaced_leader", "unread_region"]
+__all__ = ["Owner", "leading", "owner_of", "said_elsewhere", "unplaced_leader", "unread_region"]
 
 
 class Owner(StrEnum):
@@ -207,6 +207,17 @@ def owner_of(body: Body, text: str, places: Sequence[Place], ctx: Context) -> Ow
     if _DIVISION_NAME.search(lead):
         return Owner.OWN  # 政治部主任, 立案庭庭长, 治安大队的大队长: a division named, no other body
     return Owner.UNKNOWN
+
+
+def said_elsewhere(body: Body, text: str, ctx: Context) -> bool:
+    """The words before a post that the extraction could not place say it is another body's: another
+    one said in so many words (另一所, 外地), or a level above the target's (自治区林草局有个处长 in a
+    banner's inspection, 省里一个处长 in a city bureau's)."""
+    sentence = max(text.rfind(c, 0, body.start) for c in "。！？!?；;\n") + 1
+    if _ANOTHER.search(text, sentence, body.start):
+        return True
+    m = _LEVEL_WORD.search(text[max(sentence, body.start - 12) : body.start])
+    return m is not None and _higher(_level_of(m.group(1), ctx), ctx)
 
 
 def unread_region(body: Body, text: str, ctx: Context) -> bool:

@@ -243,3 +243,33 @@ def test_a_roster_member_called_by_surname_and_title_is_that_member() -> None:
 def test_a_roster_members_title_greeting_a_letter_is_no_subject() -> None:
     d = _decide("forestcity", "尊敬的覃局长：您好！我家的林地补偿款一直没发，请帮忙问问")
     assert d.subject is None or d.subject.name is None
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "post"),
+    [
+        ("water", "shuiwenzhan de zhanzhang 每个月都虚报加班费，钱分给了几个领导", "站长"),
+        ("tengzhou", "fu shi zhang Zhang 的小舅子拿了好几块地, price 低得不得了", "副市长"),
+    ],
+)
+def test_a_post_typed_in_pinyin_among_pinyin_words_is_read(key: str, text: str, post: str) -> None:
+    d = _decide(key, text)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.post == post
+
+
+def test_a_bare_title_after_a_higher_level_body_is_not_the_regions_own() -> None:
+    # 自治区林草局 is in no lexicon, but 自治区 is above the banner
+    d = _decide("banner", "自治区林草局有个处长，下来验收造林项目，老板给他塞了个信封，不合格的也验收过了")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    d = _decide("banner", "处长下来验收造林项目，老板给他塞了个信封，不合格的也验收过了")
+    assert d.scope is Scope.IN_SCOPE
+
+
+def test_staff_of_any_kind_named_as_such_are_no_unnamed_official() -> None:
+    # 讲解员 is in no staff list: 一个…员 is staff, below the tiers, for the unit's own discipline organ
+    d = _decide("water", "水利局一个讲解员私下收参观的人红包")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "inspected_unit"
+    d = _decide("water", "水利局有个处长私下收施工方红包")
+    assert d.scope is Scope.IN_SCOPE
