@@ -26,6 +26,7 @@ from functools import lru_cache
 from intake.extraction.lexicons import OrgEntry, load_lexicons
 from intake.extraction.places import LEVEL_RANK, Place
 from intake.extraction.subjects import Body, Context
+from intake.unit_trade import name_parts
 from routing.divisions import load_divisions
 
 __all__ = ["Owner", "leading", "owner_of", "said_elsewhere", "unplaced_leader", "unread_region"]
@@ -47,6 +48,11 @@ _REGION_ORGS = frozenset({"gov", "congress", "cppcc", "village"})
 # Bodies whose whole system is one kind: every 派出所 and 支队 belongs to public security, every 庭 to
 # a court. Of the inspected unit's own kind, such a body below it is its subordinate unit.
 _SYSTEM_TYPES = frozenset({"police", "court", "procuratorate"})
+_STEM = 2
+# What ends the name of a body below a unit (南京监狱, 公路段, 收费站, 直属学校, 信息中心).
+_BODY_END = "(?:所|站|院|馆|队|中心|场|台|处|科|室|部|校|狱|段|厂|矿|公司|团|社)"
+# What ends a government's department or office (a place's own, when a place names it).
+_GOVERNMENT_ENDINGS = ("局", "厅", "委", "办", "政府", "委员会", "办公室")
 # Words between a body's name and its post (应急管理厅一个处长, 治安总队有个处长).
 _FILLER = "(?:的|里|里的|下面的)?(?:有)?(?:一个|一名|一位|个|某|某个|那个|这个)?"
 # Ends of a body's name that only a body of a region or another organisation has (the lexicon may not
@@ -186,9 +192,11 @@ def owner_of(body: Body, text: str, places: Sequence[Place], ctx: Context) -> Ow
         or _LEVEL_TITLE.match(body.post)
     ):
         return Owner.ELSEWHERE  # 县长, 旗长, 村支书, 镇党委书记: a region's own titles
+    sentence = max(text.rfind(c, 0, body.start) for c in "。！？!?；;\n") + 1
+    if _own_trade(text[max(sentence, body.start - 14) : body.start], ctx):
+        return Owner.OWN  # 南京监狱的监狱长 of a 监狱管理局, whatever place names it
     if body.place is not None and _place_elsewhere(body.place, ctx):
         return Owner.ELSEWHERE
-    sentence = max(text.rfind(c, 0, body.start) for c in "。！？!?；;\n") + 1
     if any(sentence <= p.start < body.start and _place_elsewhere(p, ctx) for p in places):
         return Owner.ELSEWHERE  # 我是金州区的，区里一个中学的校长: the sentence places it elsewhere
     if _ANOTHER.search(text, sentence, body.start):
@@ -207,6 +215,32 @@ def owner_of(body: Body, text: str, places: Sequence[Place], ctx: Context) -> Ow
     if _DIVISION_NAME.search(lead):
         return Owner.OWN  # 政治部主任, 立案庭庭长, 治安大队的大队长: a division named, no other body
     return Owner.UNKNOWN
+
+
+@lru_cache(maxsize=256)
+def _trade_stem(names: tuple[str, ...], territory: str) -> str:
+    """The first two characters of the unit's trade, read from its name around its region's
+    (江苏省监狱管理局: 监狱; 湖北省交通运输厅: 交通), or "" when the name shows none."""
+    divisions = load_divisions()
+    stems = [p.stem for p in (name_parts(n, territory, divisions) for n in names) if p is not None]
+    # the shortest: the names made by repeating the region (江苏省江苏省监狱管理局) have it in the stem
+    stems = sorted((s for s in stems if len(s) >= _STEM), key=len)
+    return stems[0][:_STEM] if stems else ""
+
+
+def _own_trade(lead: str, ctx: Context) -> bool:
+    """A body of the unit's own trade but not a government's department named right before the post
+    (南京监狱, 教育局直属学校): one of the unit's subordinate units, though a place names it. A place's
+    department of the same trade (宜昌市交通运输局 for a 交通运输厅) is that place's own."""
+    stem = _trade_stem(ctx.unit_names, ctx.territory)
+    if not stem:
+        return False
+    m = re.search(rf"(?P<name>{re.escape(stem)}(?:[\u4e00-\u9fff]{{0,6}}?{_BODY_END})?){_FILLER}$", lead)
+    if m is None or m.group("name").endswith(_GOVERNMENT_ENDINGS):
+        return False
+    # 省公安厅治安总队: a body of a department named in it, which is the unit only if it is the unit
+    cut = max(m.group("name").rfind(e) for e in "局厅委办")
+    return cut < 0 or any(lead[: m.start("name") + cut + 1].endswith(n) for n in ctx.unit_names)
 
 
 def said_elsewhere(body: Body, text: str, ctx: Context) -> bool:

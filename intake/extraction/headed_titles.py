@@ -15,9 +15,11 @@ from intake.extraction.scanner import Hit
 
 __all__ = ["post_entry", "with_headed_titles"]
 
-# <name ending with c><filler>(副)c长; at least one character of the name before c.
+# <name ending with c><filler>(副)c长, c one or two characters (气象台…台长, 南京监狱的监狱长); at least
+# one character of the name before c.
 _HEADED = re.compile(
-    r"[\u4e00-\u9fff](?P<c>[\u4e00-\u9fff])(?:的|那个|这个|一个|有个|有一个|里的|的那个)?(?P<title>副?(?P=c)长)"
+    r"[\u4e00-\u9fff](?P<c>[\u4e00-\u9fff]{1,2}?)(?:的|那个|这个|一个|有个|有一个|里的|的那个)?"
+    r"(?P<title>副?(?P=c)长)"
 )
 # 家长 (a parent), 学长 (a senior student), 兄长: no body's head.
 _NOT_BODIES = frozenset("家学兄师班组")
@@ -30,7 +32,7 @@ def with_headed_titles(text: str, posts: list[Hit]) -> list[Hit]:
     for m in _HEADED.finditer(text):
         start, end = m.span("title")
         word = m.group("title")
-        if m.group("c") in _NOT_BODIES or word in lexicon:
+        if m.group("c")[-1] in _NOT_BODIES or word in lexicon:
             continue
         if any(p.start < end and start < p.end for p in posts):
             continue

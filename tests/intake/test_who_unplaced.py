@@ -97,6 +97,24 @@ _INSPECTIONS = {
         "370600",
         "city",
     ),
+    "prisons": (
+        "江苏省委第三巡视组",
+        "province",
+        "unit",
+        "江苏省监狱管理局",
+        ("省监狱管理局", "监狱局"),
+        "320000",
+        "province",
+    ),
+    "transport": (
+        "湖北省委第六巡视组",
+        "province",
+        "unit",
+        "湖北省交通运输厅",
+        ("省交通运输厅", "省交通厅"),
+        "420000",
+        "province",
+    ),
     "township": (
         "天全县委第一巡察组",
         "county",
@@ -273,3 +291,16 @@ def test_staff_of_any_kind_named_as_such_are_no_unnamed_official() -> None:
     assert d.target is not None and d.target.kind == "inspected_unit"
     d = _decide("water", "水利局有个处长私下收施工方红包")
     assert d.scope is Scope.IN_SCOPE
+
+
+def test_a_body_of_the_units_own_trade_is_its_subordinate_unit_whatever_place_names_it() -> None:
+    # 监狱长 is in no post list and 南京 is a city: the unit's trade (监狱) says whose prison it is
+    d = _decide("prisons", "南京监狱的监狱长收了犯人家属的钱给犯人减刑")
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.post == "监狱长"
+    # ... but a place's own department of the same trade is that place's, and a higher department's
+    # body is that department's
+    d = _decide("transport", "宜昌市交通运输局下属的公路段段长收了承包商的钱")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "420500")
+    assert _decide("prisons", "省司法厅有个处长每次来检查都要我们安排吃住").scope is Scope.OUT_OF_SCOPE
