@@ -33,7 +33,7 @@ from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
-from intake.post_owner import unplaced_leader
+from intake.post_owner import own_below_tiers, unplaced_leader
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
 from intake.roster_titles import roster_mentions
@@ -384,8 +384,12 @@ def _target(
     unit_sector: bool = False,
 ) -> tuple[Target, list[Reason]]:
     """The body an out-of-scope item goes to, steered away from every official the text names."""
+    # 苏州监狱的副监狱长 (below the tiers): the unit's own staff
+    body = (
+        own_below_tiers(who.body, f.text, f.places, comp.ctx) if category is Category.ACCUSATION else who.body
+    )
     route = route_for(
-        category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
+        category, body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
     )
     kind, where, why = route.kind, route.region, route.code
     grounds: list[Reason] = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -29,7 +30,15 @@ from intake.extraction.subjects import Body, Context
 from intake.unit_trade import name_parts
 from routing.divisions import load_divisions
 
-__all__ = ["Owner", "leading", "owner_of", "said_elsewhere", "unplaced_leader", "unread_region"]
+__all__ = [
+    "Owner",
+    "leading",
+    "own_below_tiers",
+    "owner_of",
+    "said_elsewhere",
+    "unplaced_leader",
+    "unread_region",
+]
 
 
 class Owner(StrEnum):
@@ -241,6 +250,18 @@ def _own_trade(lead: str, ctx: Context) -> bool:
     # 省公安厅治安总队: a body of a department named in it, which is the unit only if it is the unit
     cut = max(m.group("name").rfind(e) for e in "局厅委办")
     return cut < 0 or any(lead[: m.start("name") + cut + 1].endswith(n) for n in ctx.unit_names)
+
+
+def own_below_tiers(body: Body | None, text: str, places: Sequence[Place], ctx: Context) -> Body | None:
+    """The body to route an out-of-scope accusation by: a leading post the text places in one of the
+    unit's divisions or subordinate units (and below its tiers, or the item would be in scope: a deputy)
+    is the unit's staff, for its own discipline organ (policy 4.1, last row), whatever place names the
+    subordinate unit."""
+    if body is None or body.in_unit or not ctx.unit or not leading(body):
+        return body  # (staff of a body the text names are as often another body's: 某中心的工作人员)
+    if owner_of(body, text, places, ctx) is not Owner.OWN:
+        return body
+    return replace(body, in_unit=True, kind="division", level=ctx.level, code=ctx.territory, parent=None)
 
 
 def said_elsewhere(body: Body, text: str, ctx: Context) -> bool:

@@ -304,3 +304,10 @@ def test_a_body_of_the_units_own_trade_is_its_subordinate_unit_whatever_place_na
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "420500")
     assert _decide("prisons", "省司法厅有个处长每次来检查都要我们安排吃住").scope is Scope.OUT_OF_SCOPE
+
+
+def test_a_deputy_the_text_places_in_a_subordinate_unit_goes_to_the_units_own_discipline_organ() -> None:
+    # below the tiers (a subordinate unit's deputy in no key body), but the unit's own staff, not 苏州's
+    d = _decide("prisons", "苏州监狱一个副监狱长和犯人家属吃饭喝酒")
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("inspected_unit", "320000")
