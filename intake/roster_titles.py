@@ -8,6 +8,8 @@ it is not the greeting of a letter (尊敬的刘厅长：您好).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import addressed
 from intake.models import Tier
@@ -21,16 +23,9 @@ _MIN_TITLE = 2  # 长 or 记 alone names no post
 def roster_mentions(text: str, roster: tuple[tuple[str, str, Tier], ...]) -> list[Hit]:
     """Hits of the roster's people (word: the full name), by full name or by surname and title."""
     hits = find_all(text, tuple(n for n, _, _ in roster), "roster")
-    by_call: dict[str, list[str]] = {}
-    for name, post, _ in roster:
-        for part in post.replace("，", "、").replace(",", "、").split("、"):
-            for i in range(len(part) - _MIN_TITLE + 1):
-                calls = by_call.setdefault(name[0] + part[i:], [])
-                if name not in calls:
-                    calls.append(name)
-    for call, names in sorted(by_call.items(), key=lambda kv: len(kv[0]), reverse=True):
-        if len(names) != 1:
-            continue  # two people the call could be: the officer reads the text
+    for call, name in _calls(roster):
+        if call[0] not in text:
+            continue
         start = text.find(call)
         while start != -1:
             end = start + len(call)
@@ -38,6 +33,22 @@ def roster_mentions(text: str, roster: tuple[tuple[str, str, Tier], ...]) -> lis
             taken = any(h.start < end and start < h.end for h in hits)
             greeted = addressed(text, Hit(start, end, "post", call)) or text[start - 1 : start] == "致"
             if not taken and not greeted:
-                hits.append(Hit(start, end, "roster", names[0]))
+                hits.append(Hit(start, end, "roster", name))
             start = text.find(call, end)
     return sorted(hits, key=lambda h: h.start)
+
+
+@lru_cache(maxsize=64)
+def _calls(roster: tuple[tuple[str, str, Tier], ...]) -> tuple[tuple[str, str], ...]:
+    """(surname + title, full name) for each title only one person on the roster can be called by,
+    longest first."""
+    by_call: dict[str, list[str]] = {}
+    for name, post, _ in roster:
+        for part in post.replace("，", "、").replace(",", "、").split("、"):
+            for i in range(len(part) - _MIN_TITLE + 1):
+                calls = by_call.setdefault(name[0] + part[i:], [])
+                if name not in calls:
+                    calls.append(name)
+    # a call two people could answer to is left to the officer
+    unique = [(call, names[0]) for call, names in by_call.items() if len(names) == 1]
+    return tuple(sorted(unique, key=lambda c: len(c[0]), reverse=True))
