@@ -16,22 +16,39 @@ import re
 
 from intake.unit_trade import NameParts
 
-__all__ = ["branch_pattern"]
+__all__ = ["branch_pattern", "system_team"]
 
 _HAN = "[\u4e00-\u9fff]"
 
 
-def branch_pattern(parts: NameParts | None, places: list[str]) -> str | None:
+def branch_pattern(parts: NameParts | None, places: list[str], vertical: bool = False) -> str | None:
     """A regular expression for the unit's subordinate units named after a place (escaped `places`,
-    the names of the divisions inside its territory), or None when its name shows no trade."""
+    the names of the divisions inside its territory), or None when its name shows no trade.
+
+    `vertical`: the inspection file says the unit is a branch of a nationwide system though its name
+    does not (广西壮族自治区气象局 inspected by 中国气象局党组's team): its system's bodies in its
+    places (钦州市气象局) are its subordinate units, as for a name with the system's prefix."""
     if parts is None or not places:
         return None
     trade = "[" + re.escape("".join(sorted(set(parts.stem)))) + "]"
     where = "(?:" + "|".join(places) + ")"
     # The trade's characters somewhere in at most seven characters between the place and the ending.
     middle = f"{_HAN}{{0,3}}?{trade}{_HAN}{{0,3}}?"
-    if parts.prefix:
+    if parts.prefix or vertical:
         brand = re.escape(parts.prefix[:2])  # 国网, 国家: how the system's bodies are usually prefixed
-        return f"(?:{brand})?{where}{middle}(?:{parts.branch_ending})"
+        return (
+            f"(?:{brand})?{where}{middle}(?:{parts.branch_ending})"
+            if brand
+            else f"{where}{middle}(?:{parts.branch_ending})"
+        )
     # 西工分局, 西工公安分局: a branch named by its place alone, or with the unit's trade
     return f"{where}(?:{middle})?分(?:{parts.branch_ending})"
+
+
+def system_team(parts: NameParts | None, team: str) -> bool:
+    """The team belongs to the unit's own nationwide system (中国气象局党组第二巡视组 inspecting
+    广西壮族自治区气象局): its name holds the unit's trade with the unit's ending, which a region's
+    committee's team (遵义市委第三巡察组) never does."""
+    if parts is None or parts.prefix:
+        return False
+    return any(parts.stem + ending in team for ending in parts.branch_ending.split("|"))

@@ -118,7 +118,22 @@ _PINYIN_HAN = {
     "xiaozhang": "校长",
     "yuanzhang": "院长",
     "zhang": "长",
+    "guanzhang": "馆长",
+    "qizhang": "旗长",
+    "suozhang": "所长",
+    "zhanzhang": "站长",
+    "duizhang": "队长",
 }
+# ... and a post typed in pinyin among other pinyin words of a text that is partly in characters (Yubei
+# qu wei shu ji Tan …的亲戚, caizhengju juzhang 每周…): a whole pinyin word of two syllables or more
+# is read as the post; a bare "zhang" (a surname as often) is not.
+_PINYIN_ALONE = re.compile(
+    r"(?<![A-Za-z])(fu ?)?(shu ?ji|shi ?zhang|xian ?zhang|zhen ?zhang|xiang ?zhang|qu ?zhang|ju ?zhang|"
+    r"ting ?zhang|chu ?zhang|ke ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|guan ?zhang|"
+    r"qi ?zhang|suo ?zhang|zhan ?zhang|dui ?zhang)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _pinyin_post(m: re.Match[str]) -> str:
@@ -154,7 +169,12 @@ def pinyin_posts(text: str) -> str:
     decision's reading; the model's training text is left as normalise() gives it)."""
     if text.isascii() or _ASCII_LETTER.search(text) is None:
         return text
-    return _PINYIN_AFTER_HAN.sub(_pinyin_post, text)
+    text = _PINYIN_AFTER_HAN.sub(_pinyin_post, text)
+    lower = text.lower()
+    # every post _PINYIN_ALONE reads has zhang, shu or zhu: the test spares most texts the regex
+    if ("zhang" not in lower and "shu" not in lower and "zhu" not in lower) or _HAN.search(text) is None:
+        return text
+    return _PINYIN_ALONE.sub(_pinyin_post, text)
 
 
 def status_query(text: str) -> str | None:

@@ -17,9 +17,10 @@ from typing import Protocol
 from intake.classify import Conduct
 from intake.classify_scope import GENERAL_CADRES, tier_of
 from intake.extraction.scanner import Hit
-from intake.extraction.subjects import LEADING_ROLES, Body
+from intake.extraction.subjects import LEADING_ROLES, Body, Context
 from intake.inspection import Inspection
 from intake.models import SECTORS, Official, Subject, Tier
+from intake.post_owner import said_elsewhere, unread_region
 from intake.structure import Actor, StructureVote
 from intake.structure_body import BODY_INDEX
 from intake.where import Compiled
@@ -121,7 +122,7 @@ class Who:
         unplaced = body.org is None and not body.in_unit and post in _BARE_TITLES
         return 2 if unplaced else 1
 
-    def bodiless(self, facts: _Read, doubt: str | None) -> bool:
+    def bodiless(self, facts: _Read, doubt: str | None, ctx: Context) -> bool:
         """The subject is a bare title (主任, 副局长) of no body, and the text names no place at all nor
         a body we cannot read right before it (原州煤炭局的局长): as likely the inspected unit's or
         region's own as anyone's (in scope wins, issue 12 item 4). Not when the accusation itself is
@@ -129,8 +130,8 @@ class Who:
         body = self.named.body if self.named is not None else None
         if self.tier_guessed != 2 or facts.places or body is None or body.place is not None:
             return False
-        if doubt == "split":
-            return False
+        if doubt == "split" or said_elsewhere(body, facts.text, ctx):
+            return False  # (自治区林草局有个处长: a higher body the lexicon lacks, in a county's inspection)
         return _UNREAD_BODY.search(facts.text, max(0, body.start - 6), body.start) is None
 
 
@@ -210,6 +211,8 @@ def named_officials(
         own_tier = tier
         if b.role == "leader" and b.implicit:
             tier, why = None, f"{b.post}: no body named"
+        elif tier is not None and unread_region(b, text, comp.ctx):
+            tier, why = None, f"{b.post}: of a region named right before it, not the inspected one"
         if tier is not None and tier not in inspection.scope.tiers:
             why, tier = f"{why}; tier {tier.value} not taken by this inspection", None
         sender = _SELF.search(text, max(0, b.start - 24), b.start) is not None

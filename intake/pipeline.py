@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Final
 
-from intake.bare_staff import only_bare_staff
+from intake.bare_staff import STAFF_WORDS, only_bare_staff
 from intake.classify import (
     Conduct,
     Signals,
@@ -34,8 +34,10 @@ from intake.models import Category, Decision, Discipline, InboundMessage, Reason
 from intake.normalise import normalise, pinyin_posts, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.petitioned import petitioned
+from intake.post_owner import own_below_tiers, unplaced_leader
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
+from intake.roster_titles import roster_mentions
 from intake.structure import StructureVote, find_structure
 from intake.suggestion_sector import clear_lead, one_sectors_matter
 from intake.textmodel import active_model
@@ -154,13 +156,13 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
     if ctx.unit_words:
         targets = targets + unit_words(text, ctx.unit_words, targets)
     if comp.subunits is not None:
-        targets = targets + subunits(text, comp.subunits, targets)
+        targets = subunits(text, comp.subunits, targets)
     targets.sort(key=lambda h: h.start)
     # 我是另一所高校的老师，我们学校的校长…: the unit's generic words and titles name another unit here.
     elsewhere = ctx.unit and _ELSEWHERE.search(text) is not None
     if elsewhere:
         targets = [t for t in targets if t.word in ctx.unit_names]
-    roster_hits = find_all(text, tuple(n for n, _, _ in comp.roster), "roster")
+    roster_hits = roster_mentions(text, comp.roster)
     places = resolve_places(hits["place"], text, ctx.territory, divisions)
     if not ctx.unit and ctx.level == "township":
         places = own_township(text, places, ctx.target_names, ctx.territory)
@@ -392,8 +394,12 @@ def _target(
     unit_sector: bool = False,
 ) -> tuple[Target, list[Reason]]:
     """The body an out-of-scope item goes to, steered away from every official the text names."""
+    # 苏州监狱的副监狱长 (below the tiers): the unit's own staff
+    body = (
+        own_below_tiers(who.body, f.text, f.places, comp.ctx) if category is Category.ACCUSATION else who.body
+    )
     route = route_for(
-        category, who.body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
+        category, body, region, sector, f.targets, comp, unit_staff=unit_staff, unit_sector=unit_sector
     )
     kind, where, why = route.kind, route.region, route.code
     grounds: list[Reason] = []
@@ -448,7 +454,7 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
     accusation = vote.category is Category.ACCUSATION
     doubt = vote.doubt if accusation else None
     in_scope = accusation and who.tier is not None
-    if accusation and not in_scope and (_unit_unnamed_official(f, who, comp) or who.bodiless(f, vote.doubt)):
+    if accusation and not in_scope and (_unnamed_official(f, who, comp) or who.bodiless(f, doubt, comp.ctx)):
         # An accusation in a unit inspection that names the unit (or is written in pinyin or English)
         # but no post we can read: most likely about the unit's own people; the officer decides.
         in_scope, doubt = True, doubt or "official"
@@ -456,10 +462,22 @@ def _scope(vote: Vote, who: Who, f: Facts, comp: Compiled, grounds: list[Reason]
         # The subject chosen is below the tiers, but an official in them is named too (院长带设备科长去
         # 考察; 纪检组长和某市审计局局长是老乡): when unsure, in scope wins (issue 12, item 4).
         in_scope, doubt = True, doubt or "official"
+    unplaced = accusation and not in_scope and _unplaced(who, f, comp, vote.doubt == "split")
+    if unplaced:
+        # A leading post nothing places outside the inspected unit (intake.post_owner): the officer decides.
+        if doubt is not None:
+            grounds.append(Reason(code="doubt", args={"why": doubt}))
+        in_scope, doubt = True, "unplaced"
     if doubt is not None:
         # Only an item taken in scope may say so; out of scope, the doubt is the category's alone.
         grounds.append(Reason(code="doubt" if in_scope else "doubt_checked", args={"why": doubt}))
     return in_scope, doubt
+
+
+def _unplaced(who: Who, f: Facts, comp: Compiled, split: bool) -> bool:
+    subject = who.body if who.named is not None and not who.named.sender else None
+    others = [n.body for n in f.named if n.body is not None and not n.sender]
+    return unplaced_leader(subject, others, f.text, f.places, comp.ctx, split) is not None
 
 
 def _assumed_region(region_grounds: list[Reason]) -> float:
@@ -536,12 +554,6 @@ def _finish(
     )
 
 
-# Staff without a leading post, named as the one acting: not the unit's officials.
-_STAFF = re.compile(
-    r"协管员|报账员|班长|采购员|材料员|测量员|测绘员|业务员|文员|保安|门卫|水电工|审计员|教授|老师|教师|会计|出纳|职工|员工|工人|"
-    r"司机|科员|办事员|技术员|工作人员|临时工|合同工|保洁|厨师|收费员|驾驶员|车间主任|班组长|管理员|护士|药师|医生|"
-    r"检测员|质检员|检验员|化验员|调度员|施工员|安全员|仓管员|保管员|售票员|宿管"
-)
 _ELSEWHERE = re.compile(
     r"另一[所家个]|(?:其他|外省|外地)的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)|一所省属|一家省属|"
     r"(?:一家|一所)(?:私立|民营|私人)"
@@ -552,7 +564,7 @@ def _unit_staff(f: Facts, comp: Compiled) -> bool:
     """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
     no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
     named = any(not n.sender for n in f.named)  # 法官收钱: staff with no body, as good as no post
-    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or _STAFF.search(f.text)):
+    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or STAFF_WORDS.search(f.text)):
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
@@ -565,8 +577,8 @@ def _shares_unit_stem(word: str, comp: Compiled) -> bool:
     return len(word) >= 3 and any(n[:2] == word[:2] for n in comp.ctx.unit_names)
 
 
-def _unit_unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if any(not n.sender for n in f.named) or _STAFF.search(f.text):
+def _unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
+    if any(not n.sender for n in f.named) or STAFF_WORDS.search(f.text):
         return False
     if _pinyin_official(f.text):
         return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides

@@ -136,12 +136,14 @@ DOUBT_ZH = {
     "margin": "模型判断把握不大",
     "official": "反映了被巡视单位或地区的干部",
     "weak": "线索不足",
+    "unplaced": "被反映人担任领导职务，文中未表明其属于其他地区或单位，可能是被巡视单位或其下属单位的",
 }
 DOUBT_EN = {
     "split": "the model and the structure disagree",
     "margin": "the model's margin is small",
     "official": "an official of the inspected unit or region is named",
     "weak": "thin evidence",
+    "unplaced": "a leading post placed in no other region or body: possibly the inspected unit's own",
 }
 NO_CONTENT_ZH = {
     "no_words": "没有文字",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from intake.branch_units import branch_pattern
+from intake.branch_units import branch_pattern, system_team
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place
 from intake.extraction.scanner import Hit
@@ -70,7 +70,7 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory if unit else None,
         roster,
         territory,
-        _subunits_of(t.name, names, territory, divisions) if unit else None,
+        _subunits_of(t.name, names, territory, divisions, inspection.team) if unit else None,
         sector,
         # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
         trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
@@ -223,12 +223,13 @@ def _stems(names: tuple[str, ...]) -> set[str]:
 
 
 def _subunits_of(
-    name: str, names: tuple[str, ...], territory: str, divisions: Divisions
+    name: str, names: tuple[str, ...], territory: str, divisions: Divisions, team: str = ""
 ) -> re.Pattern[str] | None:
     if name.endswith(_BANK[1:]):
         return _bank_subunits(territory, divisions)
     own = _subunit_pattern(names)
-    branches = branch_pattern(name_parts(name, territory, divisions), _places_inside(territory, divisions))
+    parts = name_parts(name, territory, divisions)
+    branches = branch_pattern(parts, _places_inside(territory, divisions), system_team(parts, team))
     if branches is not None:
         own = re.compile(f"{own.pattern}|{branches}" if own is not None else branches)
     if not name.endswith(("公司", "集团")):
@@ -277,11 +278,20 @@ def _bank_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
 
 
 def subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
-    return [
-        Hit(m.start(), m.end(), "subunit", m.group())
-        for m in pattern.finditer(text)
-        if not any(t.start < m.end() and m.start() < t.end for t in taken)
+    """`taken` with the unit's subordinate units added: a subordinate unit's name that holds one of the
+    unit's own bare names (钦州市气象局 holds 气象局) is that subordinate unit, not the unit."""
+    found = [Hit(m.start(), m.end(), "subunit", m.group()) for m in pattern.finditer(text)]
+    found = [
+        m for m in found if not any(t.start < m.end and m.start < t.end and not _within(t, m) for t in taken)
     ]
+    kept = [
+        t for t in taken if not any(_within(t, m) and (t.start, t.end) != (m.start, m.end) for m in found)
+    ]
+    return kept + found
+
+
+def _within(inner: Hit, outer: Hit) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
 
 
 def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:

@@ -219,7 +219,9 @@ def own_township(text: str, places: list[Place], names: tuple[str, ...], territo
 
 
 def _office_suffix(name: str) -> int:
-    for suffix in ("办事处", "办"):
+    # 阿万仓镇党委书记, 阿万仓镇政府的副镇长: the township's committee and government are organisations
+    # after the place, as its office is.
+    for suffix in ("办事处", "办", "党工委", "党委", "人民政府", "政府"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return len(suffix)
     return 0

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from intake.extraction.across_filler import division_across_filler
 from intake.extraction.area_bureaus import own_bureau
+from intake.extraction.headed_titles import post_entry, with_headed_titles
 from intake.extraction.lexicons import OrgEntry, PostEntry, load_lexicons
 from intake.extraction.places import BARE_LEVEL, LEVEL_RANK, Place, ancestor_at
 from intake.extraction.refer_back import refer_back
@@ -165,18 +166,17 @@ def find_bodies(
     divisions: Divisions,
 ) -> list[Body]:
     """Every post in the text with the body it is held in."""
-    lex = load_lexicons()
     target_spans = [(t.start, t.end) for t in targets]
     tokens = _tokens(hits, places, targets)
     bodies: list[Body] = []
-    for post_hit in hits["post"]:
+    for post_hit in with_headed_titles(text, hits["post"]):
         if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):
             continue
-        entry = lex.posts[post_hit.word]
+        entry = post_entry(post_hit.word)
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         chain = chain or _context_in_brackets(post_hit, tokens, text)
         bare = text[chain_start - 1] if chain_start > 0 else ""
-        body = _body(post_hit, entry, chain, bare, ctx, divisions)
+        body = _county_city(_body(post_hit, entry, chain, bare, ctx, divisions), ctx)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
         body = own_bureau(body, bare, ctx, text[max(0, post_hit.start - 2) : post_hit.start])
@@ -208,7 +208,7 @@ def find_bodies(
         if ctx.unit and not (body.in_unit or chain) and division_across_filler(text, post_hit.start, targets):
             body = replace(body, in_unit=True, implicit=True, kind="division", level=ctx.level)
             body = replace(body, code=ctx.territory, parent=None)
-        if _addressed(text, post_hit):
+        if addressed(text, post_hit):
             body = replace(body, addressee=True)
         bodies.append(body)
     return refer_back(bodies, text)
@@ -257,7 +257,7 @@ def _same_level(place: Place, level: str | None) -> bool:
 _REPORTED_BEFORE = re.compile(r"举报|检举|揭发|控告|反映|投诉")
 
 
-def _addressed(text: str, post: Hit) -> bool:
+def addressed(text: str, post: Hit) -> bool:
     """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：), not someone reported to the team."""
     if not (_GREETING_AFTER.match(text, post.end) or _GREETING_BEFORE.search(text, 0, post.start)):
         return False
@@ -277,7 +277,9 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
     head of a division named right before the post."""
     orgs = [v for k, v in chain if k == "org"]
     places = [v for k, v in chain if k == "place"]
-    if orgs and all(isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) for o in orgs):
+    if orgs and all(
+        isinstance(o, OrgEntry) and _shares_stem(o.word, ctx) and not _above(o, ctx) for o in orgs
+    ):
         # 国土所 under an inspected 国土局 (in whatever township): a station of the unit
         return all(isinstance(p, Place) and p.level in ("township", "village") for p in places)
     if places and not _own_institution(hit, orgs, places, text, ctx):
@@ -295,7 +297,7 @@ def _own_post(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context
         return True
     if any(not isinstance(o, OrgEntry) or o.type not in ("division", "enterprise") for o in orgs):
         return False
-    entry = load_lexicons().posts[hit.word]
+    entry = post_entry(hit.word)
     return entry.role in _DIVISION_POSTS and _division_before(text, hit.start, ctx)
 
 
@@ -351,6 +353,12 @@ _REGION_BUREAU = re.compile(r"[省市县区州旗盟乡镇][一-鿿]{0,7}局的?
 def _shares_stem(word: str, ctx: Context) -> bool:
     """A station or office whose name starts like one of the unit's names (国土所, 国土局)."""
     return len(word) >= 3 and any(n[:2] == word[:2] and n != word for n in ctx.unit_names)
+
+
+def _above(org: OrgEntry, ctx: Context) -> bool:
+    """A body of a higher level than the inspected unit by its name (公安厅 above a city's 公安局)."""
+    level = _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
+    return level is not None and LEVEL_RANK[level] < LEVEL_RANK.get(ctx.level, 9)
 
 
 def _own_kind(hit: Hit, chain: list[tuple[str, object]], text: str, ctx: Context) -> str:
@@ -495,6 +503,16 @@ def _body(
     return Body(
         hit.word, entry.role, kind, level, code, parent, town, org, False, place, hit.start, hit.end, implicit
     )
+
+
+def _county_city(body: Body, ctx: Context) -> Body:
+    """市财政局局长, 副市长, 市纪委书记 written to the team inspecting 仁怀市 (a county-level city: a region
+    of county level whose name ends with 市): its residents call it 市, as its own name does."""
+    if body.level != "city" or (body.place is not None and not body.place.generic) or ctx.unit:
+        return body
+    if ctx.level != "county" or not any(n.endswith("市") for n in ctx.target_names):
+        return body
+    return replace(body, level="county", code=ctx.territory, parent=None)
 
 
 def _code_level(code: str, divisions: Divisions) -> str:
