@@ -93,53 +93,6 @@ def _converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
-# A post typed in pinyin right after Chinese (市委fu shu ji, 镇zhang: a phone that lost its Chinese input
-# mid-word) is the post in characters; pinyin standing alone is left to the Latin-text rules.
-_ASCII_LETTER = re.compile(r"[A-Za-z]")  # every post the next pattern reads has some
-_PINYIN_AFTER_HAN = re.compile(
-    r"(?<=[\u4e00-\u9fff]) ?(fu ?)?(shu ?ji|shi ?zhang|xian ?zhang|zhen ?zhang|xiang ?zhang|qu ?zhang|"
-    r"ju ?zhang|ting ?zhang|chu ?zhang|ke ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|"
-    r"(?<=[镇乡县市区局厅村省校院处科所站队] )zhang|(?<=[镇乡县市区局厅村省校院处科所站队])zhang)(?![a-z])",
-    re.IGNORECASE,
-)
-_PINYIN_HAN = {
-    "shuji": "书记",
-    "shizhang": "市长",
-    "xianzhang": "县长",
-    "zhenzhang": "镇长",
-    "xiangzhang": "乡长",
-    "quzhang": "区长",
-    "juzhang": "局长",
-    "tingzhang": "厅长",
-    "chuzhang": "处长",
-    "kezhang": "科长",
-    "cunzhang": "村长",
-    "zhuren": "主任",
-    "xiaozhang": "校长",
-    "yuanzhang": "院长",
-    "zhang": "长",
-    "guanzhang": "馆长",
-    "qizhang": "旗长",
-    "suozhang": "所长",
-    "zhanzhang": "站长",
-    "duizhang": "队长",
-}
-# ... and a post typed in pinyin among other pinyin words of a text that is partly in characters (Yubei
-# qu wei shu ji Tan …的亲戚, caizhengju juzhang 每周…): a whole pinyin word of two syllables or more
-# is read as the post; a bare "zhang" (a surname as often) is not.
-_PINYIN_ALONE = re.compile(
-    r"(?<![A-Za-z])(fu ?)?(shu ?ji|shi ?zhang|xian ?zhang|zhen ?zhang|xiang ?zhang|qu ?zhang|ju ?zhang|"
-    r"ting ?zhang|chu ?zhang|ke ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|guan ?zhang|"
-    r"qi ?zhang|suo ?zhang|zhan ?zhang|dui ?zhang)(?![A-Za-z])",
-    re.IGNORECASE,
-)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _pinyin_post(m: re.Match[str]) -> str:
-    return ("副" if m.group(1) else "") + _PINYIN_HAN[m.group(2).lower().replace(" ", "")]
-
-
 def normalise(text: str) -> str:
     """Canonical form of a message text: NFKC, simplified, no control chars or quotes, tidy spaces."""
     if not text:
@@ -162,19 +115,6 @@ def normalise(text: str) -> str:
     if " " in text:
         text = _HAN_GAP.sub("", text)
     return text.strip()
-
-
-def pinyin_posts(text: str) -> str:
-    """A normalised text with posts typed in pinyin right after Chinese written in characters (for the
-    decision's reading; the model's training text is left as normalise() gives it)."""
-    if text.isascii() or _ASCII_LETTER.search(text) is None:
-        return text
-    text = _PINYIN_AFTER_HAN.sub(_pinyin_post, text)
-    lower = text.lower()
-    # every post _PINYIN_ALONE reads has zhang, shu or zhu: the test spares most texts the regex
-    if ("zhang" not in lower and "shu" not in lower and "zhu" not in lower) or _HAN.search(text) is None:
-        return text
-    return _PINYIN_ALONE.sub(_pinyin_post, text)
 
 
 def status_query(text: str) -> str | None:

@@ -31,9 +31,10 @@ from intake.extraction.sectors import sector_scores
 from intake.extraction.subjects import find_bodies
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
-from intake.normalise import normalise, pinyin_posts, status_query
+from intake.normalise import normalise, status_query
 from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.petitioned import petitioned
+from intake.pinyin_posts import mostly_latin, pinyin_official, pinyin_posts
 from intake.post_owner import own_below_tiers, unplaced_leader
 from intake.proposal import proposal_kind
 from intake.reasons import render_en
@@ -256,7 +257,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     if rules is Category.APPEAL and struct.against in ("praise", "opinion"):
         # An opinion on an official with no conduct (为人正派; 不太深入基层) is a suggestion (policy 2).
         rules = Category.SUGGESTION
-    unreadable = _pinyin_official(text)
+    unreadable = pinyin_official(text)
     local = any(n.tier is not None and not n.sender for n in accusable)
     vote = vote_category(
         structure=struct.accusation,
@@ -580,27 +581,9 @@ def _shares_unit_stem(word: str, comp: Compiled) -> bool:
 def _unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
     if any(not n.sender for n in f.named) or STAFF_WORDS.search(f.text):
         return False
-    if _pinyin_official(f.text):
+    if pinyin_official(f.text):
         return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides
-    return comp.ctx.unit and (bool(f.targets) or _mostly_latin(f.text))
-
-
-# Posts written in pinyin (a phone without Chinese input): tingzhang, fu juzhang, cun zhishu …
-_PINYIN_POST = re.compile(
-    r"\b(?:fu ?)?(?:ting ?zhang|ju ?zhang|chu ?zhang|ke ?zhang|shu ?ji|zhi ?shu|xian ?zhang|shi ?zhang|"
-    r"zhen ?zhang|xiang ?zhang|cun ?zhang|zhu ?ren|xiao ?zhang|yuan ?zhang|suo ?zhang|zong ?jing ?li|"
-    r"dong ?shi ?zhang|zong ?shen ?ji ?shi|bu ?zhang|lingdao|gan ?bu|chang ?wei|qu ?zhang|hang ?zhang|"
-    r"zhan ?zhang)\b"
-)
-
-
-def _mostly_latin(text: str) -> bool:
-    """Written mostly in Latin letters (pinyin, English): two thirds of the characters ASCII."""
-    return len(text.encode("ascii", "ignore")) * 3 >= 2 * len(text)
-
-
-def _pinyin_official(text: str) -> bool:
-    return _mostly_latin(text) and _PINYIN_POST.search(text.lower()) is not None
+    return comp.ctx.unit and (bool(f.targets) or mostly_latin(f.text))
 
 
 def _disciplines(struct: StructureVote, f: Facts) -> list[Discipline]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from intake.models import Category, Decision, Scope, Tier
-from intake.normalise import normalise, pinyin_posts
+from intake.normalise import normalise
+from intake.pinyin_posts import pinyin_posts
 from intake.structure import Actor, find_structure
 from intake.vote import Vote, unearned
 from tests.fakes.corpus import decide_in as _decide
