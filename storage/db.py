@@ -157,11 +157,12 @@ class Db:
         if self._wal:
             self._start_checkpoint()
 
-    async def write_at_once(self, work: Callable[[Connection], T]) -> T:
-        """`work(conn)` in an urgent write transaction (see `write`), committed when it returns;
-        `work` is synchronous SQLAlchemy, run whole in one trip to a database thread.
+    async def write_at_once(self, work: Callable[[Connection], T], *, urgent: bool = True) -> T:
+        """`work(conn)` in a write transaction (see `write`; urgent unless told), committed when it
+        returns; `work` is synchronous SQLAlchemy, run whole in one trip to a database thread.
 
-        For the webhooks' raw commits, which their answers wait for. Through the async engine a
+        For the webhooks' raw commits, which their answers wait for, and other short writes that
+        they would otherwise wait behind (the outbox's claims and marks). Through the async engine a
         transaction is some ten trips between the event loop and aiosqlite's thread (connect,
         BEGIN, each statement's cursor, execute, fetch and close, COMMIT, the pool's reset), and
         each trip back waits for whatever the loop is running then (a decision, a batch of search
@@ -169,7 +170,7 @@ class Db:
         `work` runs in a thread of this `Db` on a connection of its own, from BEGIN IMMEDIATE to
         COMMIT without the loop. Elsewhere (PostgreSQL, an in-memory SQLite) through `write`."""
         if self._at_once is None or self._at_once_thread is None:
-            async with self.write(urgent=True) as conn:
+            async with self.write(urgent=urgent) as conn:
                 return await conn.run_sync(work)
         engine = self._at_once
 
@@ -180,7 +181,7 @@ class Db:
                     return work(conn)
 
         assert self._one_writer is not None  # a SQLite file has one
-        async with self._one_writer.turn(urgent=True):
+        async with self._one_writer.turn(urgent=urgent):
             running = asyncio.get_running_loop().run_in_executor(self._at_once_thread, transaction)
             try:
                 # Shielded, and the turn kept until the thread is done: a caller that goes away

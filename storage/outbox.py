@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -206,26 +206,22 @@ class SqlOutbox:
             .limit(limit)
             .with_for_update(skip_locked=True, of=outbox)
         )
-        async with self._db.write() as conn:
-            pks = list((await conn.execute(pick)).scalars().all())
+        lease = now + self._claim_lease
+
+        def claim(conn: Connection) -> Sequence[RowMapping]:
+            pks = list(conn.execute(pick).scalars().all())
             if not pks:
                 return []
-            claimed = (
-                (
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.pk.in_(pks))
-                        .values(
-                            state="sending",
-                            claimed_until=now + self._claim_lease,
-                            attempts=outbox.c.attempts + 1,
-                        )
-                        .returning(*outbox.c)
-                    )
-                )
-                .mappings()
-                .all()
+            stmt = (
+                update(outbox)
+                .where(outbox.c.pk.in_(pks))
+                .values(state="sending", claimed_until=lease, attempts=outbox.c.attempts + 1)
+                .returning(*outbox.c)
             )
+            return conn.execute(stmt).mappings().all()
+
+        # In one trip (the webhooks' raw commits wait for this write), not urgent; unsealed after.
+        claimed = await self._db.write_at_once(claim, urgent=False)
         items = [outbox_item(self._db, row) for row in claimed]
         items.sort(key=lambda item: item.pk)
         return items
@@ -239,8 +235,12 @@ class SqlOutbox:
             .where(outbox.c.pk == bindparam("b_pk"))
             .values(state="sent", provider_id=bindparam("b_provider_id"), sent_at=now, claimed_until=None)
         )
-        async with self._db.write() as conn:
-            await conn.execute(stmt, [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent])
+        rows = [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent]
+
+        def mark(conn: Connection) -> None:
+            conn.execute(stmt, rows)
+
+        await self._db.write_at_once(mark, urgent=False)  # in one trip, like the claim
 
     async def release_outbox(self, pks: Collection[int]) -> None:
         """Give claimed items back unsent and uncounted (an earlier item to their recipient failed

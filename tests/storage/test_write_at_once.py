@@ -18,7 +18,7 @@ from storage.db import Db, open_engine
 from storage.engine import SQLITE_FILENAME, sqlite_url
 from storage.schema import inspections, messages
 from tests.fakes.store import SqlReportStore
-from tests.storage.helpers import NOW, save
+from tests.storage.helpers import NOW, new_report, save
 
 
 @pytest.fixture
@@ -61,6 +61,29 @@ async def test_a_raw_commit_runs_in_the_dbs_own_thread_and_is_committed_on_retur
     # Committed: another connection, opened after the store is closed, reads it.
     with sqlite3.connect(tmp_path / SQLITE_FILENAME) as conn:
         assert conn.execute("SELECT pk, provider_id FROM messages").fetchall() == [(raw.pk, "SM-once")]
+
+
+async def test_the_outbox_claims_and_marks_in_the_dbs_own_thread(tmp_path: Path) -> None:
+    threads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            threads.append(threading.current_thread().name)
+
+    store = await SqlReportStore.open(sqlite_url(tmp_path))
+    try:
+        await new_report(store, "SM-ack")
+        event.listen(Engine, "before_cursor_execute", note)
+        try:
+            [item] = await store.claim_outbox(NOW)
+            await store.mark_sent_many([(item.pk, "SMout")], NOW)
+        finally:
+            event.remove(Engine, "before_cursor_execute", note)
+        assert item.text and item.recipient  # unsealed after the trip
+        assert await store.claim_outbox(NOW) == []  # sent: not claimed again
+    finally:
+        await store.close()
+    assert len(threads) == 2 and all(name.startswith("sqlite-at-once") for name in threads)
 
 
 async def test_the_result_comes_back_and_is_committed_on_every_backend(db: Db) -> None:
