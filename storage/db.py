@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Final, Protocol, TypeVar
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -127,6 +127,18 @@ class Db:
             ThreadPoolExecutor(1, thread_name_prefix="sqlite-at-once") if self._at_once is not None else None
         )
 
+    @property
+    def sync_engines(self) -> list[Engine]:
+        """Every engine that connects to this database: the async engine's own, and on a SQLite file
+        `write_at_once`'s. A hook on connections or statements (a test's fault) goes on each."""
+        return [self.engine.sync_engine, *([self._at_once] if self._at_once is not None else [])]
+
+    async def dispose(self) -> None:
+        """Close the pooled connections; the next write or read opens new ones."""
+        if self._at_once is not None and self._at_once_thread is not None:
+            await asyncio.get_running_loop().run_in_executor(self._at_once_thread, self._at_once.dispose)
+        await self.engine.dispose()
+
     async def close(self) -> None:
         """Close every pooled connection (after the checkpoint under way, if any)."""
         # A write that ends while we close must not start a checkpoint: its connection, opened after
@@ -134,11 +146,9 @@ class Db:
         self._closing = True
         if self._checkpointing is not None:
             await asyncio.gather(self._checkpointing, return_exceptions=True)
-        if self._at_once is not None and self._at_once_thread is not None:
-            # In its own thread: a SQLite connection is closed by the thread that opened it.
-            await asyncio.get_running_loop().run_in_executor(self._at_once_thread, self._at_once.dispose)
+        await self.dispose()
+        if self._at_once_thread is not None:
             self._at_once_thread.shutdown()
-        await self.engine.dispose()
 
     # --- transactions -------------------------------------------------------------------------
 

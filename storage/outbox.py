@@ -48,12 +48,24 @@ async def insert_acks(
     *,
     returning: bool = True,
 ) -> list[RowMapping]:
+    """`queue_acks` on an async connection."""
+    return await conn.run_sync(lambda sync: queue_acks(db, sync, acks, now, returning=returning))
+
+
+def queue_acks(
+    db: Db,
+    conn: Connection,
+    acks: Sequence[tuple[int | None, NewAck]],
+    now: datetime,
+    *,
+    returning: bool = True,
+) -> list[RowMapping]:
     """Queue acknowledgements (report id, ack) in one statement; their rows, in order (none
     unless `returning`: asking for them makes SQLite insert row by row)."""
     hashes = [db.codec.lookup(ack.recipient) for _, ack in acks]
     # Every path that queues a message comes through here, so an opted-out recipient is caught
     # once for all of them; the item is kept, failed, so that officers see why nothing went.
-    stopped = await opted_out_in(conn, set(hashes))
+    stopped = opted_out_among(conn, set(hashes))
     values = []
     for (report_id, ack), recipient_hash in zip(acks, hashes, strict=True):
         opted_out = (ack.channel.value, recipient_hash) in stopped
@@ -74,15 +86,20 @@ async def insert_acks(
             }
         )
     if not returning:
-        await conn.execute(outbox.insert(), values)
+        conn.execute(outbox.insert(), values)
         return []
-    result = await conn.execute(outbox.insert().returning(*outbox.c, sort_by_parameter_order=True), values)
+    result = conn.execute(outbox.insert().returning(*outbox.c, sort_by_parameter_order=True), values)
     return list(result.mappings().all())
 
 
 async def opted_out_in(conn: AsyncConnection, address_hashes: set[str]) -> set[tuple[str, str]]:
+    """`opted_out_among` on an async connection."""
+    return await conn.run_sync(opted_out_among, address_hashes)
+
+
+def opted_out_among(conn: Connection, address_hashes: set[str]) -> set[tuple[str, str]]:
     """The (channel, address hash) pairs among `address_hashes` that sent STOP."""
-    found = await conn.execute(
+    found = conn.execute(
         select(opt_outs.c.channel, opt_outs.c.sender_hash).where(
             opt_outs.c.sender_hash.in_(sorted(address_hashes))
         )

@@ -86,6 +86,30 @@ async def test_the_outbox_claims_and_marks_in_the_dbs_own_thread(tmp_path: Path)
     assert len(threads) == 2 and all(name.startswith("sqlite-at-once") for name in threads)
 
 
+async def test_a_report_batch_is_written_in_the_dbs_own_thread_in_one_transaction(tmp_path: Path) -> None:
+    threads: dict[str, set[str]] = {}
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        words = statement.split()
+        table = words[2].upper() if words[0].upper() == "INSERT" else ""
+        threads.setdefault(table, set()).add(threading.current_thread().name.split("_")[0])
+
+    store = await SqlReportStore.open(sqlite_url(tmp_path))
+    try:
+        event.listen(Engine, "before_cursor_execute", note)
+        try:
+            report = await new_report(store, "SM-batch")
+        finally:
+            event.remove(Engine, "before_cursor_execute", note)
+        assert report.tracking_number == "A-0001"
+        assert (await store.verify_audit_chain()).ok
+        assert len(await store.report_acks(report.pk)) == 1
+    finally:
+        await store.close()
+    for table in ("REPORTS", "DECISIONS", "SEARCH_TERMS", "OUTBOX", "AUDIT_LOG"):
+        assert threads[table] == {"sqlite-at-once"}, table
+
+
 async def test_the_result_comes_back_and_is_committed_on_every_backend(db: Db) -> None:
     assert await db.write_at_once(_add_inspection("insp-a")) == "insp-a"
     async with db.read() as conn:
