@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
 from intake.errors import StorageError
-from storage.engine import IMMEDIATE, file_problem, make_engine, urgent_sqlite_engine
+from storage.engine import IMMEDIATE, at_once_sqlite_engine, file_problem, make_engine
 from storage.groupcommit import WriteTurns
 from storage.migrate import migrate_engine
 
@@ -122,7 +122,7 @@ class Db:
         self._checkpointed = float("-inf")
         self._closing = False
         # `write_at_once` on a SQLite file: its own synchronous connection, used by one thread only.
-        self._at_once = urgent_sqlite_engine(engine) if self._wal else None
+        self._at_once = at_once_sqlite_engine(engine) if self._wal else None
         self._at_once_thread = (
             ThreadPoolExecutor(1, thread_name_prefix="sqlite-at-once") if self._at_once is not None else None
         )
@@ -171,12 +171,13 @@ class Db:
         """`work(conn)` in a write transaction (see `write`; urgent unless told), committed when it
         returns; `work` is synchronous SQLAlchemy, run whole in one trip to a database thread.
 
-        For the webhooks' raw commits, which their answers wait for, and other short writes that
-        they would otherwise wait behind (the outbox's claims and marks). Through the async engine a
-        transaction is some ten trips between the event loop and aiosqlite's thread (connect,
-        BEGIN, each statement's cursor, execute, fetch and close, COMMIT, the pool's reset), and
-        each trip back waits for whatever the loop is running then (a decision, a batch of search
-        terms): under load a commit of 2 ms held the write lock for up to 80. On a SQLite file
+        For the webhooks' raw commits, which their answers wait for, and the writes they would
+        otherwise wait behind (a batch of reports, the outbox's claims and marks). Through the async
+        engine a transaction is some ten trips between the event loop and aiosqlite's thread
+        (connect, BEGIN, each statement's cursor, execute, fetch and close, COMMIT, the pool's
+        reset; a batch of reports some 46), and each trip back waits for whatever the loop is running
+        then (a decision, a batch of search terms): under load a commit of 2 ms held the write lock
+        for up to 80, a batch for up to 70 more than its SQL. On a SQLite file
         `work` runs in a thread of this `Db` on a connection of its own, from BEGIN IMMEDIATE to
         COMMIT without the loop. Elsewhere (PostgreSQL, an in-memory SQLite) through `write`."""
         if self._at_once is None or self._at_once_thread is None:

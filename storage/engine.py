@@ -156,7 +156,7 @@ def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
     return engine
 
 
-def urgent_sqlite_engine(engine: AsyncEngine) -> Engine | None:
+def at_once_sqlite_engine(engine: AsyncEngine) -> Engine | None:
     """For a SQLite file engine: a synchronous engine on the same file, with the same settings and
     file guard, for the writes `storage.db.Db.write_at_once` runs in one trip to a thread of its own;
     None for any other engine (an in-memory database would be another database)."""
