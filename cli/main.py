@@ -157,7 +157,7 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: 
 
     from storage.probe import database_answers
     from web.settings import Settings
-    from web.starting import StartingApp
+    from web.starting import StartingApp, freeze_heap
 
     _configure_logging()
     settings = Settings()
@@ -195,7 +195,7 @@ def serve(host: str, port: int, telegram_polling: bool, reuse_port: bool, demo: 
         server.should_exit = True
 
     hsts = settings.public_url.startswith("https://")
-    app = StartingApp(load, lambda: database_answers(url), stop, hsts=hsts)
+    app = StartingApp(load, lambda: database_answers(url), stop, hsts=hsts, settle=freeze_heap)
     # log_config=None: uvicorn's records go through the root handler and its masking filter.
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, log_config=None)
     server = uvicorn.Server(config)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
@@ -39,6 +40,14 @@ CLOSE_WAIT_S: Final = 10.0
 # webhook's answer does not wait for it.
 LINGER_S: Final = 0.1
 
+# Backpressure: a webhook whose message leaves more than this many committed messages waiting here
+# is answered once the queue is below it again, at most `ROOM_WAIT_S` later. Its answer waits for
+# the processing to catch up, its message is committed already. Without it, on SQLite the webhooks
+# (their commit is one trip to a database thread) were answered at 800/s while one core processed
+# 200/s, and the queue grew without bound: memory, and reports opened minutes late.
+MAX_PENDING: Final = 10 * MAX_BATCH
+ROOM_WAIT_S: Final = 10.0  # Twilio gives up on an answer after 15 s
+
 ProcessBatch = Callable[[Sequence[RawMessage]], Awaitable[object]]
 
 
@@ -49,10 +58,20 @@ class DeferredIntake:
     together, so a quiet hour processes each message at once and a burst in large batches. With
     `linger`, a batch that is not full waits that long for more first (`LINGER_S`)."""
 
-    def __init__(self, process: ProcessBatch, *, max_batch: int = MAX_BATCH, linger: float = 0.0) -> None:
+    def __init__(
+        self,
+        process: ProcessBatch,
+        *,
+        max_batch: int = MAX_BATCH,
+        linger: float = 0.0,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self._process = process
         self._max_batch = max_batch
         self._linger = linger
+        self._max_pending = max_pending
+        self._room = asyncio.Event()
+        self._room.set()
         self._full = asyncio.Event()
         self._pending: list[RawMessage] = []
         self._wake = asyncio.Event()
@@ -75,6 +94,14 @@ class DeferredIntake:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="deferred-intake")
 
+    async def room(self) -> None:
+        """Wait while `max_pending` or more messages are queued (at most `ROOM_WAIT_S`)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ROOM_WAIT_S):
+                while len(self._pending) >= self._max_pending:
+                    self._room.clear()
+                    await self._room.wait()
+
     async def drain(self) -> None:
         """Wait until everything queued so far has been processed (or given up on)."""
         await self._idle.wait()
@@ -84,8 +111,10 @@ class DeferredIntake:
         stays committed and is recovered at the next start."""
         if self._task is None:
             return
-        # What lingers is taken now, without waiting for company.
+        # What lingers is taken now, without waiting for company; nobody waits for room.
         self._linger = 0.0
+        self._max_pending = sys.maxsize
+        self._room.set()
         self._full.set()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_WAIT_S):
@@ -105,6 +134,8 @@ class DeferredIntake:
                     await self._fill()
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
+                if len(self._pending) < self._max_pending:
+                    self._room.set()
                 await self._take(batch)
             self._idle.set()
 

@@ -400,6 +400,8 @@ class SmsIntake:
             # A redelivery of a message whose processing was lost is queued again: the processing
             # is idempotent per message.
             self.deferred.put(raw)
+            # Committed: the answer waits while the processing is far behind (backpressure).
+            await self.deferred.room()
         return Receipt(None, None, duplicate=saved.duplicate)
 
     async def drain(self) -> None:

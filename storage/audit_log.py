@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.ports import AuditEntry
@@ -45,11 +45,16 @@ async def insert_audit(
 
 
 async def insert_audits(conn: AsyncConnection, entries: Sequence[AuditRow], now: datetime) -> None:
+    """`append_audits` on an async connection."""
+    await conn.run_sync(append_audits, entries, now)
+
+
+def append_audits(conn: Connection, entries: Sequence[AuditRow], now: datetime) -> None:
     """Append entries to the audit log's hash chain, in order, in one statement."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    last = (
-        await conn.execute(select(audit_log.c.entry_hash).order_by(audit_log.c.pk.desc()).limit(1))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    last = conn.execute(
+        select(audit_log.c.entry_hash).order_by(audit_log.c.pk.desc()).limit(1)
     ).scalar_one_or_none()
     prev = last or GENESIS
     rows = []
@@ -74,7 +79,7 @@ async def insert_audits(conn: AsyncConnection, entries: Sequence[AuditRow], now:
         prev = digest
     # One executemany: the rows are inserted one after another in list order, so the pks (and
     # `audit verify`, which follows them) see the chain in its order.
-    await conn.execute(audit_log.insert(), rows)
+    conn.execute(audit_log.insert(), rows)
 
 
 def _chain_row(r: Any) -> ChainRow:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_FILENAME = "petition.sqlite3"
@@ -149,8 +149,30 @@ def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
         path.parent.mkdir(parents=True, exist_ok=True)
         guard = SqliteFileGuard(path.absolute())
     engine = create_async_engine(parsed, **kwargs)
+    _sqlite_settings(engine.sync_engine)
+    if guard is not None:
+        _GUARDS[engine.sync_engine] = guard
+        _watch_file(engine.sync_engine, guard)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def at_once_sqlite_engine(engine: AsyncEngine) -> Engine | None:
+    """For a SQLite file engine: a synchronous engine on the same file, with the same settings and
+    file guard, for the writes `storage.db.Db.write_at_once` runs in one trip to a thread of its own;
+    None for any other engine (an in-memory database would be another database)."""
+    guard = _GUARDS.get(engine.sync_engine)
+    if guard is None:
+        return None
+    sync = create_engine(engine.url.set(drivername="sqlite+pysqlite"), hide_parameters=True)
+    _sqlite_settings(sync)
+    _watch_file(sync, guard)
+    return sync
+
+
+def _sqlite_settings(engine: Engine) -> None:
+    """Every SQLite connection's pragmas, and BEGIN IMMEDIATE when asked for (`IMMEDIATE`)."""
+
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Python 3.11's sqlite3 would issue its own deferred BEGIN; SQLAlchemy emits BEGIN instead.
         dbapi_connection.isolation_level = None
@@ -161,7 +183,7 @@ def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # A write transaction that reads first must hold the write lock from the start, or SQLite
         # refuses the later upgrade with "database is locked" instead of waiting.
@@ -170,20 +192,14 @@ def _sqlite_engine(parsed: URL, kwargs: dict[str, Any]) -> AsyncEngine:
         else:
             conn.exec_driver_sql("BEGIN")
 
-    if guard is not None:
-        _watch_file(engine, guard)
-    return engine
 
-
-def _watch_file(engine: AsyncEngine, guard: SqliteFileGuard) -> None:
-    _GUARDS[engine.sync_engine] = guard
-
-    @event.listens_for(engine.sync_engine, "connect")
+def _watch_file(engine: Engine, guard: SqliteFileGuard) -> None:
+    @event.listens_for(engine, "connect")
     def _remember(_dbapi_connection: Any, _record: Any) -> None:
         # After the pragmas (listeners run in order): journal_mode=WAL has created the file.
         guard.remember()
 
-    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine, "commit")
     def _before_commit(_conn: Connection) -> None:
         # Raised before the COMMIT is sent: the transaction is rolled back and the caller's
         # StorageError answers 503, so the provider delivers again, instead of a 200 for a row

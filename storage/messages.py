@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Connection, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.dml import Insert
 
@@ -69,6 +69,27 @@ def message_of(db: Db, row: RowMapping) -> RawMessage:
         payload=db.unseal_payload(row["payload"]),
         handled=bool(row["handled"]),
     )
+
+
+def _insert_raws(
+    batch: Sequence[dict[str, Any]], conn: Connection
+) -> list[tuple[RowMapping | None, RowMapping]]:
+    """`SqlMessages._save_raws`' transaction, synchronous (run in one trip to the database thread)."""
+    key = operator.itemgetter("channel", "provider_id")
+    fresh = list({key(v): v for v in reversed(batch)}.values())
+    stmt = _raw_message_insert(conn.dialect.name)
+    inserted = {key(r): r for r in conn.execute(stmt, fresh).mappings().all()}
+    stored = dict(inserted)
+    missing = [k for k in map(key, batch) if k not in stored]
+    if missing:
+        pair = tuple_(messages.c.channel, messages.c.provider_id)
+        found = conn.execute(select(messages).where(pair.in_(sorted(set(missing)))))
+        stored.update({key(r): r for r in found.mappings().all()})
+    out: list[tuple[RowMapping | None, RowMapping]] = []
+    for v in batch:
+        k = key(v)
+        out.append((inserted.pop(k, None), stored[k]))
+    return out
 
 
 class SqlMessages:
@@ -132,27 +153,10 @@ class SqlMessages:
         return SavedRaw(message=message, duplicate=False)
 
     async def _save_raws(self, batch: Sequence[dict[str, Any]]) -> list[tuple[RowMapping | None, RowMapping]]:
-        """The webhooks' raw rows in one transaction (`GroupCommit`): per row, (inserted row or None,
-        stored row); None for a delivery stored before (or twice in this batch: the first wins)."""
-        key = operator.itemgetter("channel", "provider_id")
-        fresh = list({key(v): v for v in reversed(batch)}.values())
-        async with self._db.write(urgent=True) as conn:  # the webhooks' answers wait for this commit
-            stmt = _raw_message_insert(conn.dialect.name)
-            inserted = {key(r): r for r in (await conn.execute(stmt, fresh)).mappings().all()}
-            stored = dict(inserted)
-            missing = [k for k in map(key, batch) if k not in stored]
-            if missing:
-                found = await conn.execute(
-                    select(messages).where(
-                        tuple_(messages.c.channel, messages.c.provider_id).in_(sorted(set(missing)))
-                    )
-                )
-                stored.update({key(r): r for r in found.mappings().all()})
-        out: list[tuple[RowMapping | None, RowMapping]] = []
-        for v in batch:
-            k = key(v)
-            out.append((inserted.pop(k, None), stored[k]))
-        return out
+        """The webhooks' raw rows in one transaction (`GroupCommit`), run at once (`Db.write_at_once`:
+        the webhooks' answers wait for this commit); per row, (inserted row or None, stored row); None
+        for a delivery stored before (or twice in this batch: the first wins)."""
+        return await self._db.write_at_once(functools.partial(_insert_raws, batch))
 
     async def unprocessed_messages(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,12 +48,24 @@ async def insert_acks(
     *,
     returning: bool = True,
 ) -> list[RowMapping]:
+    """`queue_acks` on an async connection."""
+    return await conn.run_sync(lambda sync: queue_acks(db, sync, acks, now, returning=returning))
+
+
+def queue_acks(
+    db: Db,
+    conn: Connection,
+    acks: Sequence[tuple[int | None, NewAck]],
+    now: datetime,
+    *,
+    returning: bool = True,
+) -> list[RowMapping]:
     """Queue acknowledgements (report id, ack) in one statement; their rows, in order (none
     unless `returning`: asking for them makes SQLite insert row by row)."""
     hashes = [db.codec.lookup(ack.recipient) for _, ack in acks]
     # Every path that queues a message comes through here, so an opted-out recipient is caught
     # once for all of them; the item is kept, failed, so that officers see why nothing went.
-    stopped = await opted_out_in(conn, set(hashes))
+    stopped = opted_out_among(conn, set(hashes))
     values = []
     for (report_id, ack), recipient_hash in zip(acks, hashes, strict=True):
         opted_out = (ack.channel.value, recipient_hash) in stopped
@@ -74,15 +86,20 @@ async def insert_acks(
             }
         )
     if not returning:
-        await conn.execute(outbox.insert(), values)
+        conn.execute(outbox.insert(), values)
         return []
-    result = await conn.execute(outbox.insert().returning(*outbox.c, sort_by_parameter_order=True), values)
+    result = conn.execute(outbox.insert().returning(*outbox.c, sort_by_parameter_order=True), values)
     return list(result.mappings().all())
 
 
 async def opted_out_in(conn: AsyncConnection, address_hashes: set[str]) -> set[tuple[str, str]]:
+    """`opted_out_among` on an async connection."""
+    return await conn.run_sync(opted_out_among, address_hashes)
+
+
+def opted_out_among(conn: Connection, address_hashes: set[str]) -> set[tuple[str, str]]:
     """The (channel, address hash) pairs among `address_hashes` that sent STOP."""
-    found = await conn.execute(
+    found = conn.execute(
         select(opt_outs.c.channel, opt_outs.c.sender_hash).where(
             opt_outs.c.sender_hash.in_(sorted(address_hashes))
         )
@@ -206,26 +223,22 @@ class SqlOutbox:
             .limit(limit)
             .with_for_update(skip_locked=True, of=outbox)
         )
-        async with self._db.write() as conn:
-            pks = list((await conn.execute(pick)).scalars().all())
+        lease = now + self._claim_lease
+
+        def claim(conn: Connection) -> Sequence[RowMapping]:
+            pks = list(conn.execute(pick).scalars().all())
             if not pks:
                 return []
-            claimed = (
-                (
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.pk.in_(pks))
-                        .values(
-                            state="sending",
-                            claimed_until=now + self._claim_lease,
-                            attempts=outbox.c.attempts + 1,
-                        )
-                        .returning(*outbox.c)
-                    )
-                )
-                .mappings()
-                .all()
+            stmt = (
+                update(outbox)
+                .where(outbox.c.pk.in_(pks))
+                .values(state="sending", claimed_until=lease, attempts=outbox.c.attempts + 1)
+                .returning(*outbox.c)
             )
+            return conn.execute(stmt).mappings().all()
+
+        # In one trip (the webhooks' raw commits wait for this write), not urgent; unsealed after.
+        claimed = await self._db.write_at_once(claim, urgent=False)
         items = [outbox_item(self._db, row) for row in claimed]
         items.sort(key=lambda item: item.pk)
         return items
@@ -239,8 +252,12 @@ class SqlOutbox:
             .where(outbox.c.pk == bindparam("b_pk"))
             .values(state="sent", provider_id=bindparam("b_provider_id"), sent_at=now, claimed_until=None)
         )
-        async with self._db.write() as conn:
-            await conn.execute(stmt, [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent])
+        rows = [{"b_pk": pk, "b_provider_id": pid} for pk, pid in sent]
+
+        def mark(conn: Connection) -> None:
+            conn.execute(stmt, rows)
+
+        await self._db.write_at_once(mark, urgent=False)  # in one trip, like the claim
 
     async def release_outbox(self, pks: Collection[int]) -> None:
         """Give claimed items back unsent and uncounted (an earlier item to their recipient failed

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final, cast, get_args
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.errors import StorageError
 from intake.models import Channel, Decision, ReportState
 from intake.ports import NewAck, NewReport, Report
-from storage.audit_log import AuditRow, insert_audit, insert_audits
-from storage.db import Db, insert_ignoring_conflict
+from storage.audit_log import AuditRow, append_audits, insert_audit
+from storage.db import Db, insert_ignoring
 from storage.messages import SqlMessages
-from storage.outbox import insert_acks
+from storage.outbox import queue_acks
 from storage.schema import decisions, inspections, messages, reports
 from storage.search_index import PackedTerms, SearchIndex, insert_packed_terms
 
@@ -46,17 +47,27 @@ async def one_report(db: Db, conn: AsyncConnection, where: Any) -> Report:
 
 
 async def load_reports(db: Db, conn: AsyncConnection, where: Any, *, limit: int) -> list[Report]:
+    return await conn.run_sync(lambda sync: reports_where(db, sync, where, limit=limit))
+
+
+def reports_where(db: Db, conn: Connection, where: Any, *, limit: int) -> list[Report]:
+    """The newest `limit` reports matching `where`, with their current decisions."""
     stmt = select(reports).order_by(reports.c.created_at.desc(), reports.c.pk.desc()).limit(limit)
     if where is not None:
         stmt = stmt.where(where)
-    rows = (await conn.execute(stmt)).mappings().all()
+    rows = conn.execute(stmt).mappings().all()
     if not rows:
         return []
-    current = await current_decisions(conn, [row["pk"] for row in rows])
+    current = decisions_of(conn, [row["pk"] for row in rows])
     return [report_of(db, row, current) for row in rows]
 
 
 async def current_decisions(conn: AsyncConnection, report_pks: list[int]) -> dict[int, Decision]:
+    return await conn.run_sync(decisions_of, report_pks)
+
+
+def decisions_of(conn: Connection, report_pks: list[int]) -> dict[int, Decision]:
+    """Each report's current decision."""
     # The newest row wins, whatever its kind: a later suggestion (after new evidence) replaces
     # an older confirmation only if someone wrote it later.
     stmt = (
@@ -65,7 +76,7 @@ async def current_decisions(conn: AsyncConnection, report_pks: list[int]) -> dic
         .order_by(decisions.c.report_id, decisions.c.created_at.desc(), decisions.c.pk.desc())
     )
     current: dict[int, Decision] = {}
-    for report_id, body in (await conn.execute(stmt)).all():
+    for report_id, body in conn.execute(stmt).all():
         if report_id not in current:
             current[report_id] = Decision.model_validate(body)
     return current
@@ -131,7 +142,7 @@ async def record_decision(
     )
 
 
-async def allocate_numbers(conn: AsyncConnection, inspection_ids: Sequence[str], now: datetime) -> list[int]:
+def allocate_numbers(conn: Connection, inspection_ids: Sequence[str], now: datetime) -> list[int]:
     """The next tracking numbers, one per entry of `inspection_ids`, in order, each inspection
     counting on from its own last number."""
     wanted: dict[str, int] = {}
@@ -139,20 +150,18 @@ async def allocate_numbers(conn: AsyncConnection, inspection_ids: Sequence[str],
         wanted[inspection_id] = wanted.get(inspection_id, 0) + 1
     first: dict[str, int] = {}
     for inspection_id, count in sorted(wanted.items()):
-        await conn.execute(
-            insert_ignoring_conflict(conn, inspections, "id").values(
+        conn.execute(
+            insert_ignoring(conn.dialect.name, inspections, "id").values(
                 id=inspection_id, next_number=1, created_at=now
             )
         )
         # The row lock of this UPDATE serialises numbering per inspection on PostgreSQL; on
         # SQLite the transaction already holds the database's write lock.
-        after = (
-            await conn.execute(
-                update(inspections)
-                .where(inspections.c.id == inspection_id)
-                .values(next_number=inspections.c.next_number + count)
-                .returning(inspections.c.next_number)
-            )
+        after = conn.execute(
+            update(inspections)
+            .where(inspections.c.id == inspection_id)
+            .values(next_number=inspections.c.next_number + count)
+            .returning(inspections.c.next_number)
         ).scalar_one()
         first[inspection_id] = int(after) - count
     numbers = []
@@ -185,24 +194,22 @@ def _report_row(item: NewReport, msg: RowMapping, number: int, now: datetime) ->
     }
 
 
-async def _link_messages(
-    conn: AsyncConnection, created: Sequence[_Created], terms: Mapping[int, PackedTerms]
-) -> None:
+def _link_messages(conn: Connection, created: Sequence[_Created], terms: Mapping[int, PackedTerms]) -> None:
     """Link each message to its new report and index the report by the message's terms."""
-    await conn.execute(
+    conn.execute(
         update(messages)
         .where(messages.c.pk == bindparam("m_pk"))
         .values(report_id=bindparam("r_pk"), handled=True),
         [{"m_pk": item.message_pk, "r_pk": pk} for item, pk, _ in created],
     )
-    await insert_packed_terms(
+    insert_packed_terms(
         conn, [(pk, terms[item.message_pk]) for item, pk, _ in created if item.message_pk in terms]
     )
 
 
-async def _insert_suggestions(conn: AsyncConnection, created: Sequence[_Created], now: datetime) -> None:
+def _insert_suggestions(conn: Connection, created: Sequence[_Created], now: datetime) -> None:
     """The machine's suggested decision of each new report."""
-    await conn.execute(
+    conn.execute(
         decisions.insert(),
         [
             {
@@ -228,6 +235,89 @@ def _created_entry(item: NewReport, pk: int, row: dict[str, Any]) -> AuditRow:
             "category": item.decision.category.value,
         },
     )
+
+
+def _create_in(
+    db: Db, items: Sequence[NewReport], terms: Mapping[int, PackedTerms], now: datetime, conn: Connection
+) -> list[Report]:
+    """`SqlReports.create_reports`' transaction (synchronous: run in one trip to the database)."""
+    # FOR UPDATE (in pk order, so two batches cannot deadlock) makes a concurrent batch for
+    # the same messages wait, then see their reports.
+    rows = (
+        conn.execute(
+            select(messages)
+            .where(messages.c.pk.in_([i.message_pk for i in items]))
+            .order_by(messages.c.pk)
+            .with_for_update()
+        )
+        .mappings()
+        .all()
+    )
+    by_pk = {row["pk"]: row for row in rows}
+    missing = [i.message_pk for i in items if i.message_pk not in by_pk]
+    if missing:
+        raise LookupError(f"no message with pk {missing[0]}")
+    done = {row["report_id"] for row in rows if row["report_id"] is not None}
+    fresh = [i for i in items if by_pk[i.message_pk]["report_id"] is None]
+    created = _insert_reports(db, conn, fresh, by_pk, terms, now) if fresh else {}
+    existing = {}
+    if done:
+        existing = {r.pk: r for r in reports_where(db, conn, reports.c.pk.in_(done), limit=len(done))}
+    return [
+        created[i.message_pk] if i.message_pk in created else existing[by_pk[i.message_pk]["report_id"]]
+        for i in items
+    ]
+
+
+def _insert_reports(
+    db: Db,
+    conn: Connection,
+    items: Sequence[NewReport],
+    by_pk: Mapping[int, RowMapping],
+    terms: Mapping[int, PackedTerms],
+    now: datetime,
+) -> dict[int, Report]:
+    """Number and insert the reports of `items` (messages without one) with everything that goes
+    with them; returns them by message pk."""
+    numbers = allocate_numbers(conn, [by_pk[i.message_pk]["inspection_id"] for i in items], now)
+    rows = [
+        _report_row(item, by_pk[item.message_pk], number, now)
+        for item, number in zip(items, numbers, strict=True)
+    ]
+    # Plain executemany (no RETURNING: with it SQLite would be sent one INSERT per row to keep
+    # the order), then the new pks by their tracking numbers, which are unique.
+    conn.execute(reports.insert(), rows)
+    numbered = [row["tracking_number"] for row in rows]
+    found = conn.execute(
+        select(reports.c.tracking_number, reports.c.pk).where(reports.c.tracking_number.in_(numbered))
+    )
+    pk_of: dict[str, int] = {number: pk for number, pk in found.all()}
+    created = [(item, pk_of[row["tracking_number"]], row) for item, row in zip(items, rows, strict=True)]
+    _link_messages(conn, created, terms)
+    _insert_suggestions(conn, created, now)
+    acks = [
+        # Plain replace, not str.format: the text may hold other braces.
+        (pk, replace(item.ack, text=item.ack.text.replace(TRACKING_PLACEHOLDER, row["tracking_number"])))
+        for item, pk, row in created
+        if item.ack is not None
+    ]
+    if acks:
+        queue_acks(db, conn, acks, now, returning=False)
+    append_audits(conn, [_created_entry(item, pk, row) for item, pk, row in created], now)
+    return {
+        item.message_pk: Report(
+            pk=pk,
+            inspection_id=row["inspection_id"],
+            tracking_number=row["tracking_number"],
+            state=item.state,
+            channel=Channel(row["channel"]),
+            created_at=now,
+            updated_at=now,
+            decision=item.decision,
+            sender=db.unseal(row["sender"]),
+        )
+        for item, pk, row in created
+    }
 
 
 class SqlReports:
@@ -273,86 +363,12 @@ class SqlReports:
         for pk, body in (await self._messages.texts_of([i.message_pk for i in items])).items():
             terms[pk] = PackedTerms.of(self._search.terms(body))
             await asyncio.sleep(0)
-        async with self._db.write() as conn:
-            # FOR UPDATE (in pk order, so two batches cannot deadlock) makes a concurrent batch for
-            # the same messages wait, then see their reports.
-            rows = (
-                (
-                    await conn.execute(
-                        select(messages)
-                        .where(messages.c.pk.in_([i.message_pk for i in items]))
-                        .order_by(messages.c.pk)
-                        .with_for_update()
-                    )
-                )
-                .mappings()
-                .all()
-            )
-            by_pk = {row["pk"]: row for row in rows}
-            missing = [i.message_pk for i in items if i.message_pk not in by_pk]
-            if missing:
-                raise LookupError(f"no message with pk {missing[0]}")
-            done = {row["report_id"] for row in rows if row["report_id"] is not None}
-            fresh = [i for i in items if by_pk[i.message_pk]["report_id"] is None]
-            created = await self._insert_reports(conn, fresh, by_pk, terms, now) if fresh else {}
-            existing = {}
-            if done:
-                found = await load_reports(self._db, conn, reports.c.pk.in_(done), limit=len(done))
-                existing = {r.pk: r for r in found}
-        return [
-            created[i.message_pk] if i.message_pk in created else existing[by_pk[i.message_pk]["report_id"]]
-            for i in items
-        ]
-
-    async def _insert_reports(
-        self,
-        conn: AsyncConnection,
-        items: Sequence[NewReport],
-        by_pk: Mapping[int, RowMapping],
-        terms: Mapping[int, PackedTerms],
-        now: datetime,
-    ) -> dict[int, Report]:
-        """Number and insert the reports of `items` (messages without one) with everything that goes
-        with them; returns them by message pk."""
-        numbers = await allocate_numbers(conn, [by_pk[i.message_pk]["inspection_id"] for i in items], now)
-        rows = [
-            _report_row(item, by_pk[item.message_pk], number, now)
-            for item, number in zip(items, numbers, strict=True)
-        ]
-        # Plain executemany (no RETURNING: with it SQLite would be sent one INSERT per row to keep
-        # the order), then the new pks by their tracking numbers, which are unique.
-        await conn.execute(reports.insert(), rows)
-        numbered = [row["tracking_number"] for row in rows]
-        found = await conn.execute(
-            select(reports.c.tracking_number, reports.c.pk).where(reports.c.tracking_number.in_(numbered))
+        # One trip to the database thread on SQLite (`Db.write_at_once`): the webhooks' raw commits
+        # wait for this write lock, which through aiosqlite was held across some 46 trips, each
+        # waiting for the event loop.
+        return await self._db.write_at_once(
+            functools.partial(_create_in, self._db, items, terms, now), urgent=False
         )
-        pk_of: dict[str, int] = {number: pk for number, pk in found.all()}
-        created = [(item, pk_of[row["tracking_number"]], row) for item, row in zip(items, rows, strict=True)]
-        await _link_messages(conn, created, terms)
-        await _insert_suggestions(conn, created, now)
-        acks = [
-            # Plain replace, not str.format: the text may hold other braces.
-            (pk, replace(item.ack, text=item.ack.text.replace(TRACKING_PLACEHOLDER, row["tracking_number"])))
-            for item, pk, row in created
-            if item.ack is not None
-        ]
-        if acks:
-            await insert_acks(self._db, conn, acks, now, returning=False)
-        await insert_audits(conn, [_created_entry(item, pk, row) for item, pk, row in created], now)
-        return {
-            item.message_pk: Report(
-                pk=pk,
-                inspection_id=row["inspection_id"],
-                tracking_number=row["tracking_number"],
-                state=item.state,
-                channel=Channel(row["channel"]),
-                created_at=now,
-                updated_at=now,
-                decision=item.decision,
-                sender=self._db.unseal(row["sender"]),
-            )
-            for item, pk, row in created
-        }
 
     async def add_suggestion(self, report_pk: int, decision: Decision, *, now: datetime) -> bool:
         """Record a new suggested decision (after more of the message arrived), unless an officer

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Db
@@ -36,6 +36,11 @@ def _by_report(row: tuple[int, int]) -> tuple[int, int]:
 
 
 async def insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -> None:
+    """`insert_terms_sync` on an async connection."""
+    await conn.run_sync(insert_terms_sync, rows)
+
+
+def insert_terms_sync(conn: Connection, rows: Sequence[tuple[int, int]]) -> None:
     """Insert (term, report pk) rows, a hundred or more a report: straight to the driver's executemany
     (SQLAlchemy's per-row parameter handling cost more than the database's work), in the order of the
     table's key (the key's neighbours follow each other: 45% less of SQLite's CPU than out of order):
@@ -47,7 +52,7 @@ async def insert_terms(conn: AsyncConnection, rows: Sequence[tuple[int, int]]) -
         sql = "INSERT INTO search_terms (term, report_id) VALUES (?, ?)"
     else:  # asyncpg through SQLAlchemy: numeric_dollar
         sql = "INSERT INTO search_terms (term, report_id) VALUES ($1, $2)"
-    await conn.exec_driver_sql(sql, ordered)
+    conn.exec_driver_sql(sql, ordered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,7 @@ class PackedTerms:
         return cls(ids, json.dumps(ids))
 
 
-async def insert_packed_terms(conn: AsyncConnection, reports: Sequence[tuple[int, PackedTerms]]) -> None:
+def insert_packed_terms(conn: Connection, reports: Sequence[tuple[int, PackedTerms]]) -> None:
     """Add each (report pk, its terms) to the index; the reports have none yet (new reports).
 
     On SQLite, one row per report, whose JSON array SQLite unpacks (json_each) into that report's
@@ -76,9 +81,9 @@ async def insert_packed_terms(conn: AsyncConnection, reports: Sequence[tuple[int
     if not reports:
         return
     if conn.dialect.name != "sqlite":
-        await insert_terms(conn, [(term, pk) for pk, terms in reports for term in terms.ids])
+        insert_terms_sync(conn, [(term, pk) for pk, terms in reports for term in terms.ids])
         return
-    await conn.exec_driver_sql(
+    conn.exec_driver_sql(
         "INSERT INTO search_terms (term, report_id) SELECT value, ? FROM json_each(?)",
         [(pk, terms.packed) for pk, terms in reports],
     )

@@ -80,6 +80,51 @@ async def test_a_lingering_batch_waits_for_more_until_it_is_full() -> None:
     assert batches == [[1, 2, 3], [4]]
 
 
+async def test_room_waits_while_the_queue_is_full_and_opens_as_a_batch_is_taken() -> None:
+    gate = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        batches.append([r.pk for r in raws])
+        await gate.wait()
+
+    queue = DeferredIntake(process, max_batch=2, max_pending=3)
+    queue.put(_raw(1))
+    await asyncio.sleep(0)  # the task takes 1 alone and blocks on the gate
+    for pk in (2, 3):
+        queue.put(_raw(pk))
+    await asyncio.wait_for(queue.room(), 60)  # 2 queued: room for more
+    queue.put(_raw(4))
+    waiting = asyncio.create_task(queue.room())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done() and queue.pending == 3  # full: the answer waits
+    gate.set()  # 1 is done; [2, 3] taken, which leaves 4 alone
+    await asyncio.wait_for(waiting, 60)
+    await queue.drain()
+    assert batches == [[1], [2, 3], [4]]
+    await queue.aclose()
+
+
+async def test_closing_lets_the_answers_waiting_for_room_go() -> None:
+    gate = asyncio.Event()
+
+    async def process(raws: Sequence[RawMessage]) -> None:
+        await gate.wait()
+
+    queue = DeferredIntake(process, max_batch=1, max_pending=1)
+    queue.put(_raw(1))
+    await asyncio.sleep(0)
+    queue.put(_raw(2))
+    waiting = asyncio.create_task(queue.room())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    closing = asyncio.create_task(queue.aclose())
+    await asyncio.wait_for(waiting, 60)  # answered at once; 2 stays committed for recovery
+    gate.set()
+    await closing
+
+
 async def test_one_bad_message_does_not_hold_back_its_batch() -> None:
     done: list[int] = []
 

@@ -40,12 +40,13 @@ def _outbox_inserts(store: SqlReportStore, *, fail_first: Exception | None = Non
             if fail_first is not None and len(seen) == 1:
                 raise fail_first
 
-    engine = store.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in store.sync_engines:
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in store.sync_engines:
+            event.remove(engine, "before_cursor_execute", before)
 
 
 async def _committed(store: SqlReportStore) -> tuple[SmsIntake, list[RawMessage]]:

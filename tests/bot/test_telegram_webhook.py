@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, exc
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Engine, event, exc
 
 from storage.desk import QueueFilter
 from tests.fakes.intake import FakeClock
@@ -257,25 +256,27 @@ def csrf(html: str) -> str:
 
 
 @contextmanager
-def reports_refused(engine: AsyncEngine) -> Iterator[None]:
+def reports_refused(engines: list[Engine]) -> Iterator[None]:
     """Every INSERT INTO reports fails as a database that went away would."""
 
     def refuse(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO REPORTS"):
             raise exc.OperationalError(statement, None, Exception("database is locked"))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", refuse)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", refuse)
     try:
         yield
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", refuse)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", refuse)
 
 
 async def test_a_failed_write_keeps_the_draft_for_telegrams_retry(tmp_path: Path) -> None:
     async with phone(tmp_path) as p:
         await p.say(ACCUSATION)
         press = callback_update(3001, p.chat, "anonymous")
-        with reports_refused(whole(p.h.rt).engine):  # type: ignore[attr-defined]
+        with reports_refused(whole(p.h.rt).sync_engines):  # type: ignore[attr-defined]
             assert (await p.post(press)).status_code == 503
         assert (await p.post(press)).status_code == 200  # Telegram delivers it again
         await p.h.drain()

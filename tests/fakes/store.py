@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Self
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.calls import CallRecords
@@ -162,6 +163,12 @@ class SqlReportStore:
     def engine(self) -> AsyncEngine:
         """The engine the store runs on."""
         return self.stores.db.engine
+
+    @property
+    def sync_engines(self) -> list[Engine]:
+        """Every engine connecting to the store's database (`Db.sync_engines`): where a test's
+        statement or connection hooks go."""
+        return self.stores.db.sync_engines
 
 
 # The names the whole store had while it was built by inheritance (desk, then follow-up on top).

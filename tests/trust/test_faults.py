@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intake.models import Channel, InboundMessage
@@ -127,9 +127,9 @@ async def stack_enter(h: Harness, cm: Any) -> None:
 
 
 @contextmanager
-def refusing_writes(engine: AsyncEngine, how: str) -> Iterator[None]:
+def refusing_writes(engines: list[Engine], how: str) -> Iterator[None]:
     """New connections refuse writes: `full` (no page may be added) or `read_only`."""
-    dialect = engine.dialect.name
+    dialect = engines[0].dialect.name
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -146,11 +146,13 @@ def refusing_writes(engine: AsyncEngine, how: str) -> Iterator[None]:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     hook, fn = ("begin", on_begin) if dialect == "postgresql" else ("connect", on_connect)
-    event.listen(engine.sync_engine, hook, fn)
+    for engine in engines:
+        event.listen(engine, hook, fn)
     try:
         yield
     finally:
-        event.remove(engine.sync_engine, hook, fn)
+        for engine in engines:
+            event.remove(engine, hook, fn)
 
 
 async def post_all(h: Harness, text: str) -> list[int]:
@@ -164,13 +166,13 @@ async def test_a_database_that_refuses_writes_loses_nothing(db_url: str, tmp_pat
         pytest.skip("a full PostgreSQL disk is not simulated; read-only covers the same path")
     long_text = "举报县国土局局长违规审批土地，收受开发商巨额贿赂。" * 200  # needs new pages
     async with running(settings_for(tmp_path / "data", db_url)) as h:
-        engine: AsyncEngine = whole(h.rt).engine  # type: ignore[attr-defined]
+        db = h.rt.stores.db
         before = {t: await count_rows(h, t) for t in ("messages", "reports", "outbox", "audit_log")}
-        with refusing_writes(engine, how):
-            await engine.dispose()  # every new connection gets the fault
+        with refusing_writes(db.sync_engines, how):
+            await db.dispose()  # every new connection gets the fault
             refused = await post_all(h, long_text)
             tg = await h.telegram_update(message_update(900, 7_200_001, long_text))
-        await engine.dispose()
+        await db.dispose()
         during = {t: await count_rows(h, t) for t in before}
         # The provider retries: every delivery is taken exactly once.
         retried = await post_all(h, long_text)

@@ -254,15 +254,17 @@ async def test_the_session_check_is_one_query(settings: Settings) -> None:
 @contextmanager
 def _statements(app: FastAPI) -> Iterator[list[str]]:
     """The SQL statements the app's engine runs inside the block."""
-    engine = _store(app).engine.sync_engine
+    engines = _store(app).sync_engines
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):  # transaction control
             seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)

@@ -125,6 +125,26 @@ async def test_health_answers_while_the_app_loads_and_requests_wait_for_it() -> 
     assert loaded.state.running is False
 
 
+async def test_settle_runs_once_the_lifespan_has_started_and_before_any_request_is_served() -> None:
+    loaded = _loaded_app()
+    seen: list[tuple[bool, str]] = []
+
+    def settle() -> None:
+        # Off the event loop (a collection takes a tenth of a second), with the runtime built.
+        seen.append((getattr(loaded.state, "running", False), threading.current_thread().name))
+
+    async def probe() -> bool:
+        return True
+
+    app = StartingApp(lambda: loaded, probe, lambda exc: pytest.fail(f"failed: {exc}"), settle=settle)
+    async with _running(app) as client:
+        page = await client.get("/")
+        assert (page.status_code, page.json()) == (200, {"loaded": True})
+        assert len(seen) == 1
+        running, thread = seen[0]
+        assert running and thread != threading.main_thread().name
+
+
 async def test_a_failed_load_stops_the_server_and_refuses_the_waiting_requests() -> None:
     release = threading.Event()
     failures: list[BaseException] = []
