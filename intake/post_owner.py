@@ -25,7 +25,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from intake.extraction.lexicons import OrgEntry, load_lexicons
-from intake.extraction.places import LEVEL_RANK, Place
+from intake.extraction.places import LEVEL_RANK, LEVEL_WORDS, Place
 from intake.extraction.subjects import Body, Context
 from intake.unit_trade import name_parts
 from routing.divisions import load_divisions
@@ -82,20 +82,6 @@ _ANOTHER = re.compile(
 )
 # A level word in a body's name that sets its level (省公安厅, 自治区林草局, 县教育局).
 _LEVEL_WORD = re.compile(r"(省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村)[\u4e00-\u9fff]{0,8}$")
-_LEVEL_OF = {
-    "省": "province",
-    "自治区": "province",
-    "市": "city",
-    "州": "city",
-    "盟": "city",
-    "县": "county",
-    "区": "county",
-    "旗": "county",
-    "镇": "township",
-    "乡": "township",
-    "街道": "township",
-    "村": "village",
-}
 _ORG_LEVEL_BY_SUFFIX = {"厅": "province"}
 # A region's government heads and a village's leaders (省长, 副县长, 旗长, 村支书, 村主任), and titles
 # that carry their region's level (县委书记, 镇党委书记).
@@ -141,7 +127,7 @@ def _level_of(word: str, ctx: Context) -> str:
     # (not the names made by putting a level word before another of its names: 省芜湖市人民检察院)
     if any(n.startswith(word) and n[len(word) :] not in ctx.unit_names for n in ctx.unit_names):
         return ctx.level
-    return _LEVEL_OF[word]
+    return LEVEL_WORDS[word]
 
 
 def _higher(level: str | None, ctx: Context) -> bool:

@@ -18,8 +18,10 @@ LEVEL_RANK = {"central": 0, "province": 1, "city": 2, "county": 3, "township": 4
 _GENERIC = re.compile(
     r"(?:某|本|该|一个|一|那个|这个|我们|我)(省|市|州|盟|县|区|旗|镇|乡|苏木|街道|村|嘎查|社区|小区)"
 )
-_GENERIC_LEVEL = {
+# The level a level word names (某县, 一个镇, 县教育局: its body's level), shared with intake.post_owner.
+LEVEL_WORDS = {
     "省": "province",
+    "自治区": "province",
     "市": "city",
     "州": "city",
     "盟": "city",
@@ -141,7 +143,7 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
     for m in _GENERIC.finditer(text):
         if any(p.start < m.end() and m.start() < p.end for p in places):
             continue
-        level = _GENERIC_LEVEL.get(m.group(1), "village")
+        level = LEVEL_WORDS.get(m.group(1), "village")
         before = [p for p in places if p.end <= m.start() and m.start() - p.end <= 4]
         parent = before[-1].code if before else None
         if m.group(0).startswith(("本", "我", "该")) and not before:
