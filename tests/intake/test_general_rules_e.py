@@ -15,35 +15,14 @@ import pytest
 
 from intake.classify import proposes, signals
 from intake.extraction.scanner import scan
-from intake.inspection import Inspection, parse_inspection
+from intake.inspection import Inspection
 from intake.models import Category, Decision, InboundMessage, Scope, Tier
 from intake.normalise import normalise
 from intake.pipeline import NO_MODEL, decide
 from routing.divisions import load_divisions
 from tests.fakes.corpus import ACCUSE, decide_in
+from tests.fakes.inspections import invented_inspection
 from tests.fakes.textmodel import FakeTextModel
-
-_TOML = """
-id = "{id}"
-team = "某巡视巡察组"
-committee_level = "{committee}"
-kind = "regular"
-
-[target]
-type = "{type}"
-name = "{name}"
-aliases = [{aliases}]
-region = "{region}"
-level = "{level}"
-
-[period]
-start = 2026-09-01
-end = 2026-10-30
-
-[hours]
-days = "workdays"
-ranges = ["08:30-12:00", "14:30-17:30"]
-"""
 
 
 @cache
@@ -54,41 +33,45 @@ def _inspection(name: str) -> Inspection:
             "central",
             "unit",
             "国家金融监督管理总局湖南监管局",
-            '"湖南金融监管局", "省监管局"',
+            ("湖南金融监管局", "省监管局"),
             "430000",
             "province",
         ),
         # a city bureau of a local government
-        "lygaj": ("city", "unit", "洛阳市公安局", '"市公安局"', "410300", "city"),
-        "lysw": ("city", "unit", "洛阳市水务集团有限公司", '"洛阳水务集团", "水务集团"', "410300", "city"),
+        "lygaj": ("city", "unit", "洛阳市公安局", ("市公安局",), "410300", "city"),
+        "lysw": ("city", "unit", "洛阳市水务集团有限公司", ("洛阳水务集团", "水务集团"), "410300", "city"),
         "hbjt": (
             "province",
             "unit",
             "湖北省交通投资集团有限公司",
-            '"湖北交投", "省交投公司"',
+            ("湖北交投", "省交投公司"),
             "420000",
             "province",
         ),
-        "court": ("province", "unit", "洛阳市中级人民法院", '"洛阳中院", "市中院"', "410300", "city"),
-        "customs": ("central", "unit", "南京海关", '"海关"', "320100", "city"),
-        "ewenki": ("city", "region", "鄂温克族自治旗", '"鄂温克旗"', "150724", "county"),
-        "lyjy": ("city", "unit", "洛阳市教育局", '"市教育局"', "410300", "city"),
+        "court": ("province", "unit", "洛阳市中级人民法院", ("洛阳中院", "市中院"), "410300", "city"),
+        "customs": ("central", "unit", "南京海关", ("海关",), "320100", "city"),
+        "ewenki": ("city", "region", "鄂温克族自治旗", ("鄂温克旗",), "150724", "county"),
+        "lyjy": ("city", "unit", "洛阳市教育局", ("市教育局",), "410300", "city"),
         "hkg": (
             "city",
             "unit",
             "郑州航空港经济综合实验区管理委员会",
-            '"航空港区管委会", "航空港区"',
+            ("航空港区管委会", "航空港区"),
             "410100",
             "city",
         ),
-        "yubei": ("city", "region", "重庆市渝北区", '"渝北区", "渝北"', "500112", "county"),
-        "anchui": ("county", "region", "安陲乡", '"安陲"', "450225", "township"),
+        "yubei": ("city", "region", "重庆市渝北区", ("渝北区", "渝北"), "500112", "county"),
+        "anchui": ("county", "region", "安陲乡", ("安陲",), "450225", "township"),
     }
     committee, kind, name_, aliases, region, level = kinds[name]
-    return parse_inspection(
-        _TOML.format(
-            id=name, committee=committee, type=kind, name=name_, aliases=aliases, region=region, level=level
-        )
+    return invented_inspection(
+        name,
+        committee=committee,
+        type=kind,
+        name=name_,
+        aliases=aliases,
+        region=region,
+        level=level,
     )
 
 

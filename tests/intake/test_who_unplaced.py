@@ -12,39 +12,13 @@ from functools import cache
 
 import pytest
 
-from intake.inspection import Inspection, parse_inspection
+from intake.inspection import Inspection
 from intake.models import Decision, InboundMessage, Scope, Tier
 from intake.pipeline import decide
 from intake.reasons import render_zh
 from tests.fakes.corpus import ACCUSE
+from tests.fakes.inspections import invented_inspection
 
-_TEMPLATE = """id = "test-{key}"
-team = "{team}"
-committee_level = "{committee}"
-kind = "regular"
-tracking_prefix = "TW1"
-
-[target]
-type = "{type}"
-name = "{name}"
-aliases = [{aliases}]
-region = "{region}"
-level = "{level}"
-
-[period]
-start = 2026-03-01
-end = 2026-04-30
-
-[hours]
-days = "workdays"
-ranges = ["08:00-12:00"]
-
-[channels]
-phone = ["0730-0000000"]
-
-[scope]
-tiers = ["leadership", "next_principal", "key_posts"]
-{people}"""
 _ROSTER = {
     "forestcity": (("覃志远", "党组书记、局长"), ("黎明华", "党组成员、副局长"), ("覃秀英", "办公室主任")),
 }
@@ -130,21 +104,17 @@ _INSPECTIONS = {
 @cache
 def _inspection(key: str) -> Inspection:
     team, committee, kind, name, aliases, region, level = _INSPECTIONS[key]
-    source = _TEMPLATE.format(
-        key=key,
+    return invented_inspection(
+        key,
         team=team,
         committee=committee,
         type=kind,
         name=name,
-        aliases=", ".join(f'"{a}"' for a in aliases),
+        aliases=aliases,
         region=region,
         level=level,
-        people="".join(
-            f'\n[[scope.people]]\nname = "{n}"\npost = "{p}"\ntier = "leadership"\n'
-            for n, p in _ROSTER.get(key, ())
-        ),
+        leaders=_ROSTER.get(key, ()),
     )
-    return parse_inspection(source)
 
 
 def _decide(key: str, text: str) -> Decision:
