@@ -234,3 +234,16 @@ def unearned(
     if not accusation and tiered and vote.category is not Category.NO_CONTENT:
         penalty += EARN_LOCAL
     return penalty
+
+
+# An accusation sent out of scope with no subject read and no staff word in the text (收费员, 一个讲解员):
+# someone was accused whose post the reading missed (组织委员, 方总, a post typed by ear or in pinyin),
+# so "not in the tiers" is a guess. On the development sets of unseen kinds (hi, hl, hm, hf) every
+# such decision was wrong on scope, at 0.84-0.96, while those naming staff were right.
+EARN_UNREAD_SUBJECT = 0.2
+
+
+def unread_subject(vote: Vote, *, subject: bool, staff: bool, in_scope: bool) -> float:
+    """What an out-of-scope accusation costs when the one accused was never read (see above)."""
+    accusation = vote.category is Category.ACCUSATION
+    return EARN_UNREAD_SUBJECT if accusation and not subject and not staff and not in_scope else 0.0
