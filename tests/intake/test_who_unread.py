@@ -72,3 +72,21 @@ def test_a_price_asked_by_an_official_in_the_senders_own_matter_is_an_accusation
 def test_a_question_about_the_act_itself_still_holds_it_back() -> None:
     d = _decide_appeal("township", "我家低保一直批不下来，我想问问副镇长是不是收了钱？")
     assert d.category is not Category.ACCUSATION
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("tengzhou", "今年的退耕还林补助市林业局局长那边一直拖着不发，听说钱拿去垫了别的工程"),
+        ("water", "水利局副局长那边的移民扶持金一直不发，听说钱被挪去还了局里的欠账"),
+    ],
+)
+def test_money_owed_put_to_another_use_by_an_official_is_misuse_of_funds(key: str, text: str) -> None:
+    d = _decide_appeal(key, text)
+    assert d.category is Category.ACCUSATION
+    assert d.scope is Scope.IN_SCOPE
+
+
+def test_the_senders_own_money_put_to_another_use_is_no_accusation() -> None:
+    d = _decide_appeal("tengzhou", "我把钱拿去还了房贷，现在交不起学费，希望政府帮帮忙")
+    assert d.category is Category.APPEAL
