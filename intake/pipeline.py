@@ -53,6 +53,7 @@ from intake.vote import (
     combine_sectors,
     raw_confidence,
     unearned,
+    unread_subject,
     vote_category,
 )
 from intake.where import Compiled, matter_region, route_for
@@ -481,9 +482,16 @@ def _unplaced(who: Who, f: Facts, comp: Compiled, split: bool) -> bool:
     return unplaced_leader(subject, others, f.text, f.places, comp.ctx, split) is not None
 
 
-def _assumed_region(region_grounds: list[Reason]) -> float:
-    """No place named: the inspection's own region was assumed, not read (vote.EARN_ASSUMED_REGION)."""
-    return EARN_ASSUMED_REGION if any(g.code == "region_default" for g in region_grounds) else 0.0
+def _assumed(
+    region_grounds: list[Reason], ambiguous: bool, vote: Vote, who: Who, f: Facts, in_scope: bool
+) -> float:
+    """What the place and the scope assumed rather than read: an ambiguous place; no place named (the
+    inspection's own region, vote.EARN_ASSUMED_REGION); an accusation sent away whose subject was never
+    read (vote.unread_subject)."""
+    region = EARN_ASSUMED_REGION if any(g.code == "region_default" for g in region_grounds) else 0.0
+    staff = bool(STAFF_WORDS.search(f.text))
+    unread = unread_subject(vote, subject=who.subject is not None, staff=staff, in_scope=in_scope)
+    return (0.2 if ambiguous else 0.0) + region + unread
 
 
 def _finish(
@@ -510,8 +518,8 @@ def _finish(
         f.text, f.places, who.body, category, f.hits, comp, divisions
     )
     grounds.extend(region_grounds)
-    penalty += (0.2 if ambiguous else 0.0) + _assumed_region(region_grounds)
     in_scope, doubt = _scope(vote, who, f, comp, grounds)
+    penalty += _assumed(region_grounds, ambiguous, vote, who, f, in_scope)
     target: Target | None = None
     margin: float | None = None
     if in_scope:

@@ -106,6 +106,11 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:单位|公家|国家|集体|财政|专项|扶贫|低保|补助|补贴|村里|厅里|局里|公司)的?(?:钱|款|资金|经费|公款|物资)[^。！？；]{0,16}?(?:转到|转给|转入|打到|打给|划到|划给|挪|据为己有|私分|装进|拿去|占为|套|报销|吃喝|借给)",
     ),
     ("funds", r"关联公司|套取|虚开|虚报|冒领|截留|侵占|贪污|私分|公款|小金库|假账|吃空饷|挪用"),
+    # money owed to others, held back and put to another use (补贴拖着不发，钱拿去垫了别的项目): 挪用
+    (
+        "funds",
+        r"(?:钱|款|资金|补贴|补助)[^。！？；，,]{0,3}?(?:被|让)?(?:拿去|挪去|挪到|调去)(?:垫|填|补|还)",
+    ),
     (
         "lavish",
         r"(?:结婚|婚礼|婚宴|办事|丧事|葬礼|寿宴|过寿|生日|升学宴|满月|乔迁|嫁女|娶媳妇|办酒)[^。！？；]{0,16}?(?:摆|办|开|请)[^。！？；]{0,8}?(?:桌|席)|大操大办|大摆宴席",
@@ -177,9 +182,11 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     # a price named for the official's act (拿两千块来就给你办, 拉两只羊就能快点办): 吃拿卡要
     (
         "demand",
-        r"(?:拿|送|交|塞|拉|出)[^。！？；，,]{0,3}?(?:\d+|[一二两三四五六七八九十百千万几]+)[^。！？；，,]{0,2}?"
-        r"(?:块|元|万|千|百|只|头|条|箱|瓶|张)[^。！？；]{0,5}?(?:就|才)(?:能|给|可以|有|办|帮|批|让)",
+        r"(?:拿|送|交|塞|拉|出|给)[^。！？；，,]{0,3}?(?:\d+|[一二两三四五六七八九十百千万几]+)[^。！？；，,]{0,2}?"
+        r"(?:块|元|万|千|百|只|头|条|箱|瓶|张)[^。！？；]{0,5}?(?:就|才)(?:能|给|可以|有|办|帮|批|让|好办|行)",
     ),
+    # ... or a meal with the official as that price (找处长吃顿饭就好办了, 请他吃个饭才给批)
+    ("demand", r"吃(?:顿|个|一顿|餐)饭[^。！？；，,]{0,3}?(?:就|才)(?:好办|能办|给办|给批|能批|能过|行)"),
     # a fee no rule sets, put in quotes by the sender ('加急费', "进门费"), or a stake in a business
     ("demand", r"['\"‘“「][\u4e00-\u9fff]{1,5}费['\"’”」]"),
     ("kin_business", r"(?:有|占|拿|入了?|参了?)[^。！？；，,]{0,2}?干股"),
@@ -231,6 +238,9 @@ _RHETORICAL = re.compile(
     r"[，,]\s*(?:这|此|如此|这样)[^，,。！？；;]{0,8}?(?:是不是|算不算|难道|严不严重|该不该|还有没有|不是)"
     r"[^，,。！？；;]*[？?]+\s*$"
 )
+# A later clause where the sender turns to ask about their own matter (…才好办，我想问问巡察组，草场证到底
+# 怎么才能办？): the question is the sender's, the act told before it stays asserted.
+_OWN_QUESTION = re.compile(r"[，,]\s*(?:我|我们|俺|俺们)?就?(?:想|要)?(?:问问|问一下|请问|咨询一下|想知道)")
 # The text praises or clears the official: evidence against an accusation the model might read in.
 # (不实 clears a report, 举报不实; a 不实证明 an official issued is the accusation itself.)
 _PRAISE = re.compile(
@@ -320,6 +330,9 @@ def _held_back(text: str, s0: int, s1: int, start: int) -> bool:
     rhetorical = _RHETORICAL.search(sentence)
     if rhetorical is not None and s0 + rhetorical.start() > start:
         sentence = sentence[: rhetorical.start()]  # the act told, then its weight asked (这算不算违纪？)
+    own = _OWN_QUESTION.search(sentence, max(0, start - s0))
+    if own is not None:
+        sentence = sentence[: own.start()]
     return _ASKED.search(sentence) is not None
 
 

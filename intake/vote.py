@@ -10,7 +10,7 @@ an extra item in the officers' queue, and the queue puts low confidence first.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from intake.models import SECTORS, Category
@@ -51,6 +51,7 @@ class Vote:
     p: float | None  # the model's probability for the chosen category
     doubt: str | None  # split | margin | official | None
     margin: float | None = None  # the model's lead of its first category over its second
+    p_accuse: float | None = None  # the model's probability of an accusation, whatever was chosen
 
 
 def _p(proba: dict[Category, float] | None, cat: Category) -> float:
@@ -60,6 +61,32 @@ def _p(proba: dict[Category, float] | None, cat: Category) -> float:
 
 
 def vote_category(
+    *,
+    structure: bool,
+    lexicon: bool,
+    rules: Category,
+    proba: dict[Category, float] | None,
+    official: bool,
+    local_official: bool,
+    against: bool = False,
+    unreadable: bool = False,
+) -> Vote:
+    """The category from the structure (and lexicon) vote, the rules' other categories and the model
+    (`_vote`), with the model's accusation probability kept for the confidence (`unearned`)."""
+    vote = _vote(
+        structure=structure,
+        lexicon=lexicon,
+        rules=rules,
+        proba=proba,
+        official=official,
+        local_official=local_official,
+        against=against,
+        unreadable=unreadable,
+    )
+    return vote if proba is None else replace(vote, p_accuse=_p(proba, Category.ACCUSATION))
+
+
+def _vote(
     *,
     structure: bool,
     lexicon: bool,
@@ -200,6 +227,12 @@ EARN_ASSUMED_REGION = 0.1
 # subordinate of the inspected unit or a department of the inspected region is what an unseen kind of
 # inspection gets wrong (sets E and F: a subsidiary's 一把手 sent away at 0.99), so the officer looks first.
 EARN_OTHER_PRINCIPAL = 0.15
+# An item left out of the queue (appeal, suggestion) while the model gives an accusation a real chance:
+# on the development sets of unseen kinds (hc, he, hf, hi, hj, hl, hm), such items were wrong on scope
+# 7 times in 23 (at up to 0.92), those the model gave under 0.3 once in 412. A missed accusation is the
+# costly error (issue 12, item 4), so the officer sees these first.
+ACCUSE_CHANCE = 0.3
+EARN_ACCUSE_CHANCE = 0.2
 LONG_TEXT = 600  # characters
 MANY_OFFICIALS = 3
 
@@ -233,4 +266,20 @@ def unearned(
         penalty += EARN_MANY
     if not accusation and tiered and vote.category is not Category.NO_CONTENT:
         penalty += EARN_LOCAL
+    chance = vote.p_accuse is not None and vote.p_accuse >= ACCUSE_CHANCE
+    if not accusation and chance and vote.category is not Category.NO_CONTENT:
+        penalty += EARN_ACCUSE_CHANCE
     return penalty
+
+
+# An accusation sent out of scope with no subject read and no staff word in the text (收费员, 一个讲解员):
+# someone was accused whose post the reading missed (组织委员, 方总, a post typed by ear or in pinyin),
+# so "not in the tiers" is a guess. On the development sets of unseen kinds (hi, hl, hm, hf) every
+# such decision was wrong on scope, at 0.84-0.96, while those naming staff were right.
+EARN_UNREAD_SUBJECT = 0.2
+
+
+def unread_subject(vote: Vote, *, subject: bool, staff: bool, in_scope: bool) -> float:
+    """What an out-of-scope accusation costs when the one accused was never read (see above)."""
+    accusation = vote.category is Category.ACCUSATION
+    return EARN_UNREAD_SUBJECT if accusation and not subject and not staff and not in_scope else 0.0
