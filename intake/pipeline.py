@@ -49,6 +49,7 @@ from intake.vote import (
     EARN_ASSUMED_REGION,
     TextModel,
     Vote,
+    accusation_chance,
     category_margin,
     combine_sectors,
     raw_confidence,
@@ -271,7 +272,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
         unreadable=unreadable,
         against=struct.against is not None,
     )
-    vote = replace(vote, margin=category_margin(proba))
+    vote = replace(vote, margin=category_margin(proba), p_accuse=accusation_chance(proba))
     if vote.category is Category.NO_CONTENT:
         # The model reads an advertisement or a greeting that names a matter (代开发票, 回收购物卡):
         # no content, so no target and a prompt for the facts (policy 3), like the rules' own.

@@ -10,7 +10,7 @@ an extra item in the officers' queue, and the queue puts low confidence first.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from intake.models import SECTORS, Category
@@ -61,32 +61,6 @@ def _p(proba: dict[Category, float] | None, cat: Category) -> float:
 
 
 def vote_category(
-    *,
-    structure: bool,
-    lexicon: bool,
-    rules: Category,
-    proba: dict[Category, float] | None,
-    official: bool,
-    local_official: bool,
-    against: bool = False,
-    unreadable: bool = False,
-) -> Vote:
-    """The category from the structure (and lexicon) vote, the rules' other categories and the model
-    (`_vote`), with the model's accusation probability kept for the confidence (`unearned`)."""
-    vote = _vote(
-        structure=structure,
-        lexicon=lexicon,
-        rules=rules,
-        proba=proba,
-        official=official,
-        local_official=local_official,
-        against=against,
-        unreadable=unreadable,
-    )
-    return vote if proba is None else replace(vote, p_accuse=_p(proba, Category.ACCUSATION))
-
-
-def _vote(
     *,
     structure: bool,
     lexicon: bool,
@@ -160,6 +134,11 @@ def combine_sectors(lexicon: Counter[str], proba: dict[str, float] | None) -> li
     scores = {s: float(proba.get(s, 0.0)) + weight * share[s] for s in SECTORS}
     ranked2 = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     return [(k, v / (1 + weight)) for k, v in ranked2]
+
+
+def accusation_chance(proba: dict[Category, float] | None) -> float | None:
+    """The model's probability of an accusation, whatever was chosen (kept for `unearned`)."""
+    return None if proba is None else _p(proba, Category.ACCUSATION)
 
 
 def category_margin(proba: dict[Category, float] | None) -> float | None:

@@ -11,9 +11,9 @@ from intake.vote import (
     EARN_ACCUSE_CHANCE,
     EARN_UNREAD_SUBJECT,
     Vote,
+    accusation_chance,
     unearned,
     unread_subject,
-    vote_category,
 )
 from tests.fakes.textmodel import FakeTextModel
 from tests.intake.test_who_unplaced import _decide, _inspection
@@ -54,17 +54,8 @@ def test_an_appeal_the_model_half_reads_as_an_accusation_is_less_sure() -> None:
     half = decide(InboundMessage(id="t", text=text), inspection, model=_model(0.35))  # type: ignore[arg-type]
     assert sure.category is half.category is Category.APPEAL
     assert half.confidence < sure.confidence
-    assert (
-        vote_category(
-            structure=False,
-            lexicon=False,
-            rules=Category.APPEAL,
-            proba={Category.APPEAL: 0.65, Category.ACCUSATION: 0.35},
-            official=False,
-            local_official=False,
-        ).p_accuse
-        == 0.35
-    )
+    assert accusation_chance({Category.APPEAL: 0.65, Category.ACCUSATION: 0.35}) == 0.35
+    assert accusation_chance(None) is None
 
 
 def _model(p_accuse: float) -> FakeTextModel:
