@@ -13,6 +13,7 @@ from intake.extraction.lexicons import load_lexicons
 from intake.extraction.places import Place
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import Context
+from intake.first_chars import failing_fast
 from intake.inspection import Inspection
 from intake.models import SECTORS
 from intake.unit_trade import head_titles, local_names, name_parts, trade_pattern
@@ -70,7 +71,7 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory if unit else None,
         roster,
         territory,
-        _subunits_of(t.name, names, territory, divisions, inspection.team) if unit else None,
+        _fast(_subunits_of(t.name, names, territory, divisions, inspection.team)) if unit else None,
         sector,
         # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
         trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
@@ -207,6 +208,11 @@ def _unit_sector(names: tuple[str, ...]) -> str | None:
             if n.endswith(word) and len(word) >= 3 and org.sector in SECTORS:
                 return org.sector
     return None
+
+
+def _fast(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """The subordinate units' pattern (an alternative per place in the territory) fails fast."""
+    return None if pattern is None else failing_fast(pattern)
 
 
 def _stems(names: tuple[str, ...]) -> set[str]:
