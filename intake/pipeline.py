@@ -523,8 +523,8 @@ def _finish(
     penalty += _assumed(region_grounds, ambiguous, vote, who, f, in_scope)
     target: Target | None = None
     margin: float | None = None
-    if in_scope:
-        grounds.append(Reason(code="in_scope"))
+    if in_scope:  # on a doubt with no tier read, only the doubt's reason may say it was taken in scope
+        grounds.extend([Reason(code="in_scope")] if who.tier is not None else [])
     else:
         sector, sector_grounds, sector_penalty, margin = _sector(category, ranked, f, used is not None)
         target, route_grounds = _target(
