@@ -9,14 +9,12 @@ official the text names). Pure, deterministic and total: any text gives a Decisi
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Final
 
 from intake.bare_staff import STAFF_WORDS, only_bare_staff
 from intake.classify import (
     Conduct,
-    Signals,
     choose_category,
     conduct,
     disciplines_of,
@@ -25,14 +23,15 @@ from intake.classify import (
     signals,
 )
 from intake.extraction.lexicons import load_lexicons
-from intake.extraction.places import Place, generic_places, own_township, resolve_places
-from intake.extraction.scanner import Hit, scan
+from intake.extraction.places import generic_places, own_township, resolve_places
+from intake.extraction.scanner import scan
 from intake.extraction.sectors import sector_scores
 from intake.extraction.subjects import find_bodies
+from intake.facts import Facts
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
 from intake.normalise import normalise, status_query
-from intake.officials import Named, Who, actors, choose_subject, lexicon_accusation, named_officials
+from intake.officials import Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.petitioned import petitioned
 from intake.pinyin_posts import mostly_latin, pinyin_official, pinyin_posts
 from intake.post_owner import own_below_tiers, unplaced_leader
@@ -137,21 +136,6 @@ def _compiled(inspection: Inspection) -> Compiled:
     return comp
 
 
-@dataclass(slots=True)
-class Facts:
-    """What the extraction found in one normalised text."""
-
-    text: str
-    hits: dict[str, list[Hit]]
-    targets: list[Hit]
-    places: list[Place]
-    named: list[Named]
-    cues: list[Conduct]
-    sig: Signals
-    sectors: Counter[str]
-    substance: bool
-
-
 def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divisions) -> Facts:
     ctx = comp.ctx
     hits = scan(text)
@@ -190,7 +174,11 @@ def _extract(text: str, comp: Compiled, inspection: Inspection, divisions: Divis
         or sig.has("litigation")
         or sig.has("report")
     )
-    return Facts(text, hits, targets, places, named, cues, sig, sector_scores(text, hits), substance)
+    told = told_of(text, cues, sig.has("plea"))
+    staff = STAFF_WORDS.search(text) is not None
+    return Facts(
+        text, hits, targets, places, named, cues, sig, sector_scores(text, hits), substance, told, staff
+    )
 
 
 class _NoModel:
@@ -248,7 +236,7 @@ def _decide(message: InboundMessage, inspection: Inspection, model: TextModel | 
     struct = find_structure(
         text, [replace(a, asked=a.index in asked) for a in actors(f.named)], plea=f.sig.has("plea")
     )
-    asserted = told_of(text, f.cues, f.sig.has("plea"))
+    asserted = f.asserted
     # (an official asked for help is, like the sender's own post, the subject only when nobody else is)
     pool = [replace(n, sender=True) if i in asked else n for i, n in enumerate(f.named)]
     who = choose_subject(pool, struct, asserted, text, inspection)
@@ -333,7 +321,7 @@ def _accusation_grounds(who: Who, struct: StructureVote, f: Facts) -> tuple[list
             # a post placed by default is a guess of whose post it is (0.15 was not enough: such
             # decisions were wrong on scope one time in ten when sure, out of fold by inspection)
             penalty += 0.25
-    asserted = told_of(f.text, f.cues, f.sig.has("plea"))
+    asserted = f.asserted
     disciplines = ",".join(d.value for d in _disciplines(struct, f))
     acts = struct.kinds if struct.acts else (["lexicon"] if asserted else struct.kinds)
     cues = "、".join(dict.fromkeys(c.cue for c in asserted))
@@ -490,8 +478,7 @@ def _assumed(
     inspection's own region, vote.EARN_ASSUMED_REGION); an accusation sent away whose subject was never
     read (vote.unread_subject)."""
     region = EARN_ASSUMED_REGION if any(g.code == "region_default" for g in region_grounds) else 0.0
-    staff = bool(STAFF_WORDS.search(f.text))
-    unread = unread_subject(vote, subject=who.subject is not None, staff=staff, in_scope=in_scope)
+    unread = unread_subject(vote, subject=who.subject is not None, staff=f.staff, in_scope=in_scope)
     return (0.2 if ambiguous else 0.0) + region + unread
 
 
@@ -574,7 +561,7 @@ def _unit_staff(f: Facts, comp: Compiled) -> bool:
     """Staff of the inspected unit (学校保卫处的一个保安, 国土所的一个协管员) named as the one acting, and
     no official: the unit's own discipline organ takes it (policy 4.1, last row)."""
     named = any(not n.sender for n in f.named)  # 法官收钱: staff with no body, as good as no post
-    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or STAFF_WORDS.search(f.text)):
+    if not comp.ctx.unit or not only_bare_staff(f.named) or not (named or f.staff):
         return False
     lex = load_lexicons().orgs
     own = any(lex[h.word].type == "division" or _shares_unit_stem(h.word, comp) for h in f.hits["org"])
@@ -588,7 +575,7 @@ def _shares_unit_stem(word: str, comp: Compiled) -> bool:
 
 
 def _unnamed_official(f: Facts, who: Who, comp: Compiled) -> bool:
-    if any(not n.sender for n in f.named) or STAFF_WORDS.search(f.text):
+    if any(not n.sender for n in f.named) or f.staff:
         return False
     if pinyin_official(f.text):
         return True  # shenjiting de fu tingzhang …: a post we cannot place, so the officer decides
