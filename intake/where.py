@@ -27,6 +27,10 @@ class Compiled:
     subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
     unit_sector: str | None = None  # the sector an inspected department is competent for
     trade: re.Pattern[str] | None = None  # the unit's own business in a citizen's words (退税, 电费)
+    territory: frozenset[str] = frozenset()  # a region inspection's region and the divisions under it
+
+    def in_territory(self, region: str) -> bool:
+        return region in self.territory
 
 
 def _most_precise(places: list[Place], divisions: Divisions) -> Place | None:
@@ -135,6 +139,11 @@ def route_for(
         # The unit's own trade told in a citizen's words (退税, 电费: unit_sector) counts as its sector.
         own_sector = unit_sector or (sector is not None and sector == comp.unit_sector)
         about_unit = bool(targets) or (own_sector and region == comp.unit_region)
+        if comp.unit_region is None and comp.in_territory(region):
+            # A region inspection's suggestion on its own territory goes to the region's 信访局 (policy
+            # 4.4), whatever its sector: a suggestion is an opinion on the region's work, not a matter
+            # for one department to settle.
+            sector = None
         return route_suggestion(
             comp.unit_region,
             region,

@@ -135,8 +135,14 @@ def teddy_rows(path: Path, categories: dict[int, Category] | None = None) -> lis
 
 
 def case_sector(expect: dict[str, Any]) -> str | None:
+    """The sector a labelled row's matter belongs to: its department's, or the `sector` a row routed
+    elsewhere still names (a region's suggestion on bus lines goes to the 信访局, policy 4.4, yet it is
+    transport's matter: the sector head learns it)."""
     kind = (expect.get("target") or {}).get("kind") or ""
-    return kind.split(":", 1)[1] if kind.startswith("department:") else None
+    if kind.startswith("department:"):
+        return kind.split(":", 1)[1]
+    sector = expect.get("sector")
+    return sector if isinstance(sector, str) else None
 
 
 def case_rows(paths: Iterable[Path], source: str) -> list[Row]:
