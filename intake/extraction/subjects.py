@@ -480,6 +480,17 @@ def _body(
         )
     ):
         level = entry.level
+    # 宾川县有个镇的镇长, 长沙县某镇镇长: a township's own title after a county names one of its townships,
+    # not the county's leadership (a county is never led by a 镇长).
+    if (
+        kind == "region"
+        and org is None
+        and entry.level == "township"
+        and level is not None
+        and code is not None
+        and LEVEL_RANK[level] < LEVEL_RANK["township"]
+    ):
+        level, parent, code = "township", code, None
     if kind == "village":
         level = "village"
     if level is None and kind in ("region", "dept", "station", "division", "village"):
