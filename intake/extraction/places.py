@@ -71,8 +71,10 @@ def _candidates(word: str, divisions: Divisions) -> list[tuple[str, str, str | N
         out.append((d.code, d.level, None))
     if not out:
         for code in divisions.towns.get(word, ()):
-            if divisions.get(code) is not None:
-                out.append((code, "township", word))
+            d = divisions.get(code)
+            if d is not None:
+                # 虎门镇 of 东莞 (a city without counties): its towns stand where a city's counties stand
+                out.append((code, "county" if d.level == "city" else "township", word))
     return out
 
 
@@ -101,9 +103,8 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
             agreeing = [
                 c
                 for c in cands
-                if any(
-                    u != c[0] and (divisions.contains(u, c[0]) or divisions.contains(c[0], u)) for u in unique
-                )
+                # a town carries its county's code: 宾川县金牛镇 agrees with 宾川县 by the same code
+                if any(divisions.contains(u, c[0]) or divisions.contains(c[0], u) for u in unique)
             ]
             inside = [c for c in cands if divisions.contains(territory, c[0])]
             # 江北区 in a letter to a 渝北区 team: Chongqing's, not Ningbo's (the inspection's province)
