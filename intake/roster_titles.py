@@ -30,7 +30,7 @@ def roster_mentions(text: str, roster: tuple[tuple[str, str, Tier], ...]) -> lis
         while start != -1:
             end = start + len(call)
             # 尊敬的刘厅长：您好 greets the reader of a letter to a board, not someone reported
-            taken = any(h.start < end and start < h.end for h in hits)
+            taken = any(h.start < end and start < h.end for h in hits) or _word_goes_on(call, text[end : end + 1])
             greeted = addressed(text, Hit(start, end, "post", call)) or text[start - 1 : start] == "致"
             if not taken and not greeted:
                 hits.append(Hit(start, end, "roster", name))
@@ -49,6 +49,21 @@ def _calls(roster: tuple[tuple[str, str, Tier], ...]) -> tuple[tuple[str, str], 
                 calls = by_call.setdefault(name[0] + part[i:], [])
                 if name not in calls:
                     calls.append(name)
+        # 邓总, 彭总: in an enterprise, whoever holds a 总 post (总经理, 副总经理, 总会计师, 总工程师) is called
+        # by surname and 总; a 董事长 by surname and 董.
+        for short, marks in (("总", ("总经理", "总会计师", "总工程师", "总经济师", "总裁", "总监")), ("董", ("董事长",))):
+            if any(m in post for m in marks):
+                calls = by_call.setdefault(name[0] + short, [])
+                if name not in calls:
+                    calls.append(name)
     # a call two people could answer to is left to the officer
     unique = [(call, names[0]) for call, names in by_call.items() if len(names) == 1]
     return tuple(sorted(unique, key=lambda c: len(c[0]), reverse=True))
+
+
+# 王总是, 李董事: the colloquial 总 or 董 that is the first character of a longer word
+_GOES_ON = {"总": "是算共结之体数额量部局队站监裁", "董": "事"}
+
+
+def _word_goes_on(call: str, after: str) -> bool:
+    return bool(after) and after in _GOES_ON.get(call[-1], "")
