@@ -20,6 +20,7 @@ _ENDINGS: tuple[tuple[str, str], ...] = (
     ("集团有限公司", "公司|集团"),
     ("有限责任公司", "公司"),
     ("有限公司", "公司"),
+    ("分公司", "公司"),
     ("公司", "公司"),
     ("集团", "公司|集团"),
     ("局", "局"),
@@ -66,7 +67,23 @@ def trade_pattern(parts: NameParts | None) -> re.Pattern[str] | None:
         return None
     head = re.escape(parts.stem[0])
     bare = f"(?<![省市县区州旗盟乡镇]){re.escape(parts.stem)}(?:{parts.branch_ending})"
-    return re.compile(f"{bare}|[{_SERVICE_BEFORE}]{head}|{head}[{_SERVICE_AFTER}]")
+    brands = "".join(f"|{re.escape(b)}" for b in brand_names(parts.prefix))
+    return re.compile(f"{bare}|[{_SERVICE_BEFORE}]{head}|{head}[{_SERVICE_AFTER}]{brands}")
+
+
+_COMPANY_FORMS = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团|股份|公司)$")
+
+
+def brand_names(prefix: str) -> tuple[str, ...]:
+    """The nationwide system's name as its customers say it: 中国石化 and 中石化, 中国石油天然气股份有限公司
+    as 中国石油 and 中石油; a branch's customers bring it their business by its brand (中石化的加油卡)."""
+    brand = prefix
+    while _COMPANY_FORMS.search(brand):
+        brand = _COMPANY_FORMS.sub("", brand)
+    if not brand.startswith("中国") or len(brand) < 4:
+        return ()  # 国网, 国家税务总局: its trade words (电费, 退税) already say it
+    short = brand[2:4]
+    return tuple(dict.fromkeys((brand, "中国" + short, "中" + short)))
 
 
 def own_business(
