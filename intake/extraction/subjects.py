@@ -486,6 +486,7 @@ def _body(
         kind == "region"
         and org is None
         and entry.level == "township"
+        and (place is None or place.town is None)  # 虎门镇 of 东莞 is itself the town
         and level is not None
         and code is not None
         and LEVEL_RANK[level] < LEVEL_RANK["township"]

@@ -84,3 +84,36 @@ def test_a_region_inspections_suggestion_goes_to_the_named_places_level() -> Non
     d = _decide("liaoning-followup-2017", "建议省委多听听基层群众的声音，多下来走走。")
     assert d.target is not None
     assert (d.target.kind, d.target.region) == ("petition", "210000")
+
+
+@pytest.mark.parametrize(
+    ("inspection", "text", "region"),
+    [
+        # transport's matter, and the model sure of it: still the region's 信访局 (policy 4.4)
+        ("yingshan-2022", "建议营山县城多开几趟到南充的公交车，早上挤不上去。", "511322"),
+        ("hengyang-2023", "建议衡阳市区多修几个停车场，现在停车太难了。", "430400"),
+    ],
+)
+def test_a_region_inspections_suggestion_on_its_territory_goes_to_the_petition_office(
+    inspection: str, text: str, region: str
+) -> None:
+    transport = FakeTextModel(
+        categories={Category.SUGGESTION: 0.9, Category.APPEAL: 0.1}, sectors={"transport": 0.95}
+    )
+    d = decide_in(inspection, text, transport)
+    assert d.category is Category.SUGGESTION
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("petition", region)
+
+
+def test_a_unit_inspections_suggestion_on_another_sector_keeps_its_department() -> None:
+    # 河南省审计厅 inspected: bus lines are no part of its work; the sector's department has them.
+    transport = FakeTextModel(
+        categories={Category.SUGGESTION: 0.9, Category.APPEAL: 0.1}, sectors={"transport": 0.95}
+    )
+    d = decide(
+        InboundMessage(id="t", text="建议多开几趟公交车，早上挤不上去。"),
+        inspection_named("henan-audit-2016"),
+        model=transport,
+    )  # type: ignore[arg-type]
+    assert d.target is not None and d.target.kind == "department:transport"

@@ -1,0 +1,76 @@
+"""A township's official told after its county, a town told after its county, and the towns of the
+cities that have no counties (东莞, 中山, 儋州, 嘉峪关): where they are and who manages them."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.models import InboundMessage, Scope
+from intake.pipeline import decide
+from routing.divisions import load_divisions
+from tests.fakes.inspections import invented_inspection
+
+DALI = invented_inspection(
+    "dali",
+    committee="province",
+    type="region",
+    name="大理白族自治州",
+    aliases=["大理州"],
+    region="532900",
+    level="city",
+)
+DONGGUAN = invented_inspection(
+    "dg", committee="province", type="region", name="东莞市", aliases=["东莞"], region="441900", level="city"
+)
+SINOPEC = invented_inspection(
+    "sh",
+    committee="central",
+    type="unit",
+    name="中国石化湖南石油分公司",
+    aliases=["湖南石油"],
+    region="430000",
+    level="province",
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宾川县有个镇的镇长收了老板的钱，把镇上的葡萄市场给他亲戚承包了",
+        "宾川县一个乡的乡长收了老板的钱，把乡里的工程给他亲戚做了",
+    ],
+)
+def test_a_townships_head_after_a_county_is_not_the_countys_leadership(text: str) -> None:
+    d = decide(InboundMessage(id="t", text=text), DALI)
+    # a 州 inspection's tiers reach its counties' leaders, not their townships'
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("discipline", "532924")  # the county manages its townships
+
+
+def test_the_countys_own_head_is_still_the_countys() -> None:
+    d = decide(InboundMessage(id="t", text="宾川县县长收了老板的钱，把葡萄市场给他亲戚承包了"), DALI)
+    assert d.scope is Scope.IN_SCOPE
+
+
+def test_a_town_named_after_its_county_is_that_countys_town() -> None:
+    # 金牛镇 is in several counties; 宾川县 named beside it says which, even to a team in Hunan
+    d = decide(InboundMessage(id="t", text="宾川县金牛镇镇长收了老板的钱，给他亲戚批了地"), SINOPEC)
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("discipline", "532924")
+
+
+def test_the_towns_of_a_city_without_counties_are_the_citys() -> None:
+    divisions = load_divisions()
+    for town in ("凤岗镇", "虎门镇", "长安镇"):
+        assert "441900" in divisions.towns[town]
+    d = decide(
+        InboundMessage(id="t", text="凤岗镇那个分管招商的副镇长，收老板红包，不给钱就拖着不办手续"), DONGGUAN
+    )
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("discipline", "441900")
+    # a town's party secretary in 东莞 stands where a county's would: next below the city
+    d = decide(
+        InboundMessage(id="t", text="虎门镇的镇委书记天天坐公家的车去打高尔夫，油钱都是公家报"), DONGGUAN
+    )
+    assert d.scope is Scope.IN_SCOPE
