@@ -133,24 +133,7 @@ def route_for(
     if category == Category.LITIGATION:
         return route_litigation(region)
     if category == Category.SUGGESTION:
-        # A suggestion on the inspected unit's own work is the unit's, whatever its sector: the unit named,
-        # or an inspected department's own sector in its own territory (policy 4.4). One on a place the
-        # text names outside that territory goes to that place's body (属地管理), not to the unit.
-        # The unit's own trade told in a citizen's words (退税, 电费: unit_sector) counts as its sector.
-        own_sector = unit_sector or (sector is not None and sector == comp.unit_sector)
-        about_unit = bool(targets) or (own_sector and region == comp.unit_region)
-        if comp.unit_region is None and comp.in_territory(region):
-            # A region inspection's suggestion on its own territory goes to the region's 信访局 (policy
-            # 4.4), whatever its sector: a suggestion is an opinion on the region's work, not a matter
-            # for one department to settle.
-            sector = None
-        return route_suggestion(
-            comp.unit_region,
-            region,
-            sector,
-            about_unit=about_unit,
-            placed_elsewhere=region != comp.default_region,
-        )
+        return _suggestion_route(region, sector, targets, comp, unit_sector)
     # A bare 厅长 is as often the reader as the inspected unit's head: only the unit named makes it theirs.
     # The inspected department's own sector makes it its business only in its own territory: 低保 in a
     # county named is that county's 民政局's (属地管理), not the provincial 民政厅's.
@@ -161,3 +144,26 @@ def route_for(
         or (own_sector and region == comp.unit_region)
     )
     return route_appeal(sector, region, unit_matter, comp.unit_region)
+
+
+def _suggestion_route(
+    region: str, sector: str | None, targets: list[Hit], comp: Compiled, unit_sector: bool
+) -> Route:
+    # A suggestion on the inspected unit's own work is the unit's, whatever its sector: the unit named,
+    # or an inspected department's own sector in its own territory (policy 4.4). One on a place the
+    # text names outside that territory goes to that place's body (属地管理), not to the unit.
+    # The unit's own trade told in a citizen's words (退税, 电费: unit_sector) counts as its sector.
+    own_sector = unit_sector or (sector is not None and sector == comp.unit_sector)
+    about_unit = bool(targets) or (own_sector and region == comp.unit_region)
+    if comp.unit_region is None and comp.in_territory(region):
+        # A region inspection's suggestion on its own territory goes to the region's 信访局 (policy
+        # 4.4), whatever its sector: a suggestion is an opinion on the region's work, not a matter
+        # for one department to settle.
+        sector = None
+    return route_suggestion(
+        comp.unit_region,
+        region,
+        sector,
+        about_unit=about_unit,
+        placed_elsewhere=region != comp.default_region,
+    )

@@ -480,20 +480,8 @@ def _body(
         )
     ):
         level = entry.level
-    # 宾川县有个镇的镇长, 长沙县某镇镇长: a township's own title after a county names one of its townships,
-    # not the county's leadership (a county is never led by a 镇长).
-    if (
-        kind == "region"
-        and org is None
-        and entry.level == "township"
-        and (place is None or place.town is None)  # 虎门镇 of 东莞 is itself the town
-        and level is not None
-        and code is not None
-        and LEVEL_RANK[level] < LEVEL_RANK["township"]
-    ):
-        level, parent, code = "township", code, None
-    if kind == "village":
-        level = "village"
+    level, parent, code = _township_of_county(kind, org, entry, place, (level, parent, code))
+    level = "village" if kind == "village" else level
     if level is None and kind in ("region", "dept", "station", "division", "village"):
         level = ctx.level if kind != "village" else "village"
         implicit = True
@@ -515,6 +503,29 @@ def _body(
     return Body(
         hit.word, entry.role, kind, level, code, parent, town, org, False, place, hit.start, hit.end, implicit
     )
+
+
+# (level, parent, code) of a body
+_Where = tuple[str | None, str | None, str | None]
+
+
+def _township_of_county(
+    kind: str, org: OrgEntry | None, entry: PostEntry, place: Place | None, where: _Where
+) -> _Where:
+    """(level, parent, code) of a body: 宾川县有个镇的镇长, 长沙县某镇镇长: a township's own title after a
+    county names one of its townships, not the county's leadership (a county is never led by a 镇长).
+    虎门镇 of 东莞 is itself the town."""
+    level, _, code = where
+    below = (
+        kind == "region"
+        and org is None
+        and entry.level == "township"
+        and (place is None or place.town is None)
+        and level is not None
+        and code is not None
+        and LEVEL_RANK[level] < LEVEL_RANK["township"]
+    )
+    return ("township", code, None) if below else where
 
 
 def _county_city(body: Body, ctx: Context) -> Body:
