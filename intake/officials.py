@@ -152,7 +152,12 @@ _UNREAD_BODY = re.compile(r"(?:局|厅|委|办|所|站|院|校|公司|集团|中
 def is_official(b: Body) -> bool:
     if b.role in LEADING_ROLES or b.role == "vstaff":
         return not (b.role == "leader" and b.implicit)
-    return b.post in _OFFICIAL_STAFF or b.kind in ("unit", "division", "dept", "station")
+    # (镇政府一个合同工: the staff of a government or party committee named before them are public servants)
+    return (
+        b.post in _OFFICIAL_STAFF
+        or b.kind in ("unit", "division", "dept", "station")
+        or (b.kind == "region" and b.org is not None)
+    )
 
 
 def unit_label(b: Body, inspection: Inspection) -> str | None:

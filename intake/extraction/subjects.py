@@ -175,7 +175,7 @@ def find_bodies(
         entry = post_entry(post_hit.word)
         chain, chain_start = _context_before(post_hit, [t for t in tokens if t[0] < post_hit.start], text)
         chain = chain or _context_in_brackets(post_hit, tokens, text)
-        bare = text[chain_start - 1] if chain_start > 0 else ""
+        bare = _bare_level_word(text, chain_start)
         body = _county_city(_body(post_hit, entry, chain, bare, ctx, divisions), ctx)
         if body.implicit and body.place is None and not body.in_unit and bare in BARE_LEVEL:
             body = _named_before(body, places, post_hit.start)
@@ -212,6 +212,14 @@ def find_bodies(
             body = replace(body, addressee=True)
         bodies.append(body)
     return refer_back(bodies, text)
+
+
+def _bare_level_word(text: str, start: int) -> str:
+    """The level word right before a post's context (省财政厅, 县里的): 自治区林草局 is the autonomous
+    region's, a province's body, not a district's (区)."""
+    if start >= 3 and text[start - 3 : start] == "自治区":
+        return "省"
+    return text[start - 1] if start > 0 else ""
 
 
 def _unit_named_right_before(targets: list[Hit], start: int, text: str) -> bool:

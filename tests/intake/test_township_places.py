@@ -74,3 +74,26 @@ def test_the_towns_of_a_city_without_counties_are_the_citys() -> None:
         InboundMessage(id="t", text="虎门镇的镇委书记天天坐公家的车去打高尔夫，油钱都是公家报"), DONGGUAN
     )
     assert d.scope is Scope.IN_SCOPE
+
+
+KYZQ = invented_inspection(
+    "kyzq",
+    committee="city",
+    type="region",
+    name="科尔沁右翼中旗",
+    aliases=["科右中旗"],
+    region="152222",
+    level="county",
+)
+
+
+def test_the_autonomous_regions_bureau_is_a_provinces_body() -> None:
+    # 自治区林草局 (林业和草原局): the autonomous region's, so its 处长 is managed at the province's level
+    text = "自治区林草局有个处长，下来验收造林项目，老板给他塞了个信封，不合格的也验收过了"
+    d = decide(InboundMessage(id="t", text=text), KYZQ)
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("discipline", "150000")
+    # ... and the banner's own 林草局 is the banner's
+    d = decide(InboundMessage(id="t", text="旗林草局的一个稽查员收了老板的钱，放他们半夜拉木头出去"), KYZQ)
+    assert d.target is not None
+    assert (d.target.kind, d.target.region) == ("discipline", "152222")

@@ -1,0 +1,55 @@
+"""Front-line staff of public bodies who make citizens pay for what is their duty (吃拿卡要): the act
+told as a condition (交了就不赶你, 不给就不打), an overcharge, a fine with no receipt, money taken from
+someone; the staff named by their trade (防疫员, 合同工). An accusation out of scope, to a 纪委监委,
+not a citizen's appeal to a department."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.models import Category, InboundMessage, Scope
+from intake.pipeline import decide
+from tests.fakes.inspections import invented_inspection
+from tests.fakes.textmodel import FakeTextModel
+
+COUNTY = invented_inspection(
+    "county",
+    committee="city",
+    type="region",
+    name="科尔沁右翼中旗",
+    aliases=["科右中旗"],
+    region="152222",
+    level="county",
+)
+# a model that leans to an appeal: the structure must carry the accusation
+APPEAL_LEAN = FakeTextModel(categories={Category.APPEAL: 0.55, Category.ACCUSATION: 0.45})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "旗兽医站有个防疫员，打疫苗每头牛多收五块钱，不给就不打",
+        "镇政府一个合同工帮人办残疾证收了人家三千块。",
+        "旗城管的一个队员，天天找我们摆摊的收五十块，说交了就不赶你，不交就收你的秤",
+        "旗交通局的执法人员天天在路上拦车罚款，罚了钱也不开票",
+        "旗交通局的一个稽查员收了老板的钱，放超载的大车过去",
+    ],
+)
+def test_staff_who_make_citizens_pay_are_accused(text: str) -> None:
+    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    assert d.category is Category.ACCUSATION
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "discipline"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业不交物业费就停水停电，太欺负人了",
+        "老板不给钱就跑了，我们三个月工资没拿到",
+        "超市多收了我五块钱，找他们理论还不认账",
+    ],
+)
+def test_the_same_words_of_a_business_stay_an_appeal(text: str) -> None:
+    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    assert d.category is Category.APPEAL
