@@ -169,7 +169,7 @@ def find_bodies(
     target_spans = [(t.start, t.end) for t in targets]
     tokens = _tokens(hits, places, targets)
     bodies: list[Body] = []
-    for post_hit in with_headed_titles(text, hits["post"]):
+    for post_hit in with_headed_titles(text, _posts_after_orgs(hits["post"], hits["org"], text)):
         if any(s <= post_hit.start and post_hit.end <= e for s, e in target_spans):
             continue
         entry = post_entry(post_hit.word)
@@ -212,6 +212,19 @@ def find_bodies(
             body = replace(body, addressee=True)
         bodies.append(body)
     return refer_back(bodies, text)
+
+
+def _posts_after_orgs(posts: list[Hit], orgs: list[Hit], text: str) -> list[Hit]:
+    """A post hit that begins inside an organisation's name is the rest after that name: 区农业农村委主任
+    is the 农业农村委's 主任, not a 村委主任 (a village head) found across the two words."""
+    lexicon = load_lexicons().posts
+    out: list[Hit] = []
+    for p in posts:
+        o = next((o for o in orgs if o.start < p.start < o.end < p.end), None)
+        if o is not None and text[o.end : p.end] in lexicon:
+            p = Hit(o.end, p.end, "post", text[o.end : p.end])
+        out.append(p)
+    return out
 
 
 def _bare_level_word(text: str, start: int) -> str:

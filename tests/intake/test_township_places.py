@@ -97,3 +97,22 @@ def test_the_autonomous_regions_bureau_is_a_provinces_body() -> None:
     d = decide(InboundMessage(id="t", text="旗林草局的一个稽查员收了老板的钱，放他们半夜拉木头出去"), KYZQ)
     assert d.target is not None
     assert (d.target.kind, d.target.region) == ("discipline", "152222")
+
+
+YUBEI = invented_inspection(
+    "yb",
+    committee="city",
+    type="region",
+    name="重庆市渝北区",
+    aliases=["渝北区", "渝北"],
+    region="500112",
+    level="county",
+)
+
+
+def test_a_post_across_an_organisations_name_is_that_organisations() -> None:
+    # 区农业农村委主任: the district's 农业农村委's head (next to the district's leaders), not a 村委主任
+    text = "今年种粮补贴区农业农村委主任那边一直拖起不发，听说钱拿去垫了别的项目，农民等到现在"
+    d = decide(InboundMessage(id="t", text=text), YUBEI)
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.post == "主任"
