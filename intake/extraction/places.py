@@ -78,6 +78,15 @@ def _candidates(word: str, divisions: Divisions) -> list[tuple[str, str, str | N
     return out
 
 
+def _agree(
+    before: list[tuple[str, str, str | None]], cands: list[tuple[str, str, str | None]], divisions: Divisions
+) -> bool:
+    """Whether any candidate lies inside, or contains, any candidate of the place named before it."""
+    return any(
+        divisions.contains(b[0], c[0]) or divisions.contains(c[0], b[0]) for b in before for c in cands
+    )
+
+
 def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisions) -> list[Place]:
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
     home = divisions.province_of(territory)
@@ -91,6 +100,8 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
             # A short county name (栾川, 涧西) is too often a common word (大兴土木, 新建, 资源) to trust
             # outside the inspection's own province; short province and city names are kept.
             cands = [c for c in cands if c[1] != "county" or divisions.contains(home_code, c[0])]
+            if raw and raw[-1][0].end == h.start and not _agree(raw[-1][1], cands, divisions):
+                continue  # 大理古城: a short name right after another place describes it (not 丽江's 古城区)
         if cands:
             raw.append((h, cands))
     unique = {c[0][0] for _, c in raw if len({x[0] for x in c}) == 1}

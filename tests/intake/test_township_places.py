@@ -116,3 +116,11 @@ def test_a_post_across_an_organisations_name_is_that_organisations() -> None:
     d = decide(InboundMessage(id="t", text=text), YUBEI)
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.post == "主任"
+
+
+def test_a_short_name_right_after_another_place_describes_it() -> None:
+    # 大理古城 is 大理's old town, not 丽江's 古城区 (a short county name of the same province)
+    text = "我是外地游客，在大理古城一家玉石店买了一个手镯，花了八千，回去鉴定是假的，店家不认账。"
+    d = decide(InboundMessage(id="t", text=text), DALI)
+    assert d.region != "530702"
+    assert d.target is not None and d.target.region.startswith("5329")
