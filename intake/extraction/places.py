@@ -91,7 +91,7 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
     home = divisions.province_of(territory)
     home_code = home.code if home is not None else territory
-    raw = []
+    raw: list[tuple[Hit, list[tuple[str, str, str | None]]]] = []
     for h in hits:
         cands = _candidates(h.word, divisions)
         if cands and _street_name(h, text) and not any(_name_of(c[0], divisions) == h.word for c in cands):
