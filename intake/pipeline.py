@@ -30,6 +30,7 @@ from intake.extraction.subjects import find_bodies
 from intake.facts import Facts
 from intake.inspection import Inspection
 from intake.models import Category, Decision, Discipline, InboundMessage, Reason, Scope, Target
+from intake.no_sector import unlisted_matter
 from intake.normalise import normalise, status_query
 from intake.officials import Who, actors, choose_subject, lexicon_accusation, named_officials
 from intake.petitioned import petitioned
@@ -351,6 +352,9 @@ def _sector(
     """The department's sector for an appeal or a suggestion, its grounds, penalty and margin."""
     if category not in (Category.APPEAL, Category.SUGGESTION) or not ranked:
         return None, [], 0.0, None
+    unlisted = unlisted_matter(f.text) if category is Category.APPEAL else None
+    if unlisted is not None:
+        return None, [Reason(code="sector_none", args={"words": unlisted})], 0.0, None
     top, score = ranked[0]
     second = ranked[1] if len(ranked) > 1 else (None, 0.0)
     grounds: list[Reason] = []

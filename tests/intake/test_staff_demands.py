@@ -53,3 +53,15 @@ def test_staff_who_make_citizens_pay_are_accused(text: str) -> None:
 def test_the_same_words_of_a_business_stay_an_appeal(text: str) -> None:
     d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
     assert d.category is Category.APPEAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "旗城管队员乱罚款，我摆个水果摊一天被罚三次，每次都不给票",
+        "旗城管队员抢我的三轮车 还要我交两百才还 这是明抢",
+    ],
+)
+def test_a_fine_with_no_receipt_or_a_price_for_returning_goods_is_a_demand(text: str) -> None:
+    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    assert d.category is Category.ACCUSATION
