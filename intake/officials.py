@@ -52,8 +52,9 @@ _OFFICIAL_STAFF = frozenset(
 )
 NEAR = 40  # characters between an official and a conduct cue for the cue to be read as theirs
 _SENTENCE_END = frozenset("。！？!?；;\n")
-# The sender's own post: 我是村支书, 本人系湘楚理工大学基建处原工作人员 (same clause, before the post).
-_SELF = re.compile(r"(?:我是|本人是|本人系|我系|我作为|我们是)[^，。,；;！？!?：:\n]{0,16}$")
+# The sender's own post: 我是村支书, 本人系湘楚理工大学基建处原工作人员, 我虽然是师大的老师 (same clause,
+# before the post).
+_SELF = re.compile(r"(?:我(?:虽然|虽|本身)?是|本人是|本人系|我系|我作为|我们是)[^，。,；;！？!?：:\n]{0,16}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ _BARE_TITLES = frozenset(
         "委员",
         "负责人",
         "一把手",
+        "二把手",
     }
 )
 

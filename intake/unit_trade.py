@@ -107,7 +107,7 @@ def head_titles(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
     """The bare titles of a unit's own leaders and the words its people use for it (院里, 本院), read
     from its name: for a unit of a kind no vocabulary of unit_context lists (a court, a customs office)."""
     last = name[-1:]
-    common = {"党组书记", "党委书记", "纪检组长", "一把手"}
+    common = {"党组书记", "党委书记", "纪检组长", "一把手", "二把手"}
     if last and last in _HEADED_BY_CHAR:
         return frozenset({last + "长", "副" + last + "长"} | common), (last + "里", "本" + last, "我" + last)
     if name.endswith(_COMMITTEE_ENDINGS):

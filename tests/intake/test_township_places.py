@@ -124,3 +124,44 @@ def test_a_short_name_right_after_another_place_describes_it() -> None:
     d = decide(InboundMessage(id="t", text=text), DALI)
     assert d.region != "530702"
     assert d.target is not None and d.target.region.startswith("5329")
+
+
+YANTA = invented_inspection(
+    "yt",
+    committee="city",
+    type="region",
+    name="西安市雁塔区",
+    aliases=["雁塔区", "雁塔"],
+    region="610113",
+    level="county",
+)
+
+
+def test_the_second_in_command_is_the_leadership() -> None:
+    d = decide(
+        InboundMessage(id="t", text="雁塔区二把手把区里的征收项目安排给他小舅子的公司干，价格比市场高一截"),
+        YANTA,
+    )
+    assert d.scope is Scope.IN_SCOPE
+    assert d.subject is not None and d.subject.post == "二把手"
+
+
+def test_the_senders_own_post_told_with_although_is_not_the_accused() -> None:
+    text = (
+        "呈贡区的区长在大学城周边土地开发中为一家房地产企业违规开绿灯，收受对方房产一套。"
+        "我虽然是师大的老师，但这是在学校门口发生的事，请转给有管辖权的机关。"
+    )
+    d = decide(
+        InboundMessage(id="t", text=text),
+        invented_inspection(
+            "ynnu",
+            committee="province",
+            type="unit",
+            name="云南师范大学",
+            aliases=["云师大", "师大"],
+            region="530000",
+            level="province",
+        ),
+    )
+    assert d.subject is not None and d.subject.post == "区长"
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "530100")
