@@ -36,3 +36,25 @@ def test_an_enterprises_union_chair_is_its_leadership() -> None:
     )
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.post == "工会主席"
+
+
+HOSPITAL = invented_inspection(
+    "hosp",
+    committee="city",
+    type="unit",
+    name="黔东南州人民医院",
+    aliases=["州人民医院", "州医院"],
+    region="522600",
+    level="city",
+)
+
+
+def test_another_places_namesake_body_is_not_the_unit() -> None:
+    # 从江县人民医院: a county's hospital, its own 院长, not the inspected 州人民医院's
+    d = decide(
+        InboundMessage(id="t", text="从江县人民医院院长收医药公司回扣，县里老百姓看病贵得狠"), HOSPITAL
+    )
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "522633")
+    d = decide(InboundMessage(id="t", text="州人民医院院长收医药公司回扣，老百姓看病贵得狠"), HOSPITAL)
+    assert d.scope is Scope.IN_SCOPE
