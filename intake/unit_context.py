@@ -324,7 +324,7 @@ def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
 _LOWER_BARE = {"province": "市州盟县区旗镇乡", "city": "县区旗镇乡", "county": "镇乡"}
 
 
-# What stands between a place and a body's generic word inside that body's name (从江县人民医院, 凯里市第一中学)
+# What stands between a place and a generic word inside a body's name (从江县人民医院, 凯里市第一中学)
 _NAME_MIDDLE = re.compile(r"(?:人民|中医|中西医结合|妇幼保健|第[一二三四五六七八九十]+|实验|职业技术)$")
 
 
@@ -339,7 +339,7 @@ def namesakes_dropped(
     for t in targets:
         p = ends.get(t.start) or (ends.get(t.start - 1) if text[t.start - 1 : t.start] == "的" else None)
         if p is None and t.layer == "target":
-            # 从江县人民医院: the middle of another body's name (人民, 中医, 第一) between the place and the word
+            # 从江县人民医院: the middle of another body's name (人民, 中医, 第一) between place and word
             m = _NAME_MIDDLE.search(text, 0, t.start)
             p = ends.get(m.start()) if m is not None else None
         bare = bool(lower) and t.start > 0 and text[t.start - 1] in lower and t.word[0] not in "省市县"
