@@ -159,6 +159,14 @@ def generic_places(text: str, places: list[Place], territory: str, divisions: Di
         before = [p for p in places if p.end <= m.start() and m.start() - p.end <= 4]
         parent = before[-1].code if before else None
         if m.group(0).startswith(("本", "我", "该")) and not before:
+            # 本人四川南充仪陇县人……我县一名副县长: the sender's own county, named earlier at that level
+            named = [p for p in places if p.end <= m.start() and p.level == level and p.code]
+            if named and level in ("province", "city", "county"):
+                own = named[-1]
+                out.append(
+                    Place(m.start(), m.end(), m.group(0), level, own.code, None, None, own.ambiguous, True)
+                )
+                continue
             parent = territory
         if before and LEVEL_RANK[before[-1].level] >= LEVEL_RANK[level]:
             continue

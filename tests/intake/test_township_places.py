@@ -165,3 +165,14 @@ def test_the_senders_own_post_told_with_although_is_not_the_accused() -> None:
     )
     assert d.subject is not None and d.subject.post == "区长"
     assert d.target is not None and (d.target.kind, d.target.region) == ("discipline", "530100")
+
+
+def test_my_county_is_the_county_the_sender_named() -> None:
+    text = (
+        "尊敬的巡视组：本人四川南充仪陇县人，在东莞务工多年。我县一名副县长在老家修路项目中收受承包商贿赂，"
+        "群众意见很大，特此反映，请转交有权处理的机关。"
+    )
+    d = decide(InboundMessage(id="t", text=text), DONGGUAN)
+    assert d.target is not None
+    # a county's deputy head is managed by its city: 南充市's 纪委监委
+    assert (d.target.kind, d.target.region) == ("discipline", "511300")
