@@ -87,10 +87,27 @@ def _agree(
     )
 
 
+def _city_districts(hits: list[Hit], text: str, divisions: Divisions) -> list[Hit]:
+    """青岛市南区, 济南市中区: the city's 市南区 or 市中区 (a district whose name begins with 市), not the city
+    followed by a bare 南区."""
+    out: list[Hit] = []
+    for h in hits:
+        rest = text[h.end : h.end + 2]
+        if h.word.endswith("市") and rest in ("南区", "北区", "中区"):
+            cities = {d.code for d in divisions.by_name(h.word)}
+            if any(d.parent in cities for d in divisions.by_name("市" + rest)):
+                out.append(Hit(h.start, h.end - 1, h.layer, h.word[:-1]))
+                out.append(Hit(h.end - 1, h.end + 2, h.layer, "市" + rest))
+                continue
+        out.append(h)
+    return out
+
+
 def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisions) -> list[Place]:
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
     home = divisions.province_of(territory)
     home_code = home.code if home is not None else territory
+    hits = _city_districts(hits, text, divisions)
     raw: list[tuple[Hit, list[tuple[str, str, str | None]]]] = []
     for h in hits:
         cands = _candidates(h.word, divisions)

@@ -176,3 +176,22 @@ def test_my_county_is_the_county_the_sender_named() -> None:
     assert d.target is not None
     # a county's deputy head is managed by its city: 南充市's 纪委监委
     assert (d.target.kind, d.target.region) == ("discipline", "511300")
+
+
+def test_a_district_whose_name_begins_with_the_citys_shi() -> None:
+    shandong = invented_inspection(
+        "sd",
+        committee="province",
+        type="unit",
+        name="山东省人力资源和社会保障厅",
+        aliases=["人社厅"],
+        region="370000",
+        level="province",
+    )
+    d = decide(
+        InboundMessage(id="t", text="青岛市南区人社局一个工作人员，办失业金的，不给好处就说材料不齐"),
+        shandong,
+    )
+    assert d.target is not None and d.target.region == "370202"
+    d = decide(InboundMessage(id="t", text="青岛市南边的海水浴场太脏，没人管"), shandong)
+    assert d.target is not None and d.target.region == "370200"
