@@ -88,8 +88,8 @@ def _agree(
 
 
 def _city_districts(hits: list[Hit], text: str, divisions: Divisions) -> list[Hit]:
-    """青岛市南区, 济南市中区: the city's 市南区 or 市中区 (a district whose name begins with 市), not the city
-    followed by a bare 南区."""
+    """青岛市南区, 济南市中区: the city's 市南区 or 市中区 (a district whose name begins with 市), not
+    the city followed by a bare 南区."""
     out: list[Hit] = []
     for h in hits:
         rest = text[h.end : h.end + 2]
@@ -107,9 +107,8 @@ def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisi
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
     home = divisions.province_of(territory)
     home_code = home.code if home is not None else territory
-    hits = _city_districts(hits, text, divisions)
     raw: list[tuple[Hit, list[tuple[str, str, str | None]]]] = []
-    for h in hits:
+    for h in _city_districts(hits, text, divisions):
         cands = _candidates(h.word, divisions)
         if cands and _street_name(h, text) and not any(_name_of(c[0], divisions) == h.word for c in cands):
             continue  # 北京路, 中山街: a street named after a city, in whatever town the text is about
