@@ -16,6 +16,7 @@ from intake.extraction.subjects import Context
 from intake.first_chars import failing_fast
 from intake.inspection import Inspection
 from intake.models import SECTORS
+from intake.unit_services import service_pattern
 from intake.unit_trade import head_titles, local_names, name_parts, trade_pattern
 from intake.where import Compiled
 from routing.divisions import Divisions, load_divisions
@@ -73,12 +74,23 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         territory,
         _fast(_subunits_of(t.name, names, territory, divisions, inspection.team)) if unit else None,
         sector,
-        # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
-        trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
+        _own_services(t.name, trade_pattern(name_parts(t.name, territory, divisions)), sector)
+        if unit
+        else None,
         frozenset()
         if unit
         else frozenset(d.code for d in divisions if divisions.contains(territory, d.code)),
     )
+
+
+def _own_services(name: str, trade: re.Pattern[str] | None, sector: str | None) -> re.Pattern[str] | None:
+    """The unit's own business in a citizen's words: a department's own sector says it (so its trade is
+    not read), otherwise its trade (退税, 电费); and for a unit of a known kind, the words of its services
+    and parts (交警 for a 公安局, 营业厅 for a grid company: intake.unit_services)."""
+    found = [p for p in (None if sector is not None else trade, service_pattern(name)) if p is not None]
+    if len(found) < 2:
+        return found[0] if found else None
+    return re.compile("|".join(p.pattern for p in found))
 
 
 # A bank's branch (中国农业银行陕西省分行): its own lower branches are its subordinate units.

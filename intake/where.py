@@ -114,22 +114,7 @@ def route_for(
     if category == Category.ACCUSATION and unit_staff and comp.unit_region is not None:
         return Route("inspected_unit", comp.unit_region, "staff of the inspected unit", "unit_staff")
     if category == Category.ACCUSATION:
-        accused = None
-        if body is not None:
-            leadership = (
-                body.kind == "region"
-                and body.role in REGION_ROLES | {"leader"}
-                and body.level in ("province", "city", "county")
-            )
-            accused = Accused(
-                level=body.level,
-                leadership=leadership,
-                where=body.where or region,
-                discipline_body=body.role == "disc"
-                or (body.org is not None and body.org.type == "discipline"),
-                in_unit=body.in_unit,
-            )
-        return route_accusation(accused, region, comp.unit_region)
+        return route_accusation(_accused(body, region), region, comp.unit_region)
     if category == Category.LITIGATION:
         return route_litigation(region)
     if category == Category.SUGGESTION:
@@ -166,4 +151,23 @@ def _suggestion_route(
         sector,
         about_unit=about_unit,
         placed_elsewhere=region != comp.default_region,
+    )
+
+
+def _accused(body: Body | None, region: str) -> Accused | None:
+    """What the routing rules need to know of the accused's body (its level, whether it is a region's
+    leadership, a discipline organ or the inspected unit)."""
+    if body is None:
+        return None
+    leadership = (
+        body.kind == "region"
+        and body.role in REGION_ROLES | {"leader"}
+        and body.level in ("province", "city", "county")
+    )
+    return Accused(
+        level=body.level,
+        leadership=leadership,
+        where=body.where or region,
+        discipline_body=body.role == "disc" or (body.org is not None and body.org.type == "discipline"),
+        in_unit=body.in_unit,
     )

@@ -462,35 +462,7 @@ def _body(
             implicit,
         )
 
-    kind = "unknown"
-    if org is not None:
-        if org.type in ("committee", "gov", "congress", "cppcc"):
-            kind = "region"
-            level = _COMMITTEE_LEVEL.get(org.word, level)
-        elif org.type in ("dept", "police", "discipline", "court", "procuratorate"):
-            kind = "dept"
-            level = level or _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
-        elif org.type == "station":
-            kind = "station"
-            level = "township" if level is None or LEVEL_RANK[level] < LEVEL_RANK["township"] else level
-        else:
-            kind = org.type
-    elif entry.role in ("vsec", "vhead", "vstaff"):
-        kind = "village"
-    elif entry.role in REGION_ROLES or entry.role == "leader":
-        kind = "region"
-    elif entry.role == "chief":
-        kind = "unknown"
-    elif entry.word.endswith(("厅长", "局长")):
-        kind = "dept"
-        if entry.word.endswith("厅长") and level is None:
-            level = "province"
-    elif entry.word.endswith(("所长", "站长")):
-        kind = "station"
-    elif entry.word.endswith(("处长", "科长")):
-        kind = "division"
-    elif entry.word.endswith("主任") and level in ("township", "village"):
-        kind = "region"
+    kind, level = _kind_and_level(entry, org, level)
     # 孟州市副市长: the place's own level wins over the title's (a county-level city).
     if (
         kind == "region"
@@ -547,6 +519,41 @@ def _township_of_county(
         and LEVEL_RANK[level] < LEVEL_RANK["township"]
     )
     return ("township", code, None) if below else where
+
+
+def _kind_and_level(entry: PostEntry, org: OrgEntry | None, level: str | None) -> tuple[str, str | None]:
+    """The kind of the post's body (region, dept, station, division, village, ...) and its level as far
+    as its organisation or its title tells it."""
+    kind = "unknown"
+    if org is not None:
+        if org.type in ("committee", "gov", "congress", "cppcc"):
+            kind = "region"
+            level = _COMMITTEE_LEVEL.get(org.word, level)
+        elif org.type in ("dept", "police", "discipline", "court", "procuratorate"):
+            kind = "dept"
+            level = level or _ORG_LEVEL_BY_SUFFIX.get(org.word[-1])
+        elif org.type == "station":
+            kind = "station"
+            level = "township" if level is None or LEVEL_RANK[level] < LEVEL_RANK["township"] else level
+        else:
+            kind = org.type
+    elif entry.role in ("vsec", "vhead", "vstaff"):
+        kind = "village"
+    elif entry.role in REGION_ROLES or entry.role == "leader":
+        kind = "region"
+    elif entry.role == "chief":
+        kind = "unknown"
+    elif entry.word.endswith(("厅长", "局长")):
+        kind = "dept"
+        if entry.word.endswith("厅长") and level is None:
+            level = "province"
+    elif entry.word.endswith(("所长", "站长")):
+        kind = "station"
+    elif entry.word.endswith(("处长", "科长")):
+        kind = "division"
+    elif entry.word.endswith("主任") and level in ("township", "village"):
+        kind = "region"
+    return kind, level
 
 
 def _county_city(body: Body, ctx: Context) -> Body:
