@@ -48,6 +48,8 @@ def test_staff_who_make_citizens_pay_are_accused(text: str) -> None:
         "物业不交物业费就停水停电，太欺负人了",
         "老板不给钱就跑了，我们三个月工资没拿到",
         "超市多收了我五块钱，找他们理论还不认账",
+        # a paper handed to the sender is no payment (给了我就不了了之)
+        "工厂停产以后，厂长把档案和一张解聘的纸给了我就不了了之，我的社保到现在没着落",
     ],
 )
 def test_the_same_words_of_a_business_stay_an_appeal(text: str) -> None:
