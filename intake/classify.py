@@ -142,15 +142,17 @@ _PROPOSES = re.compile(
     r"希望[^。！？?，,我]{6,14}?多(?:几个|一些|一点|些|开|设|配)|"
     r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
     # 能不能提前一个礼拜通知: asks a change of practice, not the sender's own matter
-    r"(?:能不能|可不可以)(?:提前|延长|增加|多开|多设|开通|增设)|"
+    + "".join(w + r"(?:提前|延长|增加|多开|多设|开通|增设)|" for w in ("能不能", "可不可以"))
     # ... hopes for, asks or wonders about a change of policy (希望…尽快实行, 强烈要求…实行指纹确认,
     # 能否在这方面进行改革), asks a body to weigh or make a change (请领导考虑, 请县教育局取缔…), says
     # what ought to be done (应该禁止, 应该建人行天桥), names the best remedy (最好的办法就是…) or what
     # a change would improve (如果这一点能够改善)
     # (a hope may run over a clause; a demand or a question stays in its clause: 要求 is as often a rule's)
-    rf"(?:希望|期望|期盼)[^。！？?]{{0,24}}?(?:{_POLICY})|"
-    rf"(?:要求|请求|能否|可否|是否可以)[^。！？?，,]{{0,16}}?(?:{_POLICY})|"
-    rf"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
+    + "".join(w + rf"[^。！？?]{{0,24}}?(?:{_POLICY})|" for w in ("希望", "期望", "期盼"))
+    + "".join(
+        w + rf"[^。！？?，,]{{0,16}}?(?:{_POLICY})|" for w in ("要求", "请求", "能否", "可否", "是否可以")
+    )
+    + rf"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
     rf"请[^。！？?]{{0,10}}?(?:{_BODY})[^。！？?，,]{{0,8}}?(?:取缔|更换|禁止|增设|开通|引进|作出计划|{_POLICY})|"
     r"应(?:该|当)?(?:禁止|取缔|建|修建|增设|引进|设立)|"
     rf"最好的(?:办法|方法|做法)(?:就)?是|如果[^。！？?]{{0,10}}?能(?:够)?(?:改善|改进|完善|{_POLICY})"
