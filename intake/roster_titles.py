@@ -30,7 +30,9 @@ def roster_mentions(text: str, roster: tuple[tuple[str, str, Tier], ...]) -> lis
         while start != -1:
             end = start + len(call)
             # 尊敬的刘厅长：您好 greets the reader of a letter to a board, not someone reported
-            taken = any(h.start < end and start < h.end for h in hits) or _word_goes_on(call, text[end : end + 1])
+            taken = any(h.start < end and start < h.end for h in hits) or _word_goes_on(
+                call, text[end : end + 1]
+            )
             greeted = addressed(text, Hit(start, end, "post", call)) or text[start - 1 : start] == "致"
             if not taken and not greeted:
                 hits.append(Hit(start, end, "roster", name))
@@ -49,9 +51,12 @@ def _calls(roster: tuple[tuple[str, str, Tier], ...]) -> tuple[tuple[str, str], 
                 calls = by_call.setdefault(name[0] + part[i:], [])
                 if name not in calls:
                     calls.append(name)
-        # 邓总, 彭总: in an enterprise, whoever holds a 总 post (总经理, 副总经理, 总会计师, 总工程师) is called
-        # by surname and 总; a 董事长 by surname and 董.
-        for short, marks in (("总", ("总经理", "总会计师", "总工程师", "总经济师", "总裁", "总监")), ("董", ("董事长",))):
+        # 邓总, 彭总: in an enterprise, whoever holds a 总 post (总经理, 副总经理, 总会计师, 总工程师) is
+        # called by surname and 总; a 董事长 by surname and 董.
+        for short, marks in (
+            ("总", ("总经理", "总会计师", "总工程师", "总经济师", "总裁", "总监")),
+            ("董", ("董事长",)),
+        ):
             if any(m in post for m in marks):
                 calls = by_call.setdefault(name[0] + short, [])
                 if name not in calls:

@@ -48,6 +48,12 @@ _REL = (
     r"妹妹|姐夫|妹夫|弟媳|侄子|侄女|外甥|表弟|表哥|表妹|堂弟|堂兄|亲戚|亲属|家属|家人|父亲|母亲|岳父|丈人|"
     r"亲家|老乡|同乡|同学|战友|情人|情妇|小三|秘书|司机|亲信|心腹|朋友|发小|哥们|自己人|关系户|老同事)"
 )
+# _REL not right after 父, 母 or 岳 (父亲戚 is not 亲戚), the test made after each word's first character
+# (爱(?<![父母岳]爱)人): every alternative then opens with a character, and the regex engine skips to the
+# candidate characters instead of trying three look-behinds at every position (27 -> 3 µs a letter).
+_REL_NOT_AFTER_PARENT = (
+    "(?:" + "|".join(w[0] + f"(?<![父母岳]{w[0]})" + w[1:] for w in _REL[3:-1].split("|")) + ")"
+)
 _BUSINESS = (
     r"(?:公司|事务所|所|工程|项目|厂|店|企业|生意|买卖|股份|干股|合作社|酒店|饭店|工地|业务|中介|门面)"
 )
@@ -77,8 +83,7 @@ _ACT_PATTERNS: tuple[tuple[str, str], ...] = (
     # not the ones a post is handed to)
     (
         "favour_kin",
-        r"(?<!父)(?<!母)(?<!岳)"
-        + _REL
+        _REL_NOT_AFTER_PARENT
         + r"(?<!父亲)(?<!母亲)(?<!岳父)(?<!丈人)[^。！？；]{0,10}?(?:都|全|被)?"
         + _PROMOTE,
     ),

@@ -75,7 +75,9 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         sector,
         # a department's own sector says what its business is; otherwise its trade (退税, 电费) does
         trade_pattern(name_parts(t.name, territory, divisions)) if unit and sector is None else None,
-        frozenset() if unit else frozenset(d.code for d in divisions if divisions.contains(territory, d.code)),
+        frozenset()
+        if unit
+        else frozenset(d.code for d in divisions if divisions.contains(territory, d.code)),
     )
 
 
