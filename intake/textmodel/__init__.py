@@ -80,13 +80,17 @@ class TextModel:
         self.sectors: tuple[str, ...] = tuple(meta["sectors"])
         self._table = KeyTable(arrays["vocab"].tolist(), self.ngram)
         self._idf = np.asarray(arrays["idf"], dtype=np.float64)
+        # The weights by the table's sorted keys (its last row, the sentinel, is never found): a
+        # message's features are then positions in the table, with no gather to vocabulary indices.
+        order = self._table.feats[:-1]
+        self._idf_by_key = self._idf.take(order)
         # Column-major slices: a message touches a few hundred features of tens of thousands.
         # Both heads in one feature-major matrix: a message touches a few hundred rows of it, and
         # one product gives the margins of every class of both heads.
         # Kept as float32 (the weights are float32-exact): half the memory the CPU cache must hold;
         # the product still runs in float64, as sklearn's does.
         cat, sec = np.asarray(arrays["cat_coef"], np.float32), np.asarray(arrays["sec_coef"], np.float32)
-        self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T)
+        self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T.take(order, axis=0))
         self._bias = np.concatenate([arrays["cat_intercept"], arrays["sec_intercept"]]).astype(np.float64)
         self._split = cat.shape[0]
         self._margins: tuple[str, list[float]] | None = None
@@ -97,18 +101,23 @@ class TextModel:
     # -- features -------------------------------------------------------------------------------
     def features(self, text: str) -> Vector:
         """The L2-normalised TF-IDF vector of `text` as (feature indices, values), like sklearn's."""
+        pos, vals = self._by_key(text)
+        return self._table.feats[pos], vals
+
+    def _by_key(self, text: str) -> Vector:
+        """features(), with positions in the table's sorted keys for feature indices."""
         last = self._last
         if last is not None and last[0] == text:
             return last[1]
         doc = _WHITE_SPACES.sub(" ", text.lower() if self.lowercase else text)
-        idx, counts = self._table.lookup(ngram_keys(doc, self.ngram))
+        pos, counts = self._table.positions(ngram_keys(doc, self.ngram))
         # np.log of the integer counts computes in float64, as of the float64 copy (one call less).
         tf = np.log(counts) + 1.0 if self.sublinear_tf else counts.astype(np.float64)
-        vals = tf * self._idf.take(idx)
+        vals = tf * self._idf_by_key.take(pos)
         norm = math.sqrt(vals @ vals)
         if norm > 0:
             vals = vals / norm
-        vec = (idx, vals)
+        vec = (pos, vals)
         self._last = (text, vec)
         return vec
 
@@ -117,10 +126,10 @@ class TextModel:
         last = self._margins
         if last is not None and last[0] == text:
             return last[1]
-        idx, vals = self.features(text)
+        pos, vals = self._by_key(text)
         # take() gathers rows at half the cost of fancy indexing; the float32 rows meet float64 values,
         # so the product runs in float64 as sklearn's does.
-        z: list[float] = (vals @ self._coef.take(idx, axis=0) + self._bias).tolist()
+        z: list[float] = (vals @ self._coef.take(pos, axis=0) + self._bias).tolist()
         self._margins = (text, z)
         return z
 
