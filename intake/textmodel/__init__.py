@@ -13,6 +13,7 @@ import json
 import math
 import re
 import zipfile
+from bisect import bisect_right
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -96,6 +97,8 @@ class TextModel:
         self._margins: tuple[str, list[float]] | None = None
         self._cal_x = np.asarray(arrays["cal_x"], dtype=np.float64)
         self._cal_y = np.asarray(arrays["cal_y"], dtype=np.float64)
+        self._cal_xs: list[float] = self._cal_x.tolist()
+        self._cal_ys: list[float] = self._cal_y.tolist()
         self._last: tuple[str, Vector] | None = None
 
     # -- features -------------------------------------------------------------------------------
@@ -156,10 +159,27 @@ class TextModel:
         return out
 
     def calibrate(self, raw: float) -> float:
-        """The calibrated probability that a decision of raw confidence `raw` is right (isotonic map)."""
-        if self._cal_x.size == 0:
+        """The calibrated probability that a decision of raw confidence `raw` is right (isotonic map).
+
+        np.interp's own arithmetic on Python floats (the same bits; tests/textmodel/test_load.py): a
+        numpy call for one number costs more than the look-up."""
+        xp, fp = self._cal_xs, self._cal_ys
+        if not xp or raw != raw:
             return raw
-        return float(np.interp(raw, self._cal_x, self._cal_y))
+        if raw > xp[-1]:
+            return fp[-1]
+        if raw < xp[0]:
+            return fp[0]
+        j = bisect_right(xp, raw) - 1
+        if j == len(xp) - 1 or xp[j] == raw:
+            return fp[j]
+        slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+        out = slope * (raw - xp[j]) + fp[j]
+        if out != out:  # as numpy does: from the other end, then the flat value
+            out = slope * (raw - xp[j + 1]) + fp[j + 1]
+            if out != out and fp[j] == fp[j + 1]:
+                out = fp[j]
+        return out
 
     @property
     def scores(self) -> dict[str, Any]:
