@@ -250,10 +250,13 @@ _RHETORICAL = re.compile(
 _OWN_QUESTION = re.compile(r"[，,]\s*(?:我|我们|俺|俺们)?就?(?:想|要)?(?:问问|问一下|请问|咨询一下|想知道)")
 # The text praises or clears the official: evidence against an accusation the model might read in.
 # (不实 clears a report, 举报不实; a 不实证明 an official issued is the accusation itself.)
+# (through first_chars.opening_words: each alternative opens with a character re can skip to)
 _PRAISE = re.compile(
-    r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
-    r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据|事求是)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
-    r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
+    opening_words(
+        r"好干部|好领导|讲得很好|讲得好|表扬|点赞|称赞|办实事|干了很多实事|做了很多实事|干事的人|尽心尽力|"
+        r"清正廉洁|为人清廉|为人正派|两袖清风|造谣|诬告|不实(?!的?证明|材料|报告|数据|事求是)|谣言|辟谣|是假的|恶意中伤|恶意举报|捕风捉影|打击报复|"
+        r"冤枉|还他清白|还她清白|没有这回事|(?:帮|给|为|替)(?:我们|我|大家)解决了"
+    )
 )
 # A general opinion of an official's work, with no act: a suggestion by policy (工作能力一般).
 _OPINION = re.compile(
