@@ -191,6 +191,8 @@ def _own_harm(text: str) -> bool:
 
 def without_titles(text: str) -> str:
     """The text with documents' titles taken out: 《…的建议》 and 建议函 are not the sender proposing."""
+    if "《" not in text and "建议函" not in text:  # most letters: no substitution to make
+        return text
     return _QUOTED.sub("", text)
 
 
