@@ -42,7 +42,7 @@ class Signals:
     words: dict[str, list[str]]
 
     def has(self, kind: str) -> bool:
-        return self.counts[kind] > 0
+        return self.counts.get(kind, 0) > 0  # (get: a Counter's missing key is a Python call)
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -55,13 +55,13 @@ def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
 def signals(hits: dict[str, list[Hit]]) -> Signals:
     """The category cues present in the text."""
     lex = load_lexicons()
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}  # made a Counter at the end: the same keys in the same order
     words: dict[str, list[str]] = {}
     for h in hits["signal"]:
         for kind in lex.signals[h.word]:
-            counts[kind] += 1
+            counts[kind] = counts.get(kind, 0) + 1
             words.setdefault(kind, []).append(h.word)
-    return Signals(counts, words)
+    return Signals(Counter(counts), words)
 
 
 def conduct(text: str, hits: dict[str, list[Hit]]) -> list[Conduct]:
