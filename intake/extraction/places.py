@@ -71,10 +71,10 @@ def _candidates(word: str, divisions: Divisions) -> list[tuple[str, str, str | N
         out.append((d.code, d.level, None))
     if not out:
         for code in divisions.towns.get(word, ()):
-            d = divisions.get(code)
-            if d is not None:
+            above = divisions.get(code)
+            if above is not None:
                 # 虎门镇 of 东莞 (a city without counties): its towns stand where a city's counties stand
-                out.append((code, "county" if d.level == "city" else "township", word))
+                out.append((code, "county" if above.level == "city" else "township", word))
     return out
 
 
