@@ -13,6 +13,7 @@ from enum import IntEnum
 
 from intake.extraction.lexicons import load_lexicons
 from intake.extraction.scanner import Hit
+from intake.first_chars import opening_words
 from intake.models import Category, Discipline
 
 _SENTENCE_END = frozenset("。！？!?；;\n")
@@ -41,7 +42,7 @@ class Signals:
     words: dict[str, list[str]]
 
     def has(self, kind: str) -> bool:
-        return self.counts[kind] > 0
+        return self.counts.get(kind, 0) > 0  # (get: a Counter's missing key is a Python call)
 
 
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -54,13 +55,13 @@ def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
 def signals(hits: dict[str, list[Hit]]) -> Signals:
     """The category cues present in the text."""
     lex = load_lexicons()
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}  # made a Counter at the end: the same keys in the same order
     words: dict[str, list[str]] = {}
     for h in hits["signal"]:
         for kind in lex.signals[h.word]:
-            counts[kind] += 1
+            counts[kind] = counts.get(kind, 0) + 1
             words.setdefault(kind, []).append(h.word)
-    return Signals(counts, words)
+    return Signals(Counter(counts), words)
 
 
 def conduct(text: str, hits: dict[str, list[Hit]]) -> list[Conduct]:
@@ -142,15 +143,17 @@ _PROPOSES = re.compile(
     r"希望[^。！？?，,我]{6,14}?多(?:几个|一些|一点|些|开|设|配)|"
     r"能否考虑|可否考虑|是否可以考虑|应该(?:加强|增设|完善|设立|出台)|"
     # 能不能提前一个礼拜通知: asks a change of practice, not the sender's own matter
-    r"(?:能不能|可不可以)(?:提前|延长|增加|多开|多设|开通|增设)|"
+    + "".join(w + r"(?:提前|延长|增加|多开|多设|开通|增设)|" for w in ("能不能", "可不可以"))
     # ... hopes for, asks or wonders about a change of policy (希望…尽快实行, 强烈要求…实行指纹确认,
     # 能否在这方面进行改革), asks a body to weigh or make a change (请领导考虑, 请县教育局取缔…), says
     # what ought to be done (应该禁止, 应该建人行天桥), names the best remedy (最好的办法就是…) or what
     # a change would improve (如果这一点能够改善)
     # (a hope may run over a clause; a demand or a question stays in its clause: 要求 is as often a rule's)
-    rf"(?:希望|期望|期盼)[^。！？?]{{0,24}}?(?:{_POLICY})|"
-    rf"(?:要求|请求|能否|可否|是否可以)[^。！？?，,]{{0,16}}?(?:{_POLICY})|"
-    rf"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
+    + "".join(w + rf"[^。！？?]{{0,24}}?(?:{_POLICY})|" for w in ("希望", "期望", "期盼"))
+    + "".join(
+        w + rf"[^。！？?，,]{{0,16}}?(?:{_POLICY})|" for w in ("要求", "请求", "能否", "可否", "是否可以")
+    )
+    + rf"请(?:领导|政府|有关部门|相关部门|上级)(?:考虑|研究)|"
     rf"请[^。！？?]{{0,10}}?(?:{_BODY})[^。！？?，,]{{0,8}}?(?:取缔|更换|禁止|增设|开通|引进|作出计划|{_POLICY})|"
     r"应(?:该|当)?(?:禁止|取缔|建|修建|增设|引进|设立)|"
     rf"最好的(?:办法|方法|做法)(?:就)?是|如果[^。！？?]{{0,10}}?能(?:够)?(?:改善|改进|完善|{_POLICY})"
@@ -159,9 +162,12 @@ _PROPOSES = re.compile(
 _NOT_PROPOSING = frozenset({"意见"})
 # ... and states no grievance of their own: a debt, a refund or a plea for the sender, whatever the words
 # around it (拖欠, 退款, 帮我, 给我们小区) ...
+# (through first_chars.opening_words: each alternative opens with a character re can skip to)
 _GRIEVANCE = re.compile(
-    r"投诉|拖欠|欠薪|欠款|欠我|不给|不退|不发|没发|未发|赔偿|维权|被骗|骗了|受害|强行|强拆|要回|讨要|讨回|"
-    r"退还|退款|求助|帮帮|救救|冤|(?:帮|给|为|替)我(?![国省市县区])"
+    opening_words(
+        r"投诉|拖欠|欠薪|欠款|欠我|不给|不退|不发|没发|未发|赔偿|维权|被骗|骗了|受害|强行|强拆|要回|讨要|讨回|"
+        r"退还|退款|求助|帮帮|救救|冤|(?:帮|给|为|替)我(?![国省市县区])"
+    )
 )
 # ... nor a harm told of the sender (我们小区…扰民, 我的申请迟迟没有批): the same words in a proposal on a
 # public matter (严重影响交通, 损失很大) describe the problem it would solve (policy 3: an appeal is the
@@ -185,6 +191,8 @@ def _own_harm(text: str) -> bool:
 
 def without_titles(text: str) -> str:
     """The text with documents' titles taken out: 《…的建议》 and 建议函 are not the sender proposing."""
+    if "《" not in text and "建议函" not in text:  # most letters: no substitution to make
+        return text
     return _QUOTED.sub("", text)
 
 

@@ -73,3 +73,51 @@ def failing_fast(pattern: re.Pattern[str]) -> re.Pattern[str]:
         return pattern
     ahead = "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])"
     return re.compile(f"{ahead}(?:{pattern.pattern})", pattern.flags)
+
+
+# A group of plain words (no metacharacter) opening an alternative, not itself repeated or optional.
+_OPENING_WORDS = re.compile(r"\(\?:([^\\()\[\]|.?*+{}^$]+(?:\|[^\\()\[\]|.?*+{}^$]+)+)\)(?![?*+{])")
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern` (split at the | outside any group or class)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # a ] right after [ is a member
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def opening_words(pattern: str) -> str:
+    """`pattern` with each top-level alternative that opens with a group of plain words written as one
+    alternative per word: (?:结婚|婚礼)X|Y is 结婚X|婚礼X|Y, the same matches tried in the same order.
+
+    Every alternative then opens with a character, and re skips to the characters a match can begin
+    with instead of trying the alternation at every position (3 to 6 times faster on a letter). An
+    alternative whose rest holds a capturing group or a back-reference is left as it is."""
+    out = []
+    for alt in _alternatives(pattern):
+        m = _OPENING_WORDS.match(alt)
+        rest = alt[m.end() :] if m else ""
+        if m is None or re.search(r"\((?!\?(?:[:=!]|<[=!]))|\\\d", rest):
+            out.append(alt)
+        else:
+            out.extend(word + rest for word in m.group(1).split("|"))
+    return "|".join(out)

@@ -57,16 +57,14 @@ def _starts_alone(c: int) -> bool:
     )
 
 
-def _run_nfkc(m: re.Match[str]) -> str:
-    run = m.group()
-    done = _RUNS.get(run)
-    if done is not None:
-        return done
-    start = m.start()
+def _run_at(pieces: list[str], i: int) -> str:
+    """NFKC of the run pieces[i] (pieces from _SPLIT: odd indices are runs); _Composed if it joins the
+    character before it."""
+    run = pieces[i]
     if not _starts_alone(ord(run[0])):
-        if start == 0:
+        if i == 1 and not pieces[0]:
             return unicodedata.normalize("NFKC", run)
-        before = m.string[start - 1]
+        before = pieces[i - 1][-1]
         joined = unicodedata.normalize("NFKC", before + run)
         if joined[:1] != before:
             raise _Composed
@@ -77,14 +75,24 @@ def _run_nfkc(m: re.Match[str]) -> str:
     return done
 
 
+# The runs as the odd pieces of a split: a list and a dict look-up per run, where a substitution with a
+# Python function costs a call per run (a letter has dozens of punctuation runs: 18 -> 10 µs).
+_SPLIT = re.compile(f"({_NOT_INERT.pattern})")
+
+
 def nfkc(text: str) -> str:
     """unicodedata.normalize("NFKC", text), the same string, faster on Chinese text."""
     if unicodedata.is_normalized("NFKC", text):
         return text
+    pieces = _SPLIT.split(text)
+    get = _RUNS.get
     try:
-        return _NOT_INERT.sub(_run_nfkc, text)
+        for i in range(1, len(pieces), 2):
+            done = get(pieces[i])
+            pieces[i] = done if done is not None else _run_at(pieces, i)
     except _Composed:
         return unicodedata.normalize("NFKC", text)
+    return "".join(pieces)
 
 
 @cache

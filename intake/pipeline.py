@@ -555,9 +555,13 @@ def _finish(
     )
 
 
+# (each alternative starts with a character, so the regex engine skips to the candidate characters)
 _ELSEWHERE = re.compile(
-    r"另一[所家个]|(?:其他|外省|外地)的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)|一所省属|一家省属|"
-    r"(?:一家|一所)(?:私立|民营|私人)"
+    r"另一[所家个]|"
+    + "|".join(
+        w + r"的?[\u4e00-\u9fff]{0,4}(?:学校|高校|大学|公司|单位|医院)" for w in ("其他", "外省", "外地")
+    )
+    + r"|一所省属|一家省属|一家(?:私立|民营|私人)|一所(?:私立|民营|私人)"
 )
 
 

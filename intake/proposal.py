@@ -27,15 +27,19 @@ from intake.classify import (
     proposing,
     without_titles,
 )
+from intake.first_chars import opening_words
 
 # The sender speaking of themself (not 我市, 我县, 我国: the place's public matters).
 _SENDER = re.compile(r"我(?![国省市县区州乡镇])|俺|本人")
 # The sender's own person, home or property (我家, 我们小区, 本人的房子): a remedy asked for it is the
 # sender's own request for redress.
+# (through first_chars.opening_words: each alternative opens with a character re can skip to)
 _OWN_THING = re.compile(
-    r"(?:我|俺)(?:们)?(?:家|的|小区|村|组|楼|栋|单位|公司|学校|孩子|小孩|父|母|爸|妈|爱人|老人)|本人|"
-    # ... or the sender one of those affected (我是…小区业主, 我们都是…退休的职工)
-    r"(?:我|俺)(?:们)?(?:都)?是[^。！？?!；;，,]{0,20}?(?:业主|住户|职工|员工|工人|家长|退休|患者|村民)"
+    opening_words(
+        r"(?:我|俺)(?:们)?(?:家|的|小区|村|组|楼|栋|单位|公司|学校|孩子|小孩|父|母|爸|妈|爱人|老人)|本人|"
+        # ... or the sender one of those affected (我是…小区业主, 我们都是…退休的职工)
+        r"(?:我|俺)(?:们)?(?:都)?是[^。！？?!；;，,]{0,20}?(?:业主|住户|职工|员工|工人|家长|退休|患者|村民)"
+    )
 )
 # A loss or harm the sender suffered, beyond classify's harm words (损失, 扰民, 迟迟 ...).
 _LOSS = re.compile(
@@ -48,7 +52,10 @@ _REMEDY = re.compile(
     r"解决|处理|修(?:一下|好|复|理)|维修|赔|退(?:还|款|钱|费|回)|补发|补偿|办理|落实|恢复|还我|给我"
 )
 # A grievance word that is the sender's whatever the sentence (a debt, a refund, a plea for the sender).
-_ALWAYS_OWN = re.compile(r"拖欠|欠薪|欠我|退款|要回|讨要|讨回|求助|帮帮|救救|(?:帮|给|替)我(?![国省市县区])")
+# (through first_chars.opening_words: each alternative opens with a character re can skip to)
+_ALWAYS_OWN = re.compile(
+    opening_words(r"拖欠|欠薪|欠我|退款|要回|讨要|讨回|求助|帮帮|救救|(?:帮|给|替)我(?![国省市县区])")
+)
 
 # A wrong done by someone (a business's 占道, 黑车, 传销, 非法营运): told again and again, it is the
 # matter the sender complains of, and a proposal to stop it asks for enforcement (policy 3's appeal:
@@ -66,10 +73,13 @@ _OPINION = re.compile(
     r"应(?:该|当)?(?:重视|介入|有一|有个|加大|加快|出台|规范|考虑|引进|整治|统一|提高|增加|从)|"
     r"不(?:应|应该|应当|能|该)(?:拆|只|再)|"
     # a why-not question on public provision (为什么不引进, 为何不能收取, 为什么没有校车)
-    r"(?:为什么|为何|怎么)[^。！？?]{0,16}?(?:不|没有|不能)[^。！？?，,]{0,6}?"
-    r"(?:引进|建|修|设|开通|开设|增加|投入|配|买|考虑|收取|开放)|"
+    + "".join(
+        w + r"[^。！？?]{0,16}?(?:不|没有|不能)[^。！？?，,]{0,6}?"
+        r"(?:引进|建|修|设|开通|开设|增加|投入|配|买|考虑|收取|开放)|"
+        for w in ("为什么", "为何", "怎么")
+    )
     # a body asked to correct or heed a public matter (还请规划部门调查修正), a start proposed (从…做起)
-    r"请[^。！？?]{0,12}?(?:部门|局|政府|领导)[^。！？?，,]{0,8}?(?:修正|纠正|考虑|研究)|做起"
+    + r"请[^。！？?]{0,12}?(?:部门|局|政府|领导)[^。！？?，,]{0,8}?(?:修正|纠正|考虑|研究)|做起"
 )
 
 

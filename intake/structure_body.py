@@ -23,6 +23,7 @@ from typing import Any
 
 import ahocorasick
 
+from intake.first_chars import opening_words
 from intake.structure_duty import DUTY_ACT_PATTERNS
 
 _DUTY = dict(DUTY_ACT_PATTERNS)  # (its "funds" is one kind of three, so keyed by the two used here)
@@ -153,7 +154,7 @@ _ACT_TABLE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("dispose", ("同意", "讨论", "表决", "私自"), _DUTY["dispose"]),
 )
 BODY_KINDS = frozenset(kind for kind, _, _ in _ACT_TABLE)
-_ACT_RES = tuple((kind, re.compile(pattern)) for kind, _, pattern in _ACT_TABLE)
+_ACT_RES = tuple((kind, re.compile(opening_words(pattern))) for kind, _, pattern in _ACT_TABLE)
 
 
 @cache

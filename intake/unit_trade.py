@@ -66,9 +66,12 @@ def trade_pattern(parts: NameParts | None) -> re.Pattern[str] | None:
     if parts is None:
         return None
     head = re.escape(parts.stem[0])
-    bare = f"(?<![省市县区州旗盟乡镇]){re.escape(parts.stem)}(?:{parts.branch_ending})"
+    # Every alternative opens with a character (the look-behind after the stem's first one, the class of
+    # service verbs written out), so re skips to where a match can begin (13 -> 3 µs a letter).
+    bare = f"{head}(?<![省市县区州旗盟乡镇]{head}){re.escape(parts.stem[1:])}(?:{parts.branch_ending})"
+    before = "".join(f"|{re.escape(c)}{head}" for c in _SERVICE_BEFORE)
     brands = "".join(f"|{re.escape(b)}" for b in brand_names(parts.prefix))
-    return re.compile(f"{bare}|[{_SERVICE_BEFORE}]{head}|{head}[{_SERVICE_AFTER}]{brands}")
+    return re.compile(f"{bare}{before}|{head}[{_SERVICE_AFTER}]{brands}")
 
 
 _COMPANY_FORMS = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团|股份|公司)$")

@@ -27,6 +27,9 @@ _SENTENCE_END = frozenset("。！？!?；;\n")
 # 胡厅长您好, 区长：你好, 尊敬的卢局长, 致县委书记: a greeting names the reader, not the accused.
 _GREETING_AFTER = re.compile(r"(?:同志|先生|女士)?\s*[:：,，!！]?\s*(?:您好|你好|好[!！,，])|\s*[:：]")
 _GREETING_BEFORE = re.compile(r"(?:尊敬的|敬爱的|亲爱的|敬的|(?:^|\n)致)[^\s。！？!?，,]{0,6}$")
+# Its matches end at the post (or before a last newline) and are at most 9 characters long: searched in
+# the characters before the post only, not from the start of the letter at every post.
+_GREETING_REACH = 12
 _MAX_GAP = 8  # characters of filler (某, 一名, 下属, 的) allowed between a context word and the next
 _ORG_LEVEL_BY_SUFFIX = {"厅": "province"}
 _COMMITTEE_LEVEL = {
@@ -280,7 +283,10 @@ _REPORTED_BEFORE = re.compile(r"举报|检举|揭发|控告|反映|投诉")
 
 def addressed(text: str, post: Hit) -> bool:
     """The post is the reader's (胡厅长您好, 尊敬的卢局长, 区长：), not someone reported to the team."""
-    if not (_GREETING_AFTER.match(text, post.end) or _GREETING_BEFORE.search(text, 0, post.start)):
+    if not (
+        _GREETING_AFTER.match(text, post.end)
+        or _GREETING_BEFORE.search(text, max(0, post.start - _GREETING_REACH), post.start)
+    ):
         return False
     line = text.rfind("\n", 0, post.start) + 1
     return _REPORTED_BEFORE.search(text, line, post.start) is None

@@ -13,6 +13,7 @@ import json
 import math
 import re
 import zipfile
+from bisect import bisect_right
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -80,35 +81,46 @@ class TextModel:
         self.sectors: tuple[str, ...] = tuple(meta["sectors"])
         self._table = KeyTable(arrays["vocab"].tolist(), self.ngram)
         self._idf = np.asarray(arrays["idf"], dtype=np.float64)
+        # The weights by the table's sorted keys (its last row, the sentinel, is never found): a
+        # message's features are then positions in the table, with no gather to vocabulary indices.
+        order = self._table.feats[:-1]
+        self._idf_by_key = self._idf.take(order)
         # Column-major slices: a message touches a few hundred features of tens of thousands.
         # Both heads in one feature-major matrix: a message touches a few hundred rows of it, and
         # one product gives the margins of every class of both heads.
         # Kept as float32 (the weights are float32-exact): half the memory the CPU cache must hold;
         # the product still runs in float64, as sklearn's does.
         cat, sec = np.asarray(arrays["cat_coef"], np.float32), np.asarray(arrays["sec_coef"], np.float32)
-        self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T)
+        self._coef = np.ascontiguousarray(np.vstack([cat, sec]).T.take(order, axis=0))
         self._bias = np.concatenate([arrays["cat_intercept"], arrays["sec_intercept"]]).astype(np.float64)
         self._split = cat.shape[0]
         self._margins: tuple[str, list[float]] | None = None
         self._cal_x = np.asarray(arrays["cal_x"], dtype=np.float64)
         self._cal_y = np.asarray(arrays["cal_y"], dtype=np.float64)
+        self._cal_xs: list[float] = self._cal_x.tolist()
+        self._cal_ys: list[float] = self._cal_y.tolist()
         self._last: tuple[str, Vector] | None = None
 
     # -- features -------------------------------------------------------------------------------
     def features(self, text: str) -> Vector:
         """The L2-normalised TF-IDF vector of `text` as (feature indices, values), like sklearn's."""
+        pos, vals = self._by_key(text)
+        return self._table.feats[pos], vals
+
+    def _by_key(self, text: str) -> Vector:
+        """features(), with positions in the table's sorted keys for feature indices."""
         last = self._last
         if last is not None and last[0] == text:
             return last[1]
         doc = _WHITE_SPACES.sub(" ", text.lower() if self.lowercase else text)
-        idx, counts = self._table.lookup(ngram_keys(doc, self.ngram))
+        pos, counts = self._table.positions(ngram_keys(doc, self.ngram))
         # np.log of the integer counts computes in float64, as of the float64 copy (one call less).
         tf = np.log(counts) + 1.0 if self.sublinear_tf else counts.astype(np.float64)
-        vals = tf * self._idf.take(idx)
+        vals = tf * self._idf_by_key.take(pos)
         norm = math.sqrt(vals @ vals)
         if norm > 0:
             vals = vals / norm
-        vec = (idx, vals)
+        vec = (pos, vals)
         self._last = (text, vec)
         return vec
 
@@ -117,10 +129,10 @@ class TextModel:
         last = self._margins
         if last is not None and last[0] == text:
             return last[1]
-        idx, vals = self.features(text)
+        pos, vals = self._by_key(text)
         # take() gathers rows at half the cost of fancy indexing; the float32 rows meet float64 values,
         # so the product runs in float64 as sklearn's does.
-        z: list[float] = (vals @ self._coef.take(idx, axis=0) + self._bias).tolist()
+        z: list[float] = (vals @ self._coef.take(pos, axis=0) + self._bias).tolist()
         self._margins = (text, z)
         return z
 
@@ -147,10 +159,27 @@ class TextModel:
         return out
 
     def calibrate(self, raw: float) -> float:
-        """The calibrated probability that a decision of raw confidence `raw` is right (isotonic map)."""
-        if self._cal_x.size == 0:
+        """The calibrated probability that a decision of raw confidence `raw` is right (isotonic map).
+
+        np.interp's own arithmetic on Python floats (the same bits; tests/textmodel/test_load.py): a
+        numpy call for one number costs more than the look-up."""
+        xp, fp = self._cal_xs, self._cal_ys
+        if not xp or raw != raw:
             return raw
-        return float(np.interp(raw, self._cal_x, self._cal_y))
+        if raw > xp[-1]:
+            return fp[-1]
+        if raw < xp[0]:
+            return fp[0]
+        j = bisect_right(xp, raw) - 1
+        if j == len(xp) - 1 or xp[j] == raw:
+            return fp[j]
+        slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+        out = slope * (raw - xp[j]) + fp[j]
+        if out != out:  # as numpy does: from the other end, then the flat value
+            out = slope * (raw - xp[j + 1]) + fp[j + 1]
+            if out != out and fp[j] == fp[j + 1]:
+                out = fp[j]
+        return out
 
     @property
     def scores(self) -> dict[str, Any]:

@@ -58,6 +58,15 @@ class KeyTable:
         """(feature indices, counts) of the distinct keys of `keys` that are in the vocabulary.
 
         `keys` is sorted in place."""
+        pos, counts = self.positions(keys)
+        return self.feats[pos], counts
+
+    def positions(self, keys: npt.NDArray[np.uint64]) -> tuple[Ints, Ints]:
+        """(positions in the sorted table, counts) of the distinct keys of `keys` in the vocabulary, in
+        increasing order: the features' order, and rows of arrays permuted by `self.feats` (one gather
+        less a message, and reads that only move forward).
+
+        `keys` is sorted in place."""
         if keys.size == 0 or self.keys.size == 1:
             return NO_FEATURES, NO_FEATURES
         # Array methods, not np.sort and np.flatnonzero: those pass through a Python wrapper each, a
@@ -70,4 +79,4 @@ class KeyTable:
         # Sorted needles: numpy starts each binary search where the previous one ended.
         pos = self.keys.searchsorted(distinct)
         hit = self.keys[pos] == distinct
-        return self.feats[pos[hit]], counts[hit]
+        return pos[hit], counts[hit]

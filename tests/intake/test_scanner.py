@@ -45,3 +45,13 @@ def test_positions_after_emoji_are_character_positions() -> None:
     text = "😀😀举报西虢镇镇长收受红包"
     posts = scan(text)["post"]
     assert [(text[h.start : h.end], h.word) for h in posts] == [("镇长", "镇长")]
+
+
+def test_ascii_lower_lowers_ascii_capitals_only() -> None:
+    """Positions must not move: İ, Σ, the Kelvin sign and full-width Ａ stay; a lone surrogate passes."""
+    import re
+
+    from intake.extraction.scanner import _ascii_lower
+
+    for text in ("XX市A区的ABC公司", "İSTANBUL ΣΑΣ \u212a Ａ", "\ud800AB\udfff", "", "abc DEF"):
+        assert _ascii_lower(text) == re.sub("[A-Z]+", lambda m: m.group().lower(), text)

@@ -80,3 +80,21 @@ def test_shape_mismatch(tmp_path: Path) -> None:
     arrays["cat_coef"] = arrays["cat_coef"][:, :-1]
     with pytest.raises(ModelError, match="cat_coef has shape"):
         load_model(_write(tmp_path / "m.npz", arrays))
+
+
+def test_calibrate_gives_np_interp_bits() -> None:
+    """calibrate() reads the isotonic map in Python: the same bits as np.interp, at and between the
+    thresholds, outside them, and for a map of one point."""
+    import random
+
+    model = default_model()
+    xs, ys = model._cal_x, model._cal_y
+    rng = random.Random(12)
+    raws = [rng.uniform(-0.2, 1.2) for _ in range(20_000)] + xs.tolist() + [i / 100 for i in range(-10, 111)]
+    for raw in raws:
+        assert model.calibrate(raw) == float(np.interp(raw, xs, ys)), raw
+    model._cal_xs, model._cal_ys = [0.5], [0.7]
+    try:
+        assert [model.calibrate(r) for r in (0.1, 0.5, 0.9)] == [0.7, 0.7, 0.7]
+    finally:
+        model._cal_xs, model._cal_ys = xs.tolist(), ys.tolist()
