@@ -251,6 +251,8 @@ def _subunits_of(
 ) -> re.Pattern[str] | None:
     if name.endswith(_BANK[1:]):
         return _bank_subunits(territory, divisions)
+    if name.endswith(_CREDIT_UNION):
+        return _credit_union_subunits(territory, divisions)
     own = _subunit_pattern(names)
     parts = name_parts(name, territory, divisions)
     branches = branch_pattern(parts, _places_inside(territory, divisions), system_team(parts, team))
@@ -301,6 +303,17 @@ def _bank_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
     return re.compile(f"(?:(?:{alt})(?:二级)?|某|一个|我们|这个|该|下面的?|各)(?:分行|支行)|营业部|网点")
 
 
+# A province's rural credit union (农村信用社联合社): the county banks it manages are its own subordinate
+# units, named by their county (谷城农商行, 麻城农村商业银行, 某县信用联社).
+_CREDIT_UNION = ("信用社联合社", "信用联社", "农村信用社")
+
+
+def _credit_union_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
+    alt = "|".join(_places_inside(territory, divisions))
+    kinds = "农商行|农商银行|农村商业银行|农村合作银行|农合行|信用联社|信用社|农信社"
+    return re.compile(f"(?:(?:{alt})|某|一个|我们|这个|该|下面的?|各)(?:{kinds})")
+
+
 def subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
     """`taken` with the unit's subordinate units added: a subordinate unit's name that holds one of the
     unit's own bare names (钦州市气象局 holds 气象局) is that subordinate unit, not the unit."""
@@ -347,6 +360,8 @@ def namesakes_dropped(
     """The unit's bare names less those another place's name comes right before: 杭州市卫健委 and
     某县审计局 are that region's namesake body, not the inspected 卫健委 or 审计厅."""
     ends = {p.end: p for p in places if p.code != territory}
+    # 株洲市市场监督管理局: the place's own 市 read as the start of the unit's local name (市市场监督管理局)
+    ends |= {p.end - 1: p for p in places if p.code != territory and p.word[-1] in "省市县区州旗"}
     lower = _LOWER_BARE.get(level, "")
     out = []
     for t in targets:
@@ -356,6 +371,8 @@ def namesakes_dropped(
             m = _NAME_MIDDLE.search(text, 0, t.start)
             p = ends.get(m.start()) if m is not None else None
         bare = bool(lower) and t.start > 0 and text[t.start - 1] in lower and t.word[0] not in "省市县"
+        # 市中级人民法院 to a county court's team: a court of another rank, not the unit's 人民法院
+        bare = bare or text[max(0, t.start - 2) : t.start] in ("中级", "高级")
         if (p is None and not bare) or t.layer != "target":
             out.append(t)
     return out

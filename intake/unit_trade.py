@@ -112,7 +112,10 @@ def head_titles(name: str) -> tuple[frozenset[str], tuple[str, ...]]:
     last = name[-1:]
     common = {"党组书记", "党委书记", "纪检组长", "一把手", "二把手"}
     if last and last in _HEADED_BY_CHAR:
-        return frozenset({last + "长", "副" + last + "长"} | common), (last + "里", "本" + last, "我" + last)
+        # 法院二把手 in a court's inspection: its people and citizens call it by its kind alone
+        kind = tuple(k for k in ("法院", "检察院") if name.endswith(k))
+        words = (last + "里", "本" + last, "我" + last, *kind)
+        return frozenset({last + "长", "副" + last + "长"} | common), words
     if name.endswith(_COMMITTEE_ENDINGS):
         return frozenset({"主任", "副主任"} | common), ()
     return frozenset(), ()
