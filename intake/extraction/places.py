@@ -87,6 +87,11 @@ def _agree(
     )
 
 
+# Full district names that are also common nouns (the old town, the new town): a place only in the
+# inspection's own province.
+_COMMON_FULL = frozenset({"老城区", "新城区"})
+
+
 def _city_districts(hits: list[Hit], text: str, divisions: Divisions) -> list[Hit]:
     """青岛市南区, 济南市中区: the city's 市南区 or 市中区 (a district whose name begins with 市), not
     the city followed by a bare 南区."""
@@ -103,21 +108,35 @@ def _city_districts(hits: list[Hit], text: str, divisions: Divisions) -> list[Hi
     return out
 
 
+def _trusted(
+    h: Hit,
+    text: str,
+    home_code: str,
+    raw: list[tuple[Hit, list[tuple[str, str, str | None]]]],
+    divisions: Divisions,
+) -> list[tuple[str, str, str | None]]:
+    """The candidates of a place hit that the text can mean, given the places read before it."""
+    cands = _candidates(h.word, divisions)
+    if cands and _street_name(h, text) and not any(_name_of(c[0], divisions) == h.word for c in cands):
+        return []  # 北京路, 中山街: a street named after a city, in whatever town the text is about
+    if h.word in _COMMON_FULL:  # 老城区停车太难: the old town, not 洛阳's district, outside 河南
+        cands = [c for c in cands if divisions.contains(home_code, c[0])]
+    if cands and cands[0][2] is None and not any(_name_of(c[0], divisions) == h.word for c in cands):
+        # A short county name (栾川, 涧西) is too often a common word (大兴土木, 新建, 资源) to trust
+        # outside the inspection's own province; short province and city names are kept.
+        cands = [c for c in cands if c[1] != "county" or divisions.contains(home_code, c[0])]
+        if raw and raw[-1][0].end == h.start and not _agree(raw[-1][1], cands, divisions):
+            return []  # 大理古城: a short name right after another place describes it (not 丽江's 古城区)
+    return cands
+
+
 def resolve_places(hits: list[Hit], text: str, territory: str, divisions: Divisions) -> list[Place]:
     """Resolve place hits to codes, preferring agreement, then the inspection's `territory`."""
     home = divisions.province_of(territory)
     home_code = home.code if home is not None else territory
     raw: list[tuple[Hit, list[tuple[str, str, str | None]]]] = []
     for h in _city_districts(hits, text, divisions):
-        cands = _candidates(h.word, divisions)
-        if cands and _street_name(h, text) and not any(_name_of(c[0], divisions) == h.word for c in cands):
-            continue  # 北京路, 中山街: a street named after a city, in whatever town the text is about
-        if cands and cands[0][2] is None and not any(_name_of(c[0], divisions) == h.word for c in cands):
-            # A short county name (栾川, 涧西) is too often a common word (大兴土木, 新建, 资源) to trust
-            # outside the inspection's own province; short province and city names are kept.
-            cands = [c for c in cands if c[1] != "county" or divisions.contains(home_code, c[0])]
-            if raw and raw[-1][0].end == h.start and not _agree(raw[-1][1], cands, divisions):
-                continue  # 大理古城: a short name right after another place describes it (not 丽江's 古城区)
+        cands = _trusted(h, text, home_code, raw, divisions)
         if cands:
             raw.append((h, cands))
     unique = {c[0][0] for _, c in raw if len({x[0] for x in c}) == 1}

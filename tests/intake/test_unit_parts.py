@@ -72,3 +72,24 @@ def test_another_citys_namesake_bureau_is_not_the_unit() -> None:
     d = decide(InboundMessage(id="t", text=text), BUREAU)
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and d.target.region == "430200"
+
+
+def test_whoever_serves_at_the_units_counter_is_its_staff() -> None:
+    text = "市场监管局办证大厅窗口一个年轻女的，办事要我们给五十块“加急费”，不给就说材料不全"
+    d = decide(InboundMessage(id="t", text=text), BUREAU)
+    assert d.scope is Scope.OUT_OF_SCOPE
+    assert d.target is not None and d.target.kind == "inspected_unit"
+
+
+def test_the_old_town_is_no_district_of_another_province() -> None:
+    haimen = invented_inspection(
+        "hm",
+        committee="city",
+        type="region",
+        name="南通市海门区",
+        aliases=["海门区", "海门"],
+        region="320614",
+        level="county",
+    )
+    d = decide(InboundMessage(id="t", text="建议区里多建几个停车场，老城区停车太难了。"), haimen)
+    assert d.target is not None and d.target.region == "320614"
