@@ -66,3 +66,24 @@ def invented_inspection(
             people=people,
         )
     )
+
+
+# Region inspections that several tests share: a banner of Inner Mongolia and a district of 西安.
+BANNER = invented_inspection(
+    "kyzq",
+    committee="city",
+    type="region",
+    name="科尔沁右翼中旗",
+    aliases=["科右中旗"],
+    region="152222",
+    level="county",
+)
+DISTRICT = invented_inspection(
+    "yt",
+    committee="city",
+    type="region",
+    name="西安市雁塔区",
+    aliases=["雁塔区", "雁塔"],
+    region="610113",
+    level="county",
+)

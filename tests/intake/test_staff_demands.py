@@ -9,18 +9,9 @@ import pytest
 
 from intake.models import Category, InboundMessage, Scope
 from intake.pipeline import decide
-from tests.fakes.inspections import invented_inspection
+from tests.fakes.inspections import BANNER
 from tests.fakes.textmodel import FakeTextModel
 
-COUNTY = invented_inspection(
-    "county",
-    committee="city",
-    type="region",
-    name="科尔沁右翼中旗",
-    aliases=["科右中旗"],
-    region="152222",
-    level="county",
-)
 # a model that leans to an appeal: the structure must carry the accusation
 APPEAL_LEAN = FakeTextModel(categories={Category.APPEAL: 0.55, Category.ACCUSATION: 0.45})
 
@@ -36,7 +27,7 @@ APPEAL_LEAN = FakeTextModel(categories={Category.APPEAL: 0.55, Category.ACCUSATI
     ],
 )
 def test_staff_who_make_citizens_pay_are_accused(text: str) -> None:
-    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text=text), BANNER, model=APPEAL_LEAN)  # type: ignore[arg-type]
     assert d.category is Category.ACCUSATION
     assert d.scope is Scope.OUT_OF_SCOPE
     assert d.target is not None and d.target.kind == "discipline"
@@ -53,7 +44,7 @@ def test_staff_who_make_citizens_pay_are_accused(text: str) -> None:
     ],
 )
 def test_the_same_words_of_a_business_stay_an_appeal(text: str) -> None:
-    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text=text), BANNER, model=APPEAL_LEAN)  # type: ignore[arg-type]
     assert d.category is Category.APPEAL
 
 
@@ -65,5 +56,5 @@ def test_the_same_words_of_a_business_stay_an_appeal(text: str) -> None:
     ],
 )
 def test_a_fine_with_no_receipt_or_a_price_for_returning_goods_is_a_demand(text: str) -> None:
-    d = decide(InboundMessage(id="t", text=text), COUNTY, model=APPEAL_LEAN)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text=text), BANNER, model=APPEAL_LEAN)  # type: ignore[arg-type]
     assert d.category is Category.ACCUSATION

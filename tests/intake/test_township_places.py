@@ -8,7 +8,7 @@ import pytest
 from intake.models import InboundMessage, Scope
 from intake.pipeline import decide
 from routing.divisions import load_divisions
-from tests.fakes.inspections import invented_inspection
+from tests.fakes.inspections import BANNER, DISTRICT, invented_inspection
 
 DALI = invented_inspection(
     "dali",
@@ -76,25 +76,14 @@ def test_the_towns_of_a_city_without_counties_are_the_citys() -> None:
     assert d.scope is Scope.IN_SCOPE
 
 
-KYZQ = invented_inspection(
-    "kyzq",
-    committee="city",
-    type="region",
-    name="科尔沁右翼中旗",
-    aliases=["科右中旗"],
-    region="152222",
-    level="county",
-)
-
-
 def test_the_autonomous_regions_bureau_is_a_provinces_body() -> None:
     # 自治区林草局 (林业和草原局): the autonomous region's, so its 处长 is managed at the province's level
     text = "自治区林草局有个处长，下来验收造林项目，老板给他塞了个信封，不合格的也验收过了"
-    d = decide(InboundMessage(id="t", text=text), KYZQ)
+    d = decide(InboundMessage(id="t", text=text), BANNER)
     assert d.target is not None
     assert (d.target.kind, d.target.region) == ("discipline", "150000")
     # ... and the banner's own 林草局 is the banner's
-    d = decide(InboundMessage(id="t", text="旗林草局的一个稽查员收了老板的钱，放他们半夜拉木头出去"), KYZQ)
+    d = decide(InboundMessage(id="t", text="旗林草局的一个稽查员收了老板的钱，放他们半夜拉木头出去"), BANNER)
     assert d.target is not None
     assert (d.target.kind, d.target.region) == ("discipline", "152222")
 
@@ -126,21 +115,10 @@ def test_a_short_name_right_after_another_place_describes_it() -> None:
     assert d.target is not None and d.target.region.startswith("5329")
 
 
-YANTA = invented_inspection(
-    "yt",
-    committee="city",
-    type="region",
-    name="西安市雁塔区",
-    aliases=["雁塔区", "雁塔"],
-    region="610113",
-    level="county",
-)
-
-
 def test_the_second_in_command_is_the_leadership() -> None:
     d = decide(
         InboundMessage(id="t", text="雁塔区二把手把区里的征收项目安排给他小舅子的公司干，价格比市场高一截"),
-        YANTA,
+        DISTRICT,
     )
     assert d.scope is Scope.IN_SCOPE
     assert d.subject is not None and d.subject.post == "二把手"

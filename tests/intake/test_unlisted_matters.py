@@ -9,18 +9,9 @@ import pytest
 from intake.models import Category, InboundMessage
 from intake.pipeline import decide
 from intake.reasons import render_zh
-from tests.fakes.inspections import invented_inspection
+from tests.fakes.inspections import DISTRICT
 from tests.fakes.textmodel import FakeTextModel
 
-YANTA = invented_inspection(
-    "yt",
-    committee="city",
-    type="region",
-    name="西安市雁塔区",
-    aliases=["雁塔区", "雁塔"],
-    region="610113",
-    level="county",
-)
 HOUSING_APPEAL = FakeTextModel(
     categories={Category.APPEAL: 0.9}, sectors={"housing": 0.6, "civil_affairs": 0.3}
 )
@@ -34,18 +25,18 @@ HOUSING_APPEAL = FakeTextModel(
     ],
 )
 def test_a_veterans_matter_goes_to_the_petition_office(text: str) -> None:
-    d = decide(InboundMessage(id="t", text=text), YANTA, model=HOUSING_APPEAL)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text=text), DISTRICT, model=HOUSING_APPEAL)  # type: ignore[arg-type]
     assert d.category is Category.APPEAL
     assert d.target is not None and (d.target.kind, d.target.region) == ("petition", "610113")
     assert any("退役军人事务" in z for z in render_zh(d.grounds))
 
 
 def test_a_veterans_relatives_hospital_bill_keeps_its_department() -> None:
-    d = decide(InboundMessage(id="t", text="我爸是老兵，现在住院押金交不起"), YANTA, model=HOUSING_APPEAL)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text="我爸是老兵，现在住院押金交不起"), DISTRICT, model=HOUSING_APPEAL)  # type: ignore[arg-type]
     assert d.target is not None and d.target.kind.startswith("department:")
 
 
 def test_an_opinion_on_a_leaders_manner_is_a_suggestion() -> None:
     lean = FakeTextModel(categories={Category.APPEAL: 0.55, Category.SUGGESTION: 0.45})
-    d = decide(InboundMessage(id="t", text="区长讲话太官腔，没什么新意，能力我看一般"), YANTA, model=lean)  # type: ignore[arg-type]
+    d = decide(InboundMessage(id="t", text="区长讲话太官腔，没什么新意，能力我看一般"), DISTRICT, model=lean)  # type: ignore[arg-type]
     assert d.category is Category.SUGGESTION
