@@ -33,6 +33,14 @@ GENERAL_CADRES = frozenset({"干部", "官员", "公职人员", "党员干部"})
 _SECTION_HEADS = ("科长", "股长", "处长", "队长", "组长")
 
 
+def _level(body: Body, ctx: Context) -> str | None:
+    """石河子二把手 to the team of a 师市合一 city, 仙桃市长 to a province-governed city's: the inspected
+    region's own bodies are of the inspection's level, whatever the level of its division code."""
+    if body.kind in ("region", "dept") and body.code == ctx.territory and body.town is None:
+        return ctx.level
+    return body.level
+
+
 def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None, str]:
     """The tier of a subject for this inspection, with the ground for it."""
     if body.post in GENERAL_CADRES:
@@ -41,7 +49,7 @@ def tier_of(body: Body, ctx: Context, divisions: Divisions) -> tuple[Tier | None
         return _unit_tier(body)
     if not in_territory(body, ctx, divisions):
         return None, f"{body.post}: outside the inspected region"
-    level = body.level
+    level = _level(body, ctx)
     if level is None:
         return None, f"{body.post}: body not identified"
     nxt = _NEXT_LEVEL.get(ctx.level)

@@ -173,3 +173,20 @@ def test_a_district_whose_name_begins_with_the_citys_shi() -> None:
     assert d.target is not None and d.target.region == "370202"
     d = decide(InboundMessage(id="t", text="青岛市南边的海水浴场太脏，没人管"), shandong)
     assert d.target is not None and d.target.region == "370200"
+
+
+def test_the_inspected_regions_own_bodies_are_of_its_level_whatever_its_codes() -> None:
+    # 石河子市 (659001) is a county-level code, yet the file inspects it as the 八师's city
+    shihezi = invented_inspection(
+        "shz",
+        committee="province",
+        type="region",
+        name="石河子市",
+        aliases=["石河子", "八师"],
+        region="659001",
+        level="city",
+    )
+    d = decide(
+        InboundMessage(id="t", text="石河子二把手过年收老板的购物卡，一张一万，好几个老板都送了"), shihezi
+    )
+    assert d.scope is Scope.IN_SCOPE
