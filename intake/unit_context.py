@@ -348,6 +348,8 @@ def find_all(text: str, words: tuple[str, ...], layer: str) -> list[Hit]:
 
 # A bare level word right before the unit's name names a lower region's namesake (县教育局 in a city's).
 _LOWER_BARE = {"province": "市州盟县区旗镇乡", "city": "县区旗镇乡", "county": "镇乡"}
+# ... and of the levels above it (省检察院 to a city procuratorate's team)
+_HIGHER_BARE = {"city": "省", "county": "省市州盟", "township": "省市州盟县区旗"}
 
 
 # What stands between a place and a generic word inside a body's name (从江县人民医院, 凯里市第一中学)
@@ -370,7 +372,9 @@ def namesakes_dropped(
             # 从江县人民医院: the middle of another body's name (人民, 中医, 第一) between place and word
             m = _NAME_MIDDLE.search(text, 0, t.start)
             p = ends.get(m.start()) if m is not None else None
-        bare = bool(lower) and t.start > 0 and text[t.start - 1] in lower and t.word[0] not in "省市县"
+        before = text[t.start - 1] if t.start > 0 else ""
+        other = lower + _HIGHER_BARE.get(level, "")
+        bare = bool(other) and before != "" and before in other and t.word[0] not in "省市县"
         # 市中级人民法院 to a county court's team: a court of another rank, not the unit's 人民法院
         bare = bare or text[max(0, t.start - 2) : t.start] in ("中级", "高级")
         if (p is None and not bare) or t.layer != "target":
