@@ -77,9 +77,6 @@ def compile_inspection(inspection: Inspection) -> Compiled:
         _own_services(t.name, trade_pattern(name_parts(t.name, territory, divisions)), sector)
         if unit
         else None,
-        frozenset()
-        if unit
-        else frozenset(d.code for d in divisions if divisions.contains(territory, d.code)),
     )
 
 

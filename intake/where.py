@@ -12,7 +12,7 @@ from intake.extraction.places import LEVEL_RANK, Place
 from intake.extraction.scanner import Hit
 from intake.extraction.subjects import REGION_ROLES, Body, Context
 from intake.models import Category, Reason, Tier
-from routing.divisions import Divisions
+from routing.divisions import Divisions, load_divisions
 from routing.rules import Accused, Route, route_accusation, route_appeal, route_litigation, route_suggestion
 
 
@@ -27,10 +27,6 @@ class Compiled:
     subunits: re.Pattern[str] | None = None  # names of the inspected unit's subordinate units
     unit_sector: str | None = None  # the sector an inspected department is competent for
     trade: re.Pattern[str] | None = None  # the unit's own business in a citizen's words (退税, 电费)
-    territory: frozenset[str] = frozenset()  # a region inspection's region and the divisions under it
-
-    def in_territory(self, region: str) -> bool:
-        return region in self.territory
 
 
 def _most_precise(places: list[Place], divisions: Divisions) -> Place | None:
@@ -140,7 +136,7 @@ def _suggestion_route(
     # The unit's own trade told in a citizen's words (退税, 电费: unit_sector) counts as its sector.
     own_sector = unit_sector or (sector is not None and sector == comp.unit_sector)
     about_unit = bool(targets) or (own_sector and region == comp.unit_region)
-    if comp.unit_region is None and comp.in_territory(region):
+    if comp.unit_region is None and load_divisions().contains(comp.default_region, region):
         # A region inspection's suggestion on its own territory goes to the region's 信访局 (policy
         # 4.4), whatever its sector: a suggestion is an opinion on the region's work, not a matter
         # for one department to settle.
