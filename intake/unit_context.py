@@ -296,8 +296,7 @@ def _subunit_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 def _bank_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
     """西安分行, 雁塔支行, 一个支行, 营业部: the lower branches of an inspected bank branch, named by a
     place inside its territory or not at all."""
-    alt = "|".join(_places_inside(territory, divisions))
-    return re.compile(f"(?:(?:{alt})(?:二级)?|某|一个|我们|这个|该|下面的?|各)(?:分行|支行)|营业部|网点")
+    return re.compile(f"{_named_by_place(territory, divisions, '(?:二级)?')}(?:分行|支行)|营业部|网点")
 
 
 # A province's rural credit union (农村信用社联合社): the county banks it manages are its own subordinate
@@ -306,9 +305,15 @@ _CREDIT_UNION = ("信用社联合社", "信用联社", "农村信用社")
 
 
 def _credit_union_subunits(territory: str, divisions: Divisions) -> re.Pattern[str]:
-    alt = "|".join(_places_inside(territory, divisions))
     kinds = "农商行|农商银行|农村商业银行|农村合作银行|农合行|信用联社|信用社|农信社"
-    return re.compile(f"(?:(?:{alt})|某|一个|我们|这个|该|下面的?|各)(?:{kinds})")
+    return re.compile(f"{_named_by_place(territory, divisions)}(?:{kinds})")
+
+
+def _named_by_place(territory: str, divisions: Divisions, after_place: str = "") -> str:
+    """What comes before a lower branch's kind (支行, 农商行): a place inside the territory, or a word
+    that stands for one (某, 一个, 下面的, 各)."""
+    alt = "|".join(_places_inside(territory, divisions))
+    return f"(?:(?:{alt}){after_place}|某|一个|我们|这个|该|下面的?|各)"
 
 
 def subunits(text: str, pattern: re.Pattern[str], taken: list[Hit]) -> list[Hit]:
@@ -361,7 +366,7 @@ def namesakes_dropped(
     ends = {p.end: p for p in places if p.code != territory}
     # 株洲市市场监督管理局: the place's own 市 read as the start of the unit's local name (市市场监督管理局)
     ends |= {p.end - 1: p for p in places if p.code != territory and p.word[-1] in "省市县区州旗"}
-    lower = _LOWER_BARE.get(level, "")
+    other = _LOWER_BARE.get(level, "") + _HIGHER_BARE.get(level, "")
     out = []
     for t in targets:
         p = ends.get(t.start) or (ends.get(t.start - 1) if text[t.start - 1 : t.start] == "的" else None)
@@ -370,7 +375,6 @@ def namesakes_dropped(
             m = _NAME_MIDDLE.search(text, 0, t.start)
             p = ends.get(m.start()) if m is not None else None
         before = text[t.start - 1] if t.start > 0 else ""
-        other = lower + _HIGHER_BARE.get(level, "")
         bare = bool(other) and before != "" and before in other and t.word[0] not in "省市县"
         # 市中级人民法院 to a county court's team: a court of another rank, not the unit's 人民法院
         bare = bare or text[max(0, t.start - 2) : t.start] in ("中级", "高级")
