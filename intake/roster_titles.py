@@ -46,22 +46,20 @@ _SHORT_CALLS = (("总", ("总经理", "总会计师", "总工程师", "总经济
 def _calls(roster: tuple[tuple[str, str, Tier], ...]) -> tuple[tuple[str, str], ...]:
     """(surname + title, full name) for each title only one person on the roster can be called by,
     longest first."""
-    by_call: dict[str, list[str]] = {}
+    by_call: dict[str, dict[str, None]] = {}  # a call and the names answering to it, in roster order
     for name, post, _ in roster:
-        for part in post.replace("，", "、").replace(",", "、").split("、"):
-            for i in range(len(part) - _MIN_TITLE + 1):
-                calls = by_call.setdefault(name[0] + part[i:], [])
-                if name not in calls:
-                    calls.append(name)
+        titles = [
+            part[i:]
+            for part in post.replace("，", "、").replace(",", "、").split("、")
+            for i in range(len(part) - _MIN_TITLE + 1)
+        ]
         # 邓总, 彭总: in an enterprise, whoever holds a 总 post (总经理, 副总经理, 总会计师, 总工程师) is
         # called by surname and 总; a 董事长 by surname and 董.
-        for short, marks in _SHORT_CALLS:
-            if any(m in post for m in marks):
-                calls = by_call.setdefault(name[0] + short, [])
-                if name not in calls:
-                    calls.append(name)
+        titles += [short for short, marks in _SHORT_CALLS if any(m in post for m in marks)]
+        for title in titles:
+            by_call.setdefault(name[0] + title, {})[name] = None
     # a call two people could answer to is left to the officer
-    unique = [(call, names[0]) for call, names in by_call.items() if len(names) == 1]
+    unique = [(call, next(iter(names))) for call, names in by_call.items() if len(names) == 1]
     return tuple(sorted(unique, key=lambda c: len(c[0]), reverse=True))
 
 
